@@ -1,0 +1,192 @@
+-- The schema of proxy's SQLite file. Column names follow LiteLLM's Prisma schema where
+-- LiteLLM has one, so its users recognise them. Timestamps are UTC RFC 3339 text
+-- ("2026-11-23T15:04:05.123456Z"), which sorts and compares as time. Lists and objects are
+-- JSON text. `PRAGMA user_version` holds the schema version (see src/db/migrate.rs).
+
+-- Generated secrets and process-wide values (master key hash, session signing secret).
+CREATE TABLE settings (
+    name       TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE users (
+    user_id                 TEXT PRIMARY KEY,
+    user_email              TEXT,
+    user_alias              TEXT,
+    user_role               TEXT NOT NULL DEFAULT 'internal_user',
+    password                TEXT,                 -- argon2id PHC string, never the password
+    password_reset_required INTEGER NOT NULL DEFAULT 0,
+    sso_user_id             TEXT UNIQUE,
+    max_budget              REAL,
+    spend                   REAL NOT NULL DEFAULT 0,
+    budget_duration         TEXT,
+    budget_reset_at         TEXT,
+    models                  TEXT NOT NULL DEFAULT '[]',
+    tpm_limit               INTEGER,
+    rpm_limit               INTEGER,
+    max_parallel_requests   INTEGER,
+    metadata                TEXT NOT NULL DEFAULT '{}',
+    session_epoch           INTEGER NOT NULL DEFAULT 0, -- bumped to end the user's sessions
+    created_at              TEXT NOT NULL,
+    updated_at              TEXT NOT NULL
+);
+CREATE UNIQUE INDEX users_email ON users (lower(user_email)) WHERE user_email IS NOT NULL;
+
+CREATE TABLE teams (
+    team_id                 TEXT PRIMARY KEY,
+    team_alias              TEXT,
+    max_budget              REAL,
+    soft_budget             REAL,
+    spend                   REAL NOT NULL DEFAULT 0,
+    budget_duration         TEXT,
+    budget_reset_at         TEXT,
+    models                  TEXT NOT NULL DEFAULT '[]',
+    tpm_limit               INTEGER,
+    rpm_limit               INTEGER,
+    max_parallel_requests   INTEGER,
+    blocked                 INTEGER NOT NULL DEFAULT 0,
+    metadata                TEXT NOT NULL DEFAULT '{}',
+    team_member_permissions TEXT,
+    created_at              TEXT NOT NULL,
+    updated_at              TEXT NOT NULL
+);
+
+CREATE TABLE team_memberships (
+    user_id            TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    team_id            TEXT NOT NULL REFERENCES teams (team_id) ON DELETE CASCADE,
+    role               TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('admin', 'user')),
+    spend              REAL NOT NULL DEFAULT 0,
+    max_budget_in_team REAL,
+    created_at         TEXT NOT NULL,
+    PRIMARY KEY (user_id, team_id)
+);
+CREATE INDEX team_memberships_team ON team_memberships (team_id);
+
+-- Virtual keys (LiteLLM_VerificationToken): only the SHA-256 of the key is kept.
+CREATE TABLE keys (
+    token                 TEXT PRIMARY KEY,        -- sha256 hex of the full key
+    key_name              TEXT NOT NULL,           -- "sk-...abcd"
+    key_alias             TEXT,
+    spend                 REAL NOT NULL DEFAULT 0,
+    expires               TEXT,
+    models                TEXT NOT NULL DEFAULT '[]',
+    aliases               TEXT NOT NULL DEFAULT '{}',
+    config                TEXT NOT NULL DEFAULT '{}',
+    user_id               TEXT,
+    team_id               TEXT,
+    permissions           TEXT NOT NULL DEFAULT '{}',
+    max_parallel_requests INTEGER,
+    metadata              TEXT NOT NULL DEFAULT '{}',
+    blocked               INTEGER NOT NULL DEFAULT 0,
+    tpm_limit             INTEGER,
+    rpm_limit             INTEGER,
+    max_budget            REAL,
+    soft_budget           REAL,
+    budget_duration       TEXT,
+    budget_reset_at       TEXT,
+    allowed_routes        TEXT NOT NULL DEFAULT '[]',
+    is_session_key        INTEGER NOT NULL DEFAULT 0, -- UI session keys, hidden from lists
+    created_at            TEXT NOT NULL,
+    created_by            TEXT,
+    updated_at            TEXT NOT NULL,
+    updated_by            TEXT,
+    last_active           TEXT
+);
+CREATE UNIQUE INDEX keys_alias ON keys (key_alias) WHERE key_alias IS NOT NULL;
+CREATE INDEX keys_user_team ON keys (user_id, team_id);
+CREATE INDEX keys_team ON keys (team_id);
+
+-- Keys removed by delete or regenerate, kept for their spend history.
+CREATE TABLE deleted_keys (
+    id          INTEGER PRIMARY KEY,
+    token       TEXT NOT NULL,
+    key_name    TEXT NOT NULL,
+    key_alias   TEXT,
+    spend       REAL NOT NULL,
+    user_id     TEXT,
+    team_id     TEXT,
+    row         TEXT NOT NULL,                     -- the whole key row as JSON
+    deleted_at  TEXT NOT NULL,
+    deleted_by  TEXT
+);
+
+-- Old secrets of regenerated keys that still work until `revoke_at`.
+CREATE TABLE deprecated_keys (
+    token           TEXT PRIMARY KEY,
+    active_token_id TEXT NOT NULL,
+    revoke_at       TEXT NOT NULL
+);
+
+CREATE TABLE invitations (
+    id          TEXT PRIMARY KEY,
+    user_id     TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    is_accepted INTEGER NOT NULL DEFAULT 0,
+    accepted_at TEXT,
+    expires_at  TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    created_by  TEXT,
+    updated_at  TEXT NOT NULL,
+    updated_by  TEXT
+);
+
+-- One row per model request (LiteLLM_SpendLogs).
+CREATE TABLE spend_logs (
+    request_id          TEXT PRIMARY KEY,
+    call_type           TEXT NOT NULL,
+    api_key             TEXT NOT NULL,             -- key hash, or "master_key"
+    spend               REAL NOT NULL DEFAULT 0,
+    total_tokens        INTEGER NOT NULL DEFAULT 0,
+    prompt_tokens       INTEGER NOT NULL DEFAULT 0,
+    completion_tokens   INTEGER NOT NULL DEFAULT 0,
+    startTime           TEXT NOT NULL,
+    endTime             TEXT NOT NULL,
+    model               TEXT NOT NULL,
+    model_id            TEXT,
+    model_group         TEXT,
+    custom_llm_provider TEXT,
+    api_base            TEXT,
+    user                TEXT,
+    team_id             TEXT,
+    end_user            TEXT,
+    metadata            TEXT NOT NULL DEFAULT '{}',
+    cache_hit           INTEGER NOT NULL DEFAULT 0,
+    status              TEXT NOT NULL DEFAULT 'success'
+);
+CREATE INDEX spend_logs_start ON spend_logs (startTime);
+CREATE INDEX spend_logs_key_start ON spend_logs (api_key, startTime);
+CREATE INDEX spend_logs_user_start ON spend_logs (user, startTime);
+CREATE INDEX spend_logs_team_start ON spend_logs (team_id, startTime);
+
+-- Spend per day, user, team, key and model: what the usage pages read.
+CREATE TABLE daily_spend (
+    date                TEXT NOT NULL,             -- YYYY-MM-DD (UTC)
+    user_id             TEXT NOT NULL DEFAULT '',
+    team_id             TEXT NOT NULL DEFAULT '',
+    api_key             TEXT NOT NULL DEFAULT '',
+    model               TEXT NOT NULL DEFAULT '',
+    custom_llm_provider TEXT NOT NULL DEFAULT '',
+    prompt_tokens       INTEGER NOT NULL DEFAULT 0,
+    completion_tokens   INTEGER NOT NULL DEFAULT 0,
+    spend               REAL NOT NULL DEFAULT 0,
+    api_requests        INTEGER NOT NULL DEFAULT 0,
+    successful_requests INTEGER NOT NULL DEFAULT 0,
+    failed_requests     INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (date, user_id, team_id, api_key, model, custom_llm_provider)
+) WITHOUT ROWID;
+CREATE INDEX daily_spend_user ON daily_spend (user_id, date);
+CREATE INDEX daily_spend_team ON daily_spend (team_id, date);
+
+-- Every change made through the management API (LiteLLM_AuditLog). Never holds a secret.
+CREATE TABLE audit_log (
+    id                 INTEGER PRIMARY KEY,
+    updated_at         TEXT NOT NULL,
+    changed_by         TEXT NOT NULL,
+    changed_by_api_key TEXT,
+    action             TEXT NOT NULL,              -- created, updated, deleted, blocked, ...
+    table_name         TEXT NOT NULL,
+    object_id          TEXT NOT NULL,
+    before_value       TEXT,
+    updated_values     TEXT
+);
+CREATE INDEX audit_log_time ON audit_log (updated_at);

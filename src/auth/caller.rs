@@ -1,0 +1,167 @@
+//! Who is calling: the master key, or a virtual key found by its hash in memory. Every
+//! handler takes a `Caller`; none reads the credential headers itself. The extractor also
+//! refuses blocked and expired keys, on every route, as LiteLLM does.
+
+use super::Role;
+use crate::error::ApiError;
+use crate::keys::{KeyRecord, hash_key};
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use std::sync::Arc;
+
+/// The user id the master key acts as when `PROXY_ADMIN_ID` is not set (LiteLLM's name).
+pub const DEFAULT_ADMIN_USER_ID: &str = "default_user_id";
+
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub credential: Credential,
+    /// The user the credential acts for, if any.
+    pub user_id: Option<String>,
+    /// The global role used for permission checks; `None` for a key without a user.
+    pub role: Option<Role>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Credential {
+    MasterKey,
+    VirtualKey(Arc<KeyRecord>),
+}
+
+impl Caller {
+    pub fn is_master_key(&self) -> bool {
+        matches!(self.credential, Credential::MasterKey)
+    }
+
+    pub fn key(&self) -> Option<&Arc<KeyRecord>> {
+        match &self.credential {
+            Credential::VirtualKey(key) => Some(key),
+            Credential::MasterKey => None,
+        }
+    }
+
+    /// The hash the spend log records for this caller.
+    pub fn api_key_hash(&self) -> &str {
+        match &self.credential {
+            Credential::VirtualKey(key) => &key.token,
+            Credential::MasterKey => "master_key",
+        }
+    }
+
+    /// The user id for messages: "none" when there is none.
+    pub fn user_label(&self) -> &str {
+        self.user_id.as_deref().unwrap_or("None")
+    }
+
+    pub fn role_label(&self) -> &str {
+        self.role.map(Role::as_str).unwrap_or("None")
+    }
+}
+
+/// The credential a request carries, by LiteLLM's order of headers.
+pub fn presented_key(
+    headers: &HeaderMap,
+    custom_header: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(value) = text("authorization") {
+        let key = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "));
+        return match key {
+            Some(key) if !key.trim().is_empty() => Ok(Some(key.trim().to_string())),
+            _ => Err(ApiError::Unauthorized(
+                "Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix.".into(),
+            )),
+        };
+    }
+    let mut names: Vec<&str> = Vec::new();
+    if let Some(custom) = custom_header {
+        names.push(custom);
+    }
+    names.extend(["api-key", "x-api-key"]);
+    for name in names {
+        if let Some(value) = text(name).filter(|v| !v.is_empty()) {
+            let key = value.strip_prefix("Bearer ").unwrap_or(value);
+            return Ok(Some(key.trim().to_string()));
+        }
+    }
+    Ok(None)
+}
+
+/// Resolves a presented key to a caller (shared by the extractor and the UI's test chat).
+pub fn resolve(state: &AppState, presented: &str) -> Result<Caller, ApiError> {
+    if state.master_key.matches(presented) {
+        return Ok(Caller {
+            credential: Credential::MasterKey,
+            user_id: Some(state.admin_user_id().to_string()),
+            role: Some(Role::ProxyAdmin),
+        });
+    }
+    if !presented.starts_with("sk-") {
+        return Err(ApiError::Unauthorized(format!(
+            "Authentication Error, LiteLLM Virtual Key expected. Received={}, expected to start with 'sk-'.",
+            crate::config::mask(presented)
+        )));
+    }
+    let hash = hash_key(presented);
+    let key = state.keys.get(&hash).ok_or_else(|| {
+        ApiError::KeyNotFound("Authentication Error, Invalid API key provided.".into())
+    })?;
+    if key.blocked {
+        return Err(ApiError::Unauthorized(
+            "Authentication Error, Key is blocked. Update via `/key/unblock` if you're an admin."
+                .into(),
+        ));
+    }
+    if let Some(expires) = key.expires.as_deref().and_then(crate::time::parse) {
+        let now = state.clock.now();
+        if expires <= now {
+            return Err(ApiError::ExpiredKey(format!(
+                "Authentication Error - Expired Key. Key Expiry time {} and current time {}",
+                crate::time::format(expires),
+                crate::time::format(now)
+            )));
+        }
+    }
+    let user = key.user_id.as_deref().and_then(|id| state.users.get(id));
+    let role = match (&key.user_id, &user) {
+        (Some(id), _) if state.is_proxy_admin_id(id) => Some(Role::ProxyAdmin),
+        (_, Some(user)) => Some(user.user_role),
+        (Some(_), None) => Some(Role::InternalUser),
+        (None, _) => None,
+    };
+    Ok(Caller {
+        credential: Credential::VirtualKey(key.clone()),
+        user_id: key.user_id.clone(),
+        role,
+    })
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let custom = state
+            .config
+            .settings
+            .general_settings
+            .litellm_key_header_name
+            .as_deref();
+        match presented_key(&parts.headers, custom)? {
+            Some(key) => resolve(state, &key),
+            None => Err(ApiError::Unauthorized(
+                "Authentication Error, No api key passed in.".into(),
+            )),
+        }
+    }
+}

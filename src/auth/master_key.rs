@@ -1,0 +1,107 @@
+//! The master key: from the configuration, or generated on first start and kept only as
+//! a SHA-256 hash in the `settings` table. Presented keys are compared by hash in constant
+//! time, so neither the comparison nor the store reveals the key.
+
+use crate::db::{Db, DbError};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+const SETTING: &str = "master_key_sha256";
+
+#[derive(Clone)]
+pub struct MasterKey {
+    hash: [u8; 32],
+}
+
+/// What start-up found.
+pub enum MasterKeyOrigin {
+    /// Set by `general_settings.master_key` or the environment.
+    Configured,
+    /// Generated now; the only time the clear key exists. Print it once.
+    Generated(String),
+    /// Generated on an earlier start; its hash is in the database.
+    Stored,
+}
+
+impl MasterKey {
+    pub fn from_clear(key: &str) -> Self {
+        Self {
+            hash: Sha256::digest(key.as_bytes()).into(),
+        }
+    }
+
+    pub fn matches(&self, presented: &str) -> bool {
+        let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        self.hash.ct_eq(&presented).into()
+    }
+
+    /// Uses the configured key, or the stored hash, or generates and stores a new key.
+    pub fn load_or_generate(
+        db: &Db,
+        configured: Option<&str>,
+    ) -> Result<(Self, MasterKeyOrigin), DbError> {
+        if let Some(key) = configured {
+            return Ok((Self::from_clear(key), MasterKeyOrigin::Configured));
+        }
+        let stored: Option<String> = db.read_blocking(|conn| {
+            use rusqlite::OptionalExtension;
+            conn.query_row(
+                "SELECT value FROM settings WHERE name = ?1",
+                [SETTING],
+                |r| r.get(0),
+            )
+            .optional()
+        })?;
+        if let Some(hash) = stored
+            .and_then(|h| hex::decode(h).ok())
+            .and_then(|h| <[u8; 32]>::try_from(h).ok())
+        {
+            return Ok((Self { hash }, MasterKeyOrigin::Stored));
+        }
+        let key = generate_key();
+        let master = Self::from_clear(&key);
+        let hash = hex::encode(master.hash);
+        db.write_blocking(|tx| {
+            tx.execute(
+                "INSERT INTO settings (name, value, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                rusqlite::params![SETTING, hash, crate::time::now_text()],
+            )
+            .map_err(DbError::from)
+        })?;
+        Ok((master, MasterKeyOrigin::Generated(key)))
+    }
+}
+
+/// A new secret key: `sk-` and 192 random bits, URL-safe.
+pub fn generate_key() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    format!(
+        "sk-{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_are_long_and_distinct() {
+        let a = generate_key();
+        let b = generate_key();
+        assert!(a.starts_with("sk-") && a.len() == 35, "{a}");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn matches_only_the_same_key() {
+        let key = MasterKey::from_clear("sk-right");
+        assert!(key.matches("sk-right"));
+        assert!(!key.matches("sk-wrong"));
+        assert!(!key.matches(""));
+    }
+}

@@ -1,0 +1,10 @@
+//! Who is calling and what they may do: the master key, virtual keys, roles.
+//! (Sessions, passwords and SSO join here with the sign-in work.)
+
+mod caller;
+mod master_key;
+mod role;
+
+pub use caller::{Caller, Credential, DEFAULT_ADMIN_USER_ID, presented_key, resolve};
+pub use master_key::{MasterKey, MasterKeyOrigin, generate_key};
+pub use role::{Role, UnknownRole};

@@ -1,0 +1,402 @@
+//! Every setting of `proxy`, declared once: its TOML section and name, type, default,
+//! the environment variables that set it, an example and its documentation. The example
+//! config, the README table, the unknown-key check and the environment overrides are all
+//! derived from these declarations, so a new setting cannot be half-added.
+
+use super::secret::Secret;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The documentation of one setting, as the macro below records it.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingDoc {
+    /// Dotted TOML path of the table holding the setting (`general_settings`).
+    pub section: &'static str,
+    pub name: &'static str,
+    /// Environment variables that override the file, first match wins.
+    pub env: &'static [&'static str],
+    /// A TOML literal shown in the example when the default is "unset", or `table`/`map`
+    /// for a field that is a table of its own.
+    pub example: &'static str,
+    pub doc: &'static str,
+}
+
+/// The documentation of one section.
+#[derive(Debug, Clone, Copy)]
+pub struct SectionDoc {
+    pub path: &'static str,
+    pub doc: &'static str,
+    pub settings: &'static [SettingDoc],
+    /// Renders the section's defaults as a TOML table (for the example file).
+    pub defaults: fn() -> toml::Table,
+}
+
+macro_rules! section {
+    (
+        $(#[doc = $sdoc:literal])*
+        $name:ident at $path:literal {
+            $(
+                $(#[doc = $doc:literal])*
+                $field:ident : $ty:ty = $default:expr, eg $eg:literal, env [$($env:literal),*]
+            );* $(;)?
+        }
+    ) => {
+        $(#[doc = $sdoc])*
+        #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct $name {
+            $( $(#[doc = $doc])* pub $field: $ty, )*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self { $( $field: $default, )* }
+            }
+        }
+
+        impl $name {
+            pub const SECTION: SectionDoc = SectionDoc {
+                path: $path,
+                doc: concat!($($sdoc, "\n"),*),
+                settings: &[ $( SettingDoc {
+                    section: $path,
+                    name: stringify!($field),
+                    env: &[$($env),*],
+                    example: $eg,
+                    doc: concat!($($doc, "\n"),*),
+                }, )* ],
+                defaults: || toml::Table::try_from($name::default()).unwrap_or_default(),
+            };
+        }
+    };
+}
+
+section! {
+    /// Where the server listens and keeps its data.
+    ServerSettings at "server" {
+        /// Address to listen on. `0.0.0.0` accepts connections from other machines.
+        host: String = "0.0.0.0".into(), eg "", env ["PROXY_HOST"];
+        /// TCP port to listen on.
+        port: u16 = 4000, eg "", env ["PORT", "PROXY_PORT"];
+        /// The SQLite database file. Created on first start; back it up by copying it while
+        /// the proxy is stopped, or with `proxy backup FILE` while it runs.
+        database_path: String = "proxy.db".into(), eg "", env ["DATABASE_PATH"];
+        /// Public URL of the proxy (scheme, host, port), used for invitation links and the
+        /// SSO redirect URI. Defaults to the address the request came to.
+        base_url: Option<String> = None, eg "\"https://llm.example.com\"", env ["PROXY_BASE_URL"];
+        /// Seconds in-flight requests and streams get to finish after SIGTERM or Ctrl-C.
+        shutdown_grace_seconds: u64 = 30, eg "", env ["PROXY_SHUTDOWN_GRACE_SECONDS"];
+        /// Log line format: `text` for people, `json` for log collectors.
+        log_format: LogFormat = LogFormat::Text, eg "", env ["PROXY_LOG_FORMAT"];
+        /// Addresses of reverse proxies whose `X-Forwarded-Proto`/`X-Forwarded-For` are trusted.
+        trusted_proxies: Vec<String> = Vec::new(), eg "[\"127.0.0.1\"]", env ["PROXY_TRUSTED_PROXIES"];
+    }
+}
+
+section! {
+    /// Authentication and UI access, named as in LiteLLM's `general_settings`.
+    GeneralSettings at "general_settings" {
+        /// The admin credential (`sk-...`). When unset, one is generated on first start,
+        /// stored hashed in the database and printed once.
+        master_key: Option<Secret> = None, eg "\"os.environ/LITELLM_MASTER_KEY\"", env ["LITELLM_MASTER_KEY", "PROXY_MASTER_KEY"];
+        /// User name of the built-in admin sign-in on the UI.
+        ui_username: String = "admin".into(), eg "", env ["UI_USERNAME"];
+        /// Password of the built-in admin sign-in. Defaults to the master key.
+        ui_password: Option<Secret> = None, eg "\"os.environ/UI_PASSWORD\"", env ["UI_PASSWORD"];
+        /// A user id that is always a proxy admin (for example your SSO id).
+        proxy_admin_id: Option<String> = None, eg "\"116544810872468347480\"", env ["PROXY_ADMIN_ID"];
+        /// Where the browser goes after logout. Defaults to the sign-in page.
+        proxy_logout_url: Option<String> = None, eg "\"https://example.com\"", env ["PROXY_LOGOUT_URL"];
+        /// `all`, or `admin_only` to let only proxy admins and admin viewers sign in to the UI.
+        ui_access_mode: UiAccessMode = UiAccessMode::All, eg "", env ["UI_ACCESS_MODE"];
+        /// How long a UI session lasts (`30m`, `24h`, `7d`).
+        ui_session_duration: String = "24h".into(), eg "", env ["LITELLM_UI_SESSION_DURATION"];
+        /// Extra request header that carries the API key, besides `Authorization`.
+        litellm_key_header_name: Option<String> = None, eg "\"x-litellm-api-key\"", env [];
+        /// Do not write a spend-log row per request (running spend is still kept).
+        disable_spend_logs: bool = false, eg "", env [];
+        /// Team ids claim of the SSO token (auto-adds users to those teams).
+        litellm_jwtauth: JwtAuthSettings = JwtAuthSettings::default(), eg "table", env [];
+    }
+}
+
+section! {
+    /// Claims read from SSO tokens.
+    JwtAuthSettings at "general_settings.litellm_jwtauth" {
+        /// Claim of the id token or userinfo holding the team ids the user belongs to.
+        team_ids_jwt_field: Option<String> = None, eg "\"groups\"", env [];
+    }
+}
+
+section! {
+    /// Budgets, key generation rules and user defaults, named as in LiteLLM's `litellm_settings`.
+    LitellmSettings at "litellm_settings" {
+        /// HTTP status of a `budget_exceeded` error (LiteLLM has used 400, 429 and 422).
+        budget_exceeded_status_code: u16 = 400, eg "", env [];
+        /// Budget (USD) given to new internal users who were created without one.
+        max_internal_user_budget: Option<f64> = None, eg "10.0", env [];
+        /// Reset period of that budget (`1d`, `7d`, `1mo`).
+        internal_user_budget_duration: Option<String> = None, eg "\"1mo\"", env [];
+        /// Optional price file in LiteLLM's `model_prices_and_context_window.json` format.
+        pricing_file: Option<String> = None, eg "\"model_prices_and_context_window.json\"", env [];
+        /// Extra public model names that point at a configured `model_name`.
+        model_group_alias: BTreeMap<String, String> = BTreeMap::new(), eg "map", env [];
+        /// Defaults for users created without these fields (SSO sign-ins included).
+        default_internal_user_params: DefaultUserParams = DefaultUserParams::default(), eg "table", env [];
+        /// Upper bounds of `/key/generate`: larger values are clamped, missing ones filled.
+        upperbound_key_generate_params: UpperboundKeyParams = UpperboundKeyParams::default(), eg "table", env [];
+        /// Who may create team keys and personal keys.
+        key_generation_settings: KeyGenerationSettings = KeyGenerationSettings::default(), eg "table", env [];
+    }
+}
+
+section! {
+    /// Defaults for new internal users.
+    DefaultUserParams at "litellm_settings.default_internal_user_params" {
+        /// Role of new users: proxy_admin, proxy_admin_viewer, internal_user or internal_user_viewer.
+        user_role: Option<String> = None, eg "\"internal_user\"", env [];
+        /// Budget (USD) of new users.
+        max_budget: Option<f64> = None, eg "100.0", env [];
+        /// Reset period of that budget.
+        budget_duration: Option<String> = None, eg "\"30d\"", env [];
+        /// Models new users may call (empty: all).
+        models: Vec<String> = Vec::new(), eg "[\"gpt-4o-mini\"]", env [];
+    }
+}
+
+section! {
+    /// Upper bounds applied to every `/key/generate`.
+    UpperboundKeyParams at "litellm_settings.upperbound_key_generate_params" {
+        /// Largest key budget (USD).
+        max_budget: Option<f64> = None, eg "100.0", env [];
+        /// Longest budget period.
+        budget_duration: Option<String> = None, eg "\"10d\"", env [];
+        /// Longest key lifetime.
+        duration: Option<String> = None, eg "\"30d\"", env [];
+        /// Largest `max_parallel_requests`.
+        max_parallel_requests: Option<u64> = None, eg "1000", env [];
+        /// Largest tokens-per-minute limit.
+        tpm_limit: Option<u64> = None, eg "1000", env [];
+        /// Largest requests-per-minute limit.
+        rpm_limit: Option<u64> = None, eg "1000", env [];
+    }
+}
+
+section! {
+    /// Restrictions on who may create keys.
+    KeyGenerationSettings at "litellm_settings.key_generation_settings" {
+        /// Rules for keys with a `team_id`.
+        team_key_generation: TeamKeyGeneration = TeamKeyGeneration::default(), eg "table", env [];
+        /// Rules for personal keys (no team; the UI's "Default Team").
+        personal_key_generation: PersonalKeyGeneration = PersonalKeyGeneration::default(), eg "table", env [];
+    }
+}
+
+section! {
+    /// Who may create team keys.
+    TeamKeyGeneration at "litellm_settings.key_generation_settings.team_key_generation" {
+        /// Team roles (`admin`, `user`) allowed to create keys for their team. Unset: both.
+        allowed_team_member_roles: Option<Vec<String>> = None, eg "[\"admin\"]", env [];
+        /// Fields a team key request must contain.
+        required_params: Vec<String> = Vec::new(), eg "[\"key_alias\"]", env [];
+    }
+}
+
+section! {
+    /// Who may create personal keys.
+    PersonalKeyGeneration at "litellm_settings.key_generation_settings.personal_key_generation" {
+        /// Global roles allowed to create personal keys. Unset: everyone but viewers.
+        allowed_user_roles: Option<Vec<String>> = None, eg "[\"proxy_admin\"]", env [];
+        /// Fields a personal key request must contain.
+        required_params: Vec<String> = Vec::new(), eg "[\"key_alias\"]", env [];
+    }
+}
+
+section! {
+    /// Load balancing, retries and cool-down across deployments.
+    RouterSettings at "router_settings" {
+        /// `simple-shuffle` (weighted by `rpm`) or `least-busy`.
+        routing_strategy: RoutingStrategy = RoutingStrategy::SimpleShuffle, eg "", env [];
+        /// Retries on another deployment after a connect error, timeout, 429 or 5xx.
+        num_retries: u32 = 2, eg "", env [];
+        /// Failures within a minute after which a deployment cools down.
+        allowed_fails: u32 = 3, eg "", env [];
+        /// Seconds a failing deployment is left out.
+        cooldown_time: u64 = 60, eg "", env [];
+        /// Seconds to wait for an upstream answer (per deployment `timeout` wins).
+        timeout: u64 = 600, eg "", env [];
+        /// Seconds to wait for an upstream connection.
+        connect_timeout: u64 = 10, eg "", env [];
+    }
+}
+
+section! {
+    /// Single sign-on providers (first configured wins: Google, Microsoft, generic).
+    SsoSettings at "sso" {
+        /// Google OAuth client id.
+        google_client_id: Option<String> = None, eg "\"1234.apps.googleusercontent.com\"", env ["GOOGLE_CLIENT_ID"];
+        /// Google OAuth client secret.
+        google_client_secret: Option<Secret> = None, eg "\"os.environ/GOOGLE_CLIENT_SECRET\"", env ["GOOGLE_CLIENT_SECRET"];
+        /// Microsoft Entra application id.
+        microsoft_client_id: Option<String> = None, eg "\"84583a4d-...\"", env ["MICROSOFT_CLIENT_ID"];
+        /// Microsoft Entra client secret.
+        microsoft_client_secret: Option<Secret> = None, eg "\"os.environ/MICROSOFT_CLIENT_SECRET\"", env ["MICROSOFT_CLIENT_SECRET"];
+        /// Microsoft Entra tenant id.
+        microsoft_tenant: Option<String> = None, eg "\"5a39737...\"", env ["MICROSOFT_TENANT"];
+        /// Generic OAuth/OIDC client id.
+        generic_client_id: Option<String> = None, eg "\"proxy\"", env ["GENERIC_CLIENT_ID"];
+        /// Generic OAuth/OIDC client secret.
+        generic_client_secret: Option<Secret> = None, eg "\"os.environ/GENERIC_CLIENT_SECRET\"", env ["GENERIC_CLIENT_SECRET"];
+        /// Authorization endpoint of the generic provider.
+        generic_authorization_endpoint: Option<String> = None, eg "\"https://idp.example.com/auth\"", env ["GENERIC_AUTHORIZATION_ENDPOINT"];
+        /// Token endpoint of the generic provider.
+        generic_token_endpoint: Option<String> = None, eg "\"https://idp.example.com/token\"", env ["GENERIC_TOKEN_ENDPOINT"];
+        /// Userinfo endpoint of the generic provider.
+        generic_userinfo_endpoint: Option<String> = None, eg "\"https://idp.example.com/userinfo\"", env ["GENERIC_USERINFO_ENDPOINT"];
+        /// Scopes requested from the generic provider, space separated.
+        generic_scope: String = "openid email profile".into(), eg "", env ["GENERIC_SCOPE"];
+        /// Claim holding the user id.
+        generic_user_id_attribute: String = "preferred_username".into(), eg "", env ["GENERIC_USER_ID_ATTRIBUTE"];
+        /// Claim holding the email address.
+        generic_user_email_attribute: String = "email".into(), eg "", env ["GENERIC_USER_EMAIL_ATTRIBUTE"];
+        /// Claim holding the display name.
+        generic_user_display_name_attribute: String = "sub".into(), eg "", env ["GENERIC_USER_DISPLAY_NAME_ATTRIBUTE"];
+        /// Claim holding the user's role (used when it is one of ours).
+        generic_user_role_attribute: String = "role".into(), eg "", env ["GENERIC_USER_ROLE_ATTRIBUTE"];
+    }
+}
+
+section! {
+    /// Outgoing email for invitation links (optional).
+    EmailSettings at "email" {
+        /// SMTP server host. Email is off while unset.
+        smtp_host: Option<String> = None, eg "\"smtp.example.com\"", env ["SMTP_HOST"];
+        /// SMTP server port.
+        smtp_port: u16 = 587, eg "", env ["SMTP_PORT"];
+        /// `starttls`, `tls` or `none` (only for a server on this machine).
+        smtp_security: SmtpSecurity = SmtpSecurity::Starttls, eg "", env ["SMTP_SECURITY"];
+        /// SMTP user name.
+        smtp_username: Option<String> = None, eg "\"proxy@example.com\"", env ["SMTP_USERNAME"];
+        /// SMTP password.
+        smtp_password: Option<Secret> = None, eg "\"os.environ/SMTP_PASSWORD\"", env ["SMTP_PASSWORD"];
+        /// Sender address of invitation emails.
+        smtp_from: Option<String> = None, eg "\"LLM proxy <proxy@example.com>\"", env ["SMTP_SENDER_EMAIL"];
+    }
+}
+
+section! {
+    /// One deployment behind a public model name (LiteLLM's `model_list` entry).
+    ModelEntry at "model_list" {
+        /// The name clients send as `model`. `openai/*` routes every `openai/...` model.
+        model_name: String = String::new(), eg "\"gpt-4o-mini\"", env [];
+        /// How to reach the deployment.
+        litellm_params: ModelParams = ModelParams::default(), eg "table", env [];
+        /// Prices and metadata of the deployment.
+        model_info: ModelInfo = ModelInfo::default(), eg "table", env [];
+    }
+}
+
+section! {
+    /// Connection of one deployment.
+    ModelParams at "model_list.litellm_params" {
+        /// `provider/model`: `openai/gpt-4o-mini`, `azure/<deployment>`, or a bare OpenAI model name.
+        model: String = String::new(), eg "\"openai/gpt-4o-mini\"", env [];
+        /// Base URL of an OpenAI-compatible server (vLLM, Ollama, ...) or the Azure resource.
+        api_base: Option<String> = None, eg "\"http://localhost:8000/v1\"", env [];
+        /// The upstream key, usually `os.environ/NAME`.
+        api_key: Option<Secret> = None, eg "\"os.environ/OPENAI_API_KEY\"", env [];
+        /// Azure `api-version`.
+        api_version: Option<String> = None, eg "\"2024-06-01\"", env [];
+        /// Seconds to wait for this deployment's answer.
+        timeout: Option<u64> = None, eg "60", env [];
+        /// Requests per minute this deployment takes (also its balancing weight).
+        rpm: Option<u64> = None, eg "600", env [];
+        /// Tokens per minute this deployment takes.
+        tpm: Option<u64> = None, eg "100000", env [];
+        /// Balancing weight (defaults to `rpm`, else 1).
+        weight: Option<u64> = None, eg "1", env [];
+        /// Price per prompt token (USD), overriding the built-in price table.
+        input_cost_per_token: Option<f64> = None, eg "0.00000015", env [];
+        /// Price per completion token (USD), overriding the built-in price table.
+        output_cost_per_token: Option<f64> = None, eg "0.0000006", env [];
+    }
+}
+
+section! {
+    /// Metadata of one deployment.
+    ModelInfo at "model_list.model_info" {
+        /// A stable id of this deployment (generated when unset).
+        id: Option<String> = None, eg "\"gpt-4o-mini-eu\"", env [];
+        /// Price per prompt token (USD).
+        input_cost_per_token: Option<f64> = None, eg "0.00000015", env [];
+        /// Price per completion token (USD).
+        output_cost_per_token: Option<f64> = None, eg "0.0000006", env [];
+        /// `chat`, `completion` or `embedding` (for the health check).
+        mode: Option<String> = None, eg "\"chat\"", env [];
+    }
+}
+
+/// The whole file: the sections above plus the model list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub general_settings: GeneralSettings,
+    pub litellm_settings: LitellmSettings,
+    pub router_settings: RouterSettings,
+    pub sso: SsoSettings,
+    pub email: EmailSettings,
+    pub model_list: Vec<ModelEntry>,
+}
+
+/// Every section, in the order of the example file.
+pub const SECTIONS: &[SectionDoc] = &[
+    ServerSettings::SECTION,
+    GeneralSettings::SECTION,
+    JwtAuthSettings::SECTION,
+    LitellmSettings::SECTION,
+    DefaultUserParams::SECTION,
+    UpperboundKeyParams::SECTION,
+    KeyGenerationSettings::SECTION,
+    TeamKeyGeneration::SECTION,
+    PersonalKeyGeneration::SECTION,
+    RouterSettings::SECTION,
+    SsoSettings::SECTION,
+    EmailSettings::SECTION,
+    ModelEntry::SECTION,
+    ModelParams::SECTION,
+    ModelInfo::SECTION,
+];
+
+pub fn section(path: &str) -> Option<&'static SectionDoc> {
+    SECTIONS.iter().find(|s| s.path == path)
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum UiAccessMode {
+    All,
+    AdminOnly,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoutingStrategy {
+    SimpleShuffle,
+    LeastBusy,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    Starttls,
+    Tls,
+    None,
+}

@@ -1,0 +1,119 @@
+//! Schema versions. `schema.sql` is the whole current schema, applied to a new file. Each
+//! entry of `UPGRADES` takes a file from version N to N+1; an older file runs the missing
+//! ones in one transaction, so an upgrade either completes or leaves the file as it was. A
+//! file from a newer `proxy` is refused rather than guessed at.
+
+use rusqlite::Connection;
+
+pub const SCHEMA: &str = include_str!("../../schema.sql");
+
+/// Upgrade steps: `UPGRADES[i]` takes version `i + 1` to `i + 2`.
+pub const UPGRADES: &[&str] = &[];
+
+/// The version `schema.sql` describes.
+pub const CURRENT: i64 = 1 + UPGRADES.len() as i64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error(
+        "it was written by a newer proxy (schema version {found}; this proxy knows up to {current}): upgrade proxy, or restore a backup made by this version"
+    )]
+    Newer { found: i64, current: i64 },
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Brings the file to `current`, given the full schema and the upgrade steps.
+pub fn migrate_with(
+    conn: &mut Connection,
+    schema: &str,
+    upgrades: &[&str],
+) -> Result<Applied, MigrateError> {
+    let current = 1 + upgrades.len() as i64;
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if found > current {
+        return Err(MigrateError::Newer { found, current });
+    }
+    if found == current {
+        return Ok(Applied::UpToDate);
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+    let applied = if found == 0 {
+        tx.execute_batch(schema)?;
+        Applied::Created
+    } else {
+        for step in &upgrades[(found - 1) as usize..] {
+            tx.execute_batch(step)?;
+        }
+        Applied::Upgraded { from: found }
+    };
+    tx.pragma_update(None, "user_version", current)?;
+    tx.commit()?;
+    Ok(applied)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Applied {
+    Created,
+    Upgraded { from: i64 },
+    UpToDate,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V1: &str = "CREATE TABLE t (a INTEGER);";
+    const V2: &str = "ALTER TABLE t ADD COLUMN b TEXT;";
+
+    #[test]
+    fn creates_then_is_up_to_date() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(
+            migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(),
+            Applied::Created
+        );
+        assert_eq!(
+            migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(),
+            Applied::UpToDate
+        );
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, CURRENT);
+    }
+
+    #[test]
+    fn upgrades_an_older_file_in_order() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, V1, &[]).unwrap();
+        conn.execute("INSERT INTO t (a) VALUES (7)", []).unwrap();
+        let applied = migrate_with(&mut conn, &format!("{V1}{V2}"), &[V2]).unwrap();
+        assert_eq!(applied, Applied::Upgraded { from: 1 });
+        let b: Option<String> = conn
+            .query_row("SELECT b FROM t WHERE a = 7", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(b, None);
+    }
+
+    #[test]
+    fn a_failed_upgrade_changes_nothing() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, V1, &[]).unwrap();
+        let broken = "ALTER TABLE t ADD COLUMN c TEXT; THIS IS NOT SQL;";
+        assert!(migrate_with(&mut conn, V1, &[broken]).is_err());
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 1);
+        assert!(conn.query_row("SELECT c FROM t", [], |_| Ok(())).is_err());
+    }
+
+    #[test]
+    fn refuses_a_newer_file() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        let err = migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap_err();
+        assert!(err.to_string().contains("schema version 99"), "{err}");
+    }
+}

@@ -1,0 +1,258 @@
+//! The SQLite store: opening the file (owner lock, pragmas, schema version), a pool of
+//! reader connections and one writer connection. Every write in the process goes through
+//! `Db::write` (or the spend ledger's batch, which uses the same writer), so SQLite never
+//! sees two writers and a write never waits on `SQLITE_BUSY` from this process.
+//!
+//! This module is the only place that knows the store is SQLite: a PostgreSQL backend for
+//! several replicas would be added here.
+
+mod backup;
+mod lock;
+pub mod migrate;
+
+pub use backup::{BackupError, backup_to};
+
+use parking_lot::Mutex;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub type Conn = r2d2::PooledConnection<SqliteConnectionManager>;
+
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+    writer: Mutex<Connection>,
+    _owner: lock::OwnerLock,
+}
+
+/// Why the database cannot be opened; each message tells the operator the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(
+        "the directory {0} of the database does not exist: create it, or point --db / DATABASE_PATH elsewhere"
+    )]
+    NoDirectory(String),
+    #[error(
+        "the directory {dir} is not writable, so the database {db} cannot be created or locked there ({detail}): fix its permissions, or point --db / DATABASE_PATH elsewhere"
+    )]
+    DirectoryNotWritable {
+        dir: String,
+        db: String,
+        detail: String,
+    },
+    #[error(
+        "the database file {0} is read-only: make it writable (chmod u+w), or point --db / DATABASE_PATH at a writable copy"
+    )]
+    ReadOnly(String),
+    #[error(
+        "{0} is not a SQLite database (or it is damaged or encrypted): point --db / DATABASE_PATH at the right file, or move this one away to start afresh"
+    )]
+    NotADatabase(String),
+    #[error("cannot use the database {db}: {source}")]
+    Schema {
+        db: String,
+        source: migrate::MigrateError,
+    },
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
+    #[error("cannot open the database {db}: {detail}")]
+    Other { db: String, detail: String },
+}
+
+/// A failed database operation, by what the caller can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("the database disk is full")]
+    Full,
+    #[error("the database is busy")]
+    Busy,
+    #[error("the database file is read-only")]
+    ReadOnly,
+    #[error("a uniqueness or reference rule of the database refused the change: {0}")]
+    Constraint(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(error: rusqlite::Error) -> Self {
+        match error.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => DbError::Full,
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => DbError::Busy,
+            Some(ErrorCode::ReadOnly) => DbError::ReadOnly,
+            Some(ErrorCode::ConstraintViolation) => DbError::Constraint(error.to_string()),
+            _ => DbError::Other(error.to_string()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for DbError {
+    fn from(error: r2d2::Error) -> Self {
+        DbError::Other(error.to_string())
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(())
+}
+
+impl Db {
+    /// Opens (creating if needed) and locks the database, bringing its schema up to date.
+    pub fn open(path: &Path) -> Result<(Self, migrate::Applied), OpenError> {
+        let shown = path.display().to_string();
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            return Err(OpenError::NoDirectory(dir.display().to_string()));
+        }
+        let owner = lock::acquire(path).map_err(|e| match e {
+            lock::LockError::Create { source, .. }
+                if source.kind() == std::io::ErrorKind::PermissionDenied =>
+            {
+                OpenError::DirectoryNotWritable {
+                    dir: dir.display().to_string(),
+                    db: shown.clone(),
+                    detail: source.to_string(),
+                }
+            }
+            other => OpenError::Lock(other),
+        })?;
+        if path.exists() && std::fs::OpenOptions::new().write(true).open(path).is_err() {
+            return Err(OpenError::ReadOnly(shown));
+        }
+        let classify = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase) => OpenError::NotADatabase(shown.clone()),
+            Some(ErrorCode::ReadOnly) => OpenError::ReadOnly(shown.clone()),
+            Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+                OpenError::DirectoryNotWritable {
+                    dir: dir.display().to_string(),
+                    db: shown.clone(),
+                    detail: e.to_string(),
+                }
+            }
+            _ => OpenError::Other {
+                db: shown.clone(),
+                detail: e.to_string(),
+            },
+        };
+        let mut writer = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )
+        .map_err(&classify)?;
+        let mode: String = writer
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(&classify)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(OpenError::Other {
+                db: shown,
+                detail: format!("cannot switch to WAL mode (got {mode})"),
+            });
+        }
+        configure(&writer).map_err(&classify)?;
+        let applied = migrate::migrate_with(&mut writer, migrate::SCHEMA, migrate::UPGRADES)
+            .map_err(|e| match e {
+                migrate::MigrateError::Sqlite(inner) => classify(inner),
+                newer => OpenError::Schema {
+                    db: shown.clone(),
+                    source: newer,
+                },
+            })?;
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .with_init(|c| configure(c));
+        let readers = r2d2::Pool::builder()
+            .max_size(8)
+            .min_idle(Some(1))
+            .build(manager)
+            .map_err(|e| OpenError::Other {
+                db: shown.clone(),
+                detail: e.to_string(),
+            })?;
+        let inner = Inner {
+            path: path.to_path_buf(),
+            readers,
+            writer: Mutex::new(writer),
+            _owner: owner,
+        };
+        Ok((
+            Self {
+                inner: Arc::new(inner),
+            },
+            applied,
+        ))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs a read on a pooled connection, off the async runtime.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.read_blocking(f))
+            .await
+            .map_err(|e| DbError::Other(format!("read task failed: {e}")))?
+    }
+
+    pub fn read_blocking<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, DbError> {
+        let conn = self.inner.readers.get()?;
+        Ok(f(&conn)?)
+    }
+
+    /// Runs `f` in one immediate transaction on the writer connection, off the runtime.
+    /// The transaction commits when `f` returns `Ok` and rolls back otherwise.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(f))
+            .await
+            .map_err(|e| E::from(DbError::Other(format!("write task failed: {e}"))))?
+    }
+
+    pub fn write_blocking<T, E>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let mut conn = self.inner.writer.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| E::from(e.into()))?;
+        let value = f(&tx)?;
+        tx.commit().map_err(|e| E::from(e.into()))?;
+        Ok(value)
+    }
+
+    /// Checkpoints the WAL into the main file (on shutdown, so the `.db` alone is complete).
+    pub fn checkpoint(&self) -> Result<(), DbError> {
+        let conn = self.inner.writer.lock();
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+}

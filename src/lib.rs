@@ -1,0 +1,19 @@
+//! `proxy`: an OpenAI-compatible LLM gateway with virtual keys, users, teams, budgets and a
+//! web admin UI, in one binary that keeps everything in one SQLite file.
+//!
+//! The code is cut by domain (see DESIGN.md): each folder owns its types, SQL and routes.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod docs;
+pub mod duration;
+pub mod error;
+pub mod health;
+pub mod keys;
+pub mod server;
+pub mod state;
+pub mod teams;
+pub mod time;
+pub mod users;

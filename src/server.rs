@@ -1,0 +1,130 @@
+//! The HTTP application and its life cycle. `app` builds the router from every domain's
+//! routes (tests drive it in-process); `serve` adds the socket, the ready line and a
+//! graceful shutdown that lets in-flight requests finish before the store is closed.
+
+use crate::docs::ApiDoc;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Router;
+use axum::http::{HeaderName, Request};
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application for a given state.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::health::routes())
+        .split_for_parts();
+    api.merge(crate::docs::routes(openapi))
+        .fallback(|| async { ApiError::NotFound("No such route. The API is described at /openapi.json.".into()) })
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+                // The path only: query strings can carry keys (`?key=`), which must not be logged.
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "port {port} on {host} is taken: stop what uses it, or set `port` in [server] of proxy.toml, PORT, or --port"
+    )]
+    PortTaken { host: String, port: u16 },
+    #[error("cannot listen on {host}:{port}: {source}")]
+    Listen {
+        host: String,
+        port: u16,
+        source: std::io::Error,
+    },
+    #[error("the server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Binds, prints the ready line and serves until SIGTERM/SIGINT, then drains.
+pub async fn serve(state: AppState) -> Result<(), ServeError> {
+    let server = &state.config.settings.server;
+    let (host, port) = (server.host.clone(), server.port);
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
+        .await
+        .map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AddrInUse {
+                ServeError::PortTaken {
+                    host: host.clone(),
+                    port,
+                }
+            } else {
+                ServeError::Listen {
+                    host: host.clone(),
+                    port,
+                    source,
+                }
+            }
+        })?;
+    let local = listener.local_addr()?;
+    let grace = Duration::from_secs(server.shutdown_grace_seconds);
+    // The ready line: people read it, and tests parse it to find a port chosen by the OS.
+    println!(
+        "proxy {} listening on http://{local} (admin UI at /ui, API docs at /)",
+        env!("CARGO_PKG_VERSION")
+    );
+    tracing::info!(address = %local, "listening");
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut stop_wait = stop_rx.clone();
+    let service = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
+        let _ = stop_wait.wait_for(|stopped| *stopped).await;
+    });
+    let mut running = tokio::spawn(async move { server.await });
+
+    tokio::select! {
+        result = &mut running => return result.map_err(|e| std::io::Error::other(e.to_string()))?.map_err(ServeError::Io),
+        () = shutdown_signal() => {}
+    }
+    tracing::info!(
+        grace_seconds = grace.as_secs(),
+        "shutting down: no new connections, waiting for requests in flight"
+    );
+    let _ = stop_tx.send(true);
+    drop(stop_rx);
+    if tokio::time::timeout(grace, &mut running).await.is_err() {
+        tracing::warn!("requests still running after the grace period; closing them");
+        running.abort();
+    }
+    if let Err(e) = state.db.checkpoint() {
+        tracing::warn!(error = %e, "could not checkpoint the database on shutdown");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,117 @@
+//! What every handler shares: the configuration, the store, the in-memory tables and the
+//! clock. Built once at start by `AppState::open`.
+
+use crate::auth::{DEFAULT_ADMIN_USER_ID, MasterKey, MasterKeyOrigin};
+use crate::config::Config;
+use crate::db::{Db, DbError, OpenError};
+use crate::keys::KeyCache;
+use crate::teams::TeamCache;
+use crate::time::Clock;
+use crate::users::UserCache;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Shared>,
+}
+
+pub struct Shared {
+    pub config: Config,
+    pub db: Db,
+    pub master_key: MasterKey,
+    pub keys: KeyCache,
+    pub users: UserCache,
+    pub teams: TeamCache,
+    pub clock: Clock,
+    pub started_at: Instant,
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.inner
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("cannot read the database at start: {0}")]
+    Load(#[from] DbError),
+}
+
+impl AppState {
+    /// Opens the database and loads the in-memory tables. Returns the generated master
+    /// key when one was made now, for the caller to print once.
+    pub fn open(config: Config) -> Result<(Self, MasterKeyOrigin), StartError> {
+        let path = std::path::PathBuf::from(&config.settings.server.database_path);
+        let (db, applied) = Db::open(&path)?;
+        tracing::info!(db = %path.display(), schema = ?applied, "database ready");
+        let configured = config
+            .settings
+            .general_settings
+            .master_key
+            .as_ref()
+            .map(|k| k.expose().to_string());
+        let (master_key, origin) = MasterKey::load_or_generate(&db, configured.as_deref())?;
+        let admin_id = config
+            .settings
+            .general_settings
+            .proxy_admin_id
+            .clone()
+            .unwrap_or_else(|| DEFAULT_ADMIN_USER_ID.to_string());
+        ensure_admin_user(&db, &admin_id)?;
+        let state = Self {
+            inner: Arc::new(Shared {
+                keys: KeyCache::load(&db)?,
+                users: UserCache::load(&db)?,
+                teams: TeamCache::load(&db)?,
+                config,
+                db,
+                master_key,
+                clock: Clock::default(),
+                started_at: Instant::now(),
+            }),
+        };
+        Ok((state, origin))
+    }
+
+    /// The user id the master key and the built-in UI admin act as.
+    pub fn admin_user_id(&self) -> &str {
+        self.config
+            .settings
+            .general_settings
+            .proxy_admin_id
+            .as_deref()
+            .unwrap_or(DEFAULT_ADMIN_USER_ID)
+    }
+
+    pub fn is_proxy_admin_id(&self, user_id: &str) -> bool {
+        self.config
+            .settings
+            .general_settings
+            .proxy_admin_id
+            .as_deref()
+            == Some(user_id)
+    }
+}
+
+/// The admin's user row exists from the first start, so invitations and audit rows made
+/// with the master key always name an existing user (LiteLLM fails there, #41176).
+fn ensure_admin_user(db: &Db, admin_id: &str) -> Result<(), DbError> {
+    let admin_id = admin_id.to_string();
+    db.write_blocking(move |tx| {
+        let now = crate::time::now_text();
+        tx.execute(
+            "INSERT INTO users (user_id, user_role, created_at, updated_at) VALUES (?1, 'proxy_admin', ?2, ?2)
+             ON CONFLICT (user_id) DO UPDATE SET user_role = 'proxy_admin'",
+            rusqlite::params![admin_id, now],
+        )
+        .map_err(DbError::from)?;
+        Ok::<(), DbError>(())
+    })
+}
