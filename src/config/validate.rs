@@ -17,13 +17,13 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
     let mut problems = Vec::new();
     let mut bad = |path: &str, message: String| problems.push((path.to_string(), message));
 
-    if let Some(url) = &settings.server.base_url {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            bad(
-                "server.base_url",
-                format!("`{url}` must start with http:// or https://"),
-            );
-        }
+    if let Some(url) = &settings.server.base_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        bad(
+            "server.base_url",
+            format!("`{url}` must start with http:// or https://"),
+        );
     }
     let general = &settings.general_settings;
     if let Some(key) = &general.master_key {
@@ -171,13 +171,13 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
                 "is required, e.g. `openai/gpt-4o-mini`".into(),
             );
         }
-        if let Some(base) = &params.api_base {
-            if !(base.starts_with("http://") || base.starts_with("https://")) {
-                bad(
-                    &at("litellm_params.api_base"),
-                    format!("`{base}` must start with http:// or https://"),
-                );
-            }
+        if let Some(base) = &params.api_base
+            && !(base.starts_with("http://") || base.starts_with("https://"))
+        {
+            bad(
+                &at("litellm_params.api_base"),
+                format!("`{base}` must start with http:// or https://"),
+            );
         }
         if params.model.starts_with("azure/") {
             if params.api_base.is_none() {
@@ -214,13 +214,13 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
                 model.model_info.output_cost_per_token,
             ),
         ] {
-            if let Some(price) = price {
-                if !price.is_finite() || price < 0.0 {
-                    bad(
-                        &at(field),
-                        format!("{price} is not a price: use a number of USD per token, 0 or more"),
-                    );
-                }
+            if let Some(price) = price
+                && (!price.is_finite() || price < 0.0)
+            {
+                bad(
+                    &at(field),
+                    format!("{price} is not a price: use a number of USD per token, 0 or more"),
+                );
             }
         }
     }
@@ -228,21 +228,21 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
 }
 
 fn check_budget(bad: &mut impl FnMut(&str, String), path: &str, value: Option<f64>) {
-    if let Some(v) = value {
-        if !v.is_finite() || v < 0.0 {
-            bad(
-                path,
-                format!("{v} is not a budget: use a number of USD, 0 or more"),
-            );
-        }
+    if let Some(v) = value
+        && (!v.is_finite() || v < 0.0)
+    {
+        bad(
+            path,
+            format!("{v} is not a budget: use a number of USD, 0 or more"),
+        );
     }
 }
 
 fn check_duration(bad: &mut impl FnMut(&str, String), path: &str, value: Option<&str>) {
-    if let Some(text) = value {
-        if let Err(e) = Duration::parse(text) {
-            bad(path, e.to_string());
-        }
+    if let Some(text) = value
+        && let Err(e) = Duration::parse(text)
+    {
+        bad(path, e.to_string());
     }
 }
 
