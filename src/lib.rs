@@ -12,6 +12,7 @@ pub mod duration;
 pub mod error;
 pub mod health;
 pub mod keys;
+pub mod limits;
 pub mod server;
 pub mod state;
 pub mod teams;
