@@ -30,24 +30,17 @@ impl utoipa::Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build();
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
-        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
-            "bearer",
-            Vec::<String>::new(),
-        )]);
+        openapi.security =
+            Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
     }
 }
 
 /// `/`, `/openapi.json` and `/assets/*`, given the finished OpenAPI document.
 pub fn routes(openapi: utoipa::openapi::OpenApi) -> axum::Router<AppState> {
-    let json = openapi
-        .to_json()
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let json = openapi.to_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     axum::Router::new()
         .route("/", get(swagger_page))
-        .route(
-            "/openapi.json",
-            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], json) }),
-        )
+        .route("/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], json) }))
         .route("/assets/{*path}", get(asset))
 }
 
@@ -69,9 +62,6 @@ async fn asset(Path(path): Path<String>) -> Response {
     if let Ok(value) = HeaderValue::from_str(mime.as_ref()) {
         headers.insert(header::CONTENT_TYPE, value);
     }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
-    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
     response
 }

@@ -29,13 +29,9 @@ impl Duration {
     /// Parses a duration; `-1` (never) is handled by the callers that allow it.
     pub fn parse(text: &str) -> Result<Self, DurationError> {
         let text = text.trim();
-        let split = text
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len());
+        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
-        let n: i64 = number
-            .parse()
-            .map_err(|_| DurationError(text.to_string()))?;
+        let n: i64 = number.parse().map_err(|_| DurationError(text.to_string()))?;
         if n <= 0 {
             return Err(DurationError(text.to_string()));
         }
@@ -94,9 +90,7 @@ mod tests {
 
     #[test]
     fn months_are_calendar_months() {
-        let jan31 = DateTime::parse_from_rfc3339("2026-01-31T10:00:00Z")
-            .unwrap()
-            .to_utc();
+        let jan31 = DateTime::parse_from_rfc3339("2026-01-31T10:00:00Z").unwrap().to_utc();
         let later = Duration::Months(1).after(jan31);
         assert_eq!(later.to_rfc3339(), "2026-02-28T10:00:00+00:00");
     }

@@ -78,10 +78,7 @@ impl ApiError {
     }
 
     pub fn field(param: &str, message: impl Into<String>) -> Self {
-        ApiError::InvalidField {
-            param: param.to_string(),
-            message: message.into(),
-        }
+        ApiError::InvalidField { param: param.to_string(), message: message.into() }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -96,26 +93,15 @@ impl ApiError {
     fn parts(&self) -> (StatusCode, &'static str, String, Option<String>) {
         let status = |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
         match self {
-            ApiError::BadRequest(m) => (
-                StatusCode::BAD_REQUEST,
-                "bad_request_error",
-                m.clone(),
-                None,
-            ),
-            ApiError::InvalidField { param, message } => (
-                StatusCode::BAD_REQUEST,
-                "bad_request_error",
-                message.clone(),
-                Some(param.clone()),
-            ),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request_error", m.clone(), None),
+            ApiError::InvalidField { param, message } => {
+                (StatusCode::BAD_REQUEST, "bad_request_error", message.clone(), Some(param.clone()))
+            }
             ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "auth_error", m.clone(), None),
             ApiError::ExpiredKey(m) => (StatusCode::UNAUTHORIZED, "expired_key", m.clone(), None),
-            ApiError::KeyNotFound(m) => (
-                StatusCode::UNAUTHORIZED,
-                "token_not_found_in_db",
-                m.clone(),
-                Some("key".into()),
-            ),
+            ApiError::KeyNotFound(m) => {
+                (StatusCode::UNAUTHORIZED, "token_not_found_in_db", m.clone(), Some("key".into()))
+            }
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "auth_error", m.clone(), None),
             ApiError::ModelAccessDenied { kind, message } => {
                 let kind = match kind {
@@ -123,47 +109,22 @@ impl ApiError {
                     ModelAccessKind::Team => "team_model_access_denied",
                     ModelAccessKind::User => "user_model_access_denied",
                 };
-                (
-                    StatusCode::UNAUTHORIZED,
-                    kind,
-                    message.clone(),
-                    Some("model".into()),
-                )
+                (StatusCode::UNAUTHORIZED, kind, message.clone(), Some("model".into()))
             }
-            ApiError::TeamMemberPermission(m) => (
-                StatusCode::UNAUTHORIZED,
-                "team_member_permission_error",
-                m.clone(),
-                None,
-            ),
+            ApiError::TeamMemberPermission(m) => {
+                (StatusCode::UNAUTHORIZED, "team_member_permission_error", m.clone(), None)
+            }
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found_error", m.clone(), None),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "bad_request_error", m.clone(), None),
-            ApiError::AlreadyInTeam(m) => (
-                StatusCode::BAD_REQUEST,
-                "team_member_already_in_team",
-                m.clone(),
-                None,
-            ),
-            ApiError::BudgetExceeded {
-                status: code,
-                message,
-            } => (status(*code), "budget_exceeded", message.clone(), None),
-            ApiError::RateLimited { message, .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limit_error",
-                message.clone(),
-                None,
-            ),
-            ApiError::StoreUnavailable(m) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "no_db_connection",
-                m.clone(),
-                None,
-            ),
-            ApiError::Upstream {
-                status: code,
-                message,
-            } => (status(*code), "upstream_error", message.clone(), None),
+            ApiError::AlreadyInTeam(m) => (StatusCode::BAD_REQUEST, "team_member_already_in_team", m.clone(), None),
+            ApiError::BudgetExceeded { status: code, message } => {
+                (status(*code), "budget_exceeded", message.clone(), None)
+            }
+            ApiError::RateLimited { message, .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "rate_limit_error", message.clone(), None)
+            }
+            ApiError::StoreUnavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "no_db_connection", m.clone(), None),
+            ApiError::Upstream { status: code, message } => (status(*code), "upstream_error", message.clone(), None),
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_server_error",
@@ -203,9 +164,9 @@ impl From<DbError> for ApiError {
             DbError::Full => ApiError::StoreUnavailable(
                 "The database disk is full: the change was not saved. Free disk space on the proxy's machine.".into(),
             ),
-            DbError::ReadOnly => ApiError::StoreUnavailable(
-                "The database file is read-only: the change was not saved.".into(),
-            ),
+            DbError::ReadOnly => {
+                ApiError::StoreUnavailable("The database file is read-only: the change was not saved.".into())
+            }
             DbError::Busy => ApiError::StoreUnavailable("The database is busy: try again.".into()),
             DbError::Constraint(detail) => ApiError::internal(format!("unhandled constraint: {detail}")),
             DbError::Other(detail) => ApiError::internal(detail),

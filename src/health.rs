@@ -10,9 +10,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(liveliness))
-        .routes(routes!(readiness))
+    OpenApiRouter::new().routes(routes!(liveliness)).routes(routes!(readiness))
 }
 
 /// The process is up and answering.
@@ -37,10 +35,7 @@ struct Readiness {
 #[utoipa::path(get, path = "/health/readiness", tag = "health",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 async fn readiness(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let check = state
-        .db
-        .read(|conn| conn.query_row("SELECT count(*) FROM settings", [], |r| r.get::<_, i64>(0)))
-        .await;
+    let check = state.db.read(|conn| conn.query_row("SELECT count(*) FROM settings", [], |r| r.get::<_, i64>(0))).await;
     let (status, code, db) = match check {
         Ok(_) => ("healthy", StatusCode::OK, "connected".to_string()),
         Err(e) => ("unhealthy", StatusCode::SERVICE_UNAVAILABLE, e.to_string()),

@@ -93,14 +93,11 @@ fn main() -> ExitCode {
         Command::Serve => serve(config),
         Command::Backup { file } => backup(&config, &dir.join(file)),
         Command::CheckConfig { .. } => {
-            let source = config.file.as_ref().map_or(
-                "no config file: defaults and environment".to_string(),
-                |f| f.display().to_string(),
-            );
-            println!(
-                "# configuration is valid ({source})\n{}",
-                config.to_masked_toml()
-            );
+            let source = config
+                .file
+                .as_ref()
+                .map_or("no config file: defaults and environment".to_string(), |f| f.display().to_string());
+            println!("# configuration is valid ({source})\n{}", config.to_masked_toml());
             ExitCode::SUCCESS
         }
         Command::Healthcheck => healthcheck(&config),
@@ -115,9 +112,7 @@ fn fail(message: &str) -> ExitCode {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -126,10 +121,7 @@ fn init_logging(format: LogFormat) {
 
 fn serve(config: Config) -> ExitCode {
     init_logging(config.settings.server.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
@@ -155,11 +147,7 @@ fn backup(config: &Config, target: &std::path::Path) -> ExitCode {
     let source = PathBuf::from(&config.settings.server.database_path);
     match proxy::db::backup_to(&source, target) {
         Ok(bytes) => {
-            println!(
-                "backed up {} to {} ({bytes} bytes)",
-                source.display(),
-                target.display()
-            );
+            println!("backed up {} to {} ({bytes} bytes)", source.display(), target.display());
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e.to_string()),
@@ -178,17 +166,12 @@ fn healthcheck(config: &Config) -> ExitCode {
     } else {
         format!("http://{host}:{}/health/liveliness", server.port)
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
     let result = runtime.block_on(async {
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(5))
-            .build()?;
+        let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build()?;
         client.get(&url).send().await?.error_for_status()
     });
     match result {

@@ -17,18 +17,15 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application for a given state.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(crate::health::routes())
-        .split_for_parts();
+    let (api, openapi) =
+        OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(crate::health::routes()).split_for_parts();
     api.merge(crate::docs::routes(openapi))
         .fallback(|| async { ApiError::NotFound("No such route. The API is described at /openapi.json.".into()) })
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
-                // The path only: query strings can carry keys (`?key=`), which must not be logged.
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            // The path only: query strings can carry keys (`?key=`), which must not be logged.
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
@@ -41,11 +38,7 @@ pub enum ServeError {
     )]
     PortTaken { host: String, port: u16 },
     #[error("cannot listen on {host}:{port}: {source}")]
-    Listen {
-        host: String,
-        port: u16,
-        source: std::io::Error,
-    },
+    Listen { host: String, port: u16, source: std::io::Error },
     #[error("the server failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -54,29 +47,17 @@ pub enum ServeError {
 pub async fn serve(state: AppState) -> Result<(), ServeError> {
     let server = &state.config.settings.server;
     let (host, port) = (server.host.clone(), server.port);
-    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
-        .await
-        .map_err(|source| {
-            if source.kind() == std::io::ErrorKind::AddrInUse {
-                ServeError::PortTaken {
-                    host: host.clone(),
-                    port,
-                }
-            } else {
-                ServeError::Listen {
-                    host: host.clone(),
-                    port,
-                    source,
-                }
-            }
-        })?;
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port)).await.map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AddrInUse {
+            ServeError::PortTaken { host: host.clone(), port }
+        } else {
+            ServeError::Listen { host: host.clone(), port, source }
+        }
+    })?;
     let local = listener.local_addr()?;
     let grace = Duration::from_secs(server.shutdown_grace_seconds);
     // The ready line: people read it, and tests parse it to find a port chosen by the OS.
-    println!(
-        "proxy {} listening on http://{local} (admin UI at /ui, API docs at /)",
-        env!("CARGO_PKG_VERSION")
-    );
+    println!("proxy {} listening on http://{local} (admin UI at /ui, API docs at /)", env!("CARGO_PKG_VERSION"));
     tracing::info!(address = %local, "listening");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -51,12 +51,7 @@ impl AppState {
         let path = std::path::PathBuf::from(&config.settings.server.database_path);
         let (db, applied) = Db::open(&path)?;
         tracing::info!(db = %path.display(), schema = ?applied, "database ready");
-        let configured = config
-            .settings
-            .general_settings
-            .master_key
-            .as_ref()
-            .map(|k| k.expose().to_string());
+        let configured = config.settings.general_settings.master_key.as_ref().map(|k| k.expose().to_string());
         let (master_key, origin) = MasterKey::load_or_generate(&db, configured.as_deref())?;
         let admin_id = config
             .settings
@@ -82,21 +77,11 @@ impl AppState {
 
     /// The user id the master key and the built-in UI admin act as.
     pub fn admin_user_id(&self) -> &str {
-        self.config
-            .settings
-            .general_settings
-            .proxy_admin_id
-            .as_deref()
-            .unwrap_or(DEFAULT_ADMIN_USER_ID)
+        self.config.settings.general_settings.proxy_admin_id.as_deref().unwrap_or(DEFAULT_ADMIN_USER_ID)
     }
 
     pub fn is_proxy_admin_id(&self, user_id: &str) -> bool {
-        self.config
-            .settings
-            .general_settings
-            .proxy_admin_id
-            .as_deref()
-            == Some(user_id)
+        self.config.settings.general_settings.proxy_admin_id.as_deref() == Some(user_id)
     }
 }
 

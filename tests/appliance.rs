@@ -7,15 +7,8 @@ use common::{Options, Proxy};
 
 #[test]
 fn starts_on_defaults_and_prints_a_master_key_once() {
-    let proxy = Proxy::start_with(Options {
-        master_key: Some(""),
-        ..Default::default()
-    });
-    assert!(
-        proxy.master_key.starts_with("sk-"),
-        "no key printed:\n{}",
-        proxy.output()
-    );
+    let proxy = Proxy::start_with(Options { master_key: Some(""), ..Default::default() });
+    assert!(proxy.master_key.starts_with("sk-"), "no key printed:\n{}", proxy.output());
     // 128 bits at least: 22 base64url characters after `sk-`.
     assert!(proxy.master_key.len() >= 3 + 22);
     assert!(proxy.db_path().exists());
@@ -26,14 +19,6 @@ fn starts_on_defaults_and_prints_a_master_key_once() {
 
     // A restart on the same database keeps the key and does not print it again.
     let dir = proxy.stop();
-    let again = Proxy::start_with(Options {
-        master_key: Some(""),
-        dir: Some(dir),
-        ..Default::default()
-    });
-    assert!(
-        !again.output().contains("LITELLM_MASTER_KEY="),
-        "printed twice:\n{}",
-        again.output()
-    );
+    let again = Proxy::start_with(Options { master_key: Some(""), dir: Some(dir), ..Default::default() });
+    assert!(!again.output().contains("LITELLM_MASTER_KEY="), "printed twice:\n{}", again.output());
 }

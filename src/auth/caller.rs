@@ -60,20 +60,10 @@ impl Caller {
 }
 
 /// The credential a request carries, by LiteLLM's order of headers.
-pub fn presented_key(
-    headers: &HeaderMap,
-    custom_header: Option<&str>,
-) -> Result<Option<String>, ApiError> {
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
+pub fn presented_key(headers: &HeaderMap, custom_header: Option<&str>) -> Result<Option<String>, ApiError> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     if let Some(value) = text("authorization") {
-        let key = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "));
+        let key = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "));
         return match key {
             Some(key) if !key.trim().is_empty() => Ok(Some(key.trim().to_string())),
             _ => Err(ApiError::Unauthorized(
@@ -111,13 +101,13 @@ pub fn resolve(state: &AppState, presented: &str) -> Result<Caller, ApiError> {
         )));
     }
     let hash = hash_key(presented);
-    let key = state.keys.get(&hash).ok_or_else(|| {
-        ApiError::KeyNotFound("Authentication Error, Invalid API key provided.".into())
-    })?;
+    let key = state
+        .keys
+        .get(&hash)
+        .ok_or_else(|| ApiError::KeyNotFound("Authentication Error, Invalid API key provided.".into()))?;
     if key.blocked {
         return Err(ApiError::Unauthorized(
-            "Authentication Error, Key is blocked. Update via `/key/unblock` if you're an admin."
-                .into(),
+            "Authentication Error, Key is blocked. Update via `/key/unblock` if you're an admin.".into(),
         ));
     }
     if let Some(expires) = key.expires.as_deref().and_then(crate::time::parse) {
@@ -137,31 +127,17 @@ pub fn resolve(state: &AppState, presented: &str) -> Result<Caller, ApiError> {
         (Some(_), None) => Some(Role::InternalUser),
         (None, _) => None,
     };
-    Ok(Caller {
-        credential: Credential::VirtualKey(key.clone()),
-        user_id: key.user_id.clone(),
-        role,
-    })
+    Ok(Caller { credential: Credential::VirtualKey(key.clone()), user_id: key.user_id.clone(), role })
 }
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let custom = state
-            .config
-            .settings
-            .general_settings
-            .litellm_key_header_name
-            .as_deref();
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let custom = state.config.settings.general_settings.litellm_key_header_name.as_deref();
         match presented_key(&parts.headers, custom)? {
             Some(key) => resolve(state, &key),
-            None => Err(ApiError::Unauthorized(
-                "Authentication Error, No api key passed in.".into(),
-            )),
+            None => Err(ApiError::Unauthorized("Authentication Error, No api key passed in.".into())),
         }
     }
 }

@@ -26,9 +26,7 @@ pub enum MasterKeyOrigin {
 
 impl MasterKey {
     pub fn from_clear(key: &str) -> Self {
-        Self {
-            hash: Sha256::digest(key.as_bytes()).into(),
-        }
+        Self { hash: Sha256::digest(key.as_bytes()).into() }
     }
 
     pub fn matches(&self, presented: &str) -> bool {
@@ -37,26 +35,15 @@ impl MasterKey {
     }
 
     /// Uses the configured key, or the stored hash, or generates and stores a new key.
-    pub fn load_or_generate(
-        db: &Db,
-        configured: Option<&str>,
-    ) -> Result<(Self, MasterKeyOrigin), DbError> {
+    pub fn load_or_generate(db: &Db, configured: Option<&str>) -> Result<(Self, MasterKeyOrigin), DbError> {
         if let Some(key) = configured {
             return Ok((Self::from_clear(key), MasterKeyOrigin::Configured));
         }
         let stored: Option<String> = db.read_blocking(|conn| {
             use rusqlite::OptionalExtension;
-            conn.query_row(
-                "SELECT value FROM settings WHERE name = ?1",
-                [SETTING],
-                |r| r.get(0),
-            )
-            .optional()
+            conn.query_row("SELECT value FROM settings WHERE name = ?1", [SETTING], |r| r.get(0)).optional()
         })?;
-        if let Some(hash) = stored
-            .and_then(|h| hex::decode(h).ok())
-            .and_then(|h| <[u8; 32]>::try_from(h).ok())
-        {
+        if let Some(hash) = stored.and_then(|h| hex::decode(h).ok()).and_then(|h| <[u8; 32]>::try_from(h).ok()) {
             return Ok((Self { hash }, MasterKeyOrigin::Stored));
         }
         let key = generate_key();
@@ -79,10 +66,7 @@ pub fn generate_key() -> String {
     use base64::Engine;
     let mut bytes = [0u8; 24];
     rand::rng().fill_bytes(&mut bytes);
-    format!(
-        "sk-{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
+    format!("sk-{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
 #[cfg(test)]

@@ -14,12 +14,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
-        Role::ProxyAdmin,
-        Role::ProxyAdminViewer,
-        Role::InternalUser,
-        Role::InternalUserViewer,
-    ];
+    pub const ALL: [Role; 4] = [Role::ProxyAdmin, Role::ProxyAdminViewer, Role::InternalUser, Role::InternalUserViewer];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -63,9 +58,6 @@ impl FromStr for Role {
     type Err = UnknownRole;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == text)
-            .ok_or_else(|| UnknownRole(text.to_string()))
+        Role::ALL.into_iter().find(|r| r.as_str() == text).ok_or_else(|| UnknownRole(text.to_string()))
     }
 }

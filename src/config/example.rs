@@ -17,11 +17,8 @@ pub fn example_file() -> String {
         for line in section.doc.lines() {
             out.push_str(&format!("#{}\n", prefixed(line)));
         }
-        let header = if section.path == "model_list" {
-            "[[model_list]]".to_string()
-        } else {
-            format!("[{}]", section.path)
-        };
+        let header =
+            if section.path == "model_list" { "[[model_list]]".to_string() } else { format!("[{}]", section.path) };
         if in_model_list {
             out.push_str(&format!("# {header}\n"));
         } else {
@@ -38,22 +35,14 @@ pub fn example_file() -> String {
             if !setting.env.is_empty() {
                 out.push_str(&format!("#   (environment: {})\n", setting.env.join(", ")));
             }
-            out.push_str(&format!(
-                "# {} = {}\n",
-                setting.name,
-                shown_value(section, setting, &defaults)
-            ));
+            out.push_str(&format!("# {} = {}\n", setting.name, shown_value(section, setting, &defaults)));
         }
     }
     out
 }
 
 fn prefixed(line: &str) -> String {
-    if line.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", line.trim())
-    }
+    if line.is_empty() { String::new() } else { format!(" {}", line.trim()) }
 }
 
 fn shown_value(section: &SectionDoc, setting: &SettingDoc, defaults: &toml::Table) -> String {
@@ -81,8 +70,7 @@ fn is_empty(value: &toml::Value) -> bool {
 
 /// The Markdown table of settings for the README.
 pub fn readme_table() -> String {
-    let mut out =
-        String::from("| setting | environment | default | what it does |\n|---|---|---|---|\n");
+    let mut out = String::from("| setting | environment | default | what it does |\n|---|---|---|---|\n");
     for section in SECTIONS {
         let defaults = (section.defaults)();
         for setting in section.settings {
@@ -94,13 +82,7 @@ pub fn readme_table() -> String {
                 _ => "unset".to_string(),
             };
             let env: Vec<String> = setting.env.iter().map(|e| format!("`{e}`")).collect();
-            let doc = setting
-                .doc
-                .lines()
-                .map(str::trim)
-                .collect::<Vec<_>>()
-                .join(" ")
-                .replace('|', "\\|");
+            let doc = setting.doc.lines().map(str::trim).collect::<Vec<_>>().join(" ").replace('|', "\\|");
             out.push_str(&format!(
                 "| `{}.{}` | {} | {} | {} |\n",
                 section.path,

@@ -53,28 +53,19 @@ impl std::error::Error for ConfigError {}
 
 impl From<Problem> for ConfigError {
     fn from(problem: Problem) -> Self {
-        Self {
-            problems: vec![problem],
-        }
+        Self { problems: vec![problem] }
     }
 }
 
 impl Config {
     /// Defaults only: what `./proxy` with no file and no environment runs on.
     pub fn defaults() -> Self {
-        Self {
-            settings: Settings::default(),
-            file: None,
-        }
+        Self { settings: Settings::default(), file: None }
     }
 
     /// Loads from the working directory `dir`: `--config` (or `PROXY_CONFIG`, or
     /// `./proxy.toml` when present), `dir/.env`, the given environment, then the flags.
-    pub fn load(
-        flags: &Flags,
-        dir: &Path,
-        environment: Vec<(String, String)>,
-    ) -> Result<Self, ConfigError> {
+    pub fn load(flags: &Flags, dir: &Path, environment: Vec<(String, String)>) -> Result<Self, ConfigError> {
         let env = source::EnvVars::new(environment, Some(&dir.join(".env")))?;
         let file = match (&flags.config, env.get("PROXY_CONFIG")?) {
             (Some(path), _) => Some(dir.join(path)),
@@ -83,10 +74,7 @@ impl Config {
         };
         let mut merged = match &file {
             Some(path) => source::read_file(path)?,
-            None => source::Merged {
-                table: toml::Table::new(),
-                origins: Default::default(),
-            },
+            None => source::Merged { table: toml::Table::new(), origins: Default::default() },
         };
         source::apply_env(&mut merged, &env)?;
         if let Some(db) = &flags.db {
@@ -94,54 +82,25 @@ impl Config {
             source::apply_flag(&mut merged, "server.database_path", value, "--db");
         }
         if let Some(host) = &flags.host {
-            source::apply_flag(
-                &mut merged,
-                "server.host",
-                toml::Value::String(host.clone()),
-                "--host",
-            );
+            source::apply_flag(&mut merged, "server.host", toml::Value::String(host.clone()), "--host");
         }
         if let Some(port) = flags.port {
-            source::apply_flag(
-                &mut merged,
-                "server.port",
-                toml::Value::Integer(i64::from(port)),
-                "--port",
-            );
+            source::apply_flag(&mut merged, "server.port", toml::Value::Integer(i64::from(port)), "--port");
         }
         if let Some(format) = flags.log_format {
-            let name = if format == LogFormat::Json {
-                "json"
-            } else {
-                "text"
-            };
-            source::apply_flag(
-                &mut merged,
-                "server.log_format",
-                toml::Value::String(name.into()),
-                "--log-format",
-            );
+            let name = if format == LogFormat::Json { "json" } else { "text" };
+            source::apply_flag(&mut merged, "server.log_format", toml::Value::String(name.into()), "--log-format");
         }
         source::resolve_env_refs(&mut merged, &env)?;
 
-        let settings: Settings = serde_path_to_error::deserialize(toml::Value::Table(
-            merged.table.clone(),
-        ))
-        .map_err(|e| {
-            let path = e.path().to_string();
-            Problem {
-                origin: merged.origin(&path),
-                path,
-                message: e.into_inner().to_string(),
-            }
-        })?;
+        let settings: Settings =
+            serde_path_to_error::deserialize(toml::Value::Table(merged.table.clone())).map_err(|e| {
+                let path = e.path().to_string();
+                Problem { origin: merged.origin(&path), path, message: e.into_inner().to_string() }
+            })?;
         let problems: Vec<Problem> = validate::validate(&settings)
             .into_iter()
-            .map(|(path, message)| Problem {
-                origin: merged.origin(&path),
-                path,
-                message,
-            })
+            .map(|(path, message)| Problem { origin: merged.origin(&path), path, message })
             .collect();
         if !problems.is_empty() {
             return Err(ConfigError { problems });
@@ -156,8 +115,7 @@ impl Config {
 
     /// The effective configuration as TOML, secrets masked (for `check-config` and the UI).
     pub fn to_masked_toml(&self) -> String {
-        toml::to_string_pretty(&self.settings)
-            .unwrap_or_else(|e| format!("# cannot render the configuration: {e}\n"))
+        toml::to_string_pretty(&self.settings).unwrap_or_else(|e| format!("# cannot render the configuration: {e}\n"))
     }
 }
 

@@ -11,11 +11,7 @@ use std::path::{Path, PathBuf};
 /// Where a value was set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
-    File {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-    },
+    File { path: PathBuf, line: usize, column: usize },
     Env(String),
     Flag(String),
 }
@@ -58,10 +54,7 @@ pub struct EnvVars {
 }
 
 impl EnvVars {
-    pub fn new(
-        process: impl IntoIterator<Item = (String, String)>,
-        dotenv: Option<&Path>,
-    ) -> Result<Self, Problem> {
+    pub fn new(process: impl IntoIterator<Item = (String, String)>, dotenv: Option<&Path>) -> Result<Self, Problem> {
         let mut vars = HashMap::new();
         let mut from_dotenv = Vec::new();
         if let Some(path) = dotenv.filter(|p| p.exists()) {
@@ -88,13 +81,13 @@ impl EnvVars {
         let Some(file) = self.vars.get(&file_var) else {
             return Ok(None);
         };
-        std::fs::read_to_string(file)
-            .map(|content| Some(content.trim_end_matches(['\n', '\r']).to_string()))
-            .map_err(|e| Problem {
+        std::fs::read_to_string(file).map(|content| Some(content.trim_end_matches(['\n', '\r']).to_string())).map_err(
+            |e| Problem {
                 origin: Some(Origin::Env(file_var.clone())),
                 path: String::new(),
                 message: format!("cannot read the secret file `{file}`: {e}"),
-            })
+            },
+        )
     }
 
     fn origin(&self, name: &str) -> Origin {
@@ -107,11 +100,7 @@ impl EnvVars {
 }
 
 fn dotenv_problem(path: &Path, error: &dotenvy::Error) -> Problem {
-    Problem {
-        origin: None,
-        path: String::new(),
-        message: format!("{}: cannot read: {error}", path.display()),
-    }
+    Problem { origin: None, path: String::new(), message: format!("{}: cannot read: {error}", path.display()) }
 }
 
 /// The merged raw table and the origin of every value in it.
@@ -140,15 +129,8 @@ pub fn parse_text(path: &Path, text: &str) -> Result<Merged, Problem> {
     let position = |offset: usize| {
         let before = &text[..offset.min(text.len())];
         let line = before.matches('\n').count() + 1;
-        let column = before
-            .rfind('\n')
-            .map_or(before.len(), |nl| before.len() - nl - 1)
-            + 1;
-        Origin::File {
-            path: path.to_path_buf(),
-            line,
-            column,
-        }
+        let column = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) + 1;
+        Origin::File { path: path.to_path_buf(), line, column }
     };
     let document = toml_edit::Document::parse(text).map_err(|e| Problem {
         origin: e.span().map(|span| position(span.start)),
@@ -176,52 +158,22 @@ fn check_table(
     let known: Vec<&SettingDoc> = if section_path.is_empty() {
         Vec::new()
     } else {
-        settings::section(section_path)
-            .map(|s| s.settings.iter().collect())
-            .unwrap_or_default()
+        settings::section(section_path).map(|s| s.settings.iter().collect()).unwrap_or_default()
     };
-    let top_level: Vec<&str> = [
-        "server",
-        "general_settings",
-        "litellm_settings",
-        "router_settings",
-        "sso",
-        "email",
-        "model_list",
-    ]
-    .to_vec();
+    let top_level: Vec<&str> =
+        ["server", "general_settings", "litellm_settings", "router_settings", "sso", "email", "model_list"].to_vec();
     for (key, item) in table.iter() {
-        let key_span = table
-            .key(key)
-            .and_then(|k| k.span())
-            .or_else(|| item.span());
+        let key_span = table.key(key).and_then(|k| k.span()).or_else(|| item.span());
         let at = key_span.map(|s| position(s.start));
-        let child_value_path = if value_path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{value_path}.{key}")
-        };
-        let child_section = if section_path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{section_path}.{key}")
-        };
-        let declared = if section_path.is_empty() {
-            top_level.contains(&key)
-        } else {
-            known.iter().any(|s| s.name == key)
-        };
+        let child_value_path = if value_path.is_empty() { key.to_string() } else { format!("{value_path}.{key}") };
+        let child_section = if section_path.is_empty() { key.to_string() } else { format!("{section_path}.{key}") };
+        let declared =
+            if section_path.is_empty() { top_level.contains(&key) } else { known.iter().any(|s| s.name == key) };
         if !declared {
-            let names: Vec<&str> = if section_path.is_empty() {
-                top_level.clone()
-            } else {
-                known.iter().map(|s| s.name).collect()
-            };
-            let place = if section_path.is_empty() {
-                "at the top level".to_string()
-            } else {
-                format!("in [{section_path}]")
-            };
+            let names: Vec<&str> =
+                if section_path.is_empty() { top_level.clone() } else { known.iter().map(|s| s.name).collect() };
+            let place =
+                if section_path.is_empty() { "at the top level".to_string() } else { format!("in [{section_path}]") };
             return Err(Problem {
                 origin: at,
                 path: String::new(),
@@ -236,9 +188,7 @@ fn check_table(
             continue;
         }
         match item {
-            toml_edit::Item::Table(sub) => {
-                check_table(sub, &child_section, &child_value_path, position, origins)?
-            }
+            toml_edit::Item::Table(sub) => check_table(sub, &child_section, &child_value_path, position, origins)?,
             toml_edit::Item::Value(toml_edit::Value::InlineTable(inline)) => {
                 let sub = inline.clone().into_table();
                 check_table(&sub, &child_section, &child_value_path, position, origins)?;
@@ -296,42 +246,26 @@ pub fn apply_env(merged: &mut Merged, env: &EnvVars) -> Result<(), Problem> {
 /// Applies a command-line flag.
 pub fn apply_flag(merged: &mut Merged, path: &str, value: toml::Value, flag: &str) {
     set_path(&mut merged.table, path, value);
-    merged
-        .origins
-        .insert(path.to_string(), Origin::Flag(flag.to_string()));
+    merged.origins.insert(path.to_string(), Origin::Flag(flag.to_string()));
 }
 
 /// Interprets an environment string by the type the setting has.
 fn env_value(raw: &str, default: Option<&toml::Value>, example: &str) -> toml::Value {
-    let kind = default
-        .map(|v| v.type_str())
-        .unwrap_or(if example.starts_with('[') {
-            "array"
-        } else {
-            "string"
-        });
+    let kind = default.map(|v| v.type_str()).unwrap_or(if example.starts_with('[') { "array" } else { "string" });
     match kind {
-        "integer" => raw
-            .trim()
-            .parse::<i64>()
-            .map(toml::Value::Integer)
-            .unwrap_or_else(|_| toml::Value::String(raw.into())),
-        "float" => raw
-            .trim()
-            .parse::<f64>()
-            .map(toml::Value::Float)
-            .unwrap_or_else(|_| toml::Value::String(raw.into())),
+        "integer" => {
+            raw.trim().parse::<i64>().map(toml::Value::Integer).unwrap_or_else(|_| toml::Value::String(raw.into()))
+        }
+        "float" => {
+            raw.trim().parse::<f64>().map(toml::Value::Float).unwrap_or_else(|_| toml::Value::String(raw.into()))
+        }
         "boolean" => match raw.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" => toml::Value::Boolean(true),
             "false" | "0" | "no" => toml::Value::Boolean(false),
             _ => toml::Value::String(raw.into()),
         },
         "array" => toml::Value::Array(
-            raw.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| toml::Value::String(s.into()))
-                .collect(),
+            raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| toml::Value::String(s.into())).collect(),
         ),
         _ => toml::Value::String(raw.to_string()),
     }
@@ -342,9 +276,7 @@ fn set_path(table: &mut toml::Table, path: &str, value: toml::Value) {
     let Some(last) = parts.pop() else { return };
     let mut current = table;
     for part in parts {
-        let entry = current
-            .entry(part.to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let entry = current.entry(part.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
         if !entry.is_table() {
             *entry = toml::Value::Table(toml::Table::new());
         }
@@ -362,11 +294,7 @@ pub fn resolve_env_refs(merged: &mut Merged, env: &EnvVars) -> Result<(), Proble
     let origins = &merged.origins;
     resolve_value_refs(&mut merged.table, "", env, &mut |path, problem| {
         let origin = lookup_origin(origins, path);
-        problems.push(Problem {
-            origin,
-            path: path.to_string(),
-            message: problem,
-        });
+        problems.push(Problem { origin, path: path.to_string(), message: problem });
     });
     match problems.into_iter().next() {
         Some(problem) => Err(problem),
@@ -386,28 +314,14 @@ fn lookup_origin(origins: &BTreeMap<String, Origin>, path: &str) -> Option<Origi
     }
 }
 
-fn resolve_value_refs(
-    table: &mut toml::Table,
-    prefix: &str,
-    env: &EnvVars,
-    report: &mut dyn FnMut(&str, String),
-) {
+fn resolve_value_refs(table: &mut toml::Table, prefix: &str, env: &EnvVars, report: &mut dyn FnMut(&str, String)) {
     for (key, value) in table.iter_mut() {
-        let path = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
+        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
         resolve_one(value, &path, env, report);
     }
 }
 
-fn resolve_one(
-    value: &mut toml::Value,
-    path: &str,
-    env: &EnvVars,
-    report: &mut dyn FnMut(&str, String),
-) {
+fn resolve_one(value: &mut toml::Value, path: &str, env: &EnvVars, report: &mut dyn FnMut(&str, String)) {
     match value {
         toml::Value::String(text) => {
             if let Some(name) = text.strip_prefix("os.environ/") {
@@ -415,9 +329,7 @@ fn resolve_one(
                     Ok(Some(resolved)) => *text = resolved,
                     Ok(None) => report(
                         path,
-                        format!(
-                            "refers to the environment variable {name} (`os.environ/{name}`), which is not set"
-                        ),
+                        format!("refers to the environment variable {name} (`os.environ/{name}`), which is not set"),
                     ),
                     Err(problem) => report(path, problem.message),
                 }

@@ -4,12 +4,7 @@
 use super::settings::Settings;
 use crate::duration::Duration;
 
-pub const ROLES: &[&str] = &[
-    "proxy_admin",
-    "proxy_admin_viewer",
-    "internal_user",
-    "internal_user_viewer",
-];
+pub const ROLES: &[&str] = &["proxy_admin", "proxy_admin_viewer", "internal_user", "internal_user_viewer"];
 pub const TEAM_ROLES: &[&str] = &["admin", "user"];
 
 /// Returns `(setting path, message)` for every invalid value.
@@ -20,30 +15,17 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
     if let Some(url) = &settings.server.base_url
         && !(url.starts_with("http://") || url.starts_with("https://"))
     {
-        bad(
-            "server.base_url",
-            format!("`{url}` must start with http:// or https://"),
-        );
+        bad("server.base_url", format!("`{url}` must start with http:// or https://"));
     }
     let general = &settings.general_settings;
     if let Some(key) = &general.master_key {
         if !key.expose().starts_with("sk-") {
-            bad(
-                "general_settings.master_key",
-                "must start with `sk-` (as LiteLLM requires)".into(),
-            );
+            bad("general_settings.master_key", "must start with `sk-` (as LiteLLM requires)".into());
         } else if key.expose().len() < 8 {
-            bad(
-                "general_settings.master_key",
-                "is too short: use at least 8 characters".into(),
-            );
+            bad("general_settings.master_key", "is too short: use at least 8 characters".into());
         }
     }
-    check_duration(
-        &mut bad,
-        "general_settings.ui_session_duration",
-        Some(&general.ui_session_duration),
-    );
+    check_duration(&mut bad, "general_settings.ui_session_duration", Some(&general.ui_session_duration));
 
     let litellm = &settings.litellm_settings;
     if !(400..=599).contains(&litellm.budget_exceeded_status_code) {
@@ -55,11 +37,7 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
             ),
         );
     }
-    check_budget(
-        &mut bad,
-        "litellm_settings.max_internal_user_budget",
-        litellm.max_internal_user_budget,
-    );
+    check_budget(&mut bad, "litellm_settings.max_internal_user_budget", litellm.max_internal_user_budget);
     check_duration(
         &mut bad,
         "litellm_settings.internal_user_budget_duration",
@@ -67,46 +45,24 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
     );
     let defaults = &litellm.default_internal_user_params;
     if let Some(role) = &defaults.user_role {
-        check_one_of(
-            &mut bad,
-            "litellm_settings.default_internal_user_params.user_role",
-            role,
-            ROLES,
-        );
+        check_one_of(&mut bad, "litellm_settings.default_internal_user_params.user_role", role, ROLES);
     }
-    check_budget(
-        &mut bad,
-        "litellm_settings.default_internal_user_params.max_budget",
-        defaults.max_budget,
-    );
+    check_budget(&mut bad, "litellm_settings.default_internal_user_params.max_budget", defaults.max_budget);
     check_duration(
         &mut bad,
         "litellm_settings.default_internal_user_params.budget_duration",
         defaults.budget_duration.as_deref(),
     );
     let bounds = &litellm.upperbound_key_generate_params;
-    check_budget(
-        &mut bad,
-        "litellm_settings.upperbound_key_generate_params.max_budget",
-        bounds.max_budget,
-    );
+    check_budget(&mut bad, "litellm_settings.upperbound_key_generate_params.max_budget", bounds.max_budget);
     check_duration(
         &mut bad,
         "litellm_settings.upperbound_key_generate_params.budget_duration",
         bounds.budget_duration.as_deref(),
     );
-    check_duration(
-        &mut bad,
-        "litellm_settings.upperbound_key_generate_params.duration",
-        bounds.duration.as_deref(),
-    );
+    check_duration(&mut bad, "litellm_settings.upperbound_key_generate_params.duration", bounds.duration.as_deref());
     let keygen = &litellm.key_generation_settings;
-    for role in keygen
-        .team_key_generation
-        .allowed_team_member_roles
-        .iter()
-        .flatten()
-    {
+    for role in keygen.team_key_generation.allowed_team_member_roles.iter().flatten() {
         check_one_of(
             &mut bad,
             "litellm_settings.key_generation_settings.team_key_generation.allowed_team_member_roles",
@@ -114,12 +70,7 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
             TEAM_ROLES,
         );
     }
-    for role in keygen
-        .personal_key_generation
-        .allowed_user_roles
-        .iter()
-        .flatten()
-    {
+    for role in keygen.personal_key_generation.allowed_user_roles.iter().flatten() {
         check_one_of(
             &mut bad,
             "litellm_settings.key_generation_settings.personal_key_generation.allowed_user_roles",
@@ -138,89 +89,53 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
 
     let router = &settings.router_settings;
     if router.cooldown_time == 0 && router.allowed_fails > 0 {
-        bad(
-            "router_settings.cooldown_time",
-            "must be at least 1 second".into(),
-        );
+        bad("router_settings.cooldown_time", "must be at least 1 second".into());
     }
     if router.timeout == 0 {
-        bad(
-            "router_settings.timeout",
-            "must be at least 1 second".into(),
-        );
+        bad("router_settings.timeout", "must be at least 1 second".into());
     }
     if router.connect_timeout == 0 {
-        bad(
-            "router_settings.connect_timeout",
-            "must be at least 1 second".into(),
-        );
+        bad("router_settings.connect_timeout", "must be at least 1 second".into());
     }
 
     for (index, model) in settings.model_list.iter().enumerate() {
         let at = |field: &str| format!("model_list[{index}].{field}");
         if model.model_name.trim().is_empty() {
-            bad(
-                &at("model_name"),
-                "is required: the name clients send as `model`".into(),
-            );
+            bad(&at("model_name"), "is required: the name clients send as `model`".into());
         }
         let params = &model.litellm_params;
         if params.model.trim().is_empty() {
-            bad(
-                &at("litellm_params.model"),
-                "is required, e.g. `openai/gpt-4o-mini`".into(),
-            );
+            bad(&at("litellm_params.model"), "is required, e.g. `openai/gpt-4o-mini`".into());
         }
         if let Some(base) = &params.api_base
             && !(base.starts_with("http://") || base.starts_with("https://"))
         {
-            bad(
-                &at("litellm_params.api_base"),
-                format!("`{base}` must start with http:// or https://"),
-            );
+            bad(&at("litellm_params.api_base"), format!("`{base}` must start with http:// or https://"));
         }
         if params.model.starts_with("azure/") {
             if params.api_base.is_none() {
-                bad(&at("litellm_params.api_base"), "is required for Azure: your resource URL, e.g. `https://NAME.openai.azure.com`".into());
+                bad(
+                    &at("litellm_params.api_base"),
+                    "is required for Azure: your resource URL, e.g. `https://NAME.openai.azure.com`".into(),
+                );
             }
             if params.api_version.is_none() {
-                bad(
-                    &at("litellm_params.api_version"),
-                    "is required for Azure, e.g. `2024-06-01`".into(),
-                );
+                bad(&at("litellm_params.api_version"), "is required for Azure, e.g. `2024-06-01`".into());
             }
         }
         if params.timeout == Some(0) {
-            bad(
-                &at("litellm_params.timeout"),
-                "must be at least 1 second".into(),
-            );
+            bad(&at("litellm_params.timeout"), "must be at least 1 second".into());
         }
         for (field, price) in [
-            (
-                "litellm_params.input_cost_per_token",
-                params.input_cost_per_token,
-            ),
-            (
-                "litellm_params.output_cost_per_token",
-                params.output_cost_per_token,
-            ),
-            (
-                "model_info.input_cost_per_token",
-                model.model_info.input_cost_per_token,
-            ),
-            (
-                "model_info.output_cost_per_token",
-                model.model_info.output_cost_per_token,
-            ),
+            ("litellm_params.input_cost_per_token", params.input_cost_per_token),
+            ("litellm_params.output_cost_per_token", params.output_cost_per_token),
+            ("model_info.input_cost_per_token", model.model_info.input_cost_per_token),
+            ("model_info.output_cost_per_token", model.model_info.output_cost_per_token),
         ] {
             if let Some(price) = price
                 && (!price.is_finite() || price < 0.0)
             {
-                bad(
-                    &at(field),
-                    format!("{price} is not a price: use a number of USD per token, 0 or more"),
-                );
+                bad(&at(field), format!("{price} is not a price: use a number of USD per token, 0 or more"));
             }
         }
     }
@@ -231,10 +146,7 @@ fn check_budget(bad: &mut impl FnMut(&str, String), path: &str, value: Option<f6
     if let Some(v) = value
         && (!v.is_finite() || v < 0.0)
     {
-        bad(
-            path,
-            format!("{v} is not a budget: use a number of USD, 0 or more"),
-        );
+        bad(path, format!("{v} is not a budget: use a number of USD, 0 or more"));
     }
 }
 
@@ -248,9 +160,6 @@ fn check_duration(bad: &mut impl FnMut(&str, String), path: &str, value: Option<
 
 fn check_one_of(bad: &mut impl FnMut(&str, String), path: &str, value: &str, allowed: &[&str]) {
     if !allowed.contains(&value) {
-        bad(
-            path,
-            format!("`{value}` is not one of: {}", allowed.join(", ")),
-        );
+        bad(path, format!("`{value}` is not one of: {}", allowed.join(", ")));
     }
 }

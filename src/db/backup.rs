@@ -12,11 +12,7 @@ pub enum BackupError {
     #[error("{0} already exists: choose a new file name, backups never overwrite")]
     TargetExists(String),
     #[error("cannot back up {source_db} to {target}: {detail}")]
-    Failed {
-        source_db: String,
-        target: String,
-        detail: String,
-    },
+    Failed { source_db: String, target: String, detail: String },
 }
 
 /// Copies `source` into the new file `target`; returns the size of the copy in bytes.
@@ -32,16 +28,10 @@ pub fn backup_to(source: &Path, target: &Path) -> Result<u64, BackupError> {
         target: target.display().to_string(),
         detail,
     };
-    let conn = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| failed(e.to_string()))?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(|e| failed(e.to_string()))?;
-    let target_text = target
-        .to_str()
-        .ok_or_else(|| failed("the target path is not valid UTF-8".into()))?;
-    conn.execute("VACUUM INTO ?1", [target_text])
-        .map_err(|e| failed(e.to_string()))?;
-    std::fs::metadata(target)
-        .map(|m| m.len())
-        .map_err(|e| failed(e.to_string()))
+    let conn =
+        Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| failed(e.to_string()))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(|e| failed(e.to_string()))?;
+    let target_text = target.to_str().ok_or_else(|| failed("the target path is not valid UTF-8".into()))?;
+    conn.execute("VACUUM INTO ?1", [target_text]).map_err(|e| failed(e.to_string()))?;
+    std::fs::metadata(target).map(|m| m.len()).map_err(|e| failed(e.to_string()))
 }

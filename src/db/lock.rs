@@ -17,10 +17,7 @@ pub enum LockError {
     #[error("database {db} is in use by process {pid}: stop that proxy first, or use another --db")]
     InUse { db: String, pid: String },
     #[error("cannot create the lock file {path}: {source}")]
-    Create {
-        path: String,
-        source: std::io::Error,
-    },
+    Create { path: String, source: std::io::Error },
 }
 
 pub fn lock_path(db: &Path) -> PathBuf {
@@ -31,17 +28,9 @@ pub fn lock_path(db: &Path) -> PathBuf {
 
 pub fn acquire(db: &Path) -> Result<OwnerLock, LockError> {
     let path = lock_path(db);
-    let create_error = |source| LockError::Create {
-        path: path.display().to_string(),
-        source,
-    };
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(create_error)?;
+    let create_error = |source| LockError::Create { path: path.display().to_string(), source };
+    let mut file =
+        OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(create_error)?;
     match file.try_lock_exclusive() {
         Ok(true) => {}
         Ok(false) => {
@@ -50,11 +39,7 @@ pub fn acquire(db: &Path) -> Result<OwnerLock, LockError> {
             let pid = pid.trim();
             return Err(LockError::InUse {
                 db: db.display().to_string(),
-                pid: if pid.is_empty() {
-                    "unknown".into()
-                } else {
-                    pid.to_string()
-                },
+                pid: if pid.is_empty() { "unknown".into() } else { pid.to_string() },
             });
         }
         Err(source) => return Err(create_error(source)),

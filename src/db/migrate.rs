@@ -24,11 +24,7 @@ pub enum MigrateError {
 }
 
 /// Brings the file to `current`, given the full schema and the upgrade steps.
-pub fn migrate_with(
-    conn: &mut Connection,
-    schema: &str,
-    upgrades: &[&str],
-) -> Result<Applied, MigrateError> {
+pub fn migrate_with(conn: &mut Connection, schema: &str, upgrades: &[&str]) -> Result<Applied, MigrateError> {
     let current = 1 + upgrades.len() as i64;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if found > current {
@@ -69,17 +65,9 @@ mod tests {
     #[test]
     fn creates_then_is_up_to_date() {
         let mut conn = Connection::open_in_memory().unwrap();
-        assert_eq!(
-            migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(),
-            Applied::Created
-        );
-        assert_eq!(
-            migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(),
-            Applied::UpToDate
-        );
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Created);
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::UpToDate);
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, CURRENT);
     }
 
@@ -90,9 +78,7 @@ mod tests {
         conn.execute("INSERT INTO t (a) VALUES (7)", []).unwrap();
         let applied = migrate_with(&mut conn, &format!("{V1}{V2}"), &[V2]).unwrap();
         assert_eq!(applied, Applied::Upgraded { from: 1 });
-        let b: Option<String> = conn
-            .query_row("SELECT b FROM t WHERE a = 7", [], |r| r.get(0))
-            .unwrap();
+        let b: Option<String> = conn.query_row("SELECT b FROM t WHERE a = 7", [], |r| r.get(0)).unwrap();
         assert_eq!(b, None);
     }
 
@@ -102,9 +88,7 @@ mod tests {
         migrate_with(&mut conn, V1, &[]).unwrap();
         let broken = "ALTER TABLE t ADD COLUMN c TEXT; THIS IS NOT SQL;";
         assert!(migrate_with(&mut conn, V1, &[broken]).is_err());
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, 1);
         assert!(conn.query_row("SELECT c FROM t", [], |_| Ok(())).is_err());
     }

@@ -35,18 +35,12 @@ struct Inner {
 /// Why the database cannot be opened; each message tells the operator the fix.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error(
-        "the directory {0} of the database does not exist: create it, or point --db / DATABASE_PATH elsewhere"
-    )]
+    #[error("the directory {0} of the database does not exist: create it, or point --db / DATABASE_PATH elsewhere")]
     NoDirectory(String),
     #[error(
         "the directory {dir} is not writable, so the database {db} cannot be created or locked there ({detail}): fix its permissions, or point --db / DATABASE_PATH elsewhere"
     )]
-    DirectoryNotWritable {
-        dir: String,
-        db: String,
-        detail: String,
-    },
+    DirectoryNotWritable { dir: String, db: String, detail: String },
     #[error(
         "the database file {0} is read-only: make it writable (chmod u+w), or point --db / DATABASE_PATH at a writable copy"
     )]
@@ -56,10 +50,7 @@ pub enum OpenError {
     )]
     NotADatabase(String),
     #[error("cannot use the database {db}: {source}")]
-    Schema {
-        db: String,
-        source: migrate::MigrateError,
-    },
+    Schema { db: String, source: migrate::MigrateError },
     #[error(transparent)]
     Lock(#[from] lock::LockError),
     #[error("cannot open the database {db}: {detail}")]
@@ -118,9 +109,7 @@ impl Db {
             return Err(OpenError::NoDirectory(dir.display().to_string()));
         }
         let owner = lock::acquire(path).map_err(|e| match e {
-            lock::LockError::Create { source, .. }
-                if source.kind() == std::io::ErrorKind::PermissionDenied =>
-            {
+            lock::LockError::Create { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
                 OpenError::DirectoryNotWritable {
                     dir: dir.display().to_string(),
                     db: shown.clone(),
@@ -135,41 +124,25 @@ impl Db {
         let classify = |e: rusqlite::Error| match e.sqlite_error_code() {
             Some(ErrorCode::NotADatabase) => OpenError::NotADatabase(shown.clone()),
             Some(ErrorCode::ReadOnly) => OpenError::ReadOnly(shown.clone()),
-            Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
-                OpenError::DirectoryNotWritable {
-                    dir: dir.display().to_string(),
-                    db: shown.clone(),
-                    detail: e.to_string(),
-                }
-            }
-            _ => OpenError::Other {
+            Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => OpenError::DirectoryNotWritable {
+                dir: dir.display().to_string(),
                 db: shown.clone(),
                 detail: e.to_string(),
             },
+            _ => OpenError::Other { db: shown.clone(), detail: e.to_string() },
         };
-        let mut writer = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-        )
-        .map_err(&classify)?;
-        let mode: String = writer
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(&classify)?;
+        let mut writer =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
+                .map_err(&classify)?;
+        let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(&classify)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(OpenError::Other {
-                db: shown,
-                detail: format!("cannot switch to WAL mode (got {mode})"),
-            });
+            return Err(OpenError::Other { db: shown, detail: format!("cannot switch to WAL mode (got {mode})") });
         }
         configure(&writer).map_err(&classify)?;
-        let applied = migrate::migrate_with(&mut writer, migrate::SCHEMA, migrate::UPGRADES)
-            .map_err(|e| match e {
-                migrate::MigrateError::Sqlite(inner) => classify(inner),
-                newer => OpenError::Schema {
-                    db: shown.clone(),
-                    source: newer,
-                },
-            })?;
+        let applied = migrate::migrate_with(&mut writer, migrate::SCHEMA, migrate::UPGRADES).map_err(|e| match e {
+            migrate::MigrateError::Sqlite(inner) => classify(inner),
+            newer => OpenError::Schema { db: shown.clone(), source: newer },
+        })?;
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE)
             .with_init(|c| configure(c));
@@ -177,22 +150,9 @@ impl Db {
             .max_size(8)
             .min_idle(Some(1))
             .build(manager)
-            .map_err(|e| OpenError::Other {
-                db: shown.clone(),
-                detail: e.to_string(),
-            })?;
-        let inner = Inner {
-            path: path.to_path_buf(),
-            readers,
-            writer: Mutex::new(writer),
-            _owner: owner,
-        };
-        Ok((
-            Self {
-                inner: Arc::new(inner),
-            },
-            applied,
-        ))
+            .map_err(|e| OpenError::Other { db: shown.clone(), detail: e.to_string() })?;
+        let inner = Inner { path: path.to_path_buf(), readers, writer: Mutex::new(writer), _owner: owner };
+        Ok((Self { inner: Arc::new(inner) }, applied))
     }
 
     pub fn path(&self) -> &Path {
@@ -211,10 +171,7 @@ impl Db {
             .map_err(|e| DbError::Other(format!("read task failed: {e}")))?
     }
 
-    pub fn read_blocking<T>(
-        &self,
-        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
-    ) -> Result<T, DbError> {
+    pub fn read_blocking<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, DbError> {
         let conn = self.inner.readers.get()?;
         Ok(f(&conn)?)
     }
@@ -233,19 +190,42 @@ impl Db {
             .map_err(|e| E::from(DbError::Other(format!("write task failed: {e}"))))?
     }
 
-    pub fn write_blocking<T, E>(
+    pub fn write_blocking<T, E>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        self.write_then_blocking(f, |_| {})
+    }
+
+    /// Like `write`, and runs `then` after the commit while still holding the writer, so
+    /// in-memory tables are updated in exactly the order the database saw the changes.
+    /// `then` must be quick and must not touch the database.
+    pub async fn write_then<T, E, F, A>(&self, f: F, then: A) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+        A: FnOnce(&T) + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_then_blocking(f, then))
+            .await
+            .map_err(|e| E::from(DbError::Other(format!("write task failed: {e}"))))?
+    }
+
+    pub fn write_then_blocking<T, E>(
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+        then: impl FnOnce(&T),
     ) -> Result<T, E>
     where
         E: From<DbError>,
     {
         let mut conn = self.inner.writer.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| E::from(e.into()))?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| E::from(e.into()))?;
         let value = f(&tx)?;
         tx.commit().map_err(|e| E::from(e.into()))?;
+        then(&value);
         Ok(value)
     }
 

@@ -20,13 +20,8 @@ impl KeyCache {
             let rows = stmt.query_map([], KeyRecord::from_row)?;
             rows.collect::<rusqlite::Result<Vec<_>>>()
         })?;
-        let map = rows
-            .into_iter()
-            .map(|r| (r.token.clone(), Arc::new(r)))
-            .collect();
-        Ok(Self {
-            by_hash: RwLock::new(map),
-        })
+        let map = rows.into_iter().map(|r| (r.token.clone(), Arc::new(r))).collect();
+        Ok(Self { by_hash: RwLock::new(map) })
     }
 
     pub fn get(&self, hash: &str) -> Option<Arc<KeyRecord>> {
@@ -34,9 +29,7 @@ impl KeyCache {
     }
 
     pub fn put(&self, record: KeyRecord) {
-        self.by_hash
-            .write()
-            .insert(record.token.clone(), Arc::new(record));
+        self.by_hash.write().insert(record.token.clone(), Arc::new(record));
     }
 
     pub fn remove(&self, hash: &str) {

@@ -8,29 +8,22 @@ use crate::duration::{Duration, DurationError};
 use chrono::{DateTime, Datelike, Days, Months, NaiveTime, TimeZone, Timelike, Utc};
 
 /// The first reset strictly after `now` for a budget period.
-pub fn next_reset(
-    budget_duration: &str,
-    now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, DurationError> {
+pub fn next_reset(budget_duration: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, DurationError> {
     let duration = Duration::parse(budget_duration)?;
     let midnight = Utc.from_utc_datetime(&now.date_naive().and_time(NaiveTime::MIN));
     let first_of_month = midnight.with_day(1).unwrap_or(midnight);
     let next = match duration {
-        Duration::Months(n) => first_of_month
-            .checked_add_months(Months::new(n))
-            .unwrap_or(first_of_month),
-        Duration::Seconds(s) if s == 30 * 86_400 => first_of_month
-            .checked_add_months(Months::new(1))
-            .unwrap_or(first_of_month),
+        Duration::Months(n) => first_of_month.checked_add_months(Months::new(n)).unwrap_or(first_of_month),
+        Duration::Seconds(s) if s == 30 * 86_400 => {
+            first_of_month.checked_add_months(Months::new(1)).unwrap_or(first_of_month)
+        }
         Duration::Seconds(s) if s == 7 * 86_400 => {
             let days_to_monday = 7 - u64::from(now.weekday().num_days_from_monday());
-            midnight
-                .checked_add_days(Days::new(days_to_monday))
-                .unwrap_or(midnight)
+            midnight.checked_add_days(Days::new(days_to_monday)).unwrap_or(midnight)
         }
-        Duration::Seconds(s) if s % 86_400 == 0 => midnight
-            .checked_add_days(Days::new((s / 86_400) as u64))
-            .unwrap_or(midnight),
+        Duration::Seconds(s) if s % 86_400 == 0 => {
+            midnight.checked_add_days(Days::new((s / 86_400) as u64)).unwrap_or(midnight)
+        }
         Duration::Seconds(s) => {
             let since_midnight = i64::from(now.num_seconds_from_midnight());
             let step = s.max(1);
@@ -68,20 +61,11 @@ mod tests {
     #[test]
     fn a_reset_is_always_in_the_future() {
         let midnight = at("2026-11-24T00:00:00Z");
-        assert_eq!(
-            next_reset("1d", midnight).unwrap(),
-            at("2026-11-25T00:00:00Z")
-        );
+        assert_eq!(next_reset("1d", midnight).unwrap(), at("2026-11-25T00:00:00Z"));
         let sunday = at("2026-11-29T23:59:59Z");
-        assert_eq!(
-            next_reset("7d", sunday).unwrap(),
-            at("2026-11-30T00:00:00Z")
-        );
+        assert_eq!(next_reset("7d", sunday).unwrap(), at("2026-11-30T00:00:00Z"));
         let end_of_day = at("2026-11-23T23:59:50Z");
-        assert_eq!(
-            next_reset("30s", end_of_day).unwrap(),
-            at("2026-11-24T00:00:00Z")
-        );
+        assert_eq!(next_reset("30s", end_of_day).unwrap(), at("2026-11-24T00:00:00Z"));
     }
 
     #[test]

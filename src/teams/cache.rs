@@ -16,31 +16,20 @@ impl TeamCache {
     pub fn load(db: &Db) -> Result<Self, DbError> {
         let (teams, members) = db.read_blocking(|conn| {
             let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM teams"))?;
-            let teams = stmt
-                .query_map([], TeamRecord::from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut stmt = conn.prepare(&format!(
-                "SELECT {MEMBER_COLUMNS} FROM team_memberships ORDER BY created_at"
-            ))?;
-            let members = stmt
-                .query_map([], Membership::from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let teams = stmt.query_map([], TeamRecord::from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut stmt =
+                conn.prepare(&format!("SELECT {MEMBER_COLUMNS} FROM team_memberships ORDER BY created_at"))?;
+            let members = stmt.query_map([], Membership::from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
             Ok((teams, members))
         })?;
-        let mut map: HashMap<String, TeamRecord> =
-            teams.into_iter().map(|t| (t.team_id.clone(), t)).collect();
+        let mut map: HashMap<String, TeamRecord> = teams.into_iter().map(|t| (t.team_id.clone(), t)).collect();
         for member in members {
             if let Some(team) = map.get_mut(&member.team_id) {
                 team.members.push(member);
             }
         }
-        let map = map
-            .into_iter()
-            .map(|(id, team)| (id, Arc::new(team)))
-            .collect();
-        Ok(Self {
-            by_id: RwLock::new(map),
-        })
+        let map = map.into_iter().map(|(id, team)| (id, Arc::new(team))).collect();
+        Ok(Self { by_id: RwLock::new(map) })
     }
 
     pub fn get(&self, team_id: &str) -> Option<Arc<TeamRecord>> {
@@ -48,9 +37,7 @@ impl TeamCache {
     }
 
     pub fn put(&self, record: TeamRecord) {
-        self.by_id
-            .write()
-            .insert(record.team_id.clone(), Arc::new(record));
+        self.by_id.write().insert(record.team_id.clone(), Arc::new(record));
     }
 
     pub fn remove(&self, team_id: &str) {
@@ -63,10 +50,6 @@ impl TeamCache {
 
     /// Teams the user belongs to, with the user's membership in each.
     pub fn of_user(&self, user_id: &str) -> Vec<(Arc<TeamRecord>, Membership)> {
-        self.by_id
-            .read()
-            .values()
-            .filter_map(|t| t.member(user_id).map(|m| (t.clone(), m.clone())))
-            .collect()
+        self.by_id.read().values().filter_map(|t| t.member(user_id).map(|m| (t.clone(), m.clone()))).collect()
     }
 }

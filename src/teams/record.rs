@@ -94,11 +94,7 @@ impl Membership {
         Ok(Self {
             user_id: row.get(0)?,
             team_id: row.get(1)?,
-            role: if role == "admin" {
-                TeamRole::Admin
-            } else {
-                TeamRole::User
-            },
+            role: if role == "admin" { TeamRole::Admin } else { TeamRole::User },
             spend: row.get(3)?,
             max_budget_in_team: row.get(4)?,
             created_at: row.get(5)?,

@@ -18,13 +18,8 @@ impl UserCache {
             let rows = stmt.query_map([], UserRecord::from_row)?;
             rows.collect::<rusqlite::Result<Vec<_>>>()
         })?;
-        let map = rows
-            .into_iter()
-            .map(|r| (r.user_id.clone(), Arc::new(r)))
-            .collect();
-        Ok(Self {
-            by_id: RwLock::new(map),
-        })
+        let map = rows.into_iter().map(|r| (r.user_id.clone(), Arc::new(r))).collect();
+        Ok(Self { by_id: RwLock::new(map) })
     }
 
     pub fn get(&self, user_id: &str) -> Option<Arc<UserRecord>> {
@@ -35,18 +30,12 @@ impl UserCache {
         self.by_id
             .read()
             .values()
-            .find(|u| {
-                u.user_email
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
-            })
+            .find(|u| u.user_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
             .cloned()
     }
 
     pub fn put(&self, record: UserRecord) {
-        self.by_id
-            .write()
-            .insert(record.user_id.clone(), Arc::new(record));
+        self.by_id.write().insert(record.user_id.clone(), Arc::new(record));
     }
 
     pub fn remove(&self, user_id: &str) {

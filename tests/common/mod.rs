@@ -40,10 +40,7 @@ pub fn binary() -> PathBuf {
 /// shell leak into a test).
 pub fn command(dir: &Path) -> Command {
     let mut command = Command::new(binary());
-    command
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    command.current_dir(dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
     command.env("RUST_LOG", "info");
     command
 }
@@ -54,9 +51,7 @@ impl Proxy {
     }
 
     pub fn start_with(options: Options<'_>) -> Proxy {
-        let dir = options
-            .dir
-            .unwrap_or_else(|| tempfile::tempdir().expect("a temp dir"));
+        let dir = options.dir.unwrap_or_else(|| tempfile::tempdir().expect("a temp dir"));
         if let Some(config) = options.config {
             std::fs::write(dir.path().join("proxy.toml"), config).expect("write proxy.toml");
         }
@@ -69,11 +64,7 @@ impl Proxy {
         for (name, value) in options.env {
             command.env(name, value);
         }
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start proxy");
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start proxy");
         let output = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let (ready_tx, ready_rx) = mpsc::channel::<String>();
         for stream in [
@@ -100,11 +91,7 @@ impl Proxy {
                 panic!("proxy did not start:\n{}", output.lock().unwrap());
             }
         };
-        let address = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .expect("address");
+        let address = line.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next()).expect("address");
         let printed = output.lock().unwrap().clone();
         let master_key = if master_key.is_empty() {
             printed
@@ -115,13 +102,7 @@ impl Proxy {
         } else {
             master_key
         };
-        Proxy {
-            base_url: format!("http://{address}"),
-            master_key,
-            dir,
-            child,
-            output,
-        }
+        Proxy { base_url: format!("http://{address}"), master_key, dir, child, output }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -142,10 +123,7 @@ impl Proxy {
 
     /// Sends SIGTERM and waits for the exit; returns the exit status code.
     pub fn terminate(&mut self) -> Option<i32> {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
         self.child.wait().ok().and_then(|s| s.code())
     }
 
@@ -172,11 +150,7 @@ impl Proxy {
     }
 
     pub fn client(&self, key: Option<&str>) -> Client {
-        Client {
-            base: self.base_url.clone(),
-            key: key.map(str::to_string),
-            http: reqwest::blocking::Client::new(),
-        }
+        Client { base: self.base_url.clone(), key: key.map(str::to_string), http: reqwest::blocking::Client::new() }
     }
 }
 
