@@ -20,6 +20,8 @@ pub fn app(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::health::routes())
         .merge(crate::keys::routes())
+        .merge(crate::users::routes())
+        .merge(crate::teams::routes())
         .merge(crate::audit::routes())
         .split_for_parts();
     api.merge(crate::docs::routes(openapi))

@@ -71,38 +71,6 @@ fn clear_key(presented: Option<String>, field: &str) -> Result<String, ApiError>
     }
 }
 
-fn blank(clear: &str, now: &str, by: Option<String>) -> KeyRecord {
-    KeyRecord {
-        token: hash_key(clear),
-        key_name: key_name(clear),
-        key_alias: None,
-        spend: 0.0,
-        expires: None,
-        models: Vec::new(),
-        aliases: json!({}),
-        config: json!({}),
-        user_id: None,
-        team_id: None,
-        permissions: json!({}),
-        max_parallel_requests: None,
-        metadata: json!({}),
-        blocked: false,
-        tpm_limit: None,
-        rpm_limit: None,
-        max_budget: None,
-        soft_budget: None,
-        budget_duration: None,
-        budget_reset_at: None,
-        allowed_routes: Vec::new(),
-        is_session_key: false,
-        created_at: now.to_string(),
-        created_by: by.clone(),
-        updated_at: now.to_string(),
-        updated_by: by,
-        last_active: None,
-    }
-}
-
 /// Stores a new key (alias and secret unique) with its audit row.
 pub async fn create(state: &AppState, _permit: &Permit, key: KeyRecord, actor: Actor) -> Result<KeyRecord, ApiError> {
     let now = crate::time::format(state.clock.now());
@@ -159,7 +127,7 @@ async fn generate(
     request.clamp(&state.config.settings.litellm_settings.upperbound_key_generate_params, true);
     request.user_id = Some(owner);
     let now = state.clock.now();
-    let mut key = blank(&clear, &crate::time::format(now), caller.user_id.clone());
+    let mut key = KeyRecord::new(&clear, &crate::time::format(now), caller.user_id.clone());
     request.apply(&mut key, now)?;
     let key = create(&state, &permit, key, Actor::of(&caller)).await?;
     Ok(Json(view::generated(&key, &clear, request.duration.flatten())))
