@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod fields;
 pub mod health;
+pub mod invitations;
 pub mod jobs;
 pub mod keys;
 pub mod limits;

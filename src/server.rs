@@ -22,6 +22,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::keys::routes())
         .merge(crate::users::routes())
         .merge(crate::teams::routes())
+        .merge(crate::invitations::routes())
         .merge(crate::audit::routes())
         .split_for_parts();
     api.merge(crate::docs::routes(openapi))

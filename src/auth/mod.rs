@@ -7,6 +7,7 @@ mod master_key;
 pub mod password;
 pub mod policy;
 mod role;
+pub mod session;
 pub mod signing;
 
 pub use caller::{Caller, Credential, DEFAULT_ADMIN_USER_ID, presented_key, resolve};

@@ -18,8 +18,14 @@ use crate::teams::{TeamRecord, TeamRole};
 /// the answer to the caller's own objects.
 #[derive(Debug)]
 pub struct Permit {
-    pub sees_all: bool,
-    _sealed: (),
+    sees_all: bool,
+}
+
+impl Permit {
+    /// Whether the caller sees every object (admins, admin viewers) or only their own.
+    pub fn sees_all(&self) -> bool {
+        self.sees_all
+    }
 }
 
 /// The operation asked for, with the facts the decision needs.
@@ -122,7 +128,7 @@ pub fn authorize(state: &AppState, caller: &Caller, op: Op<'_>) -> Result<Permit
 }
 
 fn grant(sees_all: bool) -> Result<Permit, ApiError> {
-    Ok(Permit { sees_all, _sealed: () })
+    Ok(Permit { sees_all })
 }
 
 /// LiteLLM's route gate for callers that are not proxy admins.

@@ -113,7 +113,7 @@ async fn list(
     };
     let own_key = caller.key().map(|k| k.token.clone());
     let visible = |k: &KeyRecord| {
-        permit.sees_all
+        permit.sees_all()
             || (me.is_some() && k.user_id == me)
             || k.team_id.as_ref().is_some_and(|t| admin_of.contains(t))
             || own_key.as_deref() == Some(k.token.as_str())

@@ -52,7 +52,7 @@ impl UserFields {
         fields::limit("max_parallel_requests", self.max_parallel_requests.flatten())?;
         fields::duration("budget_duration", self.budget_duration.clone().flatten().as_deref(), false)?;
         if let Some(email) = self.email()
-            && !(email.contains('@') && !email.contains(char::is_whitespace))
+            && (!email.contains('@') || email.contains(char::is_whitespace))
         {
             return Err(ApiError::field("user_email", format!("user_email `{email}` is not an email address")));
         }
