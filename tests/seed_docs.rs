@@ -33,7 +33,17 @@ fn self_serve_step_1_user_new_then_step_2_invitation_new() {
     // Step 2: the invitation.
     let (status, invite) = admin.post("/invitation/new", json!({"user_id": user_id}));
     assert_eq!(status, 200, "{invite}");
-    for field in ["id", "user_id", "is_accepted", "accepted_at", "expires_at", "created_at", "created_by", "updated_at", "updated_by"] {
+    for field in [
+        "id",
+        "user_id",
+        "is_accepted",
+        "accepted_at",
+        "expires_at",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+    ] {
         assert!(invite.get(field).is_some(), "missing {field}: {invite}");
     }
     assert_eq!(invite["user_id"], user_id);
@@ -159,7 +169,8 @@ fn self_serve_all_settings_block() {
     let (status, body) = proxy.client(Some(&key)).post("/key/generate", json!({"team_id": "t1"}));
     assert_eq!(status, 400, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("allowed_team_member_roles"), "{body}");
-    let (status, body) = proxy.client(Some(&lead_key)).post("/key/generate", json!({"team_id": "t1", "max_budget": 500}));
+    let (status, body) =
+        proxy.client(Some(&lead_key)).post("/key/generate", json!({"team_id": "t1", "max_budget": 500}));
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["team_id"], "t1");
     assert_eq!(body["user_id"], lead_id, "a non-admin's key is their own");
