@@ -436,3 +436,28 @@ async fn the_audit_log_records_changes_and_never_a_secret() {
     let (status, _) = app.call("GET", "/audit", Some(user["key"].as_str().unwrap()), None).await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn the_reset_job_resets_budgets_nobody_reads() {
+    let app = App::new("");
+    new_user(&app, json!({"user_id": "u", "max_budget": 5, "budget_duration": "1h", "auto_create_key": false})).await;
+    let (_, key) = app.post("/key/generate", json!({"user_id": "u", "budget_duration": "30m"})).await;
+    app.charge(key["token"].as_str().unwrap(), 3.0).await;
+    assert_eq!(proxy::limits::reset::reset_if_due(&app.state).await.unwrap(), 0, "nothing due yet");
+    app.state.clock.advance(3601);
+    assert_eq!(proxy::limits::reset::reset_if_due(&app.state).await.unwrap(), 2);
+    let (user_spend, key_spend): (f64, f64) = app
+        .state
+        .db
+        .read(|c| {
+            Ok((
+                c.query_row("SELECT spend FROM users WHERE user_id = 'u'", [], |r| r.get(0))?,
+                c.query_row("SELECT spend FROM keys", [], |r| r.get(0))?,
+            ))
+        })
+        .await
+        .unwrap();
+    assert_eq!((user_spend, key_spend), (0.0, 0.0));
+    assert_eq!(app.state.users.get("u").unwrap().spend, 0.0, "the in-memory table follows");
+    assert_eq!(proxy::limits::reset::reset_if_due(&app.state).await.unwrap(), 0, "once per period");
+}

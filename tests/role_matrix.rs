@@ -125,6 +125,9 @@ fn world() -> World {
     world
 }
 
+/// Builds the path and body of one call for one caller.
+type CallFn = dyn Fn(&World, &str) -> (String, Value);
+
 enum Method {
     Get,
     Post,
@@ -134,7 +137,7 @@ struct Case {
     name: &'static str,
     method: Method,
     /// Builds the path and body for a caller (making fresh targets with the master key).
-    call: Box<dyn Fn(&World, &str) -> (String, Value)>,
+    call: Box<CallFn>,
     /// Status per caller, in the order of CALLERS.
     expect: [u16; 7],
     /// Whether an allowed call changes the database.
@@ -221,6 +224,13 @@ fn cases() -> Vec<Case> {
             let owner = if who == "master" { "other".to_string() } else { w.id(who) };
             ("/key/update".into(), json!({"key": w.fresh_key(&owner, None), "max_budget": 1}))
         }),
+        post("key/update own key's spend", [200, 200, 403, 403, 401, 403, 403], |w, who| {
+            let owner = if who == "master" { "other".to_string() } else { w.id(who) };
+            ("/key/update".into(), json!({"key": w.fresh_key(&owner, None), "spend": 0}))
+        }),
+        post("key/generate with spend", [200, 200, 403, 403, 401, 403, 403], |_, _| {
+            ("/key/generate".into(), json!({"spend": 0}))
+        }),
         post("key/update team key", [200, 200, 403, 403, 401, 200, 403], |w, _| {
             ("/key/update".into(), json!({"key": hash(&w.fresh_key("other", Some("T"))), "max_budget": 2}))
         }),
@@ -304,7 +314,9 @@ fn every_role_on_every_route() {
                 if before != after {
                     failures.push(format!("{} as {who}: refused with {status} but the database changed", case.name));
                 }
-                if answer["error"]["code"] != status.to_string() || !answer["error"]["type"].is_string() {
+                if answer["error"]["code"].as_str() != Some(status.to_string().as_str())
+                    || !answer["error"]["type"].is_string()
+                {
                     failures.push(format!("{} as {who}: not the error envelope: {answer}", case.name));
                 }
             }

@@ -46,6 +46,8 @@ pub enum Op<'a> {
         key: &'a KeyRecord,
         new_owner: Option<&'a str>,
         new_team: Option<&'a str>,
+        /// The call sets the key's running spend.
+        sets_spend: bool,
     },
     KeyBlock {
         route: &'a str,
@@ -135,6 +137,15 @@ fn grant(sees_all: bool) -> Result<Permit, ApiError> {
 fn admin_only(caller: &Caller, route: &str) -> ApiError {
     ApiError::Unauthorized(format!(
         "Only proxy admin can be used to generate, delete, update info for new keys/users/teams. Route={route}. Your role={}. Your user_id={}",
+        caller.role_label(),
+        caller.user_label()
+    ))
+}
+
+/// Spend is what budgets are checked against: only proxy admins may set it.
+fn spend_refused(caller: &Caller, route: &str) -> ApiError {
+    ApiError::Forbidden(format!(
+        "Only proxy admins may set `spend`. Route={route}. Your role={}. Your user_id={}",
         caller.role_label(),
         caller.user_label()
     ))
@@ -268,6 +279,8 @@ fn decide(
         // Everything else changes state: viewers never may.
         _ if role == Role::ProxyAdminViewer => Err(viewer_refused(route)),
         _ if role == Role::InternalUserViewer => Err(admin_only(caller, route)),
+        Op::KeyChange { sets_spend: true, .. } => Err(spend_refused(caller, route)),
+        Op::KeyGenerate { fields, .. } if fields.iter().any(|f| f == "spend") => Err(spend_refused(caller, route)),
         // Internal users.
         Op::KeyGenerate { team_id, team, for_user, fields } => {
             if let Some(owner) = for_user

@@ -153,6 +153,7 @@ async fn update(
             key: &current,
             new_owner: new_owner.as_deref(),
             new_team: new_team.as_deref(),
+            sets_spend: request.spend.is_some(),
         },
     )?;
     request.validate()?;
@@ -237,7 +238,14 @@ async fn delete(
     }
     let mut permit = None;
     for key in &found {
-        let op = Op::KeyChange { route: "/key/delete", verb: "delete", key, new_owner: None, new_team: None };
+        let op = Op::KeyChange {
+            route: "/key/delete",
+            verb: "delete",
+            key,
+            new_owner: None,
+            new_team: None,
+            sets_spend: false,
+        };
         permit = Some(policy::authorize(&state, &caller, op)?);
     }
     let Some(permit) = permit else { return Err(ApiError::NotFound("No keys found".into())) };
@@ -323,6 +331,7 @@ async fn regenerate_key(
             key: &current,
             new_owner: new_owner.as_deref(),
             new_team: new_team.as_deref(),
+            sets_spend: request.spend.is_some(),
         },
     )?;
     request.validate()?;
