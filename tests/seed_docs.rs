@@ -193,3 +193,42 @@ fn errors_use_the_litellm_envelope() {
     assert_eq!(status, 404, "{body}");
     assert_error_envelope(&body, 404);
 }
+
+#[test]
+fn the_api_docs_list_the_management_routes_but_not_onboarding() {
+    let proxy = Proxy::start();
+    let (status, doc) = proxy.client(None).get("/openapi.json");
+    assert_eq!(status, 200);
+    let paths = doc["paths"].as_object().expect("paths");
+    for path in [
+        "/key/generate",
+        "/key/update",
+        "/key/delete",
+        "/key/info",
+        "/key/list",
+        "/key/regenerate",
+        "/key/{key}/regenerate",
+        "/key/block",
+        "/key/unblock",
+        "/user/new",
+        "/user/info",
+        "/user/update",
+        "/user/delete",
+        "/user/list",
+        "/team/new",
+        "/team/update",
+        "/team/delete",
+        "/team/info",
+        "/team/list",
+        "/team/member_add",
+        "/team/member_delete",
+        "/team/member_update",
+        "/invitation/new",
+        "/invitation/info",
+        "/invitation/delete",
+        "/audit",
+    ] {
+        assert!(paths.contains_key(path), "{path} missing from /openapi.json");
+    }
+    assert!(!paths.contains_key("/onboarding/claim_token"));
+}

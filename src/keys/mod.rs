@@ -1,11 +1,13 @@
 //! Virtual keys: their record, the in-memory table, their SQL (`store.rs`), the settable
 //! fields with their checks and bounds (`fields.rs`), how they are shown (`view.rs`) and
-//! the LiteLLM-compatible `/key/*` routes (`routes.rs` changes, `read.rs` reads).
+//! the LiteLLM-compatible `/key/*` routes (`routes.rs` changes, `regenerate.rs` new
+//! secrets, `read.rs` reads).
 
 mod cache;
 pub mod fields;
 mod read;
 mod record;
+mod regenerate;
 mod routes;
 pub mod store;
 pub mod view;
@@ -17,5 +19,5 @@ use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    routes::routes().merge(read::routes())
+    routes::routes().merge(regenerate::routes()).merge(read::routes())
 }
