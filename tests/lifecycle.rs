@@ -444,8 +444,11 @@ async fn the_reset_job_resets_budgets_nobody_reads() {
     let (_, key) = app.post("/key/generate", json!({"user_id": "u", "budget_duration": "30m"})).await;
     app.charge(key["token"].as_str().unwrap(), 3.0).await;
     assert_eq!(proxy::limits::reset::reset_if_due(&app.state).await.unwrap(), 0, "nothing due yet");
+    let record = app.state.keys.get(key["token"].as_str().unwrap()).unwrap();
+    assert_eq!(proxy::limits::reset::reset_if_due_for_key(&app.state, &record).unwrap(), 0);
     app.state.clock.advance(3601);
-    assert_eq!(proxy::limits::reset::reset_if_due(&app.state).await.unwrap(), 2);
+    // Admission's check: the key's user is due, so everything due is reset.
+    assert_eq!(proxy::limits::reset::reset_if_due_for_key(&app.state, &record).unwrap(), 2);
     let (user_spend, key_spend): (f64, f64) = app
         .state
         .db

@@ -6,6 +6,7 @@
 //! periodic job (`jobs/budget_reset.rs`) calls it for entities nobody reads.
 
 use crate::db::DbError;
+use crate::keys::KeyRecord;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -31,6 +32,25 @@ pub fn any_due(state: &AppState, now: DateTime<Utc>) -> bool {
     state.keys.all().iter().any(|k| due(&k.budget_reset_at))
         || state.users.all().iter().any(|u| due(&u.budget_reset_at))
         || state.teams.all().iter().any(|t| due(&t.budget_reset_at))
+}
+
+/// Whether the budget of this key, its user or its team is due (for admission, which
+/// should not scan every entity on each request).
+pub fn due_for_key(state: &AppState, key: &KeyRecord, now: DateTime<Utc>) -> bool {
+    let now = crate::time::format(now);
+    let due = |at: &Option<String>| at.as_deref().is_some_and(|at| at <= now.as_str());
+    due(&key.budget_reset_at)
+        || key.user_id.as_deref().and_then(|u| state.users.get(u)).is_some_and(|u| due(&u.budget_reset_at))
+        || key.team_id.as_deref().and_then(|t| state.teams.get(t)).is_some_and(|t| due(&t.budget_reset_at))
+}
+
+/// For admission: performs the due resets (all of them, in one write) when the budget of
+/// this key, its user or its team is due; a no-op without a database access otherwise.
+pub fn reset_if_due_for_key(state: &AppState, key: &KeyRecord) -> Result<usize, DbError> {
+    if !due_for_key(state, key, state.clock.now()) {
+        return Ok(0);
+    }
+    reset_if_due_blocking(state)
 }
 
 /// Resets every due budget in one transaction (the caller's).
