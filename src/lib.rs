@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod docs;
 pub mod duration;
+pub mod email;
 pub mod error;
 pub mod extract;
 pub mod fields;

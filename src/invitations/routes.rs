@@ -41,6 +41,7 @@ struct NewInvitation {
 }
 
 /// Invite an existing user: the answer holds `invitation_link`, valid for 7 days, once.
+/// With `[email]` configured the link is also emailed (`email_sent`, `email_error`).
 #[utoipa::path(post, path = "/invitation/new", tag = "invitations", request_body = Object, responses((status = 200, body = Object)))]
 async fn new_invitation(
     State(state): State<AppState>,
@@ -92,7 +93,25 @@ async fn new_invitation(
             Ok::<_, ApiError>(invitation)
         })
         .await?;
-    Ok(Json(shown(&state, &headers, &invitation)))
+    let mut answer = shown(&state, &headers, &invitation);
+    let email = &state.config.settings.email;
+    if crate::email::configured(email) {
+        // The invitation is stored whatever happens here; the answer says how the send went.
+        let to = state.users.get(&invitation.user_id).and_then(|u| u.user_email.clone());
+        let result = match to {
+            Some(to) => {
+                let link = answer["invitation_link"].as_str().unwrap_or_default().to_string();
+                crate::email::send_invitation(email, &to, &link, &invitation.expires_at).await
+            }
+            None => Err("the user has no user_email".to_string()),
+        };
+        if let Err(e) = &result {
+            tracing::warn!(invitation = %invitation.id, error = %e, "invitation email not sent");
+        }
+        answer["email_sent"] = Value::Bool(result.is_ok());
+        answer["email_error"] = result.err().map_or(Value::Null, Value::String);
+    }
+    Ok(Json(answer))
 }
 
 #[derive(Deserialize, IntoParams)]
