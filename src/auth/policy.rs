@@ -396,3 +396,7 @@ fn required_params(required: &[String], fields: &[String], setting: &str) -> Res
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+#[path = "policy_tests.rs"]
+mod tests;
