@@ -4,13 +4,19 @@
 //! The code is cut by domain (see DESIGN.md): each folder owns its types, SQL and routes.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
 pub mod docs;
 pub mod duration;
+pub mod email;
 pub mod error;
+pub mod extract;
+pub mod fields;
 pub mod health;
+pub mod invitations;
+pub mod jobs;
 pub mod keys;
 pub mod limits;
 pub mod server;

@@ -17,8 +17,14 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application for a given state.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) =
-        OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(crate::health::routes()).split_for_parts();
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::health::routes())
+        .merge(crate::keys::routes())
+        .merge(crate::users::routes())
+        .merge(crate::teams::routes())
+        .merge(crate::invitations::routes())
+        .merge(crate::audit::routes())
+        .split_for_parts();
     api.merge(crate::docs::routes(openapi))
         .fallback(|| async { ApiError::NotFound("No such route. The API is described at /openapi.json.".into()) })
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -55,6 +61,7 @@ pub async fn serve(state: AppState) -> Result<(), ServeError> {
         }
     })?;
     let local = listener.local_addr()?;
+    crate::jobs::start(&state);
     let grace = Duration::from_secs(server.shutdown_grace_seconds);
     // The ready line: people read it, and tests parse it to find a port chosen by the OS.
     println!("proxy {} listening on http://{local} (admin UI at /ui, API docs at /)", env!("CARGO_PKG_VERSION"));

@@ -1,7 +1,7 @@
 //! What every handler shares: the configuration, the store, the in-memory tables and the
 //! clock. Built once at start by `AppState::open`.
 
-use crate::auth::{DEFAULT_ADMIN_USER_ID, MasterKey, MasterKeyOrigin};
+use crate::auth::{DEFAULT_ADMIN_USER_ID, MasterKey, MasterKeyOrigin, SigningKey};
 use crate::config::Config;
 use crate::db::{Db, DbError, OpenError};
 use crate::keys::KeyCache;
@@ -21,6 +21,8 @@ pub struct Shared {
     pub config: Config,
     pub db: Db,
     pub master_key: MasterKey,
+    /// Signs onboarding tokens and UI sessions; generated once, kept in `settings`.
+    pub signing: SigningKey,
     pub keys: KeyCache,
     pub users: UserCache,
     pub teams: TeamCache,
@@ -60,6 +62,7 @@ impl AppState {
             .clone()
             .unwrap_or_else(|| DEFAULT_ADMIN_USER_ID.to_string());
         ensure_admin_user(&db, &admin_id)?;
+        let signing = SigningKey::load_or_generate(&db)?;
         let state = Self {
             inner: Arc::new(Shared {
                 keys: KeyCache::load(&db)?,
@@ -68,6 +71,7 @@ impl AppState {
                 config,
                 db,
                 master_key,
+                signing,
                 clock: Clock::default(),
                 started_at: Instant::now(),
             }),

@@ -103,7 +103,7 @@ pub fn resolve(state: &AppState, presented: &str) -> Result<Caller, ApiError> {
     let hash = hash_key(presented);
     let key = state
         .keys
-        .get(&hash)
+        .resolve(&hash, state.clock.now())
         .ok_or_else(|| ApiError::KeyNotFound("Authentication Error, Invalid API key provided.".into()))?;
     if key.blocked {
         return Err(ApiError::Unauthorized(

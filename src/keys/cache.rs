@@ -1,9 +1,11 @@
 //! The in-memory key table the hot path reads: key hash -> record. It is loaded once at
 //! start and updated by every write this process makes (the only writer), synchronously,
-//! so a deleted or blocked key fails on the very next request.
+//! so a deleted or blocked key fails on the very next request. It also holds the old
+//! hashes of regenerated keys that keep working for a grace period (`deprecated_keys`).
 
 use super::record::{COLUMNS, KeyRecord};
 use crate::db::{Db, DbError};
+use chrono::{DateTime, Utc};
 use parking_lot::RwLock;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,6 +13,8 @@ use std::sync::Arc;
 #[derive(Default)]
 pub struct KeyCache {
     by_hash: RwLock<HashMap<String, Arc<KeyRecord>>>,
+    /// Old hash -> (the key's current hash, when the old secret stops working).
+    deprecated: RwLock<HashMap<String, (String, DateTime<Utc>)>>,
 }
 
 impl KeyCache {
@@ -21,7 +25,46 @@ impl KeyCache {
             rows.collect::<rusqlite::Result<Vec<_>>>()
         })?;
         let map = rows.into_iter().map(|r| (r.token.clone(), Arc::new(r))).collect();
-        Ok(Self { by_hash: RwLock::new(map) })
+        let deprecated = db.read_blocking(|conn| {
+            let mut stmt = conn.prepare("SELECT token, active_token_id, revoke_at FROM deprecated_keys")?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        let deprecated = deprecated
+            .into_iter()
+            .filter_map(|(old, new, at)| crate::time::parse(&at).map(|at| (old, (new, at))))
+            .collect();
+        Ok(Self { by_hash: RwLock::new(map), deprecated: RwLock::new(deprecated) })
+    }
+
+    /// The key a presented hash stands for: the key itself, or the successor of a
+    /// regenerated key while its grace period lasts.
+    pub fn resolve(&self, hash: &str, now: DateTime<Utc>) -> Option<Arc<KeyRecord>> {
+        if let Some(key) = self.get(hash) {
+            return Some(key);
+        }
+        let successor = self.deprecated.read().get(hash).filter(|(_, until)| *until > now).map(|(t, _)| t.clone())?;
+        self.get(&successor)
+    }
+
+    /// Records that `old` keeps working as `new` until `until`; earlier secrets of the
+    /// same key that still work now point at `new` too.
+    pub fn deprecate(&self, old: &str, new: &str, until: Option<DateTime<Utc>>) {
+        let mut map = self.deprecated.write();
+        for (successor, _) in map.values_mut() {
+            if successor == old {
+                *successor = new.to_string();
+            }
+        }
+        if let Some(until) = until {
+            map.insert(old.to_string(), (new.to_string(), until));
+        }
+    }
+
+    /// Forgets the grace periods of a deleted key.
+    pub fn forget_deprecated(&self, token: &str) {
+        self.deprecated.write().retain(|_, (successor, _)| successor != token);
     }
 
     pub fn get(&self, hash: &str) -> Option<Arc<KeyRecord>> {

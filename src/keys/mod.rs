@@ -1,8 +1,23 @@
-//! Virtual keys: their record, the in-memory table, and (in `routes.rs`) the
-//! LiteLLM-compatible `/key/*` routes.
+//! Virtual keys: their record, the in-memory table, their SQL (`store.rs`), the settable
+//! fields with their checks and bounds (`fields.rs`), how they are shown (`view.rs`) and
+//! the LiteLLM-compatible `/key/*` routes (`routes.rs` changes, `regenerate.rs` new
+//! secrets, `read.rs` reads).
 
 mod cache;
+pub mod fields;
+mod read;
 mod record;
+mod regenerate;
+mod routes;
+pub mod store;
+pub mod view;
 
 pub use cache::{KeyCache, hash_key};
 pub use record::{COLUMNS, KeyRecord, json_column, list_column};
+
+use crate::state::AppState;
+use utoipa_axum::router::OpenApiRouter;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    routes::routes().merge(regenerate::routes()).merge(read::routes())
+}

@@ -55,6 +55,39 @@ pub fn list_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Vec<String>>
 }
 
 impl KeyRecord {
+    /// A new key for the clear secret `clear`, with nothing set.
+    pub fn new(clear: &str, now: &str, by: Option<String>) -> KeyRecord {
+        KeyRecord {
+            token: super::hash_key(clear),
+            key_name: super::view::key_name(clear),
+            key_alias: None,
+            spend: 0.0,
+            expires: None,
+            models: Vec::new(),
+            aliases: serde_json::json!({}),
+            config: serde_json::json!({}),
+            user_id: None,
+            team_id: None,
+            permissions: serde_json::json!({}),
+            max_parallel_requests: None,
+            metadata: serde_json::json!({}),
+            blocked: false,
+            tpm_limit: None,
+            rpm_limit: None,
+            max_budget: None,
+            soft_budget: None,
+            budget_duration: None,
+            budget_reset_at: None,
+            allowed_routes: Vec::new(),
+            is_session_key: false,
+            created_at: now.to_string(),
+            created_by: by.clone(),
+            updated_at: now.to_string(),
+            updated_by: by,
+            last_active: None,
+        }
+    }
+
     pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             token: row.get(0)?,

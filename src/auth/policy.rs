@@ -1,0 +1,402 @@
+//! The one place that decides who may do what on the management API (the matrix of the
+//! LiteLLM contract, section 1). Every management handler calls `authorize` before it
+//! validates or changes anything. A granted call gets a `Permit`, which only this module
+//! can make; the domain functions that change the store take one, so a handler that did
+//! not ask cannot change anything.
+//!
+//! Refusals use LiteLLM's statuses and messages: the "proxy admin only" route gate is a
+//! 401, an admin viewer trying to change something a 403, a scoped refusal a 403.
+
+use super::{Caller, Role};
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::keys::KeyRecord;
+use crate::state::AppState;
+use crate::teams::{TeamRecord, TeamRole};
+
+/// Proof that `authorize` allowed the call. `sees_all` tells list routes whether to scope
+/// the answer to the caller's own objects.
+#[derive(Debug)]
+pub struct Permit {
+    sees_all: bool,
+}
+
+impl Permit {
+    /// Whether the caller sees every object (admins, admin viewers) or only their own.
+    pub fn sees_all(&self) -> bool {
+        self.sees_all
+    }
+}
+
+/// The operation asked for, with the facts the decision needs.
+pub enum Op<'a> {
+    /// `/key/generate`: `team` is the named team (when it exists), `team_id` the name,
+    /// `for_user` the key's owner after defaulting, `fields` the request's non-null fields.
+    KeyGenerate {
+        team_id: Option<&'a str>,
+        team: Option<&'a TeamRecord>,
+        for_user: Option<&'a str>,
+        fields: &'a [String],
+    },
+    /// `/key/update`, `/key/delete`, `/key/regenerate` on an existing key; `new_owner` and
+    /// `new_team` when the call gives the key to another user or team.
+    KeyChange {
+        route: &'a str,
+        verb: &'a str,
+        key: &'a KeyRecord,
+        new_owner: Option<&'a str>,
+        new_team: Option<&'a str>,
+        /// The call sets the key's running spend.
+        sets_spend: bool,
+    },
+    KeyBlock {
+        route: &'a str,
+        key: &'a KeyRecord,
+    },
+    KeyRead {
+        key: &'a KeyRecord,
+    },
+    /// `/key/list`, filtered by user or team.
+    KeyList {
+        user_id: Option<&'a str>,
+        team_id: Option<&'a str>,
+    },
+    UserNew,
+    /// `email_only`: the update touches no field but `user_email`.
+    UserUpdate {
+        email_only: bool,
+    },
+    UserDelete,
+    UserList,
+    UserRead {
+        user_id: Option<&'a str>,
+    },
+    TeamNew,
+    TeamUpdate {
+        team: &'a TeamRecord,
+    },
+    TeamDelete,
+    TeamRead {
+        team: &'a TeamRecord,
+    },
+    TeamList {
+        user_id: Option<&'a str>,
+    },
+    TeamMembers {
+        route: &'a str,
+        team: &'a TeamRecord,
+    },
+    /// `target_teams`: the teams the invited user belongs to.
+    InvitationNew {
+        target_teams: &'a [String],
+    },
+    InvitationRead,
+    InvitationDelete,
+    AuditRead,
+}
+
+impl Op<'_> {
+    fn route(&self) -> &str {
+        match self {
+            Op::KeyGenerate { .. } => "/key/generate",
+            Op::KeyChange { route, .. } | Op::KeyBlock { route, .. } | Op::TeamMembers { route, .. } => route,
+            Op::KeyRead { .. } => "/key/info",
+            Op::KeyList { .. } => "/key/list",
+            Op::UserNew => "/user/new",
+            Op::UserUpdate { .. } => "/user/update",
+            Op::UserDelete => "/user/delete",
+            Op::UserList => "/user/list",
+            Op::UserRead { .. } => "/user/info",
+            Op::TeamNew => "/team/new",
+            Op::TeamUpdate { .. } => "/team/update",
+            Op::TeamDelete => "/team/delete",
+            Op::TeamRead { .. } => "/team/info",
+            Op::TeamList { .. } => "/team/list",
+            Op::InvitationNew { .. } => "/invitation/new",
+            Op::InvitationRead => "/invitation/info",
+            Op::InvitationDelete => "/invitation/delete",
+            Op::AuditRead => "/audit",
+        }
+    }
+}
+
+/// Decides `op` for `caller`.
+pub fn authorize(state: &AppState, caller: &Caller, op: Op<'_>) -> Result<Permit, ApiError> {
+    let role_in = |team_id: &str| {
+        let user = caller.user_id.as_deref()?;
+        state.teams.get(team_id).and_then(|t| t.member(user).map(|m| m.role))
+    };
+    decide(&state.config.settings, caller, &op, &role_in)
+}
+
+fn grant(sees_all: bool) -> Result<Permit, ApiError> {
+    Ok(Permit { sees_all })
+}
+
+/// LiteLLM's route gate for callers that are not proxy admins.
+fn admin_only(caller: &Caller, route: &str) -> ApiError {
+    ApiError::Unauthorized(format!(
+        "Only proxy admin can be used to generate, delete, update info for new keys/users/teams. Route={route}. Your role={}. Your user_id={}",
+        caller.role_label(),
+        caller.user_label()
+    ))
+}
+
+/// Spend is what budgets are checked against: only proxy admins may set it.
+fn spend_refused(caller: &Caller, route: &str) -> ApiError {
+    ApiError::Forbidden(format!(
+        "Only proxy admins may set `spend`. Route={route}. Your role={}. Your user_id={}",
+        caller.role_label(),
+        caller.user_label()
+    ))
+}
+
+fn viewer_refused(route: &str) -> ApiError {
+    ApiError::Forbidden(format!(
+        "user not allowed to access this route, role= proxy_admin_viewer. Trying to access: {route}"
+    ))
+}
+
+fn invitation_admin_only(caller: &Caller) -> ApiError {
+    ApiError::bad_request(format!(
+        "Admin-only endpoint. Not allowed to access this., your role={}",
+        caller.role_label()
+    ))
+}
+
+fn decide(
+    settings: &Settings,
+    caller: &Caller,
+    op: &Op<'_>,
+    role_in: &dyn Fn(&str) -> Option<TeamRole>,
+) -> Result<Permit, ApiError> {
+    let team_role = |team: &TeamRecord| role_in(&team.team_id);
+    let route = op.route();
+    let me = caller.user_id.as_deref();
+    let is_me = |id: Option<&str>| id.is_some() && id == me;
+    let Some(role) = caller.role else {
+        // A key that belongs to no user: it may read what concerns itself, nothing more.
+        return match op {
+            Op::KeyRead { key } if caller.key().is_some_and(|k| k.token == key.token) => grant(false),
+            Op::KeyList { user_id: None, team_id: None } => grant(false),
+            Op::TeamRead { team } if caller.key().and_then(|k| k.team_id.as_deref()) == Some(&team.team_id) => {
+                grant(false)
+            }
+            Op::InvitationNew { .. } | Op::InvitationRead | Op::InvitationDelete => Err(invitation_admin_only(caller)),
+            _ => Err(admin_only(caller, route)),
+        };
+    };
+    if role == Role::ProxyAdmin {
+        if let Op::KeyGenerate { team_id: None, fields, .. } = op {
+            personal_key_rules(settings, role, fields)?;
+        }
+        return grant(true);
+    }
+    match op {
+        // Reads open to admin viewers; scoped for the others.
+        Op::KeyList { .. } if role == Role::ProxyAdminViewer => grant(true),
+        Op::KeyList { user_id, team_id } => {
+            if let Some(other) = user_id.filter(|u| !is_me(Some(u))) {
+                return Err(ApiError::Forbidden(format!(
+                    "User can only list their own keys. Got user_id={other}, Your ID={}",
+                    caller.user_label()
+                )));
+            }
+            if let Some(team) = team_id.filter(|t| role_in(t).is_none()) {
+                return Err(ApiError::Forbidden(format!(
+                    "User={} is not a member of team={team}, so cannot list its keys",
+                    caller.user_label()
+                )));
+            }
+            grant(false)
+        }
+        Op::KeyRead { key } => {
+            let own_key = caller.key().is_some_and(|k| k.token == key.token);
+            let in_team = key.team_id.as_deref().is_some_and(|t| role_in(t).is_some());
+            if role == Role::ProxyAdminViewer || own_key || is_me(key.user_id.as_deref()) || in_team {
+                grant(role == Role::ProxyAdminViewer)
+            } else {
+                Err(ApiError::Forbidden(format!("You are not allowed to access this key's info. Your role={role}")))
+            }
+        }
+        Op::UserList => match role {
+            Role::ProxyAdminViewer => grant(true),
+            _ => Err(ApiError::Forbidden("Only proxy admins and organization admins can list users.".into())),
+        },
+        Op::UserRead { user_id } => {
+            if role == Role::ProxyAdminViewer || user_id.is_none() || is_me(*user_id) {
+                grant(role == Role::ProxyAdminViewer)
+            } else {
+                Err(ApiError::Forbidden(format!(
+                    "key not allowed to access this user's info. user_id={}, your user_id={}",
+                    user_id.unwrap_or("None"),
+                    caller.user_label()
+                )))
+            }
+        }
+        Op::TeamRead { team } => {
+            let team_key = caller.key().and_then(|k| k.team_id.as_deref()) == Some(&team.team_id);
+            if role == Role::ProxyAdminViewer || team_role(team).is_some() || team_key {
+                grant(role == Role::ProxyAdminViewer)
+            } else {
+                Err(ApiError::Forbidden(format!(
+                    "User={} not authorized to access this team={}",
+                    caller.user_label(),
+                    team.team_id
+                )))
+            }
+        }
+        Op::TeamList { user_id } => {
+            if role == Role::ProxyAdminViewer {
+                grant(true)
+            } else if is_me(*user_id) {
+                grant(false)
+            } else {
+                Err(ApiError::Unauthorized(format!(
+                    "Only admin users can query all teams/other teams. Your user role={role}"
+                )))
+            }
+        }
+        Op::InvitationRead => match role {
+            Role::ProxyAdminViewer => grant(true),
+            _ => Err(invitation_admin_only(caller)),
+        },
+        Op::AuditRead => match role {
+            Role::ProxyAdminViewer => grant(true),
+            _ => Err(ApiError::Forbidden(format!(
+                "Only proxy admins and admin viewers may read the audit log. Your role={role}"
+            ))),
+        },
+        // An admin viewer may change a user's email and nothing else.
+        Op::UserUpdate { email_only: true } if role == Role::ProxyAdminViewer => grant(true),
+        // Invitations answer 400 to everyone but admins (and team admins for their members).
+        Op::InvitationNew { target_teams } => {
+            let team_admin =
+                role == Role::InternalUser && target_teams.iter().any(|t| role_in(t) == Some(TeamRole::Admin));
+            if team_admin { grant(false) } else { Err(invitation_admin_only(caller)) }
+        }
+        Op::InvitationDelete => Err(invitation_admin_only(caller)),
+        // Everything else changes state: viewers never may.
+        _ if role == Role::ProxyAdminViewer => Err(viewer_refused(route)),
+        _ if role == Role::InternalUserViewer => Err(admin_only(caller, route)),
+        Op::KeyChange { sets_spend: true, .. } => Err(spend_refused(caller, route)),
+        Op::KeyGenerate { fields, .. } if fields.iter().any(|f| f == "spend") => Err(spend_refused(caller, route)),
+        // Internal users.
+        Op::KeyGenerate { team_id, team, for_user, fields } => {
+            if let Some(owner) = for_user
+                && !is_me(Some(owner))
+                && team_id.is_none()
+            {
+                return Err(ApiError::Forbidden(format!(
+                    "User can only create keys for themselves. Got user_id={owner}, Your ID={}",
+                    caller.user_label()
+                )));
+            }
+            match team_id {
+                None => personal_key_rules(settings, role, fields)?,
+                Some(team_id) => team_key_rules(settings, caller, team_id, *team, *for_user, fields, role_in)?,
+            }
+            grant(false)
+        }
+        Op::KeyChange { verb, key, new_owner, new_team, .. } => {
+            let team_admin = key.team_id.as_deref().is_some_and(|t| role_in(t) == Some(TeamRole::Admin));
+            if !(is_me(key.user_id.as_deref()) || team_admin) {
+                return Err(ApiError::Forbidden(format!("You are not authorized to {verb} this key")));
+            }
+            if let Some(owner) = new_owner.filter(|o| !is_me(Some(o)) && Some(*o) != key.user_id.as_deref()) {
+                return Err(ApiError::Forbidden(format!(
+                    "User can only give keys to themselves. Got user_id={owner}, Your ID={}",
+                    caller.user_label()
+                )));
+            }
+            if let Some(team) = new_team.filter(|t| Some(*t) != key.team_id.as_deref() && role_in(t).is_none()) {
+                return Err(ApiError::Forbidden(format!(
+                    "User={} is not a member of the team={team}, so cannot move keys into it",
+                    caller.user_label()
+                )));
+            }
+            grant(false)
+        }
+        Op::KeyBlock { key, .. } => {
+            let team_admin = key.team_id.as_deref().is_some_and(|t| role_in(t) == Some(TeamRole::Admin));
+            if team_admin { grant(false) } else { Err(admin_only(caller, route)) }
+        }
+        Op::TeamMembers { team, .. } => {
+            if team_role(team) == Some(TeamRole::Admin) {
+                grant(false)
+            } else {
+                Err(ApiError::Forbidden(format!(
+                    "Call not allowed. User not proxy admin OR team admin. route={route}, team_id={}",
+                    team.team_id
+                )))
+            }
+        }
+        Op::TeamUpdate { team } => Err(ApiError::Forbidden(format!(
+            "Only proxy admins may update team={}; team admins manage members with /team/member_*",
+            team.team_id
+        ))),
+        Op::UserNew | Op::UserUpdate { .. } | Op::UserDelete | Op::TeamNew | Op::TeamDelete => {
+            Err(admin_only(caller, route))
+        }
+    }
+}
+
+/// `key_generation_settings.personal_key_generation`.
+fn personal_key_rules(settings: &Settings, role: Role, fields: &[String]) -> Result<(), ApiError> {
+    let rules = &settings.litellm_settings.key_generation_settings.personal_key_generation;
+    if let Some(allowed) = &rules.allowed_user_roles
+        && !allowed.iter().any(|r| r == role.as_str())
+    {
+        return Err(ApiError::bad_request(format!(
+            "Personal key creation has been restricted by admin (key_generation_settings.personal_key_generation.allowed_user_roles). Allowed roles={allowed:?}. Your role={role}"
+        )));
+    }
+    required_params(&rules.required_params, fields, "personal_key_generation")
+}
+
+/// `key_generation_settings.team_key_generation`, for callers who are not proxy admins.
+fn team_key_rules(
+    settings: &Settings,
+    caller: &Caller,
+    team_id: &str,
+    team: Option<&TeamRecord>,
+    for_user: Option<&str>,
+    fields: &[String],
+    role_in: &dyn Fn(&str) -> Option<TeamRole>,
+) -> Result<(), ApiError> {
+    if team.is_none() {
+        return Err(ApiError::field("team_id", format!("Team not found for team_id={team_id}")));
+    }
+    let Some(member_role) = role_in(team_id) else {
+        return Err(ApiError::bad_request(format!("User={} not assigned to team={team_id}", caller.user_label())));
+    };
+    if let (Some(owner), Some(team)) = (for_user, team)
+        && team.member(owner).is_none()
+    {
+        return Err(ApiError::bad_request(format!("User={owner} not assigned to team={team_id}")));
+    }
+    let rules = &settings.litellm_settings.key_generation_settings.team_key_generation;
+    if let Some(allowed) = &rules.allowed_team_member_roles
+        && !allowed.iter().any(|r| r == member_role.as_str())
+    {
+        return Err(ApiError::bad_request(format!(
+            "Team member role {} not in allowed_team_member_roles={allowed:?} (key_generation_settings.team_key_generation.allowed_team_member_roles)",
+            member_role.as_str()
+        )));
+    }
+    required_params(&rules.required_params, fields, "team_key_generation")
+}
+
+fn required_params(required: &[String], fields: &[String], setting: &str) -> Result<(), ApiError> {
+    match required.iter().find(|p| !fields.contains(p)) {
+        Some(missing) => Err(ApiError::field(
+            missing,
+            format!("Required param {missing} not in data (key_generation_settings.{setting}.required_params)"),
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+#[path = "policy_tests.rs"]
+mod tests;

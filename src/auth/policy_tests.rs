@@ -1,0 +1,98 @@
+//! Unit tests of the pure decision (`decide`); the whole matrix over HTTP is in
+//! `tests/role_matrix.rs`.
+
+use super::*;
+use crate::auth::Credential;
+use std::sync::Arc;
+
+fn caller(user: &str, role: Role) -> Caller {
+    let mut key = KeyRecord::new("sk-unit-test-key-0000", "2026-01-01T00:00:00.000000Z", None);
+    key.user_id = Some(user.to_string());
+    Caller { credential: Credential::VirtualKey(Arc::new(key)), user_id: Some(user.to_string()), role: Some(role) }
+}
+
+fn team(id: &str) -> TeamRecord {
+    crate::teams::fields::blank(id, "2026-01-01T00:00:00.000000Z")
+}
+
+fn status(result: Result<Permit, ApiError>) -> u16 {
+    match result {
+        Ok(_) => 200,
+        Err(e) => e.status().as_u16(),
+    }
+}
+
+#[test]
+fn viewers_read_but_never_change() {
+    let settings = Settings::default();
+    let none = |_: &str| None;
+    let viewer = caller("v", Role::ProxyAdminViewer);
+    assert_eq!(status(decide(&settings, &viewer, &Op::UserList, &none)), 200);
+    assert_eq!(status(decide(&settings, &viewer, &Op::UserNew, &none)), 403);
+    let fields: Vec<String> = Vec::new();
+    let generate = Op::KeyGenerate { team_id: None, team: None, for_user: Some("v"), fields: &fields };
+    assert_eq!(status(decide(&settings, &viewer, &generate, &none)), 403);
+    let internal_viewer = caller("iv", Role::InternalUserViewer);
+    let generate = Op::KeyGenerate { team_id: None, team: None, for_user: Some("iv"), fields: &fields };
+    assert_eq!(status(decide(&settings, &internal_viewer, &generate, &none)), 401);
+    assert_eq!(status(decide(&settings, &internal_viewer, &Op::UserRead { user_id: None }, &none)), 200);
+}
+
+#[test]
+fn team_admins_manage_their_team_only() {
+    let settings = Settings::default();
+    let admin_of_t = |t: &str| (t == "t").then_some(TeamRole::Admin);
+    let lead = caller("lead", Role::InternalUser);
+    let (t, other) = (team("t"), team("other"));
+    let add = |team| Op::TeamMembers { route: "/team/member_add", team };
+    assert_eq!(status(decide(&settings, &lead, &add(&t), &admin_of_t)), 200);
+    assert_eq!(status(decide(&settings, &lead, &add(&other), &admin_of_t)), 403);
+    let mut key = KeyRecord::new("sk-someone-elses-key", "2026-01-01T00:00:00.000000Z", None);
+    key.user_id = Some("someone".into());
+    key.team_id = Some("t".into());
+    let block = Op::KeyBlock { route: "/key/block", key: &key };
+    assert_eq!(status(decide(&settings, &lead, &block, &admin_of_t)), 200);
+    key.team_id = Some("other".into());
+    let block = Op::KeyBlock { route: "/key/block", key: &key };
+    assert_eq!(status(decide(&settings, &lead, &block, &admin_of_t)), 401);
+}
+
+#[test]
+fn key_generation_settings_name_themselves_when_they_refuse() {
+    let mut settings = Settings::default();
+    let keygen = &mut settings.litellm_settings.key_generation_settings;
+    keygen.team_key_generation.allowed_team_member_roles = Some(vec!["admin".into()]);
+    keygen.personal_key_generation.required_params = vec!["key_alias".into()];
+    let member_of_t = |t: &str| (t == "t").then_some(TeamRole::User);
+    let user = caller("u", Role::InternalUser);
+    let mut t = team("t");
+    t.members.push(crate::teams::Membership {
+        user_id: "u".into(),
+        team_id: "t".into(),
+        role: TeamRole::User,
+        spend: 0.0,
+        max_budget_in_team: None,
+        created_at: String::new(),
+    });
+    let fields: Vec<String> = Vec::new();
+    let team_key = Op::KeyGenerate { team_id: Some("t"), team: Some(&t), for_user: Some("u"), fields: &fields };
+    let refusal = decide(&settings, &user, &team_key, &member_of_t).unwrap_err();
+    assert!(refusal.message().contains("allowed_team_member_roles"), "{refusal}");
+    let personal = Op::KeyGenerate { team_id: None, team: None, for_user: Some("u"), fields: &fields };
+    let refusal = decide(&settings, &user, &personal, &member_of_t).unwrap_err();
+    assert!(refusal.message().contains("key_alias") && refusal.message().contains("required_params"), "{refusal}");
+    let with_alias = vec!["key_alias".to_string()];
+    let personal = Op::KeyGenerate { team_id: None, team: None, for_user: Some("u"), fields: &with_alias };
+    assert_eq!(status(decide(&settings, &user, &personal, &member_of_t)), 200);
+}
+
+#[test]
+fn a_key_without_a_user_reads_only_itself() {
+    let settings = Settings::default();
+    let key = Arc::new(KeyRecord::new("sk-service-account-key", "2026-01-01T00:00:00.000000Z", None));
+    let service = Caller { credential: Credential::VirtualKey(key.clone()), user_id: None, role: None };
+    let none = |_: &str| None;
+    assert_eq!(status(decide(&settings, &service, &Op::KeyRead { key: &key }, &none)), 200);
+    assert_eq!(status(decide(&settings, &service, &Op::UserList, &none)), 401);
+    assert_eq!(status(decide(&settings, &service, &Op::InvitationNew { target_teams: &[] }, &none)), 400);
+}

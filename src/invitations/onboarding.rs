@@ -1,0 +1,172 @@
+//! `GET /onboarding/get_token` and `POST /onboarding/claim_token`, as LiteLLM's onboarding
+//! page calls them. No API key: the invitation id, then a 15-minute onboarding token
+//! signed with the proxy's signing secret, are the credentials. Hidden from the API docs,
+//! as LiteLLM hides them.
+
+use super::store::{self, Invitation};
+use crate::audit::{self, Actor};
+use crate::auth::{password, presented_key, session};
+use crate::error::ApiError;
+use crate::extract::{JsonBody, QueryParams};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+
+const TOKEN_TYPE: &str = "litellm_onboarding";
+const TOKEN_LIFETIME: chrono::Duration = chrono::Duration::minutes(15);
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .route("/onboarding/get_token", get(get_token))
+        .route("/onboarding/claim_token", post(claim_token))
+}
+
+#[derive(Serialize, Deserialize)]
+struct OnboardingClaims {
+    token_type: String,
+    invitation_link: String,
+    user_id: String,
+    exp: i64,
+}
+
+/// The invitation, if it can still be used now (LiteLLM's 401 messages otherwise).
+async fn usable(state: &AppState, id: String) -> Result<Invitation, ApiError> {
+    let invitation = state
+        .db
+        .read(move |conn| store::load(conn, &id))
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("Invitation link does not exist in db.".into()))?;
+    let expired = crate::time::parse(&invitation.expires_at).is_none_or(|at| at <= state.clock.now());
+    if expired {
+        return Err(ApiError::Unauthorized("Invitation link has expired.".into()));
+    }
+    if invitation.is_accepted {
+        return Err(ApiError::Unauthorized("Invitation link has already been used.".into()));
+    }
+    Ok(invitation)
+}
+
+#[derive(Deserialize)]
+struct GetToken {
+    invite_link: Option<String>,
+    /// The current UI's name for it.
+    invitation_id: Option<String>,
+    id: Option<String>,
+}
+
+async fn get_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    QueryParams(query): QueryParams<GetToken>,
+) -> Result<Json<Value>, ApiError> {
+    let id = query
+        .invite_link
+        .or(query.invitation_id)
+        .or(query.id)
+        .ok_or_else(|| ApiError::field("invite_link", "invite_link is required"))?;
+    let invitation = usable(&state, id).await?;
+    let user = state
+        .users
+        .get(&invitation.user_id)
+        .ok_or_else(|| ApiError::Unauthorized(format!("User={} does not exist.", invitation.user_id)))?;
+    let claims = OnboardingClaims {
+        token_type: TOKEN_TYPE.into(),
+        invitation_link: invitation.id.clone(),
+        user_id: user.user_id.clone(),
+        exp: (state.clock.now() + TOKEN_LIFETIME).timestamp(),
+    };
+    let token = state.signing.sign(&claims).map_err(ApiError::internal)?;
+    let email = user.user_email.clone().unwrap_or_default();
+    let login_url = format!(
+        "{}/ui/onboarding?token={}&user_email={}",
+        super::base_url(&state, &headers),
+        super::encode(&token),
+        super::encode(&email)
+    );
+    Ok(Json(json!({"login_url": login_url, "token": token, "user_email": user.user_email})))
+}
+
+#[derive(Deserialize)]
+struct Claim {
+    invitation_link: String,
+    user_id: String,
+    password: String,
+}
+
+async fn claim_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(claim): JsonBody<Claim>,
+) -> Result<Json<Value>, ApiError> {
+    let invalid = || ApiError::Unauthorized("Missing/Invalid onboarding session for invitation link.".into());
+    let custom = state.config.settings.general_settings.litellm_key_header_name.as_deref();
+    let bearer = presented_key(&headers, custom).map_err(|_| invalid())?.ok_or_else(invalid)?;
+    let claims: OnboardingClaims = state.signing.verify(&bearer).ok_or_else(invalid)?;
+    let now = state.clock.now();
+    if claims.token_type != TOKEN_TYPE
+        || claims.exp <= now.timestamp()
+        || claims.invitation_link != claim.invitation_link
+    {
+        return Err(invalid());
+    }
+    let invitation = usable(&state, claim.invitation_link.clone()).await?;
+    if invitation.user_id != claim.user_id || claims.user_id != claim.user_id {
+        return Err(ApiError::Unauthorized(
+            "Invalid invitation link. The user id submitted does not match the user id of the invitation.".into(),
+        ));
+    }
+    if claim.password.chars().count() < password::MIN_LENGTH {
+        return Err(ApiError::field(
+            "password",
+            format!("password must have at least {} characters", password::MIN_LENGTH),
+        ));
+    }
+    let secret = claim.password;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&secret))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let now_text = crate::time::format(now);
+    let actor = Actor::user(&claim.user_id);
+    let cache = state.clone();
+    let (id, user_id) = (invitation.id.clone(), claim.user_id.clone());
+    let user = state
+        .db
+        .write_then(
+            move |tx| {
+                // Compare-and-set: of two claims racing, one wins; the other changes nothing.
+                if !store::accept(tx, &id, &user_id, &now_text)? {
+                    return Err(ApiError::Unauthorized("Invitation link has already been used.".into()));
+                }
+                let mut user = crate::users::store::load(tx, &user_id)?
+                    .ok_or_else(|| ApiError::Unauthorized(format!("User={user_id} does not exist.")))?;
+                let before = audit::json(&user);
+                user.password_hash = Some(hash);
+                user.password_reset_required = false;
+                user.session_epoch += 1;
+                user.updated_at.clone_from(&now_text);
+                crate::users::store::save(tx, &user)?;
+                audit::record(tx, &actor, &now_text, "accepted", "invitations", &id, None, None)?;
+                let after = json!({"password": "changed"});
+                audit::record(tx, &actor, &now_text, "password_set", "users", &user_id, Some(&before), Some(&after))?;
+                Ok(user)
+            },
+            move |user: &crate::users::UserRecord| cache.users.put(user.clone()),
+        )
+        .await?;
+    let lifetime = crate::duration::Duration::parse(&state.config.settings.general_settings.ui_session_duration)
+        .map(|d| chrono::Duration::seconds(d.approx_seconds()))
+        .unwrap_or(chrono::Duration::hours(24));
+    let token = session::mint(&state.signing, &user, "username_password", now, lifetime).map_err(ApiError::internal)?;
+    Ok(Json(json!({
+        "login_url": format!("{}/ui?login=success", super::base_url(&state, &headers)),
+        "token": token,
+        "user_email": user.user_email,
+        "user": crate::users::view::user(&state, &user),
+    })))
+}

@@ -1,0 +1,73 @@
+//! The invitation row and its SQL.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Invitation {
+    pub id: String,
+    pub user_id: String,
+    pub is_accepted: bool,
+    pub accepted_at: Option<String>,
+    pub expires_at: String,
+    pub created_at: String,
+    pub created_by: Option<String>,
+    pub updated_at: String,
+    pub updated_by: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, user_id, is_accepted, accepted_at, expires_at, created_at, created_by, updated_at, updated_by";
+
+impl Invitation {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            user_id: row.get(1)?,
+            is_accepted: row.get(2)?,
+            accepted_at: row.get(3)?,
+            expires_at: row.get(4)?,
+            created_at: row.get(5)?,
+            created_by: row.get(6)?,
+            updated_at: row.get(7)?,
+            updated_by: row.get(8)?,
+        })
+    }
+}
+
+pub fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<Invitation>> {
+    conn.query_row(&format!("SELECT {COLUMNS} FROM invitations WHERE id = ?1"), [id], Invitation::from_row).optional()
+}
+
+pub fn insert(conn: &Connection, i: &Invitation) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!("INSERT INTO invitations ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+        params![
+            i.id,
+            i.user_id,
+            i.is_accepted,
+            i.accepted_at,
+            i.expires_at,
+            i.created_at,
+            i.created_by,
+            i.updated_at,
+            i.updated_by
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM invitations WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Marks the invitation used if it is unused and unexpired; false when it was not.
+pub fn accept(conn: &Connection, id: &str, user_id: &str, now: &str) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE invitations SET is_accepted = 1, accepted_at = ?2, updated_at = ?2, updated_by = ?3
+         WHERE id = ?1 AND is_accepted = 0 AND expires_at > ?2",
+        params![id, now, user_id],
+    )?;
+    Ok(changed == 1)
+}

@@ -1,0 +1,93 @@
+//! The SQL of keys: read one row, write one row whole, archive a removed key. Handlers
+//! read-modify-write inside one `Db::write` closure, so concurrent changes to a key (and
+//! the gateway's spend, which goes through the same writer) are never lost.
+
+use super::record::{COLUMNS, KeyRecord};
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub fn load(conn: &Connection, token: &str) -> rusqlite::Result<Option<KeyRecord>> {
+    conn.query_row(&format!("SELECT {COLUMNS} FROM keys WHERE token = ?1"), [token], KeyRecord::from_row).optional()
+}
+
+/// Inserts or overwrites the row of `key.token`.
+pub fn save(conn: &Connection, key: &KeyRecord) -> rusqlite::Result<()> {
+    let names: Vec<&str> = COLUMNS.split(',').map(str::trim).collect();
+    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+    let updates: Vec<String> = names.iter().filter(|n| **n != "token").map(|n| format!("{n} = excluded.{n}")).collect();
+    let sql = format!(
+        "INSERT INTO keys ({COLUMNS}) VALUES ({}) ON CONFLICT (token) DO UPDATE SET {}",
+        placeholders.join(", "),
+        updates.join(", ")
+    );
+    let json = |v: &serde_json::Value| v.to_string();
+    let list = |v: &Vec<String>| serde_json::Value::from(v.clone()).to_string();
+    conn.execute(
+        &sql,
+        params![
+            key.token,
+            key.key_name,
+            key.key_alias,
+            key.spend,
+            key.expires,
+            list(&key.models),
+            json(&key.aliases),
+            json(&key.config),
+            key.user_id,
+            key.team_id,
+            json(&key.permissions),
+            key.max_parallel_requests,
+            json(&key.metadata),
+            key.blocked,
+            key.tpm_limit,
+            key.rpm_limit,
+            key.max_budget,
+            key.soft_budget,
+            key.budget_duration,
+            key.budget_reset_at,
+            list(&key.allowed_routes),
+            key.is_session_key,
+            key.created_at,
+            key.created_by,
+            key.updated_at,
+            key.updated_by,
+            key.last_active,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Copies the key into `deleted_keys` (for its spend history) and deletes it, with the
+/// grace-period secrets that pointed at it.
+pub fn archive_and_delete(conn: &Connection, key: &KeyRecord, deleted_by: &str, now: &str) -> rusqlite::Result<()> {
+    let row = serde_json::to_string(key).unwrap_or_default();
+    conn.execute(
+        "INSERT INTO deleted_keys (token, key_name, key_alias, spend, user_id, team_id, row, deleted_at, deleted_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![key.token, key.key_name, key.key_alias, key.spend, key.user_id, key.team_id, row, now, deleted_by],
+    )?;
+    conn.execute("DELETE FROM deprecated_keys WHERE active_token_id = ?1", [&key.token])?;
+    conn.execute("DELETE FROM keys WHERE token = ?1", [&key.token])?;
+    Ok(())
+}
+
+/// Whether another key already has this alias.
+pub fn alias_taken(conn: &Connection, alias: &str, except_token: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM keys WHERE key_alias = ?1 AND token <> ?2)",
+        params![alias, except_token],
+        |r| r.get(0),
+    )
+}
+
+/// Tokens of the keys of a user (all teams), or of a user in one team.
+pub fn tokens_of_user(conn: &Connection, user_id: &str, team_id: Option<&str>) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT token FROM keys WHERE user_id = ?1 AND (?2 IS NULL OR team_id = ?2)")?;
+    let rows = stmt.query_map(params![user_id, team_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+pub fn tokens_of_team(conn: &Connection, team_id: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT token FROM keys WHERE team_id = ?1")?;
+    let rows = stmt.query_map([team_id], |r| r.get(0))?;
+    rows.collect()
+}

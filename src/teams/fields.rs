@@ -1,0 +1,114 @@
+//! The settable fields of a team (`/team/new`, `/team/update`), their checks, and how
+//! they are applied to a record.
+
+use super::record::TeamRecord;
+use crate::error::ApiError;
+use crate::fields::{self, double};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TeamFields {
+    #[serde(default, deserialize_with = "double")]
+    pub team_alias: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double")]
+    pub max_budget: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "double")]
+    pub soft_budget: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "double")]
+    pub budget_duration: Option<Option<String>>,
+    pub models: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "double")]
+    pub tpm_limit: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double")]
+    pub rpm_limit: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double")]
+    pub max_parallel_requests: Option<Option<i64>>,
+    pub blocked: Option<bool>,
+    pub metadata: Option<Value>,
+    #[serde(default, deserialize_with = "double")]
+    pub team_member_permissions: Option<Option<Vec<String>>>,
+}
+
+impl TeamFields {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        fields::budget("max_budget", self.max_budget.flatten())?;
+        fields::budget("soft_budget", self.soft_budget.flatten())?;
+        fields::limit("tpm_limit", self.tpm_limit.flatten())?;
+        fields::limit("rpm_limit", self.rpm_limit.flatten())?;
+        fields::limit("max_parallel_requests", self.max_parallel_requests.flatten())?;
+        fields::duration("budget_duration", self.budget_duration.clone().flatten().as_deref(), false)?;
+        if let Some(m) = &self.metadata
+            && !m.is_object()
+        {
+            return Err(ApiError::field("metadata", "metadata must be a JSON object"));
+        }
+        Ok(())
+    }
+
+    pub fn apply(&self, team: &mut TeamRecord, now: DateTime<Utc>) -> Result<(), ApiError> {
+        fn set<T: Clone>(target: &mut Option<T>, value: &Option<Option<T>>) {
+            if let Some(v) = value {
+                target.clone_from(v);
+            }
+        }
+        set(&mut team.team_alias, &self.team_alias);
+        set(&mut team.max_budget, &self.max_budget);
+        set(&mut team.soft_budget, &self.soft_budget);
+        set(&mut team.tpm_limit, &self.tpm_limit);
+        set(&mut team.rpm_limit, &self.rpm_limit);
+        set(&mut team.max_parallel_requests, &self.max_parallel_requests);
+        set(&mut team.team_member_permissions, &self.team_member_permissions);
+        if let Some(models) = &self.models {
+            team.models.clone_from(models);
+        }
+        if let Some(blocked) = self.blocked {
+            team.blocked = blocked;
+        }
+        if let Some(metadata) = &self.metadata {
+            team.metadata.clone_from(metadata);
+        }
+        if let (Some(soft), Some(max)) = (team.soft_budget, team.max_budget)
+            && soft >= max
+        {
+            return Err(ApiError::field(
+                "soft_budget",
+                format!("soft_budget ({soft}) must be below max_budget ({max})"),
+            ));
+        }
+        if let Some(period) = &self.budget_duration {
+            team.budget_duration.clone_from(period);
+            team.budget_reset_at = match period {
+                None => None,
+                Some(text) => Some(crate::time::format(
+                    crate::limits::period::next_reset(text, now)
+                        .map_err(|e| ApiError::field("budget_duration", e.to_string()))?,
+                )),
+            };
+        }
+        Ok(())
+    }
+}
+
+pub fn blank(team_id: &str, now: &str) -> TeamRecord {
+    TeamRecord {
+        team_id: team_id.to_string(),
+        team_alias: None,
+        max_budget: None,
+        soft_budget: None,
+        spend: 0.0,
+        budget_duration: None,
+        budget_reset_at: None,
+        models: Vec::new(),
+        tpm_limit: None,
+        rpm_limit: None,
+        max_parallel_requests: None,
+        blocked: false,
+        metadata: serde_json::json!({}),
+        team_member_permissions: None,
+        created_at: now.to_string(),
+        updated_at: now.to_string(),
+        members: Vec::new(),
+    }
+}

@@ -1,0 +1,92 @@
+//! The `/team/*` routes that read: `/team/info` and `/team/list`, from the in-memory
+//! tables after due budget resets.
+
+use super::record::TeamRecord;
+use super::view;
+use crate::auth::Caller;
+use crate::auth::policy::{self, Op};
+use crate::error::ApiError;
+use crate::extract::QueryParams;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(team_info)).routes(routes!(team_list))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct InfoQuery {
+    team_id: Option<String>,
+}
+
+fn team_keys(state: &AppState, team: &TeamRecord) -> Vec<Value> {
+    let mut keys: Vec<_> = state
+        .keys
+        .all()
+        .into_iter()
+        .filter(|k| k.team_id.as_deref() == Some(team.team_id.as_str()) && !k.is_session_key)
+        .collect();
+    keys.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.token.cmp(&b.token)));
+    keys.iter().map(|k| crate::keys::view::info(k)).collect()
+}
+
+/// A team, its keys and its members' spend.
+#[utoipa::path(get, path = "/team/info", tag = "teams", params(InfoQuery), responses((status = 200, body = Object)))]
+async fn team_info(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(query): QueryParams<InfoQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let team_id = query.team_id.ok_or_else(|| ApiError::field("team_id", "team_id is required"))?;
+    crate::limits::reset::reset_if_due(&state).await?;
+    let team = state
+        .teams
+        .get(&team_id)
+        .ok_or_else(|| ApiError::NotFound(format!("Team not found, passed team id: {team_id}")))?;
+    policy::authorize(&state, &caller, Op::TeamRead { team: &team })?;
+    Ok(Json(json!({
+        "team_id": team.team_id,
+        "team_info": view::team(&state, &team),
+        "keys": team_keys(&state, &team),
+        "team_memberships": view::memberships(&team),
+    })))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Only teams of this user (required for callers who are not admins: themselves).
+    user_id: Option<String>,
+}
+
+/// Teams, sorted by alias. Each carries its memberships and keys.
+#[utoipa::path(get, path = "/team/list", tag = "teams", params(ListQuery), responses((status = 200, body = Object)))]
+async fn team_list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(query): QueryParams<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    policy::authorize(&state, &caller, Op::TeamList { user_id: query.user_id.as_deref() })?;
+    crate::limits::reset::reset_if_due(&state).await?;
+    let mut teams: Vec<_> = state
+        .teams
+        .all()
+        .into_iter()
+        .filter(|t| query.user_id.as_deref().is_none_or(|u| t.member(u).is_some()))
+        .collect();
+    teams.sort_by(|a, b| a.team_alias.cmp(&b.team_alias).then_with(|| a.team_id.cmp(&b.team_id)));
+    let shown: Vec<Value> = teams
+        .iter()
+        .map(|t| {
+            let mut v = view::team(&state, t);
+            v["team_memberships"] = json!(view::memberships(t));
+            v["keys"] = json!(team_keys(&state, t));
+            v
+        })
+        .collect();
+    Ok(Json(Value::Array(shown)))
+}

@@ -1,0 +1,241 @@
+//! The `/team/*` routes that change teams: new, update, delete. Members are changed by
+//! `members.rs`.
+
+use super::fields::{TeamFields, blank};
+use super::members::{Member, resolve};
+use super::record::{Membership, TeamRecord};
+use super::{store, view};
+use crate::audit::{self, Actor};
+use crate::auth::Caller;
+use crate::auth::policy::{self, Op, Permit};
+use crate::error::ApiError;
+use crate::extract::JsonBody;
+use crate::fields;
+use crate::keys::store as key_store;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(new_team)).routes(routes!(update_team)).routes(routes!(delete_team))
+}
+
+/// The id LiteLLM keeps for its UI's session keys.
+const RESERVED_TEAM_ID: &str = "litellm-dashboard";
+
+#[derive(Deserialize, Default)]
+struct NewTeamExtra {
+    team_id: Option<String>,
+    #[serde(default)]
+    members_with_roles: Vec<Member>,
+}
+
+/// Create a team, optionally with members.
+#[utoipa::path(post, path = "/team/new", tag = "teams", request_body = Object, responses((status = 200, body = Object)))]
+async fn new_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let _permit = policy::authorize(&state, &caller, Op::TeamNew)?;
+    let request: TeamFields = fields::parse(&body)?;
+    let extra: NewTeamExtra = fields::parse(&body)?;
+    request.validate()?;
+    let team_id = match extra.team_id.as_deref().map(str::trim) {
+        Some("") => return Err(ApiError::field("team_id", "team_id must not be empty")),
+        Some(RESERVED_TEAM_ID) => {
+            return Err(ApiError::field("team_id", format!("team_id={RESERVED_TEAM_ID} is reserved for the UI")));
+        }
+        Some(id) => id.to_string(),
+        None => uuid::Uuid::new_v4().to_string(),
+    };
+    let members = extra.members_with_roles.iter().map(|m| resolve(&state, m)).collect::<Result<Vec<_>, _>>()?;
+    let now = state.clock.now();
+    let now_text = crate::time::format(now);
+    let mut team = blank(&team_id, &now_text);
+    request.apply(&mut team, now)?;
+    let actor = Actor::of(&caller);
+    let cache = state.clone();
+    let team = state
+        .db
+        .write_then(
+            move |tx| {
+                if store::load(tx, &team.team_id)?.is_some() {
+                    return Err(ApiError::field(
+                        "team_id",
+                        format!("Team id = {} already exists. Please use a different team id.", team.team_id),
+                    ));
+                }
+                store::save(tx, &team)?;
+                audit::record(
+                    tx,
+                    &actor,
+                    &now_text,
+                    "created",
+                    "teams",
+                    &team.team_id,
+                    None,
+                    Some(&audit::json(&team)),
+                )?;
+                for (user_id, role) in members {
+                    if team_member_exists(tx, &team.team_id, &user_id)? {
+                        continue;
+                    }
+                    let member = Membership {
+                        user_id: user_id.clone(),
+                        team_id: team.team_id.clone(),
+                        role,
+                        spend: 0.0,
+                        max_budget_in_team: None,
+                        created_at: now_text.clone(),
+                    };
+                    store::add_member(tx, &member)?;
+                    let object = format!("{}:{user_id}", team.team_id);
+                    audit::record(
+                        tx,
+                        &actor,
+                        &now_text,
+                        "created",
+                        "team_memberships",
+                        &object,
+                        None,
+                        Some(&audit::json(&member)),
+                    )?;
+                }
+                store::load(tx, &team.team_id)?
+                    .ok_or_else(|| ApiError::internal("a team vanished in its own transaction"))
+            },
+            move |team: &TeamRecord| cache.teams.put(team.clone()),
+        )
+        .await?;
+    Ok(Json(view::team(&state, &team)))
+}
+
+fn team_member_exists(conn: &rusqlite::Connection, team_id: &str, user_id: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM team_memberships WHERE team_id = ?1 AND user_id = ?2)",
+        [team_id, user_id],
+        |r| r.get(0),
+    )
+}
+
+fn team_not_found(team_id: &str) -> ApiError {
+    ApiError::NotFound(format!("Team not found, passed team_id={team_id}"))
+}
+
+/// Change a team's settings (members: `/team/member_*`).
+#[utoipa::path(post, path = "/team/update", tag = "teams", request_body = Object, responses((status = 200, body = Object)))]
+async fn update_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let team_id = fields::text(&body, "team_id").ok_or_else(|| ApiError::field("team_id", "team_id is required"))?;
+    let current = state.teams.get(&team_id).ok_or_else(|| team_not_found(&team_id))?;
+    let permit = policy::authorize(&state, &caller, Op::TeamUpdate { team: &current })?;
+    let request: TeamFields = fields::parse(&body)?;
+    request.validate()?;
+    let team = change(&state, &permit, &team_id, Actor::of(&caller), move |team, now| request.apply(team, now)).await?;
+    let shown = view::team(&state, &team);
+    let mut answer = shown.clone();
+    answer["data"] = shown;
+    Ok(Json(answer))
+}
+
+/// Read-modify-write of one team row in one transaction, with its audit row.
+pub async fn change(
+    state: &AppState,
+    _permit: &Permit,
+    team_id: &str,
+    actor: Actor,
+    modify: impl FnOnce(&mut TeamRecord, chrono::DateTime<chrono::Utc>) -> Result<(), ApiError> + Send + 'static,
+) -> Result<TeamRecord, ApiError> {
+    let now = state.clock.now();
+    let team_id = team_id.to_string();
+    let cache = state.clone();
+    state
+        .db
+        .write_then(
+            move |tx| {
+                let mut team = store::load(tx, &team_id)?.ok_or_else(|| team_not_found(&team_id))?;
+                let before = audit::json(&team);
+                modify(&mut team, now)?;
+                let now = crate::time::format(now);
+                team.updated_at.clone_from(&now);
+                store::save(tx, &team)?;
+                audit::record(
+                    tx,
+                    &actor,
+                    &now,
+                    "updated",
+                    "teams",
+                    &team.team_id,
+                    Some(&before),
+                    Some(&audit::json(&team)),
+                )?;
+                Ok(team)
+            },
+            move |team: &TeamRecord| cache.teams.put(team.clone()),
+        )
+        .await
+}
+
+#[derive(Deserialize)]
+struct DeleteTeams {
+    team_ids: Vec<String>,
+}
+
+/// Delete teams with their keys (archived) and memberships.
+#[utoipa::path(post, path = "/team/delete", tag = "teams", request_body = Object, responses((status = 200, body = Object)))]
+async fn delete_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let _permit = policy::authorize(&state, &caller, Op::TeamDelete)?;
+    let request: DeleteTeams = fields::parse(&body)?;
+    if request.team_ids.is_empty() {
+        return Err(ApiError::field("team_ids", "team_ids must name at least one team"));
+    }
+    if let Some(missing) = request.team_ids.iter().find(|id| state.teams.get(id).is_none()) {
+        return Err(team_not_found(missing));
+    }
+    let actor = Actor::of(&caller);
+    let now = crate::time::format(state.clock.now());
+    let cache = state.clone();
+    let ids = request.team_ids.clone();
+    state
+        .db
+        .write_then(
+            move |tx| {
+                let mut tokens = Vec::new();
+                for team_id in &ids {
+                    let Some(team) = store::load(tx, team_id)? else { continue };
+                    for token in key_store::tokens_of_team(tx, team_id)? {
+                        if let Some(key) = key_store::load(tx, &token)? {
+                            key_store::archive_and_delete(tx, &key, &actor.user_id, &now)?;
+                            audit::record(tx, &actor, &now, "deleted", "keys", &token, Some(&audit::json(&key)), None)?;
+                            tokens.push(token);
+                        }
+                    }
+                    store::delete(tx, team_id)?;
+                    audit::record(tx, &actor, &now, "deleted", "teams", team_id, Some(&audit::json(&team)), None)?;
+                }
+                Ok::<_, ApiError>((ids, tokens))
+            },
+            move |(ids, tokens): &(Vec<String>, Vec<String>)| {
+                for token in tokens {
+                    cache.keys.remove(token);
+                    cache.keys.forget_deprecated(token);
+                }
+                for id in ids {
+                    cache.teams.remove(id);
+                }
+            },
+        )
+        .await?;
+    Ok(Json(json!({ "deleted_teams": request.team_ids })))
+}

@@ -1,0 +1,96 @@
+//! The SQL of teams and memberships. Writers change rows, then reload the team (with its
+//! members) inside the same transaction and hand it to the write's `then`, which puts it
+//! into the in-memory table.
+
+use super::record::{COLUMNS, MEMBER_COLUMNS, Membership, TeamRecord};
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub fn load(conn: &Connection, team_id: &str) -> rusqlite::Result<Option<TeamRecord>> {
+    let Some(mut team) = conn
+        .query_row(&format!("SELECT {COLUMNS} FROM teams WHERE team_id = ?1"), [team_id], TeamRecord::from_row)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM team_memberships WHERE team_id = ?1 ORDER BY created_at, user_id"
+    ))?;
+    team.members = stmt.query_map([team_id], Membership::from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Some(team))
+}
+
+/// Teams (reloaded) a user is a member of.
+pub fn team_ids_of_user(conn: &Connection, user_id: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT team_id FROM team_memberships WHERE user_id = ?1")?;
+    let rows = stmt.query_map([user_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Inserts or overwrites the team row (not its members).
+pub fn save(conn: &Connection, team: &TeamRecord) -> rusqlite::Result<()> {
+    let permissions = team.team_member_permissions.as_ref().map(|p| serde_json::Value::from(p.clone()).to_string());
+    conn.execute(
+        &format!(
+            "INSERT INTO teams ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             ON CONFLICT (team_id) DO UPDATE SET team_alias = excluded.team_alias, max_budget = excluded.max_budget,
+             soft_budget = excluded.soft_budget, spend = excluded.spend, budget_duration = excluded.budget_duration,
+             budget_reset_at = excluded.budget_reset_at, models = excluded.models, tpm_limit = excluded.tpm_limit,
+             rpm_limit = excluded.rpm_limit, max_parallel_requests = excluded.max_parallel_requests,
+             blocked = excluded.blocked, metadata = excluded.metadata,
+             team_member_permissions = excluded.team_member_permissions, updated_at = excluded.updated_at"
+        ),
+        params![
+            team.team_id,
+            team.team_alias,
+            team.max_budget,
+            team.soft_budget,
+            team.spend,
+            team.budget_duration,
+            team.budget_reset_at,
+            serde_json::Value::from(team.models.clone()).to_string(),
+            team.tpm_limit,
+            team.rpm_limit,
+            team.max_parallel_requests,
+            team.blocked,
+            team.metadata.to_string(),
+            permissions,
+            team.created_at,
+            team.updated_at,
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn add_member(conn: &Connection, member: &Membership) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO team_memberships (user_id, team_id, role, spend, max_budget_in_team, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            member.user_id,
+            member.team_id,
+            member.role.as_str(),
+            member.spend,
+            member.max_budget_in_team,
+            member.created_at
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn update_member(conn: &Connection, member: &Membership) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE team_memberships SET role = ?3, max_budget_in_team = ?4 WHERE user_id = ?1 AND team_id = ?2",
+        params![member.user_id, member.team_id, member.role.as_str(), member.max_budget_in_team],
+    )?;
+    Ok(())
+}
+
+pub fn remove_member(conn: &Connection, team_id: &str, user_id: &str) -> rusqlite::Result<bool> {
+    Ok(conn.execute("DELETE FROM team_memberships WHERE team_id = ?1 AND user_id = ?2", [team_id, user_id])? > 0)
+}
+
+pub fn delete(conn: &Connection, team_id: &str) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM team_memberships WHERE team_id = ?1", [team_id])?;
+    conn.execute("DELETE FROM teams WHERE team_id = ?1", [team_id])?;
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! How teams look in answers, with LiteLLM's field names: `members_with_roles` (with the
+//! members' emails), and the legacy `admins` / `members` id lists.
+
+use super::record::TeamRecord;
+use crate::state::AppState;
+use serde_json::{Value, json};
+
+pub fn team(state: &AppState, team: &TeamRecord) -> Value {
+    let mut value = serde_json::to_value(team).unwrap_or_else(|_| json!({}));
+    let members: Vec<Value> = team
+        .members
+        .iter()
+        .map(|m| {
+            let email = state.users.get(&m.user_id).and_then(|u| u.user_email.clone());
+            json!({"user_id": m.user_id, "user_email": email, "role": m.role.as_str()})
+        })
+        .collect();
+    let ids = |admins: bool| -> Vec<String> {
+        team.members
+            .iter()
+            .filter(|m| (m.role == super::TeamRole::Admin) == admins)
+            .map(|m| m.user_id.clone())
+            .collect()
+    };
+    if let Some(map) = value.as_object_mut() {
+        map.remove("members");
+        map.insert("members_with_roles".into(), Value::Array(members));
+        map.insert("admins".into(), json!(ids(true)));
+        map.insert("members".into(), json!(ids(false)));
+        for extra in ["organization_id", "model_id", "litellm_model_table", "object_permission_id"] {
+            map.insert(extra.into(), Value::Null);
+        }
+        map.insert("model_spend".into(), json!({}));
+        map.insert("model_max_budget".into(), json!({}));
+    }
+    value
+}
+
+/// LiteLLM's `team_memberships` entries: per-member spend and budget.
+pub fn memberships(team: &TeamRecord) -> Vec<Value> {
+    team.members
+        .iter()
+        .map(|m| {
+            let budget = m.max_budget_in_team.map(|b| json!({"max_budget": b}));
+            json!({
+                "user_id": m.user_id,
+                "team_id": m.team_id,
+                "role": m.role.as_str(),
+                "spend": m.spend,
+                "budget_id": null,
+                "litellm_budget_table": budget,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,96 @@
+//! Invitation emails against a local SMTP server started by the test (a minimal one, on
+//! loopback): the link arrives; with the server down the invitation is still made and the
+//! answer says the email was not sent.
+
+mod common;
+
+use common::{Options, Proxy};
+use serde_json::json;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+/// Starts a one-thread SMTP server that accepts every message; returns its port and the
+/// messages (DATA sections) it received.
+fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let messages = Arc::new(Mutex::new(Vec::new()));
+    let received = messages.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let _ = stream.write_all(b"220 mock ESMTP\r\n");
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let command = line.trim_end().to_ascii_uppercase();
+                let reply: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
+                    b"250 mock\r\n"
+                } else if command == "DATA" {
+                    let _ = stream.write_all(b"354 go ahead\r\n");
+                    let mut data = String::new();
+                    loop {
+                        let mut part = String::new();
+                        if reader.read_line(&mut part).unwrap_or(0) == 0 || part == ".\r\n" {
+                            break;
+                        }
+                        data.push_str(&part);
+                    }
+                    received.lock().unwrap().push(data);
+                    b"250 queued\r\n"
+                } else if command == "QUIT" {
+                    let _ = stream.write_all(b"221 bye\r\n");
+                    break;
+                } else {
+                    b"250 ok\r\n"
+                };
+                let _ = stream.write_all(reply);
+            }
+        }
+    });
+    (port, messages)
+}
+
+fn config(port: u16) -> String {
+    format!(
+        "[email]\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\nsmtp_security = \"none\"\nsmtp_from = \"proxy@example.com\"\n"
+    )
+}
+
+#[test]
+fn an_invitation_emails_its_link() {
+    let (port, messages) = smtp_server();
+    let config = config(port);
+    let proxy = Proxy::start_with(Options { config: Some(&config), ..Default::default() });
+    let (_, user) = proxy.admin().post("/user/new", json!({"user_email": "invitee@example.com"}));
+    let (status, invite) = proxy.admin().post("/invitation/new", json!({"user_id": user["user_id"]}));
+    assert_eq!(status, 200, "{invite}");
+    assert_eq!(invite["email_sent"], true, "{invite}");
+    let messages = messages.lock().unwrap();
+    assert_eq!(messages.len(), 1);
+    // The body is quoted-printable (the link line is long): undo the soft breaks and `=`.
+    let mail = messages[0].replace("=\r\n", "").replace("=3D", "=");
+    assert!(mail.contains("To: invitee@example.com"), "{mail}");
+    assert!(mail.contains(invite["invitation_link"].as_str().unwrap()), "{mail}");
+}
+
+#[test]
+fn a_failed_send_is_reported_and_the_invitation_kept() {
+    // A port nobody listens on.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let config = config(port);
+    let proxy = Proxy::start_with(Options { config: Some(&config), ..Default::default() });
+    let (_, user) = proxy.admin().post("/user/new", json!({"user_email": "invitee@example.com"}));
+    let (status, invite) = proxy.admin().post("/invitation/new", json!({"user_id": user["user_id"]}));
+    assert_eq!(status, 200, "{invite}");
+    assert_eq!(invite["email_sent"], false);
+    assert!(invite["email_error"].as_str().is_some_and(|e| !e.is_empty()), "{invite}");
+    let (status, info) =
+        proxy.admin().get(&format!("/invitation/info?invitation_id={}", invite["id"].as_str().unwrap()));
+    assert_eq!(status, 200, "{info}");
+}

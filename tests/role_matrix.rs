@@ -1,0 +1,326 @@
+//! The role matrix of the contract (section 1), cell by cell, against the real binary:
+//! each caller (master key, and keys of a proxy_admin, proxy_admin_viewer,
+//! internal_user, internal_user_viewer, a team admin and a team member) on each
+//! management route. Every call asserts the status; a refused call must leave the whole
+//! database as it was (compared row by row, audit log included), and an allowed change
+//! must change it, so the comparison itself is known to work.
+
+mod common;
+
+use common::Proxy;
+use serde_json::{Value, json};
+
+const CALLERS: [&str; 7] =
+    ["master", "proxy_admin", "admin_viewer", "internal_user", "internal_viewer", "team_admin", "team_member"];
+
+struct World {
+    proxy: Proxy,
+    keys: std::collections::HashMap<&'static str, String>,
+    ids: std::collections::HashMap<&'static str, String>,
+    counter: std::cell::Cell<u32>,
+}
+
+impl World {
+    fn admin(&self) -> common::Client {
+        self.proxy.admin()
+    }
+
+    fn next(&self) -> u32 {
+        self.counter.set(self.counter.get() + 1);
+        self.counter.get()
+    }
+
+    fn fresh_user(&self) -> String {
+        let n = self.next();
+        let (status, user) =
+            self.admin().post("/user/new", json!({"user_id": format!("fresh-{n}"), "auto_create_key": false}));
+        assert_eq!(status, 200, "{user}");
+        format!("fresh-{n}")
+    }
+
+    fn fresh_team(&self) -> String {
+        let n = self.next();
+        let (status, team) = self.admin().post("/team/new", json!({"team_id": format!("team-{n}")}));
+        assert_eq!(status, 200, "{team}");
+        format!("team-{n}")
+    }
+
+    /// A new key of `user` (in `team`), returned clear.
+    fn fresh_key(&self, user: &str, team: Option<&str>) -> String {
+        let (status, key) = self.admin().post("/key/generate", json!({"user_id": user, "team_id": team}));
+        assert_eq!(status, 200, "{key}");
+        key["key"].as_str().unwrap().to_string()
+    }
+
+    fn id(&self, who: &str) -> String {
+        self.ids[who].clone()
+    }
+
+    fn client(&self, who: &str) -> common::Client {
+        match who {
+            "master" => self.proxy.admin(),
+            other => self.proxy.client(Some(&self.keys[other])),
+        }
+    }
+
+    /// Every row of every table, as text.
+    fn snapshot(&self) -> Vec<String> {
+        let conn =
+            rusqlite::Connection::open_with_flags(self.proxy.db_path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .unwrap();
+        let mut rows = Vec::new();
+        for table in [
+            "users",
+            "teams",
+            "team_memberships",
+            "keys",
+            "deleted_keys",
+            "deprecated_keys",
+            "invitations",
+            "audit_log",
+            "settings",
+        ] {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1")).unwrap();
+            let columns = stmt.column_count();
+            let mut query = stmt.query([]).unwrap();
+            while let Some(row) = query.next().unwrap() {
+                let values: Vec<String> = (0..columns).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect();
+                rows.push(format!("{table}: {}", values.join(" | ")));
+            }
+        }
+        rows
+    }
+}
+
+fn world() -> World {
+    let proxy = Proxy::start();
+    let mut world =
+        World { proxy, keys: Default::default(), ids: Default::default(), counter: std::cell::Cell::new(0) };
+    let admin = world.admin();
+    for (who, role) in [
+        ("proxy_admin", "proxy_admin"),
+        ("admin_viewer", "proxy_admin_viewer"),
+        ("internal_user", "internal_user"),
+        ("internal_viewer", "internal_user_viewer"),
+        ("team_admin", "internal_user"),
+        ("team_member", "internal_user"),
+        ("other", "internal_user"),
+    ] {
+        let (status, user) = admin
+            .post("/user/new", json!({"user_id": who, "user_role": role, "user_email": format!("{who}@example.com")}));
+        assert_eq!(status, 200, "{user}");
+        world.keys.insert(who, user["key"].as_str().unwrap().to_string());
+        world.ids.insert(who, who.to_string());
+    }
+    world.ids.insert("master", "default_user_id".to_string());
+    let (status, team) = admin.post(
+        "/team/new",
+        json!({"team_id": "T", "members_with_roles": [
+            {"role": "admin", "user_id": "team_admin"},
+            {"role": "user", "user_id": "team_member"},
+            {"role": "user", "user_id": "other"}
+        ]}),
+    );
+    assert_eq!(status, 200, "{team}");
+    world
+}
+
+/// Builds the path and body of one call for one caller.
+type CallFn = dyn Fn(&World, &str) -> (String, Value);
+
+enum Method {
+    Get,
+    Post,
+}
+
+struct Case {
+    name: &'static str,
+    method: Method,
+    /// Builds the path and body for a caller (making fresh targets with the master key).
+    call: Box<CallFn>,
+    /// Status per caller, in the order of CALLERS.
+    expect: [u16; 7],
+    /// Whether an allowed call changes the database.
+    changes: bool,
+}
+
+fn post(name: &'static str, expect: [u16; 7], call: impl Fn(&World, &str) -> (String, Value) + 'static) -> Case {
+    Case { name, method: Method::Post, call: Box::new(call), expect, changes: true }
+}
+
+fn get(name: &'static str, expect: [u16; 7], call: impl Fn(&World, &str) -> String + 'static) -> Case {
+    Case {
+        name,
+        method: Method::Get,
+        call: Box::new(move |w, who| (call(w, who), Value::Null)),
+        expect,
+        changes: false,
+    }
+}
+
+fn hash(clear: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(clear.as_bytes()))
+}
+
+fn cases() -> Vec<Case> {
+    //                      master proxy_admin admin_viewer internal_user internal_viewer team_admin team_member
+    const ADMIN_ONLY: [u16; 7] = [200, 200, 403, 401, 401, 401, 401];
+    const ADMIN_READ: [u16; 7] = [200, 200, 200, 403, 403, 403, 403];
+    const ALL: [u16; 7] = [200; 7];
+    vec![
+        post("user/new", ADMIN_ONLY, |w, _| {
+            ("/user/new".into(), json!({"user_email": format!("u{}@example.com", w.next())}))
+        }),
+        get("user/list", ADMIN_READ, |_, _| "/user/list".into()),
+        get("user/info other", ADMIN_READ, |_, _| "/user/info?user_id=other".into()),
+        get("user/info self", ALL, |w, who| format!("/user/info?user_id={}", w.id(who))),
+        post("user/update", ADMIN_ONLY, |w, _| {
+            ("/user/update".into(), json!({"user_id": w.fresh_user(), "user_alias": "x"}))
+        }),
+        post("user/update email only", [200, 200, 200, 401, 401, 401, 401], |w, _| {
+            let n = w.next();
+            ("/user/update".into(), json!({"user_id": w.fresh_user(), "user_email": format!("e{n}@example.com")}))
+        }),
+        post("user/delete", ADMIN_ONLY, |w, _| ("/user/delete".into(), json!({"user_ids": [w.fresh_user()]}))),
+        post("team/new", ADMIN_ONLY, |_, _| ("/team/new".into(), json!({"team_alias": "new"}))),
+        post("team/update", [200, 200, 403, 403, 401, 403, 403], |w, _| {
+            ("/team/update".into(), json!({"team_id": "T", "max_budget": 5 + w.next()}))
+        }),
+        post("team/delete", ADMIN_ONLY, |w, _| ("/team/delete".into(), json!({"team_ids": [w.fresh_team()]}))),
+        get("team/info", [200, 200, 200, 403, 403, 200, 200], |_, _| "/team/info?team_id=T".into()),
+        get("team/list all", [200, 200, 200, 401, 401, 401, 401], |_, _| "/team/list".into()),
+        get("team/list own", ALL, |w, who| format!("/team/list?user_id={}", w.id(who))),
+        post("team/member_add", [200, 200, 403, 403, 401, 200, 403], |w, _| {
+            ("/team/member_add".into(), json!({"team_id": "T", "member": {"role": "user", "user_id": w.fresh_user()}}))
+        }),
+        post("team/member_update", [200, 200, 403, 403, 401, 200, 403], |w, _| {
+            let user = w.fresh_user();
+            let (status, _) = w
+                .admin()
+                .post("/team/member_add", json!({"team_id": "T", "member": {"role": "user", "user_id": user}}));
+            assert_eq!(status, 200);
+            ("/team/member_update".into(), json!({"team_id": "T", "user_id": user, "role": "admin"}))
+        }),
+        post("team/member_delete", [200, 200, 403, 403, 401, 200, 403], |w, _| {
+            let user = w.fresh_user();
+            let (status, _) = w
+                .admin()
+                .post("/team/member_add", json!({"team_id": "T", "member": {"role": "user", "user_id": user}}));
+            assert_eq!(status, 200);
+            ("/team/member_delete".into(), json!({"team_id": "T", "user_id": user}))
+        }),
+        post("key/generate personal", [200, 200, 403, 200, 401, 200, 200], |_, _| ("/key/generate".into(), json!({}))),
+        post("key/generate for another user", [200, 200, 403, 403, 401, 403, 403], |_, _| {
+            ("/key/generate".into(), json!({"user_id": "other"}))
+        }),
+        post("key/generate team key", [200, 200, 403, 400, 401, 200, 200], |_, _| {
+            ("/key/generate".into(), json!({"team_id": "T"}))
+        }),
+        post("key/update other's key", [200, 200, 403, 403, 401, 403, 403], |w, _| {
+            ("/key/update".into(), json!({"key": w.fresh_key("other", None), "max_budget": 1}))
+        }),
+        post("key/update own key", [200, 200, 403, 200, 401, 200, 200], |w, who| {
+            let owner = if who == "master" { "other".to_string() } else { w.id(who) };
+            ("/key/update".into(), json!({"key": w.fresh_key(&owner, None), "max_budget": 1}))
+        }),
+        post("key/update own key's spend", [200, 200, 403, 403, 401, 403, 403], |w, who| {
+            let owner = if who == "master" { "other".to_string() } else { w.id(who) };
+            ("/key/update".into(), json!({"key": w.fresh_key(&owner, None), "spend": 0}))
+        }),
+        post("key/generate with spend", [200, 200, 403, 403, 401, 403, 403], |_, _| {
+            ("/key/generate".into(), json!({"spend": 0}))
+        }),
+        post("key/update team key", [200, 200, 403, 403, 401, 200, 403], |w, _| {
+            ("/key/update".into(), json!({"key": hash(&w.fresh_key("other", Some("T"))), "max_budget": 2}))
+        }),
+        post("key/delete other's key", [200, 200, 403, 403, 401, 403, 403], |w, _| {
+            ("/key/delete".into(), json!({"keys": [w.fresh_key("other", None)]}))
+        }),
+        post("key/delete own key", [200, 200, 403, 200, 401, 200, 200], |w, who| {
+            let owner = if who == "master" { "other".to_string() } else { w.id(who) };
+            ("/key/delete".into(), json!({"keys": [w.fresh_key(&owner, None)]}))
+        }),
+        post("key/delete team key", [200, 200, 403, 403, 401, 200, 403], |w, _| {
+            ("/key/delete".into(), json!({"keys": [w.fresh_key("other", Some("T"))]}))
+        }),
+        post("key/regenerate other's key", [200, 200, 403, 403, 401, 403, 403], |w, _| {
+            ("/key/regenerate".into(), json!({"key": w.fresh_key("other", None)}))
+        }),
+        post("key/regenerate own key", [200, 200, 403, 200, 401, 200, 200], |w, who| {
+            let owner = if who == "master" { "other".to_string() } else { w.id(who) };
+            ("/key/regenerate".into(), json!({"key": w.fresh_key(&owner, None)}))
+        }),
+        post("key/block team key", [200, 200, 403, 401, 401, 200, 401], |w, _| {
+            ("/key/block".into(), json!({"key": w.fresh_key("other", Some("T"))}))
+        }),
+        post("key/unblock own key", [200, 200, 403, 401, 401, 401, 401], |w, who| {
+            let owner = if who == "master" { "other".to_string() } else { w.id(who) };
+            ("/key/unblock".into(), json!({"key": w.fresh_key(&owner, None)}))
+        }),
+        get("key/info other's key", [200, 200, 200, 403, 403, 403, 403], |w, _| {
+            format!("/key/info?key={}", hash(&w.keys["other"]))
+        }),
+        get("key/info team key", [200, 200, 200, 403, 403, 200, 200], |w, _| {
+            format!("/key/info?key={}", hash(&w.fresh_key("other", Some("T"))))
+        }),
+        get("key/list", ALL, |_, _| "/key/list".into()),
+        get("key/list other user", ADMIN_READ, |_, _| "/key/list?user_id=other".into()),
+        post("invitation/new", [200, 200, 400, 400, 400, 400, 400], |w, _| {
+            ("/invitation/new".into(), json!({"user_id": w.fresh_user()}))
+        }),
+        post("invitation/new for a team member", [200, 200, 400, 400, 400, 200, 400], |_, _| {
+            ("/invitation/new".into(), json!({"user_id": "other"}))
+        }),
+        get("invitation/info", [200, 200, 200, 400, 400, 400, 400], |w, _| {
+            let (_, invite) = w.admin().post("/invitation/new", json!({"user_id": "other"}));
+            format!("/invitation/info?invitation_id={}", invite["id"].as_str().unwrap())
+        }),
+        post("invitation/delete", [200, 200, 400, 400, 400, 400, 400], |w, _| {
+            let (_, invite) = w.admin().post("/invitation/new", json!({"user_id": "other"}));
+            ("/invitation/delete".into(), json!({"invitation_id": invite["id"]}))
+        }),
+        get("audit", ADMIN_READ, |_, _| "/audit".into()),
+    ]
+}
+
+#[test]
+fn every_role_on_every_route() {
+    let world = world();
+    let mut failures = Vec::new();
+    for case in cases() {
+        for (index, who) in CALLERS.iter().enumerate() {
+            let (path, body) = (case.call)(&world, who);
+            let before = world.snapshot();
+            let client = world.client(who);
+            let (status, answer) = match case.method {
+                Method::Get => client.get(&path),
+                Method::Post => client.post(&path, body.clone()),
+            };
+            let after = world.snapshot();
+            let expected = case.expect[index];
+            if status != expected {
+                failures.push(format!("{} as {who}: status {status}, expected {expected}: {answer}", case.name));
+                continue;
+            }
+            if status == 200 {
+                if case.changes && before == after {
+                    failures.push(format!("{} as {who}: allowed but nothing changed", case.name));
+                }
+                if !case.changes && before != after {
+                    failures.push(format!("{} as {who}: a read changed the database", case.name));
+                }
+            } else {
+                if before != after {
+                    failures.push(format!("{} as {who}: refused with {status} but the database changed", case.name));
+                }
+                if answer["error"]["code"].as_str() != Some(status.to_string().as_str())
+                    || !answer["error"]["type"].is_string()
+                {
+                    failures.push(format!("{} as {who}: not the error envelope: {answer}", case.name));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} cells wrong:\n{}", failures.len(), failures.join("\n"));
+}
