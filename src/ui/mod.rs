@@ -1,0 +1,73 @@
+//! The admin UI's server side: templates rendered with minijinja from `assets/templates/`
+//! (embedded in the binary), one shared layout (`base.html`) and stylesheet
+//! (`/assets/ui.css`), and the signed-in landing page `/ui`. Pages of other domains render
+//! through `render`/`page` so they all share the layout and escaping rules.
+
+mod home;
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::Environment;
+use rust_embed::RustEmbed;
+use std::sync::OnceLock;
+
+pub use home::routes;
+
+#[derive(RustEmbed)]
+#[folder = "assets/templates/"]
+struct Templates;
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        // `.html` templates escape every value by default (minijinja's rule by extension).
+        env.set_loader(|name| Ok(Templates::get(name).map(|file| String::from_utf8_lossy(&file.data).into_owned())));
+        env
+    })
+}
+
+/// Renders `template` with `context`. A broken template is a bug: logged, and the visitor
+/// gets a plain error page instead of a half page.
+pub fn render(template: &str, context: minijinja::Value) -> Result<String, String> {
+    let tmpl = environment().get_template(template).map_err(|e| format!("template {template}: {e:#}"))?;
+    tmpl.render(context).map_err(|e| format!("template {template}: {e:#}"))
+}
+
+/// A whole HTML response.
+pub fn page(status: StatusCode, template: &str, context: minijinja::Value) -> Response {
+    match render(template, context) {
+        Ok(html) => (status, no_store(), Html(html)).into_response(),
+        Err(detail) => {
+            tracing::error!(error = %detail, "cannot render a page");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<h1>The page could not be shown</h1><p>The proxy logged the details.</p>"),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A page with a title and a message (errors, notices), and an optional link onwards.
+pub fn message(status: StatusCode, title: &str, text: &str, link: Option<(&str, &str)>) -> Response {
+    let (href, label) = link.unzip();
+    page(status, "message.html", minijinja::context! { title, text, link_href => href, link_label => label })
+}
+
+/// Pages carry personal data and one-time tokens: never cached.
+fn no_store() -> [(axum::http::HeaderName, &'static str); 1] {
+    [(axum::http::header::CACHE_CONTROL, "no-store")]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_renders_and_escapes() {
+        let html = render("message.html", minijinja::context! { title => "<b>x</b>", text => "t" }).unwrap();
+        assert!(html.contains("&lt;b&gt;x") && !html.contains("<b>"), "{html}");
+        assert!(html.contains("/assets/ui.css"));
+    }
+}
