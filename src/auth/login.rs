@@ -59,8 +59,10 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-pub fn sso_configured(state: &AppState) -> bool {
-    super::sso::Provider::configured(state).is_some()
+/// `next`, URL-encoded for the "Login with SSO" link; `None` hides the link (no provider).
+fn sso_next(state: &AppState, next: &str) -> Option<String> {
+    super::sso::Provider::configured(state)?;
+    Some(form_urlencoded::byte_serialize(next.as_bytes()).collect())
 }
 
 async fn login_page(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<NextQuery>) -> Response {
@@ -75,7 +77,7 @@ fn login_page_with(state: &AppState, status: StatusCode, next: &str, username: &
     crate::ui::page(
         status,
         "login.html",
-        minijinja::context! { title => "Sign in", next, username, error, sso => sso_configured(state) },
+        minijinja::context! { title => "Sign in", next, username, error, sso_next => sso_next(state, next) },
     )
 }
 

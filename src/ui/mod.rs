@@ -70,4 +70,22 @@ mod tests {
         assert!(html.contains("&lt;b&gt;x") && !html.contains("<b>"), "{html}");
         assert!(html.contains("/assets/ui.css"));
     }
+
+    #[test]
+    fn the_sign_in_pages_render() {
+        let user =
+            minijinja::context! { user_id => "u", email => "u@x", role => "internal_user", login_method => "sso" };
+        let pages = [
+            ("login.html", minijinja::context! { title => "Sign in", next => "/ui", sso_next => "%2Fui" }),
+            ("onboarding.html", minijinja::context! { title => "t", invitee => "a@b", min_length => 8 }),
+            ("home.html", minijinja::context! { title => "Overview", user, teams => vec!["t (user)"] }),
+        ];
+        for (name, context) in pages {
+            let html = render(name, context).unwrap_or_else(|e| panic!("{e}"));
+            assert!(html.contains("</html>"), "{name}");
+            if name == "login.html" {
+                assert!(html.contains("href=\"/sso/key/generate?next=%2Fui\"") && html.contains("action=\"/login\""));
+            }
+        }
+    }
 }
