@@ -61,7 +61,8 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 /// `next`, URL-encoded for the "Login with SSO" link; `None` hides the link (no provider).
 fn sso_next(state: &AppState, next: &str) -> Option<String> {
-    super::sso::Provider::configured(state)?;
+    // A half-configured provider still shows the link: its page names what is missing.
+    let _provider = super::sso::Provider::configured(state)?;
     Some(form_urlencoded::byte_serialize(next.as_bytes()).collect())
 }
 
