@@ -54,10 +54,10 @@ fn sign_in(proxy: &Proxy, browser: &Browser) -> Page {
     browser.get(&callback)
 }
 
-fn user_row(
-    proxy: &Proxy,
-    user_id: &str,
-) -> Option<(String, Option<String>, Option<f64>, Option<String>, Option<String>, String)> {
+/// (role, email, max_budget, budget_duration, budget_reset_at, models)
+type UserRow = (String, Option<String>, Option<f64>, Option<String>, Option<String>, String);
+
+fn user_row(proxy: &Proxy, user_id: &str) -> Option<UserRow> {
     let conn = rusqlite::Connection::open(proxy.db_path()).unwrap();
     conn.query_row(
         "SELECT user_role, user_email, max_budget, budget_duration, budget_reset_at, models FROM users WHERE user_id = ?1",
