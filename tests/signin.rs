@@ -298,3 +298,27 @@ fn onboarding_sets_a_password_once_and_signs_in() {
     assert_eq!(login(&proxy, &Browser::new(), "dee@example.com", "new password 1").status, 303);
     assert_eq!(login(&proxy, &Browser::new(), "dee@example.com", "other password").status, 401);
 }
+
+#[test]
+fn the_ui_discovery_routes_answer_as_litellm_ui_expects() {
+    let proxy = Proxy::start_with(Options {
+        env: vec![("PROXY_LOGOUT_URL", "https://example.com/bye".into())],
+        ..Default::default()
+    });
+    let browser = Browser::new();
+    // Without SSO, the SSO button's URL shows the password form.
+    let page = browser.get(&proxy.url("/sso/key/generate"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("action=\"/login\""));
+    let config: serde_json::Value =
+        serde_json::from_str(&browser.get(&proxy.url("/.well-known/litellm-ui-config")).body).unwrap();
+    assert_eq!(config["sso_configured"], false);
+    assert_eq!(config["proxy_base_url"], proxy.base_url);
+    assert_eq!(browser.get(&proxy.url("/sso/get/ui_settings")).status, 401);
+    login(&proxy, &browser, "admin", MASTER_KEY);
+    let settings: serde_json::Value =
+        serde_json::from_str(&browser.get(&proxy.url("/sso/get/ui_settings")).body).unwrap();
+    assert_eq!(settings["PROXY_LOGOUT_URL"], "https://example.com/bye");
+    let (status, _) = proxy.admin().get("/sso/get/ui_settings");
+    assert_eq!(status, 200);
+}

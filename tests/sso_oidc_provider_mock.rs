@@ -91,7 +91,9 @@ fn signs_in_through_oidc_provider_mock() {
 
     let conn = rusqlite::Connection::open(proxy.db_path()).unwrap();
     let (role, sso_id): (String, String) = conn
-        .query_row("SELECT user_role, sso_user_id FROM users WHERE user_id = 'alice'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT user_role, sso_user_id FROM users WHERE user_id = 'alice'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
     assert_eq!((role.as_str(), sso_id.as_str()), ("internal_user_viewer", "alice-sub"));
     let team: String =

@@ -74,7 +74,13 @@ async fn login_page(State(state): State<AppState>, headers: HeaderMap, Query(que
     login_page_with(&state, StatusCode::OK, &next, "", None)
 }
 
-fn login_page_with(state: &AppState, status: StatusCode, next: &str, username: &str, error: Option<&str>) -> Response {
+pub(crate) fn login_page_with(
+    state: &AppState,
+    status: StatusCode,
+    next: &str,
+    username: &str,
+    error: Option<&str>,
+) -> Response {
     crate::ui::page(
         status,
         "login.html",

@@ -13,6 +13,7 @@ mod role;
 pub mod session;
 pub mod signing_secret;
 pub mod sso;
+mod ui_config;
 
 pub use caller::{Caller, Credential, DEFAULT_ADMIN_USER_ID, presented_key, resolve};
 pub use login_limit::{Admission, Limits, LoginLimiter};
@@ -22,5 +23,5 @@ pub use session::{SessionKeys, SessionUser};
 
 /// Every sign-in route: the pages, the form posts, SSO and logout.
 pub fn routes() -> axum::Router<crate::state::AppState> {
-    login::routes().merge(onboarding::routes()).merge(sso::routes())
+    login::routes().merge(onboarding::routes()).merge(sso::routes()).merge(ui_config::routes())
 }

@@ -93,9 +93,16 @@ pub async fn start(
     headers: HeaderMap,
     Query(query): Query<StartQuery>,
 ) -> Response {
-    let provider = match provider_or_page(&state) {
-        Ok(p) => p,
-        Err(page) => return page.into_response(),
+    let provider = match Provider::configured(&state) {
+        // As LiteLLM: without SSO the button's URL shows the password form.
+        None => {
+            let next = safe_next(query.next.as_deref());
+            return crate::auth::login::login_page_with(&state, StatusCode::OK, &next, "", None);
+        }
+        Some(_) => match provider_or_page(&state) {
+            Ok(p) => p,
+            Err(page) => return page.into_response(),
+        },
     };
     let info = info(&state, &headers, peer);
     let redirect_uri = format!("{}/sso/callback", base_url(&state, &info));
