@@ -93,3 +93,36 @@ pub type OAuthClient = oauth2::Client<
     EndpointNotSet,
     EndpointSet,
 >;
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Secret, SsoSettings};
+
+    #[test]
+    fn first_configured_wins_and_missing_variables_are_named() {
+        let mut sso = SsoSettings {
+            microsoft_client_id: Some("ms".into()),
+            microsoft_client_secret: Some(Secret::new("s")),
+            microsoft_tenant: Some("tenant-1".into()),
+            generic_client_id: Some("g".into()),
+            ..SsoSettings::default()
+        };
+        let ms = super::super::microsoft::provider(&sso).unwrap().unwrap();
+        assert_eq!(ms.authorization_endpoint, "https://login.microsoftonline.com/tenant-1/oauth2/v2.0/authorize");
+        assert!(ms.is_oidc() && ms.use_pkce);
+        assert!(super::super::google::provider(&sso).is_none());
+        sso.google_client_id = Some("goog".into());
+        let google = super::super::google::provider(&sso).unwrap();
+        assert_eq!(google.unwrap_err().0, vec!["GOOGLE_CLIENT_SECRET"]);
+        let generic = super::super::generic::provider(&sso).unwrap().unwrap_err();
+        assert_eq!(
+            generic.0,
+            vec![
+                "GENERIC_CLIENT_SECRET",
+                "GENERIC_AUTHORIZATION_ENDPOINT",
+                "GENERIC_TOKEN_ENDPOINT",
+                "GENERIC_USERINFO_ENDPOINT"
+            ]
+        );
+    }
+}
