@@ -159,6 +159,9 @@ fn cookie_requests_that_change_state_need_a_csrf_proof() {
     assert_eq!(bare.status, 403, "{}", bare.body);
     assert!(bare.body.contains("CSRF"), "{}", bare.body);
     let other_site = browser.post_form(&url, &[("key_alias", "x")], &[("origin", "https://evil.example")]);
+    let other_site_with_token =
+        browser.post_form(&url, &[("key_alias", "x"), ("csrf_token", &token)], &[("origin", "https://evil.example")]);
+    assert_ne!(other_site_with_token.status, 403, "the token is the proof");
     assert_eq!(other_site.status, 403);
     let bad_token = browser.post_form(&url, &[("csrf_token", "0000")], &[]);
     assert_eq!(bad_token.status, 403);

@@ -48,7 +48,9 @@ impl RequestInfo {
         let origin = match &configured {
             Some(base) => origin_of(base),
             None => {
-                let host = text(header::HOST).unwrap_or("localhost");
+                let forwarded_host =
+                    if trusted { text(header::HeaderName::from_static("x-forwarded-host")) } else { None };
+                let host = forwarded_host.or_else(|| text(header::HOST)).unwrap_or("localhost");
                 format!("{}://{host}", if https { "https" } else { "http" })
             }
         };
