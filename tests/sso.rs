@@ -240,6 +240,19 @@ fn provider_errors_end_on_a_page_that_says_what_went_wrong() {
     assert_eq!(page.status, 400);
     assert!(page.body.contains("email"), "{}", page.body);
 
+    // An id token for another sign-in (nonce) or another client (aud) is refused.
+    idp.set_claims(json!({"sub": "s-n", "preferred_username": "nora", "email": "nora@example.com"}));
+    *idp.shared.id_token_overrides.lock().unwrap() = json!({"nonce": "from-another-sign-in"});
+    let page = sign_in(&proxy, &Browser::new());
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("nonce"), "{}", page.body);
+    *idp.shared.id_token_overrides.lock().unwrap() = json!({"aud": "another-client"});
+    let page = sign_in(&proxy, &Browser::new());
+    assert_eq!(page.status, 502);
+    assert!(page.body.contains("another client"), "{}", page.body);
+    assert!(user_row(&proxy, "nora").is_none());
+    *idp.shared.id_token_overrides.lock().unwrap() = json!(null);
+
     // A token endpoint that is down.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let mut env = idp.env();

@@ -26,6 +26,8 @@ pub struct Shared {
     /// Every authorization request's query, for assertions.
     pub authorize_requests: Mutex<Vec<HashMap<String, String>>>,
     pub token_requests: Mutex<u32>,
+    /// Claims forced into the next id tokens (to test a wrong nonce or audience).
+    pub id_token_overrides: Mutex<Value>,
 }
 
 #[derive(Clone)]
@@ -158,6 +160,9 @@ async fn token(
         object.insert("exp".into(), json!(now + 300));
         if let Some(nonce) = &grant.nonce {
             object.insert("nonce".into(), json!(nonce));
+        }
+        if let Some(overrides) = shared.id_token_overrides.lock().unwrap().as_object() {
+            object.extend(overrides.clone());
         }
     }
     let id_token = jsonwebtoken::encode(
