@@ -37,7 +37,7 @@ pub fn render(template: &str, context: minijinja::Value) -> Result<String, Strin
 /// A whole HTML response.
 pub fn page(status: StatusCode, template: &str, context: minijinja::Value) -> Response {
     match render(template, context) {
-        Ok(html) => (status, no_store(), Html(html)).into_response(),
+        Ok(html) => (status, page_headers(), Html(html)).into_response(),
         Err(detail) => {
             tracing::error!(error = %detail, "cannot render a page");
             (
@@ -55,9 +55,16 @@ pub fn message(status: StatusCode, title: &str, text: &str, link: Option<(&str, 
     page(status, "message.html", minijinja::context! { title, text, link_href => href, link_label => label })
 }
 
-/// Pages carry personal data and one-time tokens: never cached.
-fn no_store() -> [(axum::http::HeaderName, &'static str); 1] {
-    [(axum::http::header::CACHE_CONTROL, "no-store")]
+/// Pages carry personal data and one-time tokens: never cached, never framed by another
+/// site (clickjacking of the sign-in form), and no invitation URL leaks in a Referer.
+fn page_headers() -> [(axum::http::HeaderName, &'static str); 4] {
+    use axum::http::header;
+    [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ]
 }
 
 #[cfg(test)]
@@ -69,6 +76,14 @@ mod tests {
         let html = render("message.html", minijinja::context! { title => "<b>x</b>", text => "t" }).unwrap();
         assert!(html.contains("&lt;b&gt;x") && !html.contains("<b>"), "{html}");
         assert!(html.contains("/assets/ui.css"));
+    }
+
+    #[test]
+    fn pages_are_not_cached_or_framed() {
+        let response = message(StatusCode::GONE, "t", "x", None);
+        assert_eq!(response.status(), StatusCode::GONE);
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        assert_eq!(response.headers()["x-frame-options"], "DENY");
     }
 
     #[test]
