@@ -59,6 +59,9 @@ CREATE TABLE team_memberships (
     spend              REAL NOT NULL DEFAULT 0,
     max_budget_in_team REAL,
     created_at         TEXT NOT NULL,
+    -- 'sso' when SSO sign-in added it from `team_ids_jwt_field`: only those are removed
+    -- again when the provider stops listing the team.
+    source             TEXT NOT NULL DEFAULT 'manual' CHECK (source IN ('manual', 'sso')),
     PRIMARY KEY (user_id, team_id)
 );
 CREATE INDEX team_memberships_team ON team_memberships (team_id);

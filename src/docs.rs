@@ -12,6 +12,7 @@ use rust_embed::RustEmbed;
 #[derive(RustEmbed)]
 #[folder = "assets/"]
 #[exclude = "*.map"]
+#[exclude = "templates/*"]
 struct Assets;
 
 #[derive(utoipa::OpenApi)]

@@ -23,4 +23,5 @@ pub mod server;
 pub mod state;
 pub mod teams;
 pub mod time;
+pub mod ui;
 pub mod users;

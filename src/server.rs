@@ -26,7 +26,11 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::audit::routes())
         .split_for_parts();
     api.merge(crate::docs::routes(openapi))
+        .merge(crate::auth::routes())
+        .merge(crate::ui::routes())
         .fallback(|| async { ApiError::NotFound("No such route. The API is described at /openapi.json.".into()) })
+        // Before any handler: cookie-authenticated changes need a CSRF proof.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::csrf::guard))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
             // The path only: query strings can carry keys (`?key=`), which must not be logged.

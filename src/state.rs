@@ -1,7 +1,7 @@
 //! What every handler shares: the configuration, the store, the in-memory tables and the
 //! clock. Built once at start by `AppState::open`.
 
-use crate::auth::{DEFAULT_ADMIN_USER_ID, MasterKey, MasterKeyOrigin, SigningKey};
+use crate::auth::{DEFAULT_ADMIN_USER_ID, LoginLimiter, MasterKey, MasterKeyOrigin, SessionKeys};
 use crate::config::Config;
 use crate::db::{Db, DbError, OpenError};
 use crate::keys::KeyCache;
@@ -21,13 +21,18 @@ pub struct Shared {
     pub config: Config,
     pub db: Db,
     pub master_key: MasterKey,
-    /// Signs onboarding tokens and UI sessions; generated once, kept in `settings`.
-    pub signing: SigningKey,
     pub keys: KeyCache,
     pub users: UserCache,
     pub teams: TeamCache,
     pub clock: Clock,
     pub started_at: Instant,
+    /// Signs session cookies and CSRF tokens (secret kept in the database).
+    pub sessions: SessionKeys,
+    /// Failed sign-in counts per account and client address.
+    pub login_limits: LoginLimiter,
+    /// The client for SSO providers' token and userinfo endpoints (never follows
+    /// redirects, as OAuth 2.0 asks).
+    pub sso_http: reqwest::Client,
 }
 
 impl Deref for AppState {
@@ -62,7 +67,7 @@ impl AppState {
             .clone()
             .unwrap_or_else(|| DEFAULT_ADMIN_USER_ID.to_string());
         ensure_admin_user(&db, &admin_id)?;
-        let signing = SigningKey::load_or_generate(&db)?;
+        let sessions = SessionKeys::new(crate::auth::signing_secret::load_or_create(&db)?);
         let state = Self {
             inner: Arc::new(Shared {
                 keys: KeyCache::load(&db)?,
@@ -71,9 +76,11 @@ impl AppState {
                 config,
                 db,
                 master_key,
-                signing,
                 clock: Clock::default(),
                 started_at: Instant::now(),
+                sessions,
+                login_limits: LoginLimiter::default(),
+                sso_http: sso_http_client(),
             }),
         };
         Ok((state, origin))
@@ -87,6 +94,14 @@ impl AppState {
     pub fn is_proxy_admin_id(&self, user_id: &str) -> bool {
         self.config.settings.general_settings.proxy_admin_id.as_deref() == Some(user_id)
     }
+}
+
+fn sso_http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(15))
+        .build()
+        .unwrap_or_default()
 }
 
 /// The admin's user row exists from the first start, so invitations and audit rows made

@@ -1,6 +1,7 @@
 //! Who is calling: the master key, or a virtual key found by its hash in memory. Every
 //! handler takes a `Caller`; none reads the credential headers itself. The extractor also
-//! refuses blocked and expired keys, on every route, as LiteLLM does.
+//! refuses blocked and expired keys, on every route, as LiteLLM does. Without a key, a
+//! valid UI session cookie makes the caller (its CSRF check is `csrf::guard`'s).
 
 use super::Role;
 use crate::error::ApiError;
@@ -27,6 +28,8 @@ pub struct Caller {
 pub enum Credential {
     MasterKey,
     VirtualKey(Arc<KeyRecord>),
+    /// A signed-in UI user (the `token` cookie), checked against the user table.
+    Session(super::SessionUser),
 }
 
 impl Caller {
@@ -37,7 +40,7 @@ impl Caller {
     pub fn key(&self) -> Option<&Arc<KeyRecord>> {
         match &self.credential {
             Credential::VirtualKey(key) => Some(key),
-            Credential::MasterKey => None,
+            Credential::MasterKey | Credential::Session(_) => None,
         }
     }
 
@@ -46,6 +49,7 @@ impl Caller {
         match &self.credential {
             Credential::VirtualKey(key) => &key.token,
             Credential::MasterKey => "master_key",
+            Credential::Session(_) => "ui_session",
         }
     }
 
@@ -137,7 +141,14 @@ impl FromRequestParts<AppState> for Caller {
         let custom = state.config.settings.general_settings.litellm_key_header_name.as_deref();
         match presented_key(&parts.headers, custom)? {
             Some(key) => resolve(state, &key),
-            None => Err(ApiError::Unauthorized("Authentication Error, No api key passed in.".into())),
+            None => match super::session::from_headers(state, &parts.headers) {
+                Some(user) => Ok(Caller {
+                    user_id: Some(user.user_id.clone()),
+                    role: Some(user.role),
+                    credential: Credential::Session(user),
+                }),
+                None => Err(ApiError::Unauthorized("Authentication Error, No api key passed in.".into())),
+            },
         }
     }
 }

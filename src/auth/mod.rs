@@ -1,16 +1,29 @@
-//! Who is calling and what they may do: the master key, virtual keys, roles, the one
-//! permission policy, the JWT signing secret and password hashing.
-//! (Sessions and SSO join here with the sign-in work.)
+//! Who is calling and what they may do: the master key, virtual keys, UI sessions
+//! (cookie, CSRF, password sign-in, onboarding page, SSO), roles, and the one permission
+//! policy every management handler asks first.
 
 mod caller;
+pub mod csrf;
+pub mod login;
+mod login_limit;
 mod master_key;
+pub mod onboarding;
 pub mod password;
 pub mod policy;
+pub mod request_info;
 mod role;
 pub mod session;
-pub mod signing;
+pub mod signing_secret;
+pub mod sso;
+mod ui_config;
 
 pub use caller::{Caller, Credential, DEFAULT_ADMIN_USER_ID, presented_key, resolve};
+pub use login_limit::{Admission, Limits, LoginLimiter};
 pub use master_key::{MasterKey, MasterKeyOrigin, generate_key};
 pub use role::{Role, UnknownRole};
-pub use signing::SigningKey;
+pub use session::{SessionKeys, SessionUser};
+
+/// Every sign-in route: the pages, the form posts, SSO and logout.
+pub fn routes() -> axum::Router<crate::state::AppState> {
+    login::routes().merge(onboarding::routes()).merge(sso::routes()).merge(ui_config::routes())
+}

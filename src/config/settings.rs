@@ -111,6 +111,14 @@ section! {
         ui_access_mode: UiAccessMode = UiAccessMode::All, eg "", env ["UI_ACCESS_MODE"];
         /// How long a UI session lasts (`30m`, `24h`, `7d`).
         ui_session_duration: String = "24h".into(), eg "", env ["LITELLM_UI_SESSION_DURATION"];
+        /// Shortest password a user may set on the onboarding page.
+        min_password_length: usize = 8, eg "", env ["PROXY_MIN_PASSWORD_LENGTH"];
+        /// Failed sign-ins to one account before it is locked for `login_lockout_duration`.
+        login_max_failures: u32 = 5, eg "", env ["PROXY_LOGIN_MAX_FAILURES"];
+        /// Failed sign-ins from one client address before it is locked.
+        login_max_failures_per_address: u32 = 20, eg "", env ["PROXY_LOGIN_MAX_FAILURES_PER_ADDRESS"];
+        /// How long a locked account or address waits (`30s`, `5m`, `1h`).
+        login_lockout_duration: String = "5m".into(), eg "", env ["PROXY_LOGIN_LOCKOUT_DURATION"];
         /// Extra request header that carries the API key, besides `Authorization`.
         litellm_key_header_name: Option<String> = None, eg "\"x-litellm-api-key\"", env [];
         /// Do not write a spend-log row per request (running spend is still kept).
@@ -263,6 +271,9 @@ section! {
         generic_user_display_name_attribute: String = "sub".into(), eg "", env ["GENERIC_USER_DISPLAY_NAME_ATTRIBUTE"];
         /// Claim holding the user's role (used when it is one of ours).
         generic_user_role_attribute: String = "role".into(), eg "", env ["GENERIC_USER_ROLE_ATTRIBUTE"];
+        /// Send a PKCE challenge to the generic provider (turn off only for a provider that
+        /// refuses it).
+        generic_client_use_pkce: bool = true, eg "", env ["GENERIC_CLIENT_USE_PKCE"];
     }
 }
 

@@ -26,6 +26,10 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
         }
     }
     check_duration(&mut bad, "general_settings.ui_session_duration", Some(&general.ui_session_duration));
+    check_duration(&mut bad, "general_settings.login_lockout_duration", Some(&general.login_lockout_duration));
+    if general.min_password_length < 8 {
+        bad("general_settings.min_password_length", "must be at least 8".into());
+    }
 
     let litellm = &settings.litellm_settings;
     if !(400..=599).contains(&litellm.budget_exceeded_status_code) {

@@ -80,7 +80,7 @@ async fn get_token(
         user_id: user.user_id.clone(),
         exp: (state.clock.now() + TOKEN_LIFETIME).timestamp(),
     };
-    let token = state.signing.sign(&claims).map_err(ApiError::internal)?;
+    let token = state.sessions.sign(&claims).map_err(ApiError::internal)?;
     let email = user.user_email.clone().unwrap_or_default();
     let login_url = format!(
         "{}/ui/onboarding?token={}&user_email={}",
@@ -106,7 +106,7 @@ async fn claim_token(
     let invalid = || ApiError::Unauthorized("Missing/Invalid onboarding session for invitation link.".into());
     let custom = state.config.settings.general_settings.litellm_key_header_name.as_deref();
     let bearer = presented_key(&headers, custom).map_err(|_| invalid())?.ok_or_else(invalid)?;
-    let claims: OnboardingClaims = state.signing.verify(&bearer).ok_or_else(invalid)?;
+    let claims: OnboardingClaims = state.sessions.verify(&bearer).ok_or_else(invalid)?;
     let now = state.clock.now();
     if claims.token_type != TOKEN_TYPE
         || claims.exp <= now.timestamp()
@@ -120,11 +120,9 @@ async fn claim_token(
             "Invalid invitation link. The user id submitted does not match the user id of the invitation.".into(),
         ));
     }
-    if claim.password.chars().count() < password::MIN_LENGTH {
-        return Err(ApiError::field(
-            "password",
-            format!("password must have at least {} characters", password::MIN_LENGTH),
-        ));
+    let min_length = state.config.settings.general_settings.min_password_length;
+    if claim.password.chars().count() < min_length {
+        return Err(ApiError::field("password", format!("password must have at least {min_length} characters")));
     }
     let secret = claim.password;
     let hash = tokio::task::spawn_blocking(move || password::hash(&secret))
@@ -159,10 +157,8 @@ async fn claim_token(
             move |user: &crate::users::UserRecord| cache.users.put(user.clone()),
         )
         .await?;
-    let lifetime = crate::duration::Duration::parse(&state.config.settings.general_settings.ui_session_duration)
-        .map(|d| chrono::Duration::seconds(d.approx_seconds()))
-        .unwrap_or(chrono::Duration::hours(24));
-    let token = session::mint(&state.signing, &user, "username_password", now, lifetime).map_err(ApiError::internal)?;
+    let role = session::effective_role(&state, &user);
+    let (token, _) = session::issue(&state, &user, role, session::PASSWORD).map_err(ApiError::internal)?;
     Ok(Json(json!({
         "login_url": format!("{}/ui?login=success", super::base_url(&state, &headers)),
         "token": token,

@@ -239,11 +239,9 @@ async fn update_user(
         (None, None) => return Err(ApiError::field("user_id", "user_id or user_email is required")),
     };
     let password = match fields::text(&body, "password") {
-        Some(p) if p.chars().count() < crate::auth::password::MIN_LENGTH => {
-            return Err(ApiError::field(
-                "password",
-                format!("password must have at least {} characters", crate::auth::password::MIN_LENGTH),
-            ));
+        Some(p) if p.chars().count() < state.config.settings.general_settings.min_password_length => {
+            let min_length = state.config.settings.general_settings.min_password_length;
+            return Err(ApiError::field("password", format!("password must have at least {min_length} characters")));
         }
         Some(p) => Some(crate::auth::password::hash(&p).map_err(ApiError::internal)?),
         None => None,

@@ -2,6 +2,9 @@
 //! with its own temporary directory and database, and stops it (by its PID) when dropped.
 #![allow(dead_code)]
 
+pub mod browser;
+pub mod oidc;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

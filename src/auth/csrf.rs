@@ -1,0 +1,92 @@
+//! CSRF protection for requests authenticated by the session cookie. The cookie is sent
+//! by the browser on its own, so a state-changing request (POST, PUT, PATCH, DELETE) that
+//! relies on it must also prove it came from our pages: an `x-csrf-token` header or a
+//! `csrf_token` form field equal to the session's token, or an `Origin` header naming this
+//! proxy. Requests that carry a key (bearer or API-key header) are not cookie-authenticated
+//! and pass. Sign-in routes check their own form tokens. Runs as one middleware so no
+//! route can forget it.
+
+use super::request_info::RequestInfo;
+use super::session::{self, SessionClaims};
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+
+pub const HEADER: &str = "x-csrf-token";
+pub const FIELD: &str = "csrf_token";
+const REFUSED: &str = "CSRF check failed: this request uses your sign-in cookie but carries no valid CSRF token \
+     (form field `csrf_token` or header `x-csrf-token`) and does not come from this proxy's pages (Origin). \
+     Reload the page and try again, or call the API with a key.";
+/// Largest form body read to find the token.
+const MAX_FORM: usize = 1 << 20;
+
+/// Routes that are not cookie-authenticated or protect themselves.
+fn exempt(path: &str) -> bool {
+    matches!(path, "/login" | "/v2/login" | "/ui/onboarding" | "/logout") || path.starts_with("/sso/")
+}
+
+pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !unsafe_method || exempt(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let custom = state.config.settings.general_settings.litellm_key_header_name.as_deref();
+    if !matches!(super::presented_key(request.headers(), custom), Ok(None)) {
+        return next.run(request).await;
+    }
+    let Some(claims) =
+        session::cookie(request.headers(), session::COOKIE).and_then(|t| state.sessions.verify::<SessionClaims>(t))
+    else {
+        return next.run(request).await;
+    };
+    let headers = request.headers();
+    if headers
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|token| state.sessions.mac_matches("csrf", &claims.sid, token))
+    {
+        return next.run(request).await;
+    }
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let info = RequestInfo::from_headers(headers, peer, &state);
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    if origin.is_some_and(|origin| super::request_info::origin_of(origin) == info.origin) {
+        return next.run(request).await;
+    }
+    // A foreign or missing Origin may still carry the form token (behind a reverse proxy
+    // that rewrites Host, our own pages' Origin looks foreign).
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return refuse(&request);
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response();
+    };
+    let token = form_urlencoded_field(&bytes, FIELD);
+    if token.is_some_and(|t| state.sessions.mac_matches("csrf", &claims.sid, &t)) {
+        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    }
+    refuse(&Request::from_parts(parts, Body::empty()))
+}
+
+fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
+    form_urlencoded::parse(body).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+fn refuse<B>(request: &Request<B>) -> Response {
+    let wants_html =
+        request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+    if wants_html {
+        crate::ui::message(StatusCode::FORBIDDEN, "Request refused", REFUSED, Some(("/ui", "Back to the UI")))
+    } else {
+        crate::error::ApiError::Forbidden(REFUSED.into()).into_response()
+    }
+}

@@ -1,0 +1,326 @@
+//! Password sign-in and sign-out: `GET /ui/login` (the page), `POST /login` (the form, as
+//! LiteLLM's UI posts it), `POST /v2/login` (JSON, returns the token too) and
+//! `GET /logout`. The built-in admin (`UI_USERNAME`/`UI_PASSWORD`, the password defaulting
+//! to the master key) signs in as `PROXY_ADMIN_ID`; everyone else by email and the
+//! argon2id password set at onboarding. Failures never say whether the email exists.
+
+use super::login_limit::{Admission, Limits};
+use super::request_info::{Peer, RequestInfo, base_url};
+use super::session::{self, SessionUser};
+use super::{Role, password};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::users::UserRecord;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json};
+use serde::Deserialize;
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+pub const INVALID_CREDENTIALS: &str =
+    "Invalid credentials used to access UI. Check 'UI_USERNAME' and 'UI_PASSWORD', or the password set for your user.";
+pub const ADMIN_ONLY: &str = "User not allowed to access proxy. This proxy admits only proxy admins and admin viewers \
+     to the UI (ui_access_mode = admin_only).";
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/ui/login", get(login_page))
+        .route("/fallback/login", get(login_page))
+        .route("/login", post(login_form))
+        .route("/v2/login", post(login_json))
+        .route("/logout", get(logout))
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct Credentials {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Where to go after signing in: a local path only, so `next` cannot send the browser
+/// (and its fresh session) to another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => n.into(),
+        _ => "/ui".into(),
+    }
+}
+
+/// `next`, URL-encoded for the "Login with SSO" link; `None` hides the link (no provider).
+fn sso_next(state: &AppState, next: &str) -> Option<String> {
+    // A half-configured provider still shows the link: its page names what is missing.
+    let _provider = super::sso::Provider::configured(state)?;
+    Some(form_urlencoded::byte_serialize(next.as_bytes()).collect())
+}
+
+async fn login_page(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<NextQuery>) -> Response {
+    let next = safe_next(query.next.as_deref());
+    if session::from_headers(&state, &headers).is_some() {
+        return Redirect::to(&next).into_response();
+    }
+    login_page_with(&state, StatusCode::OK, &next, "", None)
+}
+
+pub(crate) fn login_page_with(
+    state: &AppState,
+    status: StatusCode,
+    next: &str,
+    username: &str,
+    error: Option<&str>,
+) -> Response {
+    crate::ui::page(
+        status,
+        "login.html",
+        minijinja::context! { title => "Sign in", next, username, error, sso_next => sso_next(state, next) },
+    )
+}
+
+/// Why a sign-in failed.
+enum Failure {
+    Invalid,
+    Locked { retry_after: u64 },
+    NotAllowed,
+    Internal(String),
+}
+
+fn limits(state: &AppState) -> Limits {
+    let general = &state.config.settings.general_settings;
+    let lockout = crate::duration::Duration::parse(&general.login_lockout_duration).map(|d| d.approx_seconds());
+    Limits {
+        per_account: general.login_max_failures,
+        per_address: general.login_max_failures_per_address,
+        lockout_seconds: lockout.unwrap_or(300),
+    }
+}
+
+fn lock_message(retry_after: u64) -> String {
+    let minutes = retry_after.div_ceil(60);
+    format!(
+        "Too many failed sign-in attempts. Sign-in is locked for this account or address: try again in {} {}.",
+        minutes,
+        if minutes == 1 { "minute" } else { "minutes" }
+    )
+}
+
+/// Checks the credentials (rate limited) and returns the user and the role to sign in as.
+async fn attempt(
+    state: &AppState,
+    client: &str,
+    username: &str,
+    given: &str,
+) -> Result<(Arc<UserRecord>, Role), Failure> {
+    let limits = limits(state);
+    let now = state.clock.now();
+    match state.login_limits.admit(username, client, now, limits) {
+        Admission::Locked { retry_after } => return Err(Failure::Locked { retry_after }),
+        Admission::Proceed { delay_ms } if delay_ms > 0 => {
+            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        }
+        Admission::Proceed { .. } => {}
+    }
+    let general = &state.config.settings.general_settings;
+    let is_admin_name: bool = username.as_bytes().ct_eq(general.ui_username.as_bytes()).into();
+    let admin_password_ok = match &general.ui_password {
+        Some(expected) => given.as_bytes().ct_eq(expected.expose().as_bytes()).into(),
+        None => state.master_key.matches(given),
+    };
+    let found = if is_admin_name && admin_password_ok && !given.is_empty() {
+        state.users.get(state.admin_user_id()).map(|u| (u, Role::ProxyAdmin))
+    } else {
+        let user = state.users.by_email(username.trim());
+        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        let given = given.to_string();
+        let ok = tokio::task::spawn_blocking(move || match stored {
+            Some(stored) => password::verify(&given, &stored),
+            None => {
+                password::verify_nothing(&given);
+                false
+            }
+        })
+        .await
+        .map_err(|e| Failure::Internal(format!("password check failed: {e}")))?;
+        user.filter(|_| ok).map(|u| {
+            let role = session::effective_role(state, &u);
+            (u, role)
+        })
+    };
+    match found {
+        Some((user, role)) => {
+            state.login_limits.succeeded(username);
+            if !session::may_use_ui(state, role) {
+                return Err(Failure::NotAllowed);
+            }
+            Ok((user, role))
+        }
+        None => match state.login_limits.failed(username, client, now, limits) {
+            Some(retry_after) => Err(Failure::Locked { retry_after }),
+            None => Err(Failure::Invalid),
+        },
+    }
+}
+
+fn client_of(headers: &HeaderMap, peer: Option<std::net::IpAddr>, state: &AppState) -> RequestInfo {
+    RequestInfo::from_headers(headers, peer, state)
+}
+
+/// The session cookie for `user`, added to `response`.
+pub fn with_session(
+    state: &AppState,
+    info: &RequestInfo,
+    user: &UserRecord,
+    role: Role,
+    method: &str,
+    mut response: Response,
+) -> Result<(Response, String), String> {
+    let (token, lifetime) = session::issue(state, user, role, method)?;
+    let cookie = session::set_cookie(session::COOKIE, &token, "/", lifetime, info.https);
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok((response, token))
+}
+
+async fn login_form(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    Form(form): Form<Credentials>,
+) -> Response {
+    let info = client_of(&headers, peer, &state);
+    let next = safe_next(form.next.as_deref());
+    match attempt(&state, &info.client, &form.username, &form.password).await {
+        Ok((user, role)) => {
+            let redirect = Redirect::to(&next).into_response();
+            match with_session(&state, &info, &user, role, session::PASSWORD, redirect) {
+                Ok((response, _)) => response,
+                Err(detail) => internal_page(&detail),
+            }
+        }
+        Err(Failure::Invalid) => {
+            login_page_with(&state, StatusCode::UNAUTHORIZED, &next, &form.username, Some(INVALID_CREDENTIALS))
+        }
+        Err(Failure::Locked { retry_after }) => {
+            let mut page = login_page_with(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                &next,
+                &form.username,
+                Some(&lock_message(retry_after)),
+            );
+            if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
+                page.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            page
+        }
+        Err(Failure::NotAllowed) => {
+            login_page_with(&state, StatusCode::FORBIDDEN, &next, &form.username, Some(ADMIN_ONLY))
+        }
+        Err(Failure::Internal(detail)) => internal_page(&detail),
+    }
+}
+
+fn internal_page(detail: &str) -> Response {
+    tracing::error!(error = %detail, "sign-in failed");
+    crate::ui::message(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Sign-in failed",
+        "Something went wrong on the proxy; it logged the details. Try again.",
+        Some(("/ui/login", "Back to sign-in")),
+    )
+}
+
+async fn login_json(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    body: Result<Json<Credentials>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(crate::error::json_rejection)?;
+    let info = client_of(&headers, peer, &state);
+    match attempt(&state, &info.client, &body.username, &body.password).await {
+        Ok((user, role)) => {
+            let redirect_url = format!("{}/ui?login=success", base_url(&state, &info));
+            let placeholder = StatusCode::OK.into_response();
+            let (response, token) =
+                with_session(&state, &info, &user, role, session::PASSWORD, placeholder).map_err(ApiError::internal)?;
+            let mut answer = Json(serde_json::json!({ "redirect_url": redirect_url, "token": token })).into_response();
+            for cookie in response.headers().get_all(header::SET_COOKIE) {
+                answer.headers_mut().append(header::SET_COOKIE, cookie.clone());
+            }
+            Ok(answer)
+        }
+        Err(Failure::Invalid) => Err(ApiError::Unauthorized(INVALID_CREDENTIALS.into())),
+        Err(Failure::Locked { retry_after }) => {
+            Err(ApiError::RateLimited { message: lock_message(retry_after), retry_after })
+        }
+        Err(Failure::NotAllowed) => Err(ApiError::Unauthorized(ADMIN_ONLY.into())),
+        Err(Failure::Internal(detail)) => Err(ApiError::internal(detail)),
+    }
+}
+
+/// Ends the session: bumps the user's `session_epoch` (so this token, and any copy of it,
+/// stops working), clears the cookie and leaves for `PROXY_LOGOUT_URL` or the sign-in page.
+async fn logout(State(state): State<AppState>, Peer(peer): Peer, headers: HeaderMap) -> Response {
+    let info = client_of(&headers, peer, &state);
+    if let Some(user) = session::from_headers(&state, &headers)
+        && let Err(e) = end_sessions(&state, &user).await
+    {
+        tracing::warn!(error = %e, "could not end the sessions at logout; the cookie is cleared anyway");
+    }
+    let target = state.config.settings.general_settings.proxy_logout_url.clone().unwrap_or_else(|| "/ui/login".into());
+    let mut response = Redirect::to(&target).into_response();
+    response.headers_mut().append(header::SET_COOKIE, session::clear_cookie(session::COOKIE, "/", info.https));
+    response
+}
+
+/// Ends every session of the user (bumps `session_epoch`).
+pub async fn end_sessions(state: &AppState, user: &SessionUser) -> Result<(), ApiError> {
+    let user_id = user.user_id.clone();
+    let users = state.clone();
+    state
+        .db
+        .write_then(
+            move |tx| {
+                tx.execute(
+                    "UPDATE users SET session_epoch = session_epoch + 1 WHERE user_id = ?1",
+                    rusqlite::params![user_id],
+                )
+                .map_err(ApiError::from)?;
+                Ok::<String, ApiError>(user_id)
+            },
+            move |user_id| {
+                if let Some(current) = users.users.get(user_id) {
+                    let mut record = (*current).clone();
+                    record.session_epoch += 1;
+                    users.users.put(record);
+                }
+            },
+        )
+        .await
+        .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/ui/keys?x=1")), "/ui/keys?x=1");
+        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "ui", ""] {
+            assert_eq!(safe_next(Some(bad)), "/ui", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/ui");
+    }
+}

@@ -1,0 +1,211 @@
+//! What an SSO sign-in does to the user table, in one transaction: find the user by the
+//! provider's subject, else by user id, else by email (only when the provider says the
+//! email is verified, and never taking over a row linked to another subject: LiteLLM lost
+//! admin accounts that way, #36942); create a new user with `default_internal_user_params`
+//! on first sign-in; apply the provider's role and `PROXY_ADMIN_ID`; sync the team
+//! memberships listed in `team_ids_jwt_field`. The lead may later route creation through
+//! the management API's `create_user`; this is the one place to change.
+
+use super::identity::Identity;
+use crate::auth::Role;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::teams::{MEMBER_COLUMNS, Membership};
+use crate::users::{COLUMNS, UserRecord};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+#[derive(Debug)]
+pub enum ProvisionError {
+    /// The matching user is linked to another identity at the provider.
+    LinkedElsewhere,
+    /// A user with this email exists, and the provider did not verify the email.
+    UnverifiedEmailTaken,
+    Store(ApiError),
+}
+
+impl From<ApiError> for ProvisionError {
+    fn from(e: ApiError) -> Self {
+        ProvisionError::Store(e)
+    }
+}
+
+impl From<crate::db::DbError> for ProvisionError {
+    fn from(e: crate::db::DbError) -> Self {
+        ProvisionError::Store(e.into())
+    }
+}
+
+impl From<rusqlite::Error> for ProvisionError {
+    fn from(e: rusqlite::Error) -> Self {
+        ProvisionError::Store(e.into())
+    }
+}
+
+/// The settings a new SSO user gets.
+struct NewUserDefaults {
+    role: Role,
+    max_budget: Option<f64>,
+    budget_duration: Option<String>,
+    budget_reset_at: Option<String>,
+    models: String,
+}
+
+fn defaults(state: &AppState, identity: &Identity) -> NewUserDefaults {
+    let litellm = &state.config.settings.litellm_settings;
+    let params = &litellm.default_internal_user_params;
+    let role = identity
+        .role
+        .or_else(|| params.user_role.as_deref().and_then(|r| r.parse().ok()))
+        .unwrap_or(Role::InternalUserViewer);
+    let max_budget = params.max_budget.or(litellm.max_internal_user_budget);
+    let budget_duration = params.budget_duration.clone().or_else(|| litellm.internal_user_budget_duration.clone());
+    let budget_reset_at = budget_duration
+        .as_deref()
+        .and_then(|d| crate::limits::period::next_reset(d, state.clock.now()).ok())
+        .map(crate::time::format);
+    let models = serde_json::to_string(&params.models).unwrap_or_else(|_| "[]".into());
+    NewUserDefaults { role, max_budget, budget_duration, budget_reset_at, models }
+}
+
+/// Signs the SSO identity in to the user table; returns the user as stored now.
+pub async fn sign_in_sso_user(state: &AppState, identity: Identity) -> Result<UserRecord, ProvisionError> {
+    let new_user = defaults(state, &identity);
+    let admin_id = state.config.settings.general_settings.proxy_admin_id.clone();
+    let now = crate::time::format(state.clock.now());
+    let cache = state.clone();
+    state
+        .db
+        .write_then(
+            move |tx| {
+                let user_id = find_or_create(tx, &identity, new_user, admin_id.as_deref(), &now)?;
+                let teams = match &identity.teams {
+                    Some(listed) => sync_teams(tx, &user_id, listed, &now)?,
+                    None => Vec::new(),
+                };
+                let user = tx.query_row(
+                    &format!("SELECT {COLUMNS} FROM users WHERE user_id = ?1"),
+                    [&user_id],
+                    UserRecord::from_row,
+                )?;
+                Ok::<_, ProvisionError>((user, teams))
+            },
+            move |(user, teams)| {
+                cache.users.put(user.clone());
+                for (team_id, members) in teams {
+                    if let Some(team) = cache.teams.get(team_id) {
+                        let mut team = (*team).clone();
+                        team.members = members.clone();
+                        cache.teams.put(team);
+                    }
+                }
+            },
+        )
+        .await
+        .map(|(user, _)| user)
+}
+
+fn find_or_create(
+    tx: &Transaction<'_>,
+    identity: &Identity,
+    new_user: NewUserDefaults,
+    admin_id: Option<&str>,
+    now: &str,
+) -> Result<String, ProvisionError> {
+    let find = |sql: &str, value: &str| -> rusqlite::Result<Option<(String, Option<String>)>> {
+        tx.query_row(sql, [value], |r| Ok((r.get(0)?, r.get(1)?))).optional()
+    };
+    let by_subject = find("SELECT user_id, sso_user_id FROM users WHERE sso_user_id = ?1", &identity.subject)?;
+    let by_id = || find("SELECT user_id, sso_user_id FROM users WHERE user_id = ?1", &identity.user_id);
+    let email = identity.email.clone().unwrap_or_default();
+    let by_email = || find("SELECT user_id, sso_user_id FROM users WHERE lower(user_email) = lower(?1)", &email);
+    let existing = match by_subject {
+        Some(found) => Some(found.0),
+        None => match by_id()? {
+            Some((_, Some(other))) if other != identity.subject => return Err(ProvisionError::LinkedElsewhere),
+            Some((id, _)) => Some(id),
+            None => match by_email()? {
+                Some(_) if !identity.email_verified => return Err(ProvisionError::UnverifiedEmailTaken),
+                Some((_, Some(other))) if other != identity.subject => return Err(ProvisionError::LinkedElsewhere),
+                Some((id, _)) => Some(id),
+                None => None,
+            },
+        },
+    };
+    match existing {
+        Some(user_id) => {
+            let role = if admin_id == Some(user_id.as_str()) { Some(Role::ProxyAdmin) } else { identity.role };
+            tx.execute(
+                "UPDATE users SET sso_user_id = ?2, user_email = COALESCE(user_email, ?3),
+                     user_role = COALESCE(?4, user_role), updated_at = ?5 WHERE user_id = ?1",
+                params![user_id, identity.subject, identity.email, role.map(Role::as_str), now],
+            )?;
+            Ok(user_id)
+        }
+        None => {
+            let role = if admin_id == Some(identity.user_id.as_str()) { Role::ProxyAdmin } else { new_user.role };
+            let metadata = serde_json::json!({ "auth_provider": identity.provider }).to_string();
+            tx.execute(
+                "INSERT INTO users (user_id, user_email, user_alias, user_role, sso_user_id, max_budget, budget_duration,
+                     budget_reset_at, models, metadata, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+                params![
+                    identity.user_id,
+                    identity.email,
+                    identity.display_name,
+                    role.as_str(),
+                    identity.subject,
+                    new_user.max_budget,
+                    new_user.budget_duration,
+                    new_user.budget_reset_at,
+                    new_user.models,
+                    metadata,
+                    now
+                ],
+            )?;
+            Ok(identity.user_id.clone())
+        }
+    }
+}
+
+/// Adds the user (role `user`) to the listed teams that exist, and removes them from
+/// teams that SSO added earlier and the provider no longer lists. Returns the new member
+/// lists of every team it changed.
+fn sync_teams(
+    tx: &Transaction<'_>,
+    user_id: &str,
+    listed: &[String],
+    now: &str,
+) -> Result<Vec<(String, Vec<Membership>)>, ProvisionError> {
+    let mut changed = Vec::new();
+    for team_id in listed {
+        let exists =
+            tx.query_row("SELECT 1 FROM teams WHERE team_id = ?1", [team_id], |_| Ok(())).optional()?.is_some();
+        if exists {
+            let added = tx.execute(
+                "INSERT INTO team_memberships (user_id, team_id, role, created_at, source) VALUES (?1, ?2, 'user', ?3, 'sso')
+                 ON CONFLICT (user_id, team_id) DO NOTHING",
+                params![user_id, team_id, now],
+            )?;
+            if added > 0 {
+                changed.push(team_id.clone());
+            }
+        }
+    }
+    let sso_teams: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT team_id FROM team_memberships WHERE user_id = ?1 AND source = 'sso'")?;
+        stmt.query_map([user_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+    };
+    for team_id in sso_teams.into_iter().filter(|t| !listed.contains(t)) {
+        tx.execute("DELETE FROM team_memberships WHERE user_id = ?1 AND team_id = ?2", params![user_id, team_id])?;
+        changed.push(team_id);
+    }
+    let mut result = Vec::new();
+    for team_id in changed {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM team_memberships WHERE team_id = ?1 ORDER BY created_at"
+        ))?;
+        let members = stmt.query_map([&team_id], Membership::from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        result.push((team_id, members));
+    }
+    Ok(result)
+}
