@@ -464,3 +464,33 @@ async fn the_reset_job_resets_budgets_nobody_reads() {
     assert_eq!(app.state.users.get("u").unwrap().spend, 0.0, "the in-memory table follows");
     assert_eq!(proxy::limits::reset::reset_if_due(&app.state).await.unwrap(), 0, "once per period");
 }
+
+#[tokio::test]
+async fn a_member_named_by_an_unknown_email_becomes_a_user() {
+    let app = App::new("[litellm_settings]\nmax_internal_user_budget = 10.0\n");
+    let (status, team) = app
+        .post(
+            "/team/new",
+            json!({"team_id": "t", "members_with_roles": [{"role": "admin", "user_email": "Lead@Example.com"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{team}");
+    assert_eq!(team["members_with_roles"][0]["user_email"], "Lead@Example.com");
+    assert_eq!(team["members_with_roles"][0]["role"], "admin");
+    let (status, body) = app
+        .post("/team/member_add", json!({"team_id": "t", "member": {"role": "user", "user_email": "new@example.com"}}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let created = &body["updated_users"][0];
+    assert_eq!(created["user_email"], "new@example.com");
+    assert_eq!(created["user_role"], "internal_user");
+    assert_eq!(created["max_budget"], 10.0, "new users get the defaults");
+    // The same email again, in any case, is the same user: already in the team.
+    let (status, body) = app
+        .post("/team/member_add", json!({"team_id": "t", "member": {"role": "user", "user_email": "NEW@example.com"}}))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["type"], "team_member_already_in_team");
+    let (_, users) = app.get("/user/list?user_email=example.com").await;
+    assert_eq!(users["total"], 2, "{users}");
+}

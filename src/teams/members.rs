@@ -1,6 +1,7 @@
 //! Team members: `/team/member_add`, `/team/member_delete`, `/team/member_update`
 //! (roles `admin` and `user`). Proxy admins and the team's admins may call them.
-//! Removing a member also deletes that user's keys in the team, as LiteLLM does.
+//! Removing a member also deletes that user's keys in the team, and a member named by an
+//! email nobody has becomes a new user, as LiteLLM does.
 
 use super::record::{Membership, TeamRecord, TeamRole};
 use super::{store, view};
@@ -12,6 +13,8 @@ use crate::extract::JsonBody;
 use crate::fields;
 use crate::keys::store as key_store;
 use crate::state::AppState;
+use crate::users::UserRecord;
+use crate::users::fields::UserFields;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -38,10 +41,70 @@ fn team_role(text: Option<&str>) -> Result<TeamRole, ApiError> {
     }
 }
 
-/// The existing user a member names, and the role asked for.
-pub fn resolve(state: &AppState, member: &Member) -> Result<(String, TeamRole), ApiError> {
+/// A member to add: an existing user, or a new one named only by an email it does not
+/// know yet (LiteLLM creates that user, with the defaults for new users).
+pub struct Joining {
+    pub user_id: String,
+    pub role: TeamRole,
+    pub new_user: Option<UserRecord>,
+}
+
+pub fn resolve(state: &AppState, member: &Member) -> Result<Joining, ApiError> {
     let role = team_role(member.role.as_deref())?;
-    Ok((user_of(state, member.user_id.as_deref(), member.user_email.as_deref())?, role))
+    if let (None, Some(email)) = (member.user_id.as_deref(), member.user_email.as_deref())
+        && state.users.by_email(email).is_none()
+    {
+        let mut fields = UserFields { user_email: Some(Some(email.to_string())), ..UserFields::default() };
+        fields.validate()?;
+        let user_role = fields.apply_defaults(&state.config.settings.litellm_settings)?;
+        let now = state.clock.now();
+        let mut user =
+            crate::users::fields::blank(&uuid::Uuid::new_v4().to_string(), user_role, &crate::time::format(now));
+        fields.apply(&mut user, now)?;
+        return Ok(Joining { user_id: user.user_id.clone(), role, new_user: Some(user) });
+    }
+    let user_id = user_of(state, member.user_id.as_deref(), member.user_email.as_deref())?;
+    Ok(Joining { user_id, role, new_user: None })
+}
+
+/// In the caller's transaction: stores the new user of a `Joining` (or takes the user
+/// that got the email meanwhile) and adds the membership unless it exists. Returns the
+/// user created, for the in-memory table.
+pub fn join(
+    tx: &rusqlite::Connection,
+    actor: &Actor,
+    now: &str,
+    team_id: &str,
+    joining: Joining,
+    max_budget_in_team: Option<f64>,
+) -> Result<Option<UserRecord>, ApiError> {
+    let mut user_id = joining.user_id;
+    let mut created = None;
+    if let Some(user) = joining.new_user {
+        let email = user.user_email.clone().unwrap_or_default();
+        match crate::users::store::by_email(tx, &email)? {
+            Some(existing) => user_id = existing.user_id,
+            None => {
+                crate::users::store::save(tx, &user)?;
+                audit::record(tx, actor, now, "created", "users", &user.user_id, None, Some(&audit::json(&user)))?;
+                created = Some(user);
+            }
+        }
+    }
+    if !store::is_member(tx, team_id, &user_id)? {
+        let member = Membership {
+            user_id: user_id.clone(),
+            team_id: team_id.to_string(),
+            role: joining.role,
+            spend: 0.0,
+            max_budget_in_team,
+            created_at: now.to_string(),
+        };
+        store::add_member(tx, &member)?;
+        let object = format!("{team_id}:{user_id}");
+        audit::record(tx, actor, now, "created", "team_memberships", &object, None, Some(&audit::json(&member)))?;
+    }
+    Ok(created)
 }
 
 fn user_of(state: &AppState, user_id: Option<&str>, email: Option<&str>) -> Result<String, ApiError> {
@@ -64,12 +127,19 @@ fn team_for(state: &AppState, body: &Value) -> Result<std::sync::Arc<TeamRecord>
     state.teams.get(&team_id).ok_or_else(|| ApiError::NotFound(format!("Team not found, passed team_id={team_id}")))
 }
 
+/// What a membership change did besides the memberships, for the in-memory tables.
+#[derive(Default)]
+struct Changed {
+    removed_keys: Vec<String>,
+    created_users: Vec<UserRecord>,
+}
+
 /// Runs `modify` on the team's memberships in one transaction, then reloads the team.
 async fn members_write(
     state: &AppState,
     _permit: &Permit,
     team_id: &str,
-    modify: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<Vec<String>, ApiError> + Send + 'static,
+    modify: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<Changed, ApiError> + Send + 'static,
 ) -> Result<TeamRecord, ApiError> {
     let team_id = team_id.to_string();
     let cache = state.clone();
@@ -77,12 +147,15 @@ async fn members_write(
         .db
         .write_then(
             move |tx| {
-                let removed_keys = modify(tx)?;
+                let changed = modify(tx)?;
                 let team = store::load(tx, &team_id)?.ok_or_else(|| ApiError::NotFound("Team not found".into()))?;
-                Ok::<_, ApiError>((team, removed_keys))
+                Ok::<_, ApiError>((team, changed))
             },
-            move |(team, removed_keys): &(TeamRecord, Vec<String>)| {
-                for token in removed_keys {
+            move |(team, changed): &(TeamRecord, Changed)| {
+                for user in &changed.created_users {
+                    cache.users.put(user.clone());
+                }
+                for token in &changed.removed_keys {
                     cache.keys.remove(token);
                     cache.keys.forget_deprecated(token);
                 }
@@ -125,7 +198,7 @@ async fn member_add(
         return Err(ApiError::field("member", "member must name at least one user"));
     }
     let resolved = members.iter().map(|m| resolve(&state, m)).collect::<Result<Vec<_>, _>>()?;
-    let new: Vec<(String, TeamRole)> = resolved.into_iter().filter(|(u, _)| team.member(u).is_none()).collect();
+    let new: Vec<Joining> = resolved.into_iter().filter(|j| team.member(&j.user_id).is_none()).collect();
     if new.is_empty() {
         let message = if members.len() == 1 {
             format!(
@@ -141,22 +214,13 @@ async fn member_add(
     let now = crate::time::format(state.clock.now());
     let team_id = team.team_id.clone();
     let budget = request.max_budget_in_team;
-    let added: Vec<String> = new.iter().map(|(u, _)| u.clone()).collect();
+    let added: Vec<String> = new.iter().map(|j| j.user_id.clone()).collect();
     let team = members_write(&state, &permit, &team.team_id, move |tx| {
-        for (user_id, role) in new {
-            let member = Membership {
-                user_id: user_id.clone(),
-                team_id: team_id.clone(),
-                role,
-                spend: 0.0,
-                max_budget_in_team: budget,
-                created_at: now.clone(),
-            };
-            store::add_member(tx, &member)?;
-            let object = format!("{team_id}:{user_id}");
-            audit::record(tx, &actor, &now, "created", "team_memberships", &object, None, Some(&audit::json(&member)))?;
+        let mut changed = Changed::default();
+        for joining in new {
+            changed.created_users.extend(join(tx, &actor, &now, &team_id, joining, budget)?);
         }
-        Ok(Vec::new())
+        Ok(changed)
     })
     .await?;
     let mut answer = view::team(&state, &team);
@@ -211,7 +275,7 @@ async fn member_delete(
                 removed.push(token);
             }
         }
-        Ok(removed)
+        Ok(Changed { removed_keys: removed, created_users: Vec::new() })
     })
     .await?;
     Ok(Json(view::team(&state, &team)))
@@ -258,7 +322,7 @@ async fn member_update(
             Some(&audit::json(&before)),
             Some(&audit::json(&member)),
         )?;
-        Ok(Vec::new())
+        Ok(Changed::default())
     })
     .await?;
     let email = state.users.get(&after.user_id).and_then(|u| u.user_email.clone());

@@ -2,8 +2,8 @@
 //! `members.rs`.
 
 use super::fields::{TeamFields, blank};
-use super::members::{Member, resolve};
-use super::record::{Membership, TeamRecord};
+use super::members::{Member, join, resolve};
+use super::record::TeamRecord;
 use super::{store, view};
 use crate::audit::{self, Actor};
 use crate::auth::Caller;
@@ -13,6 +13,7 @@ use crate::extract::JsonBody;
 use crate::fields;
 use crate::keys::store as key_store;
 use crate::state::AppState;
+use crate::users::UserRecord;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -59,7 +60,7 @@ async fn new_team(
     request.apply(&mut team, now)?;
     let actor = Actor::of(&caller);
     let cache = state.clone();
-    let team = state
+    let (team, _) = state
         .db
         .write_then(
             move |tx| {
@@ -80,46 +81,23 @@ async fn new_team(
                     None,
                     Some(&audit::json(&team)),
                 )?;
-                for (user_id, role) in members {
-                    if team_member_exists(tx, &team.team_id, &user_id)? {
-                        continue;
-                    }
-                    let member = Membership {
-                        user_id: user_id.clone(),
-                        team_id: team.team_id.clone(),
-                        role,
-                        spend: 0.0,
-                        max_budget_in_team: None,
-                        created_at: now_text.clone(),
-                    };
-                    store::add_member(tx, &member)?;
-                    let object = format!("{}:{user_id}", team.team_id);
-                    audit::record(
-                        tx,
-                        &actor,
-                        &now_text,
-                        "created",
-                        "team_memberships",
-                        &object,
-                        None,
-                        Some(&audit::json(&member)),
-                    )?;
+                let mut created = Vec::new();
+                for joining in members {
+                    created.extend(join(tx, &actor, &now_text, &team.team_id, joining, None)?);
                 }
-                store::load(tx, &team.team_id)?
-                    .ok_or_else(|| ApiError::internal("a team vanished in its own transaction"))
+                let team = store::load(tx, &team.team_id)?
+                    .ok_or_else(|| ApiError::internal("a team vanished in its own transaction"))?;
+                Ok((team, created))
             },
-            move |team: &TeamRecord| cache.teams.put(team.clone()),
+            move |(team, created): &(TeamRecord, Vec<UserRecord>)| {
+                for user in created {
+                    cache.users.put(user.clone());
+                }
+                cache.teams.put(team.clone());
+            },
         )
         .await?;
     Ok(Json(view::team(&state, &team)))
-}
-
-fn team_member_exists(conn: &rusqlite::Connection, team_id: &str, user_id: &str) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM team_memberships WHERE team_id = ?1 AND user_id = ?2)",
-        [team_id, user_id],
-        |r| r.get(0),
-    )
 }
 
 fn team_not_found(team_id: &str) -> ApiError {

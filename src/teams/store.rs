@@ -61,6 +61,14 @@ pub fn save(conn: &Connection, team: &TeamRecord) -> rusqlite::Result<()> {
     Ok(())
 }
 
+pub fn is_member(conn: &Connection, team_id: &str, user_id: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM team_memberships WHERE team_id = ?1 AND user_id = ?2)",
+        [team_id, user_id],
+        |r| r.get(0),
+    )
+}
+
 pub fn add_member(conn: &Connection, member: &Membership) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO team_memberships (user_id, team_id, role, spend, max_budget_in_team, created_at)
