@@ -171,9 +171,9 @@ async fn onboarding_sets_an_argon2id_password_once() {
     assert_eq!(body["user"]["user_id"], user_id);
     assert!(body["user"].get("password").is_none() && body["user"].get("password_hash").is_none(), "{body}");
     let session: proxy::auth::session::SessionClaims =
-        app.state.signing.verify(body["token"].as_str().unwrap()).unwrap();
+        app.state.sessions.verify(body["token"].as_str().unwrap()).unwrap();
     assert_eq!(session.user_id, user_id);
-    assert_eq!(session.user_role, "internal_user");
+    assert_eq!(session.user_role, proxy::auth::Role::InternalUser);
 
     let uid = user_id.to_string();
     let stored: String = app
