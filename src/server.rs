@@ -17,8 +17,11 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application for a given state.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) =
-        OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(crate::health::routes()).split_for_parts();
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::health::routes())
+        .merge(crate::gateway::routes())
+        .merge(crate::spend::routes())
+        .split_for_parts();
     api.merge(crate::docs::routes(openapi))
         .fallback(|| async { ApiError::NotFound("No such route. The API is described at /openapi.json.".into()) })
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -82,6 +85,9 @@ pub async fn serve(state: AppState) -> Result<(), ServeError> {
         tracing::warn!("requests still running after the grace period; closing them");
         running.abort();
     }
+    // Spend of streams whose clients left is queued without a waiting request: commit it.
+    state.ledger.flush().await;
+    state.ledger.stop();
     if let Err(e) = state.db.checkpoint() {
         tracing::warn!(error = %e, "could not checkpoint the database on shutdown");
     }

@@ -1,5 +1,10 @@
-//! Budgets and rate limits that admission checks: budget periods (`period.rs`) and, with
-//! the gateway, the in-memory counters. Shared counters for several replicas (Redis) would
-//! be added behind this module.
+//! Budgets and rate limits that admission checks: budget periods (`period.rs`), the due
+//! budget check at admission (`budget.rs`) and the in-memory counters (`counters.rs`):
+//! rpm/tpm windows, in-flight requests and budget reservations. Shared counters for several
+//! replicas (Redis) would be added behind this module.
 
+pub mod budget;
+pub mod counters;
 pub mod period;
+
+pub use counters::{Admission, BudgetCheck, LimitCheck, Limiter, Refusal, Reservation, Scope};
