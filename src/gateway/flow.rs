@@ -32,7 +32,6 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    #[allow(clippy::too_many_arguments)]
     pub fn row(
         &self,
         deployment: Option<&Deployment>,
@@ -134,7 +133,7 @@ async fn run(
     let upstream = match dispatch::send(&state, &route, &mut request).await {
         Ok(upstream) => upstream,
         Err(response) => {
-            let status_row = ctx.row(None, &request.model, 0, 0, 0.0, false);
+            let status_row = ctx.row(route.deployments.first().map(|d| d.as_ref()), &request.model, 0, 0, 0.0, false);
             let _ = state.ledger.commit(status_row, None).await;
             return Err(response);
         }

@@ -288,3 +288,45 @@ impl Drop for Admission {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn budget(spend: f64) -> Vec<BudgetCheck> {
+        vec![BudgetCheck { scope: Scope::Key("k".into()), spend, max_budget: 1.0 }]
+    }
+
+    #[test]
+    fn reservations_admit_what_fits_and_stop_at_the_budget() {
+        let limiter = Arc::new(Limiter::default());
+        // Room for four requests of 0.25: the fifth finds the budget reserved.
+        let held: Vec<Admission> = (0..4).map(|_| limiter.admit(|| budget(0.0), &[], 0.25).unwrap()).collect();
+        assert!(matches!(limiter.admit(|| budget(0.0), &[], 0.25), Err(Refusal::Budget { .. })));
+        // A request that fails releases its reservation.
+        drop(held);
+        let admitted = limiter.admit(|| budget(0.0), &[], 0.25).unwrap();
+        // Settled: the real cost is now spend, the estimate is released.
+        limiter.settle([(admitted.reservation.as_ref(), 10)], || {});
+        drop(admitted);
+        assert!(limiter.admit(|| budget(0.9), &[], 0.25).is_ok(), "0.1 left: still served");
+        assert!(limiter.admit(|| budget(1.0), &[], 0.0).is_err(), "spend >= max_budget");
+    }
+
+    #[test]
+    fn parallel_and_rpm_limits() {
+        let limiter = Arc::new(Limiter::default());
+        let limits = [LimitCheck { scope: Scope::Key("k".into()), rpm: Some(3), tpm: None, parallel: Some(1) }];
+        let mut first = limiter.admit(Vec::new, &limits, 0.0).unwrap();
+        assert!(matches!(limiter.admit(Vec::new, &limits, 0.0), Err(Refusal::Rate { kind: LimitKind::Parallel, .. })));
+        first.release_slots();
+        drop(limiter.admit(Vec::new, &limits, 0.0).unwrap());
+        drop(limiter.admit(Vec::new, &limits, 0.0).unwrap());
+        match limiter.admit(Vec::new, &limits, 0.0) {
+            Err(Refusal::Rate { kind: LimitKind::Requests, limit: 3, retry_after, .. }) => {
+                assert!((1..=60).contains(&retry_after));
+            }
+            _ => panic!("the fourth request in a minute passed"),
+        }
+    }
+}
