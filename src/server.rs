@@ -85,9 +85,8 @@ pub async fn serve(state: AppState) -> Result<(), ServeError> {
         tracing::warn!("requests still running after the grace period; closing them");
         running.abort();
     }
-    // Spend of streams whose clients left is queued without a waiting request: commit it.
-    state.ledger.flush().await;
-    state.ledger.stop();
+    // Anything still queued (a stream whose client left) is committed before closing.
+    state.ledger.flush(&state);
     if let Err(e) = state.db.checkpoint() {
         tracing::warn!(error = %e, "could not checkpoint the database on shutdown");
     }

@@ -105,7 +105,6 @@ impl AppState {
                 ledger: Ledger::default(),
             }),
         };
-        state.ledger.start(state.clone()).map_err(|e| StartError::Start(format!("the spend ledger thread: {e}")))?;
         Ok((state, origin))
     }
 

@@ -108,7 +108,7 @@ pub fn admit(state: &AppState, caller: &Caller, estimate: f64) -> Result<Admitte
     };
     let result = state.limiter.admit(budgets, &limits, estimate);
     for reset in resets {
-        state.ledger.reset(reset);
+        state.ledger.reset(state, reset);
     }
     match result {
         Ok(admission) => Ok(Admitted { admission, charge }),

@@ -134,7 +134,7 @@ async fn run(
         Ok(upstream) => upstream,
         Err(response) => {
             let status_row = ctx.row(route.deployments.first().map(|d| d.as_ref()), &request.model, 0, 0, 0.0, false);
-            let _ = state.ledger.commit(status_row, None).await;
+            let _ = state.ledger.commit(&state, status_row, None).await;
             return Err(response);
         }
     };
