@@ -24,6 +24,8 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::teams::routes())
         .merge(crate::invitations::routes())
         .merge(crate::audit::routes())
+        .merge(crate::gateway::routes())
+        .merge(crate::spend::routes())
         .split_for_parts();
     api.merge(crate::docs::routes(openapi))
         .merge(crate::auth::routes())
@@ -93,6 +95,8 @@ pub async fn serve(state: AppState) -> Result<(), ServeError> {
         tracing::warn!("requests still running after the grace period; closing them");
         running.abort();
     }
+    // Anything still queued (a stream whose client left) is committed before closing.
+    state.ledger.flush(&state);
     if let Err(e) = state.db.checkpoint() {
         tracing::warn!(error = %e, "could not checkpoint the database on shutdown");
     }

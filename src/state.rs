@@ -4,7 +4,10 @@
 use crate::auth::{DEFAULT_ADMIN_USER_ID, LoginLimiter, MasterKey, MasterKeyOrigin, SessionKeys};
 use crate::config::Config;
 use crate::db::{Db, DbError, OpenError};
+use crate::gateway::ModelRouter;
 use crate::keys::KeyCache;
+use crate::limits::Limiter;
+use crate::spend::{Ledger, PriceTable};
 use crate::teams::TeamCache;
 use crate::time::Clock;
 use crate::users::UserCache;
@@ -33,6 +36,14 @@ pub struct Shared {
     /// The client for SSO providers' token and userinfo endpoints (never follows
     /// redirects, as OAuth 2.0 asks).
     pub sso_http: reqwest::Client,
+    /// Model names to deployments, with the price table.
+    pub router: ModelRouter,
+    /// The one pooled upstream HTTP client.
+    pub http: reqwest::Client,
+    /// Rate-limit counters and budget reservations.
+    pub limiter: Arc<Limiter>,
+    /// The spend writer thread.
+    pub ledger: Ledger,
 }
 
 impl Deref for AppState {
@@ -49,6 +60,10 @@ pub enum StartError {
     Open(#[from] OpenError),
     #[error("cannot read the database at start: {0}")]
     Load(#[from] DbError),
+    #[error("{0}")]
+    Pricing(String),
+    #[error("cannot start: {0}")]
+    Start(String),
 }
 
 impl AppState {
@@ -68,6 +83,20 @@ impl AppState {
             .unwrap_or_else(|| DEFAULT_ADMIN_USER_ID.to_string());
         ensure_admin_user(&db, &admin_id)?;
         let sessions = SessionKeys::new(crate::auth::signing_secret::load_or_create(&db)?);
+        let litellm = &config.settings.litellm_settings;
+        let pricing_file = litellm.pricing_file.as_ref().map(|f| {
+            let base = config.file.as_ref().and_then(|c| c.parent()).map(std::path::Path::to_path_buf);
+            base.unwrap_or_default().join(f)
+        });
+        let prices = PriceTable::load(pricing_file.as_deref()).map_err(StartError::Pricing)?;
+        let router = ModelRouter::new(
+            &config.settings.model_list,
+            &config.settings.router_settings,
+            &litellm.model_group_alias,
+            prices,
+        );
+        let http = crate::gateway::http_client(&config.settings.router_settings)
+            .map_err(|e| StartError::Start(format!("the upstream HTTP client: {e}")))?;
         let state = Self {
             inner: Arc::new(Shared {
                 keys: KeyCache::load(&db)?,
@@ -81,6 +110,10 @@ impl AppState {
                 sessions,
                 login_limits: LoginLimiter::default(),
                 sso_http: sso_http_client(),
+                router,
+                http,
+                limiter: Arc::new(Limiter::default()),
+                ledger: Ledger::default(),
             }),
         };
         Ok((state, origin))

@@ -27,7 +27,8 @@ fn a_full_disk_refuses_writes_with_503_and_keeps_serving_reads() {
     assert!(mounted, "this test mounts a small tmpfs and must run as root (as .ci/run does)");
     let _mount = Mount(dir.path().to_path_buf());
 
-    let proxy = Proxy::start_with(Options { dir: Some(tempfile::TempDir::new_in(dir.path()).unwrap()), ..Default::default() });
+    let proxy =
+        Proxy::start_with(Options { dir: Some(tempfile::TempDir::new_in(dir.path()).unwrap()), ..Default::default() });
     let admin = proxy.admin();
     let (status, body) = admin.post("/user/new", json!({"user_email": "before@example.com", "auto_create_key": false}));
     assert_eq!(status, 200, "{body}");
@@ -39,8 +40,10 @@ fn a_full_disk_refuses_writes_with_503_and_keeps_serving_reads() {
     let mut refused = None;
     for i in 0..200 {
         let alias = "x".repeat(2000);
-        let (status, body) =
-            admin.post("/user/new", json!({"user_email": format!("u{i}@example.com"), "user_alias": alias, "auto_create_key": false}));
+        let (status, body) = admin.post(
+            "/user/new",
+            json!({"user_email": format!("u{i}@example.com"), "user_alias": alias, "auto_create_key": false}),
+        );
         if status != 200 {
             refused = Some((status, body));
             break;

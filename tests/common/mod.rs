@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod mock_upstream;
 pub mod oidc;
+pub mod seed;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -194,4 +196,37 @@ fn answer(response: reqwest::blocking::Response) -> (u16, serde_json::Value) {
     let text = response.text().unwrap_or_default();
     let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
     (status, body)
+}
+
+/// A POST with a bearer key; returns status, headers and the body as JSON (or a string).
+pub fn post(url: &str, key: &str, body: &serde_json::Value) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+    let response = reqwest::blocking::Client::new().post(url).bearer_auth(key).json(body).send().expect("request");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().unwrap_or_default();
+    (status, headers, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}
+
+/// Starts a proxy on a database seeded by `seed`, with `config` as proxy.toml.
+pub fn start_seeded(config: &str, seed: impl FnOnce(&seed::Seed)) -> Proxy {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    {
+        let rows = seed::Seed::new(dir.path());
+        seed(&rows);
+    }
+    Proxy::start_with(Options { config: Some(config), dir: Some(dir), ..Default::default() })
+}
+
+/// One `[[model_list]]` entry on the mock upstream, priced per token.
+pub fn model(name: &str, upstream: &str, input: f64, output: f64) -> String {
+    format!(
+        "[[model_list]]\nmodel_name = \"{name}\"\n[model_list.litellm_params]\nmodel = \"openai/{upstream}\"\napi_base = \"{}\"\napi_key = \"upstream-key\"\n[model_list.model_info]\ninput_cost_per_token = {input:?}\noutput_cost_per_token = {output:?}\n\n",
+        mock_upstream::mock().api_base()
+    )
+}
+
+/// Reads one value from the proxy's database (WAL lets a reader in while it runs).
+pub fn query<T: rusqlite::types::FromSql>(proxy: &Proxy, sql: &str) -> T {
+    let conn = rusqlite::Connection::open(proxy.db_path()).expect("open db");
+    conn.query_row(sql, [], |r| r.get(0)).expect(sql)
 }

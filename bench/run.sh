@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The gateway's speed against a plain reverse proxy (nginx), both in front of the same
+# instant mock upstream (nginx answering a fixed chat completion), driven by wrk at 1 and
+# 32 connections with a virtual key that has a budget, spend logging on. Prints requests/s,
+# p50 and p99 of each, the ratios, and the proxy's memory after the runs.
+# Needs: nginx, wrk (Debian: apt-get install nginx wrk), python3, a release build
+# (cargo build --release). Loopback only; every process started here is stopped by PID.
+# Usage: bench/run.sh [seconds per run, default 10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_RUN="${1:-10}"
+BIN=target/release/proxy
+[ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
+command -v nginx >/dev/null && command -v wrk >/dev/null || { echo "install nginx and wrk" >&2; exit 1; }
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+trap 'echo "--- proxy log:"; tail -5 "$WORK/proxy.log" 2>/dev/null' ERR
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+MOCK_PORT=$(free_port); BASELINE_PORT=$(free_port); PROXY_PORT=$(free_port)
+sed -e "s#@DIR@#$WORK#g" -e "s#@MOCK_PORT@#$MOCK_PORT#g" -e "s#@BASELINE_PORT@#$BASELINE_PORT#g" \
+    bench/nginx.conf.template > "$WORK/nginx.conf"
+nginx -c "$WORK/nginx.conf" -p "$WORK" &
+PIDS+=($!)
+
+MASTER=sk-bench-master-key-0123456789
+cat > "$WORK/proxy.toml" <<TOML
+[[model_list]]
+model_name = "bench-model"
+[model_list.litellm_params]
+model = "openai/bench-upstream"
+api_base = "http://127.0.0.1:$MOCK_PORT/v1"
+api_key = "sk-upstream"
+[model_list.model_info]
+input_cost_per_token = 0.00000015
+output_cost_per_token = 0.0000006
+TOML
+
+# A first start creates the database; the virtual key (budget 1000 USD) is then written
+# into it while the proxy is stopped (the proxy loads its tables at start).
+start_proxy() {
+    (cd "$WORK" && RUST_LOG=warn LITELLM_MASTER_KEY=$MASTER exec "$OLDPWD/$BIN" --port "$PROXY_PORT" --host 127.0.0.1 >"$WORK/proxy.log" 2>&1) &
+    PROXY_PID=$!
+    for _ in $(seq 100); do
+        curl -sf "http://127.0.0.1:$PROXY_PORT/health/liveliness" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "proxy did not start:"; cat "$WORK/proxy.log"; exit 1
+}
+start_proxy
+kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true
+BENCH_KEY=sk-bench-$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+python3 - "$WORK/proxy.db" "$BENCH_KEY" <<'PY'
+import hashlib, sqlite3, sys
+db, key = sys.argv[1], sys.argv[2]
+now = "2026-01-01T00:00:00.000000Z"
+conn = sqlite3.connect(db)
+conn.execute("INSERT INTO users (user_id, user_role, max_budget, created_at, updated_at) VALUES ('bench-user', 'internal_user', 1000.0, ?, ?)", (now, now))
+conn.execute("INSERT INTO keys (token, key_name, user_id, max_budget, rpm_limit, created_at, updated_at) VALUES (?, 'sk-...bench', 'bench-user', 1000.0, 100000000, ?, ?)",
+             (hashlib.sha256(key.encode()).hexdigest(), now, now))
+conn.commit()
+PY
+start_proxy
+PIDS+=($PROXY_PID)
+export BENCH_KEY
+
+# wrk's --latency output -> "rps p50_ms p99_ms"
+measure() {
+    local url=$1 connections=$2
+    wrk -t "$(( connections < 2 ? 1 : 2 ))" -c "$connections" -d "${SECONDS_PER_RUN}s" --latency -s bench/chat.lua "$url" > "$WORK/wrk.txt"
+    python3 - "$WORK/wrk.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def ms(label):
+    m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    value, unit = float(m.group(1)), m.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+if errors:
+    sys.exit(f"{errors.group(1)} failed requests:\n{text}")
+print(f"{rps:.0f} {ms(50):.3f} {ms(99):.3f}")
+PY
+}
+
+# Warm both paths (connections, caches) before measuring.
+wrk -t 1 -c 4 -d 2s -s bench/chat.lua "http://127.0.0.1:$BASELINE_PORT/v1/chat/completions" >/dev/null
+wrk -t 1 -c 4 -d 2s -s bench/chat.lua "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" >/dev/null
+
+printf "%-22s %12s %10s %10s\n" "target" "requests/s" "p50 ms" "p99 ms"
+declare -A RESULT
+for connections in 1 32; do
+    for target in baseline proxy; do
+        port=$BASELINE_PORT; [ $target = proxy ] && port=$PROXY_PORT
+        RESULT[$target-$connections]=$(measure "http://127.0.0.1:$port/v1/chat/completions" "$connections")
+        read -r rps p50 p99 <<<"${RESULT[$target-$connections]}"
+        printf "%-22s %12s %10s %10s\n" "$target ($connections conn)" "$rps" "$p50" "$p99"
+    done
+done
+python3 - "${RESULT[baseline-1]}" "${RESULT[proxy-1]}" "${RESULT[baseline-32]}" "${RESULT[proxy-32]}" <<'PY'
+import sys
+b1, p1, b32, p32 = ([float(x) for x in a.split()] for a in sys.argv[1:])
+print(f"throughput at 32 connections: {100 * p32[0] / b32[0]:.0f}% of the baseline (target >= 70%)")
+print(f"added p50 at 1 connection: {p1[1] - b1[1]:.3f} ms (target < 0.2 ms)")
+PY
+REQUESTS=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from spend_logs').fetchone()[0])" "$WORK/proxy.db")
+RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$PROXY_PID/status")
+echo "proxy memory (RSS) after $REQUESTS logged requests: $(( RSS_KB / 1024 )) MB (target < 60 MB)"

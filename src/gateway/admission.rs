@@ -1,0 +1,187 @@
+//! Admission of a model request, after the caller and model checks: the budgets (team
+//! member, key, team, and the user's for personal keys; `spend >= max_budget` everywhere,
+//! with the reservations of requests in flight) and the rpm/tpm/parallel limits of key,
+//! user and team, decided and reserved in one step by `limits::Limiter`.
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::limits::budget::effective_spend;
+use crate::limits::counters::{LimitKind, Remaining};
+use crate::limits::{Admission, BudgetCheck, LimitCheck, Refusal, Scope};
+use crate::spend::{Charge, Reset};
+use crate::state::AppState;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::response::{IntoResponse, Response};
+
+/// An admitted request: its slots and reservation, and who pays for it.
+pub struct Admitted {
+    pub admission: Admission,
+    pub charge: Charge,
+}
+
+fn limit(scope: Scope, rpm: Option<i64>, tpm: Option<i64>, parallel: Option<i64>) -> Option<LimitCheck> {
+    let positive = |v: Option<i64>| v.and_then(|v| u64::try_from(v).ok());
+    let check = LimitCheck { scope, rpm: positive(rpm), tpm: positive(tpm), parallel: positive(parallel) };
+    (check.rpm.is_some() || check.tpm.is_some() || check.parallel.is_some()).then_some(check)
+}
+
+#[allow(clippy::result_large_err)] // the refusal is the finished response, built once
+pub fn admit(state: &AppState, caller: &Caller, estimate: f64) -> Result<Admitted, Response> {
+    let Some(key) = caller.key() else {
+        // The master key has no budget or limit; its requests are still logged.
+        let admission = state.limiter.admit(Vec::new, &[], 0.0).map_err(|_| ApiError::Internal.into_response())?;
+        return Ok(Admitted { admission, charge: Charge::default() });
+    };
+    let token = key.token.clone();
+    let team_id = key.team_id.clone();
+    let user_id = key.user_id.clone();
+    let charge = Charge {
+        key: Some(token.clone()),
+        user: user_id.clone(),
+        team: team_id.clone(),
+        member: team_id.clone().zip(user_id.clone()),
+    };
+
+    let mut limits = Vec::new();
+    limits.extend(limit(Scope::Key(token.clone()), key.rpm_limit, key.tpm_limit, key.max_parallel_requests));
+    if let Some(user) = user_id.as_deref().and_then(|id| state.users.get(id)) {
+        limits.extend(limit(
+            Scope::User(user.user_id.clone()),
+            user.rpm_limit,
+            user.tpm_limit,
+            user.max_parallel_requests,
+        ));
+    }
+    if let Some(team) = team_id.as_deref().and_then(|id| state.teams.get(id)) {
+        limits.extend(limit(
+            Scope::Team(team.team_id.clone()),
+            team.rpm_limit,
+            team.tpm_limit,
+            team.max_parallel_requests,
+        ));
+    }
+
+    let now = state.clock.now();
+    let mut resets = Vec::new();
+    // Runs under the limiter's lock: the spend read here is the spend decided on.
+    let budgets = || {
+        let mut checks = Vec::new();
+        let team = team_id.as_deref().and_then(|id| state.teams.get(id));
+        if let (Some(team), Some(user)) = (&team, &user_id)
+            && let Some(member) = team.member(user)
+            && let Some(max) = member.max_budget_in_team
+        {
+            let (spend, _) = effective_spend(member.spend, team.budget_reset_at.as_deref(), now);
+            checks.push(BudgetCheck {
+                scope: Scope::Member { team: team.team_id.clone(), user: user.clone() },
+                spend,
+                max_budget: max,
+            });
+        }
+        if let Some(key) = state.keys.get(&token) {
+            let (spend, due) = effective_spend(key.spend, key.budget_reset_at.as_deref(), now);
+            if due {
+                resets.push(Reset::Key(token.clone()));
+            }
+            if let Some(max) = key.max_budget {
+                checks.push(BudgetCheck { scope: Scope::Key(token.clone()), spend, max_budget: max });
+            }
+        }
+        if let Some(team) = &team {
+            let (spend, due) = effective_spend(team.spend, team.budget_reset_at.as_deref(), now);
+            if due {
+                resets.push(Reset::Team(team.team_id.clone()));
+            }
+            if let Some(max) = team.max_budget {
+                checks.push(BudgetCheck { scope: Scope::Team(team.team_id.clone()), spend, max_budget: max });
+            }
+        } else if let Some(user) = user_id.as_deref().and_then(|id| state.users.get(id)) {
+            let (spend, due) = effective_spend(user.spend, user.budget_reset_at.as_deref(), now);
+            if due {
+                resets.push(Reset::User(user.user_id.clone()));
+            }
+            if let Some(max) = user.max_budget {
+                checks.push(BudgetCheck { scope: Scope::User(user.user_id.clone()), spend, max_budget: max });
+            }
+        }
+        checks
+    };
+    let result = state.limiter.admit(budgets, &limits, estimate);
+    for reset in resets {
+        state.ledger.reset(state, reset);
+    }
+    match result {
+        Ok(admission) => Ok(Admitted { admission, charge }),
+        Err(refusal) => Err(refused(state, key.key_alias.as_deref().unwrap_or(&key.token), refusal)),
+    }
+}
+
+fn refused(state: &AppState, key_label: &str, refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::Budget { check, reserved } => {
+            let (spend, max) = (check.spend, check.max_budget);
+            let mut message = match &check.scope {
+                Scope::Key(_) => {
+                    format!("Budget has been exceeded! Key={key_label} Current cost: {spend}, Max budget: {max}")
+                }
+                Scope::Team(team) => {
+                    format!("Budget has been exceeded! Team={team} Current cost: {spend}, Max budget: {max}")
+                }
+                Scope::Member { team, user } => {
+                    format!(
+                        "Budget has been exceeded! User={user} in Team={team} Current cost: {spend}, Max budget: {max}"
+                    )
+                }
+                Scope::User(user) => format!("ExceededBudget: User={user} over budget. Spend={spend}, Budget={max}"),
+            };
+            if spend < max {
+                message.push_str(&format!(" (the rest is reserved by requests in flight: {reserved:.6})"));
+            }
+            let status = state.config.settings.litellm_settings.budget_exceeded_status_code;
+            ApiError::BudgetExceeded { status, message }.into_response()
+        }
+        Refusal::Rate { scope, kind, current, limit, retry_after } => {
+            let id = match &scope {
+                Scope::Key(_) => key_label.to_string(),
+                Scope::User(id) | Scope::Team(id) => id.clone(),
+                Scope::Member { team, user } => format!("{user} in {team}"),
+            };
+            let resets_at = crate::time::format(state.clock.now() + chrono::Duration::seconds(retry_after as i64));
+            let message = format!(
+                "Rate limit exceeded for {}: {id}. Limit type: {}. Current limit: {limit}, Remaining: 0. Limit resets at: {resets_at}. \
+                 (LiteLLM Rate Limit Handler: crossed TPM / RPM / Max Parallel Request Limit; current {}: {current})",
+                scope.kind(),
+                kind.as_str(),
+                kind.as_str(),
+            );
+            let mut response = ApiError::RateLimited { message, retry_after }.into_response();
+            let headers = response.headers_mut();
+            let name = match kind {
+                LimitKind::Requests | LimitKind::Parallel => "requests",
+                LimitKind::Tokens => "tokens",
+            };
+            insert(headers, &format!("x-ratelimit-remaining-{name}"), "0".into());
+            insert(headers, &format!("x-ratelimit-limit-{name}"), limit.to_string());
+            insert(headers, "rate_limit_type", kind.as_str().into());
+            response
+        }
+    }
+}
+
+/// `x-ratelimit-*` headers of an admitted request.
+pub fn rate_headers(headers: &mut HeaderMap, remaining: &Remaining) {
+    if let Some((left, max)) = remaining.requests {
+        insert(headers, "x-ratelimit-remaining-requests", left.to_string());
+        insert(headers, "x-ratelimit-limit-requests", max.to_string());
+    }
+    if let Some((left, max)) = remaining.tokens {
+        insert(headers, "x-ratelimit-remaining-tokens", left.to_string());
+        insert(headers, "x-ratelimit-limit-tokens", max.to_string());
+    }
+}
+
+pub fn insert(headers: &mut HeaderMap, name: &str, value: String) {
+    if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+        headers.insert(name, value);
+    }
+}

@@ -1,0 +1,109 @@
+//! Sending a request upstream with retries: on a connect error, a timeout, a 429 or a 5xx
+//! the request goes to another deployment of the group (the same one when it is alone),
+//! up to `num_retries` more times — always before any byte went to the client. Other
+//! upstream errors are passed through with their status and body.
+
+use super::request::ModelRequest;
+use super::router::{Deployment, Route};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// Counts a request in flight on a deployment (for least-busy) until dropped.
+pub struct InFlight(pub Arc<Deployment>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+pub struct Upstream {
+    pub response: reqwest::Response,
+    pub deployment: Arc<Deployment>,
+    pub upstream_model: String,
+    pub _in_flight: InFlight,
+}
+
+/// An upstream error answer, passed to the client as it came (OpenAI's shape when the
+/// upstream used it, else wrapped in it).
+pub fn passthrough(status: u16, body: &[u8]) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let is_error_json = serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| v.get("error").is_some());
+    if is_error_json {
+        let mut response = (status, body.to_vec()).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        return response;
+    }
+    let text = String::from_utf8_lossy(body);
+    ApiError::Upstream { status: status.as_u16(), message: format!("upstream error: {}", text.trim()) }.into_response()
+}
+
+fn retryable(status: u16) -> bool {
+    status == 429 || status >= 500
+}
+
+pub async fn send(state: &AppState, route: &Route, request: &mut ModelRequest) -> Result<Upstream, Response> {
+    let attempts = state.router.num_retries + 1;
+    let mut tried: Vec<usize> = Vec::new();
+    let mut last: Option<Response> = None;
+    for _ in 0..attempts {
+        let Some(index) = state.router.pick(route, &tried) else { break };
+        tried.push(index);
+        let deployment = route.deployments[index].clone();
+        let upstream_model = deployment.upstream_model_for(route);
+        let body = request.upstream_body(&upstream_model).map_err(IntoResponse::into_response)?;
+        deployment.in_flight.fetch_add(1, Ordering::Relaxed);
+        let in_flight = InFlight(deployment.clone());
+        let mut builder =
+            deployment.provider.request(&state.http, &deployment, &upstream_model, request.endpoint, body);
+        if !request.stream {
+            builder = builder.timeout(deployment.timeout);
+        }
+        match builder.send().await {
+            Ok(response) if response.status().is_success() => {
+                return Ok(Upstream { response, deployment, upstream_model, _in_flight: in_flight });
+            }
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let body = response.bytes().await.unwrap_or_default();
+                if !retryable(status) {
+                    return Err(passthrough(status, &body));
+                }
+                state.router.record_failure(&deployment);
+                tracing::warn!(deployment = %deployment.id, status, "upstream failed; retrying elsewhere if allowed");
+                last = Some(passthrough(status, &body));
+            }
+            Err(error) => {
+                state.router.record_failure(&deployment);
+                let (status, what) =
+                    if error.is_timeout() { (408, "timed out") } else { (500, "could not be reached") };
+                tracing::warn!(deployment = %deployment.id, error = %error, "upstream {what}");
+                last = Some(
+                    ApiError::Upstream {
+                        status,
+                        message: format!(
+                            "The upstream of model {} {what} (deployment {}).",
+                            route.group, deployment.id
+                        ),
+                    }
+                    .into_response(),
+                );
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        let seconds = state.router.cooldown_left(route);
+        ApiError::RateLimited {
+            message: format!(
+                "No deployments available for selected model, Try again in {seconds} seconds. Passed model={}. All deployments are cooling down after failures.",
+                route.group
+            ),
+            retry_after: seconds,
+        }
+        .into_response()
+    }))
+}

@@ -1,0 +1,182 @@
+//! One model request from body to answer: parse, resolve the model, check access, admit
+//! (budgets, limits, reservation), then answer from `mock_response` or the upstream —
+//! whole or streamed — and charge it through the ledger before the answer is finished.
+
+use super::admission::{self, Admitted};
+use super::providers::Endpoint;
+use super::request::ModelRequest;
+use super::router::{Deployment, Route};
+use super::{access, dispatch, mock, respond, stream};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::spend::{Charge, Price, SpendRow};
+use crate::state::AppState;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+/// What a spend row needs to know about the request.
+pub struct Ctx {
+    pub state: AppState,
+    pub request_id: String,
+    pub started: DateTime<Utc>,
+    pub api_key: String,
+    pub user: Option<String>,
+    pub team_id: Option<String>,
+    pub key_alias: Option<String>,
+    pub endpoint: Endpoint,
+    pub group: String,
+    pub end_user: Option<String>,
+    pub charge: Charge,
+}
+
+impl Ctx {
+    pub fn row(
+        &self,
+        deployment: Option<&Deployment>,
+        model: &str,
+        prompt_tokens: u64,
+        completion_tokens: u64,
+        cost: f64,
+        ok: bool,
+    ) -> SpendRow {
+        SpendRow {
+            request_id: self.request_id.clone(),
+            call_type: self.endpoint.call_type(),
+            api_key: self.api_key.clone(),
+            user: self.user.clone(),
+            team_id: self.team_id.clone(),
+            model: model.to_string(),
+            model_id: deployment.map(|d| d.id.clone()),
+            model_group: self.group.clone(),
+            provider: deployment.map_or("mock", |d| d.provider.name()).to_string(),
+            api_base: deployment.and_then(|d| d.api_base.clone()),
+            start: crate::time::format(self.started),
+            end: crate::time::format(self.state.clock.now()),
+            prompt_tokens,
+            completion_tokens,
+            cost,
+            status_ok: ok,
+            metadata: json!({"user_api_key_alias": self.key_alias, "end_user": self.end_user}),
+            charge: if ok { self.charge.clone() } else { Charge::default() },
+        }
+    }
+}
+
+pub async fn handle(
+    state: AppState,
+    caller: Caller,
+    headers: HeaderMap,
+    endpoint: Endpoint,
+    body: bytes::Bytes,
+) -> Response {
+    match run(state, caller, headers, endpoint, body).await {
+        Ok(response) | Err(response) => response,
+    }
+}
+
+async fn run(
+    state: AppState,
+    caller: Caller,
+    headers: HeaderMap,
+    endpoint: Endpoint,
+    body: bytes::Bytes,
+) -> Result<Response, Response> {
+    let started = state.clock.now();
+    let mut request = ModelRequest::parse(endpoint, &body).map_err(IntoResponse::into_response)?;
+    let aliased = caller
+        .key()
+        .and_then(|k| k.aliases.get(&request.model))
+        .and_then(|v| v.as_str())
+        .unwrap_or(&request.model)
+        .to_string();
+    let route = state.router.resolve(&aliased);
+    let mut names = vec![request.model.as_str(), aliased.as_str()];
+    if let Some(route) = &route {
+        names.push(route.group.as_str());
+    }
+    access::check(&state, &caller, &names).map_err(IntoResponse::into_response)?;
+    let Some(route) = route else {
+        let usable = access::usable_models(&state, &caller);
+        return Err(ApiError::InvalidField {
+            param: "model".into(),
+            message: format!(
+                "Invalid model name passed in model={}. Call `/v1/models` to view available models for your key. Models you may use: {}",
+                request.model,
+                usable.join(", ")
+            ),
+        }
+        .into_response());
+    };
+
+    let price = price_of(&state, &route);
+    let estimate = estimate(&state, &caller, &route, &request, price);
+    let Admitted { admission, charge } = admission::admit(&state, &caller, estimate)?;
+    let key = caller.key();
+    let ctx = Ctx {
+        request_id: request_id(&headers),
+        started,
+        api_key: caller.api_key_hash().to_string(),
+        user: caller.user_id.clone(),
+        team_id: key.and_then(|k| k.team_id.clone()),
+        key_alias: key.and_then(|k| k.key_alias.clone()),
+        endpoint,
+        group: route.group.clone(),
+        end_user: request.end_user.clone(),
+        charge,
+        state: state.clone(),
+    };
+    if let Some(text) = request.mock_response.take() {
+        return mock::respond(ctx, admission, &request, &text).await;
+    }
+    let upstream = match dispatch::send(&state, &route, &mut request).await {
+        Ok(upstream) => upstream,
+        Err(response) => {
+            let status_row = ctx.row(route.deployments.first().map(|d| d.as_ref()), &request.model, 0, 0, 0.0, false);
+            let _ = state.ledger.commit(&state, status_row, None).await;
+            return Err(response);
+        }
+    };
+    let price = state.router.price(&upstream.deployment, &upstream.upstream_model);
+    if price.is_none() {
+        state.router.prices.warn_unpriced(&upstream.deployment.litellm_model);
+    }
+    if request.stream {
+        Ok(stream::relay(ctx, admission, upstream, request, price))
+    } else {
+        respond::complete(ctx, admission, upstream, &request, price).await
+    }
+}
+
+fn price_of(state: &AppState, route: &Route) -> Option<Price> {
+    let deployment = route.deployments.first()?;
+    state.router.price(deployment, &deployment.upstream_model_for(route))
+}
+
+/// The cost to reserve: this key's recent real cost for the model when known (capped by
+/// what `max_tokens` allows), else the prompt's size plus `max_tokens` (or as many
+/// completion tokens as prompt tokens when the client sets no bound).
+fn estimate(state: &AppState, caller: &Caller, route: &Route, request: &ModelRequest, price: Option<Price>) -> f64 {
+    let Some(price) = price else { return 0.0 };
+    if request.mock_response.is_some() {
+        return 0.0;
+    }
+    let prompt = request.prompt_estimate();
+    let bound = request.max_tokens.map(|max| price.cost(prompt, max));
+    let recent = caller.key().and_then(|k| state.limiter.recent_cost(&k.token, &route.group));
+    match (recent, bound) {
+        (Some(recent), Some(bound)) => recent.min(bound),
+        (Some(recent), None) => recent,
+        (None, Some(bound)) => bound,
+        (None, None) => price.cost(prompt, prompt),
+    }
+}
+
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string)
+}

@@ -1,0 +1,95 @@
+//! `GET /v1/models` (only the models the caller may use), `GET /v1/models/{id}`, and
+//! `GET /health`: every deployment probed with a one-token request (admins only, as it
+//! costs upstream calls).
+
+use super::access;
+use super::providers::Endpoint;
+use crate::auth::{Caller, Role};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
+
+const CREATED: i64 = 1_677_610_602;
+
+fn model_object(id: &str) -> Value {
+    json!({"id": id, "object": "model", "created": CREATED, "owned_by": "openai"})
+}
+
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Json<Value> {
+    let data: Vec<Value> = access::usable_models(&state, &caller).iter().map(|m| model_object(m)).collect();
+    Json(json!({"object": "list", "data": data}))
+}
+
+pub async fn one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if access::usable_models(&state, &caller).contains(&id) {
+        return Ok(Json(model_object(&id)));
+    }
+    Err(ApiError::NotFound(format!("The model `{id}` does not exist or you do not have access to it.")))
+}
+
+/// Admins only: a probe costs an upstream call per deployment.
+fn require_admin(caller: &Caller) -> Result<(), ApiError> {
+    if caller.is_master_key() || caller.role == Some(Role::ProxyAdmin) {
+        return Ok(());
+    }
+    Err(ApiError::Unauthorized(format!(
+        "Authentication Error, Only proxy admin can be used to call /health. Your role={}. Your user_id={}",
+        caller.role_label(),
+        caller.user_label()
+    )))
+}
+
+pub async fn health(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    require_admin(&caller)?;
+    let mut probes = Vec::new();
+    for deployment in state.router.all_deployments() {
+        if deployment.upstream_model.contains('*') {
+            continue;
+        }
+        let state = state.clone();
+        probes.push(tokio::spawn(async move {
+            let endpoint = match deployment.mode.as_deref() {
+                Some("embedding") => Endpoint::Embeddings,
+                Some("completion") => Endpoint::Completions,
+                _ => Endpoint::Chat,
+            };
+            let body = match endpoint {
+                Endpoint::Embeddings => json!({"model": deployment.upstream_model, "input": "ping"}),
+                Endpoint::Completions => json!({"model": deployment.upstream_model, "prompt": "ping", "max_tokens": 1}),
+                Endpoint::Chat => json!({"model": deployment.upstream_model, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 1}),
+            };
+            let request = deployment
+                .provider
+                .request(&state.http, &deployment, &deployment.upstream_model, endpoint, body.to_string().into())
+                .timeout(deployment.timeout.min(std::time::Duration::from_secs(30)));
+            let outcome = match request.send().await {
+                Ok(r) if r.status().is_success() => Ok(()),
+                Ok(r) => Err(format!("status {}: {}", r.status().as_u16(), r.text().await.unwrap_or_default())),
+                Err(e) => Err(e.to_string()),
+            };
+            let mut entry = json!({"model": deployment.litellm_model, "model_name": deployment.model_name, "model_id": deployment.id, "api_base": deployment.api_base});
+            if let Err(error) = &outcome {
+                entry["error"] = json!(error);
+            }
+            (outcome.is_ok(), entry)
+        }));
+    }
+    let (mut healthy, mut unhealthy) = (Vec::new(), Vec::new());
+    for probe in probes {
+        match probe.await {
+            Ok((true, entry)) => healthy.push(entry),
+            Ok((false, entry)) => unhealthy.push(entry),
+            Err(e) => tracing::error!(error = %e, "health probe task failed"),
+        }
+    }
+    Ok(Json(json!({
+        "healthy_endpoints": healthy, "unhealthy_endpoints": unhealthy,
+        "healthy_count": healthy.len(), "unhealthy_count": unhealthy.len(),
+    })))
+}

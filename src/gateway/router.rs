@@ -1,0 +1,238 @@
+//! The model router: public model names to deployments. A name resolves through the
+//! key's `aliases`, then `model_group_alias`, then the exact `model_name`, then wildcard
+//! names (`openai/*`). A request picks one deployment of the group — weighted by
+//! `weight`/`rpm` (simple-shuffle) or the fewest requests in flight (least-busy) — and
+//! skips deployments cooling down after `allowed_fails` failures within a minute.
+
+use super::providers::{self, Provider};
+use crate::config::{ModelEntry, RouterSettings, RoutingStrategy};
+use crate::spend::{Price, PriceTable};
+use parking_lot::Mutex;
+use rand::Rng;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+pub struct Deployment {
+    pub id: String,
+    pub model_name: String,
+    /// `litellm_params.model` as configured (`openai/gpt-4o`, `azure/my-deployment`).
+    pub litellm_model: String,
+    /// The model (or Azure deployment) name sent upstream, `*` kept for wildcards.
+    pub upstream_model: String,
+    pub provider: &'static dyn Provider,
+    pub api_base: Option<String>,
+    pub api_key: Option<String>,
+    pub api_version: Option<String>,
+    pub timeout: Duration,
+    pub weight: u64,
+    pub input_cost: Option<f64>,
+    pub output_cost: Option<f64>,
+    pub mode: Option<String>,
+    pub in_flight: AtomicU64,
+    failures: Mutex<Failures>,
+}
+
+#[derive(Default)]
+struct Failures {
+    window_start: Option<Instant>,
+    count: u32,
+    cooldown_until: Option<Instant>,
+}
+
+/// A resolved public model name.
+#[derive(Clone)]
+pub struct Route {
+    /// The configured `model_name` of the group.
+    pub group: String,
+    pub deployments: Arc<Vec<Arc<Deployment>>>,
+    /// For a wildcard, what the `*` matched.
+    pub wildcard: Option<String>,
+}
+
+pub struct ModelRouter {
+    groups: HashMap<String, Arc<Vec<Arc<Deployment>>>>,
+    /// (prefix before `*`, group name), longest prefix first.
+    wildcards: Vec<(String, String)>,
+    aliases: BTreeMap<String, String>,
+    names: Vec<String>,
+    strategy: RoutingStrategy,
+    pub num_retries: u32,
+    allowed_fails: u32,
+    cooldown: Duration,
+    pub prices: PriceTable,
+}
+
+impl ModelRouter {
+    pub fn new(
+        models: &[ModelEntry],
+        settings: &RouterSettings,
+        aliases: &BTreeMap<String, String>,
+        prices: PriceTable,
+    ) -> Self {
+        let mut groups: HashMap<String, Vec<Arc<Deployment>>> = HashMap::new();
+        let mut names = Vec::new();
+        for (index, entry) in models.iter().enumerate() {
+            let params = &entry.litellm_params;
+            let (provider, upstream_model) = providers::for_model(&params.model);
+            let deployment = Deployment {
+                id: entry.model_info.id.clone().unwrap_or_else(|| format!("{}-{index}", entry.model_name)),
+                model_name: entry.model_name.clone(),
+                litellm_model: params.model.clone(),
+                upstream_model,
+                provider,
+                api_base: params.api_base.clone(),
+                api_key: params.api_key.as_ref().map(|k| k.expose().to_string()),
+                api_version: params.api_version.clone(),
+                timeout: Duration::from_secs(params.timeout.unwrap_or(settings.timeout)),
+                weight: params.weight.or(params.rpm).unwrap_or(1).max(1),
+                input_cost: params.input_cost_per_token.or(entry.model_info.input_cost_per_token),
+                output_cost: params.output_cost_per_token.or(entry.model_info.output_cost_per_token),
+                mode: entry.model_info.mode.clone(),
+                in_flight: AtomicU64::new(0),
+                failures: Mutex::new(Failures::default()),
+            };
+            if !groups.contains_key(&entry.model_name) {
+                names.push(entry.model_name.clone());
+            }
+            groups.entry(entry.model_name.clone()).or_default().push(Arc::new(deployment));
+        }
+        let mut wildcards: Vec<(String, String)> =
+            names.iter().filter_map(|n| n.strip_suffix('*').map(|prefix| (prefix.to_string(), n.clone()))).collect();
+        wildcards.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
+        Self {
+            groups: groups.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+            wildcards,
+            aliases: aliases.clone(),
+            names,
+            strategy: settings.routing_strategy,
+            num_retries: settings.num_retries,
+            allowed_fails: settings.allowed_fails,
+            cooldown: Duration::from_secs(settings.cooldown_time),
+            prices,
+        }
+    }
+
+    /// The public names: configured model names and `model_group_alias` names.
+    pub fn public_names(&self) -> Vec<String> {
+        let mut names = self.names.clone();
+        names.extend(self.aliases.keys().filter(|a| !self.groups.contains_key(*a)).cloned());
+        names
+    }
+
+    pub fn all_deployments(&self) -> Vec<Arc<Deployment>> {
+        self.names.iter().filter_map(|n| self.groups.get(n)).flat_map(|g| g.iter().cloned()).collect()
+    }
+
+    /// Resolves a public name (after the key's own aliases) to its deployments.
+    pub fn resolve(&self, name: &str) -> Option<Route> {
+        let name = self.aliases.get(name).map_or(name, String::as_str);
+        if let Some(deployments) = self.groups.get(name) {
+            return Some(Route { group: name.to_string(), deployments: deployments.clone(), wildcard: None });
+        }
+        let (prefix, group) = self.wildcards.iter().find(|(prefix, _)| name.starts_with(prefix.as_str()))?;
+        let matched = name[prefix.len()..].to_string();
+        if matched.is_empty() {
+            return None;
+        }
+        let deployments = self.groups.get(group)?.clone();
+        Some(Route { group: name.to_string(), deployments, wildcard: Some(matched) })
+    }
+
+    /// A deployment not tried yet and not cooling down; `None` when none is left.
+    pub fn pick(&self, route: &Route, tried: &[usize]) -> Option<usize> {
+        let now = Instant::now();
+        let candidates: Vec<usize> = (0..route.deployments.len())
+            .filter(|i| !tried.contains(i) && !route.deployments[*i].cooling_down(now))
+            .collect();
+        // With every deployment tried, a retry goes to the healthy ones again.
+        let candidates = if candidates.is_empty() && !tried.is_empty() {
+            (0..route.deployments.len()).filter(|i| !route.deployments[*i].cooling_down(now)).collect()
+        } else {
+            candidates
+        };
+        match candidates.len() {
+            0 => None,
+            1 => Some(candidates[0]),
+            _ => Some(match self.strategy {
+                RoutingStrategy::LeastBusy => {
+                    let busy = |i: &usize| route.deployments[*i].in_flight.load(Ordering::Relaxed);
+                    *candidates.iter().min_by_key(|i| busy(i)).unwrap_or(&candidates[0])
+                }
+                RoutingStrategy::SimpleShuffle => {
+                    let total: u64 = candidates.iter().map(|i| route.deployments[*i].weight).sum();
+                    let mut ticket = rand::rng().random_range(0..total.max(1));
+                    let mut chosen = candidates[0];
+                    for i in candidates {
+                        let weight = route.deployments[i].weight;
+                        if ticket < weight {
+                            chosen = i;
+                            break;
+                        }
+                        ticket -= weight;
+                    }
+                    chosen
+                }
+            }),
+        }
+    }
+
+    /// Seconds until the first deployment of the route is out of cooldown.
+    pub fn cooldown_left(&self, route: &Route) -> u64 {
+        let now = Instant::now();
+        route
+            .deployments
+            .iter()
+            .filter_map(|d| d.failures.lock().cooldown_until)
+            .map(|until| until.saturating_duration_since(now).as_secs().max(1))
+            .min()
+            .unwrap_or(1)
+    }
+
+    /// Counts a failure; past `allowed_fails` within a minute the deployment cools down.
+    pub fn record_failure(&self, deployment: &Deployment) {
+        let now = Instant::now();
+        let mut failures = deployment.failures.lock();
+        if failures.window_start.is_none_or(|s| now.duration_since(s) >= Duration::from_secs(60)) {
+            failures.window_start = Some(now);
+            failures.count = 0;
+        }
+        failures.count += 1;
+        if failures.count > self.allowed_fails {
+            failures.cooldown_until = Some(now + self.cooldown);
+            failures.count = 0;
+            tracing::warn!(deployment = %deployment.id, seconds = self.cooldown.as_secs(), "deployment cools down after repeated failures");
+        }
+    }
+
+    /// The price of a request: the deployment's configured prices, else the tables.
+    pub fn price(&self, deployment: &Deployment, upstream_model: &str) -> Option<Price> {
+        let table = self
+            .prices
+            .lookup(&deployment.litellm_model.replace('*', upstream_model))
+            .or_else(|| self.prices.lookup(upstream_model))
+            .or_else(|| self.prices.lookup(&deployment.model_name));
+        match (deployment.input_cost, deployment.output_cost, table) {
+            (None, None, None) => None,
+            (input, output, table) => Some(Price {
+                input: input.or(table.map(|t| t.input)).unwrap_or(0.0),
+                output: output.or(table.map(|t| t.output)).unwrap_or(0.0),
+            }),
+        }
+    }
+}
+
+impl Deployment {
+    fn cooling_down(&self, now: Instant) -> bool {
+        self.failures.lock().cooldown_until.is_some_and(|until| until > now)
+    }
+
+    /// The model name to send upstream for a request routed through `route`.
+    pub fn upstream_model_for(&self, route: &Route) -> String {
+        match &route.wildcard {
+            Some(matched) => self.upstream_model.replace('*', matched),
+            None => self.upstream_model.clone(),
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Streamed answers: upstream server-sent events relayed one by one as they arrive. The
+//! usage chunk the gateway asked for is read and dropped again unless the client asked for
+//! it too; without one, the tokens are counted. A task owns the upstream stream and sends
+//! to the client through a small channel: when the client goes away the channel closes,
+//! the task drops the upstream request (stopping it) and still charges what was generated.
+//! The final `[DONE]` goes out only after the spend row is committed and the request's
+//! slots are free.
+
+use super::admission::{insert, rate_headers};
+use super::dispatch::Upstream;
+use super::flow::Ctx;
+use super::request::ModelRequest;
+use crate::limits::Admission;
+use crate::spend::{Price, tokens};
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use std::convert::Infallible;
+use tokio::sync::mpsc;
+
+/// What the relay learned from the events.
+#[derive(Default)]
+struct Seen {
+    usage: Option<(u64, u64)>,
+    text: String,
+    done: bool,
+}
+
+pub fn relay(
+    ctx: Ctx,
+    admission: Admission,
+    upstream: Upstream,
+    request: ModelRequest,
+    price: Option<Price>,
+) -> Response {
+    let (sender, receiver) = mpsc::channel::<Bytes>(16);
+    let remaining = admission.remaining;
+    let key_spend = ctx.charge.key.as_deref().and_then(|k| ctx.state.keys.get(k)).map(|k| k.spend);
+    let model_id = upstream.deployment.id.clone();
+    tokio::spawn(run(ctx, admission, upstream, request, price, sender));
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (Ok::<_, Infallible>(chunk), receiver))
+    });
+    let mut response = (StatusCode::OK, Body::from_stream(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Some(spend) = key_spend {
+        insert(headers, "x-litellm-key-spend", spend.to_string());
+    }
+    insert(headers, "x-litellm-model-id", model_id);
+    rate_headers(headers, &remaining);
+    response
+}
+
+async fn run(
+    ctx: Ctx,
+    mut admission: Admission,
+    upstream: Upstream,
+    request: ModelRequest,
+    price: Option<Price>,
+    sender: mpsc::Sender<Bytes>,
+) {
+    let read_timeout = upstream.deployment.timeout;
+    let deployment = upstream.deployment.clone();
+    let model = upstream.upstream_model.clone();
+    let mut events = upstream.response.bytes_stream();
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut seen = Seen::default();
+    let mut client_gone = false;
+    let mut broken = false;
+    'read: loop {
+        let next = tokio::select! {
+            () = sender.closed() => { client_gone = true; break 'read; }
+            next = tokio::time::timeout(read_timeout, events.next()) => next,
+        };
+        let chunk = match next {
+            Ok(Some(Ok(chunk))) => chunk,
+            Ok(None) => break,
+            Ok(Some(Err(_))) | Err(_) => {
+                broken = true;
+                break;
+            }
+        };
+        buffer.extend(chunk.iter().filter(|b| **b != b'\r'));
+        while let Some(end) = buffer.windows(2).position(|w| w == b"\n\n") {
+            let event: Vec<u8> = buffer.drain(..end + 2).collect();
+            if let Some(forward) = inspect(&event, request.client_wants_usage, &mut seen)
+                && sender.send(forward).await.is_err()
+            {
+                client_gone = true;
+                break 'read;
+            }
+        }
+    }
+    // Dropping the upstream stream closes its connection: the upstream stops generating.
+    drop(events);
+    if broken {
+        ctx.state.router.record_failure(&deployment);
+    }
+    let (prompt, completion) = seen.usage.unwrap_or_else(|| {
+        let prompt = tokens::prompt_tokens(&model, &serde_json::Value::Object(request.body.clone()));
+        (prompt, tokens::count(&model, &seen.text))
+    });
+    let cost = price.map_or(0.0, |p| p.cost(prompt, completion));
+    let row = ctx.row(Some(&deployment), &model, prompt, completion, cost, true);
+    let committed = ctx.state.ledger.commit(&ctx.state, row, Some(admission.reservation.clone())).await;
+    admission.release_slots();
+    drop(admission);
+    if client_gone {
+        tracing::info!(request_id = %ctx.request_id, completion, "client left mid-stream; charged what was generated");
+        return;
+    }
+    let tail = match committed {
+        Ok(_) if seen.done || !broken => Bytes::from_static(b"data: [DONE]\n\n"),
+        Ok(_) => error_event("The upstream stream broke off before it was complete."),
+        Err(error) => error_event(&error.message()),
+    };
+    let _ = sender.send(tail).await;
+}
+
+fn error_event(message: &str) -> Bytes {
+    let body =
+        serde_json::json!({"error": {"message": message, "type": "upstream_error", "param": null, "code": "502"}});
+    Bytes::from(format!("data: {body}\n\n"))
+}
+
+/// Reads one event; returns what to forward (None: hold it back).
+fn inspect(event: &[u8], client_wants_usage: bool, seen: &mut Seen) -> Option<Bytes> {
+    let text = std::str::from_utf8(event).ok()?;
+    let data: String =
+        text.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim_start).collect::<Vec<_>>().join("\n");
+    if data.is_empty() {
+        // Comments and keep-alives pass through.
+        return Some(Bytes::copy_from_slice(event));
+    }
+    if data.trim() == "[DONE]" {
+        // Held back until the spend row is committed.
+        seen.done = true;
+        return None;
+    }
+    let Ok(chunk) = serde_json::from_str::<serde_json::Value>(&data) else {
+        return Some(Bytes::copy_from_slice(event));
+    };
+    if let Some(usage) = chunk.get("usage").filter(|u| !u.is_null()) {
+        let get = |f: &str| usage.get(f).and_then(serde_json::Value::as_u64);
+        if let Some(prompt) = get("prompt_tokens") {
+            seen.usage = Some((prompt, get("completion_tokens").unwrap_or(0)));
+        }
+    }
+    let choices = chunk.get("choices").and_then(|c| c.as_array());
+    for choice in choices.into_iter().flatten() {
+        let piece = choice.get("delta").and_then(|d| d.get("content")).or_else(|| choice.get("text"));
+        if let Some(piece) = piece.and_then(|p| p.as_str()) {
+            seen.text.push_str(piece);
+        }
+    }
+    let usage_only = choices.is_none_or(|c| c.is_empty()) && chunk.get("usage").is_some_and(|u| !u.is_null());
+    if usage_only && !client_wants_usage {
+        return None;
+    }
+    Some(Bytes::copy_from_slice(event))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_usage_and_strips_the_chunk_the_client_did_not_ask_for() {
+        let mut seen = Seen::default();
+        let content = b"data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}],\"usage\":null}\n\n";
+        assert!(inspect(content, false, &mut seen).is_some());
+        let usage = b"data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7}}\n\n";
+        assert!(inspect(usage, false, &mut seen).is_none());
+        assert!(inspect(usage, true, &mut seen).is_some());
+        assert!(inspect(b"data: [DONE]\n\n", false, &mut seen).is_none());
+        assert_eq!(seen.usage, Some((5, 7)));
+        assert_eq!(seen.text, "Hi");
+        assert!(seen.done);
+    }
+}

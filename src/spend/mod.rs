@@ -1,0 +1,15 @@
+//! Spend: prices, token counting, the ledger that commits every request's cost, and the
+//! LiteLLM-compatible spend and usage reports.
+
+pub mod ledger;
+pub mod prices;
+mod reports;
+mod reset;
+pub mod row;
+pub mod tokens;
+mod write;
+
+pub use ledger::{Committed, Ledger};
+pub use prices::{Price, PriceTable};
+pub use reports::routes;
+pub use row::{Charge, Reset, SpendRow};

@@ -1,0 +1,170 @@
+//! `GET /spend/logs`: spend-log rows by key, user, team, request id and time range, as a
+//! list (LiteLLM's shape, newest first, `page`/`page_size` to page through), or per-day
+//! sums with `summarize` and both dates; `GET /spend/logs/v2` is the paginated envelope.
+//! Every filter is served by an index of `spend_logs`.
+
+use super::{ReadScope, date_bound, key_hash, scope_of};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Query, State};
+use rusqlite::types::Value as Sql;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogQuery {
+    api_key: Option<String>,
+    user_id: Option<String>,
+    team_id: Option<String>,
+    request_id: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    summarize: Option<bool>,
+    page: Option<u32>,
+    page_size: Option<u32>,
+}
+
+const COLUMNS: &str = "request_id, call_type, api_key, spend, total_tokens, prompt_tokens, completion_tokens, \
+    startTime, endTime, model, model_id, model_group, custom_llm_provider, api_base, user, team_id, end_user, \
+    metadata, cache_hit, status";
+
+fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
+    let metadata: String = row.get(17)?;
+    Ok(json!({
+        "request_id": row.get::<_, String>(0)?, "call_type": row.get::<_, String>(1)?,
+        "api_key": row.get::<_, String>(2)?, "spend": row.get::<_, f64>(3)?,
+        "total_tokens": row.get::<_, i64>(4)?, "prompt_tokens": row.get::<_, i64>(5)?,
+        "completion_tokens": row.get::<_, i64>(6)?, "startTime": row.get::<_, String>(7)?,
+        "endTime": row.get::<_, String>(8)?, "model": row.get::<_, String>(9)?,
+        "model_id": row.get::<_, Option<String>>(10)?, "model_group": row.get::<_, Option<String>>(11)?,
+        "custom_llm_provider": row.get::<_, Option<String>>(12)?, "api_base": row.get::<_, Option<String>>(13)?,
+        "user": row.get::<_, Option<String>>(14)?, "team_id": row.get::<_, Option<String>>(15)?,
+        "end_user": row.get::<_, Option<String>>(16)?,
+        "metadata": serde_json::from_str::<Value>(&metadata).unwrap_or_default(),
+        "cache_hit": if row.get::<_, bool>(18)? { "True" } else { "False" }, "status": row.get::<_, String>(19)?,
+    }))
+}
+
+/// The WHERE clause and its values for a query and the caller's scope.
+fn filters(caller: &Caller, q: &LogQuery) -> Result<(String, Vec<Sql>), ApiError> {
+    let mut clauses = Vec::new();
+    let mut values = Vec::new();
+    let mut add = |clause: &str, value: String| {
+        clauses.push(format!("{clause} ?{}", values.len() + 1));
+        values.push(Sql::Text(value));
+    };
+    match scope_of(caller) {
+        ReadScope::Everything => {}
+        ReadScope::User(user) => add("user =", user),
+        ReadScope::Key(key) => add("api_key =", key),
+    }
+    if let Some(key) = &q.api_key {
+        add("api_key =", key_hash(key));
+    }
+    if let Some(user) = &q.user_id {
+        add("user =", user.clone());
+    }
+    if let Some(team) = &q.team_id {
+        add("team_id =", team.clone());
+    }
+    if let Some(id) = &q.request_id {
+        add("request_id =", id.clone());
+    }
+    if let Some(start) = &q.start_date {
+        add("startTime >=", date_bound(start, false)?);
+    }
+    if let Some(end) = &q.end_date {
+        add("startTime <=", date_bound(end, true)?);
+    }
+    let clause = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    Ok((clause, values))
+}
+
+fn page(q: &LogQuery, default_size: u32) -> (u32, u32) {
+    (q.page.unwrap_or(1).max(1), q.page_size.unwrap_or(default_size).clamp(1, 1000))
+}
+
+/// Spend-log rows (LiteLLM's `/spend/logs`): a list, newest first.
+#[utoipa::path(get, path = "/spend/logs", tag = "spend", params(LogQuery), responses((status = 200, description = "spend-log rows, or per-day sums with summarize")))]
+pub async fn spend_logs(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<LogQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let (clause, values) = filters(&caller, &q)?;
+    if q.summarize.unwrap_or(true) && q.start_date.is_some() && q.end_date.is_some() {
+        let sql = format!(
+            "SELECT substr(startTime, 1, 10) AS day, sum(spend), model_group, user, sum(total_tokens) FROM spend_logs {clause}
+             GROUP BY day, model_group, user ORDER BY day"
+        );
+        let rows = state
+            .db
+            .read(move |conn| {
+                let mut stmt = conn.prepare(&sql)?;
+                let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, f64>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
+                })?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        let mut days: Vec<Value> = Vec::new();
+        for (day, spend, model, user) in rows {
+            if days.last().is_none_or(|d| d["startTime"] != day.as_str()) {
+                days.push(json!({"startTime": day, "spend": 0.0, "models": {}, "users": {}}));
+            }
+            if let Some(entry) = days.last_mut() {
+                entry["spend"] = json!(entry["spend"].as_f64().unwrap_or(0.0) + spend);
+                let model = model.unwrap_or_default();
+                entry["models"][&model] = json!(entry["models"][&model].as_f64().unwrap_or(0.0) + spend);
+                let user = user.unwrap_or_default();
+                entry["users"][&user] = json!(entry["users"][&user].as_f64().unwrap_or(0.0) + spend);
+            }
+        }
+        return Ok(Json(Value::Array(days)));
+    }
+    let (page, size) = page(&q, 1000);
+    let offset = (page - 1) * size;
+    let sql = format!("SELECT {COLUMNS} FROM spend_logs {clause} ORDER BY startTime DESC LIMIT {size} OFFSET {offset}");
+    let rows = state
+        .db
+        .read(move |conn| {
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(values), row_json)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .await?;
+    Ok(Json(Value::Array(rows)))
+}
+
+/// Spend-log rows, paginated: `{data, total, page, page_size, total_pages}`.
+#[utoipa::path(get, path = "/spend/logs/v2", tag = "spend", params(LogQuery), responses((status = 200, description = "a page of spend-log rows")))]
+pub async fn spend_logs_v2(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<LogQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let (clause, values) = filters(&caller, &q)?;
+    let (page, size) = page(&q, 50);
+    let offset = (page - 1) * size;
+    let count_sql = format!("SELECT count(*) FROM spend_logs {clause}");
+    let sql = format!("SELECT {COLUMNS} FROM spend_logs {clause} ORDER BY startTime DESC LIMIT {size} OFFSET {offset}");
+    let (total, rows) = state
+        .db
+        .read(move |conn| {
+            let total: i64 = conn.query_row(&count_sql, rusqlite::params_from_iter(values.iter()), |r| r.get(0))?;
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(values.iter()), row_json)?;
+            Ok((total, rows.collect::<rusqlite::Result<Vec<_>>>()?))
+        })
+        .await?;
+    let pages = (total as u64).div_ceil(u64::from(size));
+    Ok(Json(json!({"data": rows, "total": total, "page": page, "page_size": size, "total_pages": pages})))
+}

@@ -1,0 +1,49 @@
+//! What the gateway hands the ledger: one spend row per request, with whom to charge, and
+//! budget resets that admission found due.
+
+use serde_json::Value;
+
+/// Who pays for a request: the running spend of each is raised by its cost.
+#[derive(Debug, Clone, Default)]
+pub struct Charge {
+    pub key: Option<String>,
+    pub user: Option<String>,
+    pub team: Option<String>,
+    /// (team_id, user_id) of the key's team membership.
+    pub member: Option<(String, String)>,
+}
+
+/// One `spend_logs` row and its charges.
+#[derive(Debug, Clone)]
+pub struct SpendRow {
+    pub request_id: String,
+    /// LiteLLM's call type: `acompletion`, `atext_completion`, `aembedding`.
+    pub call_type: &'static str,
+    /// The key hash, or `master_key`.
+    pub api_key: String,
+    pub user: Option<String>,
+    pub team_id: Option<String>,
+    /// The model the upstream was asked for.
+    pub model: String,
+    pub model_id: Option<String>,
+    /// The public model name the client asked for.
+    pub model_group: String,
+    pub provider: String,
+    pub api_base: Option<String>,
+    pub start: String,
+    pub end: String,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub cost: f64,
+    pub status_ok: bool,
+    pub metadata: Value,
+    pub charge: Charge,
+}
+
+/// A budget whose period has ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reset {
+    Key(String),
+    User(String),
+    Team(String),
+}

@@ -1,0 +1,124 @@
+//! The SQL of one ledger batch: spend-log rows, running spend, the daily aggregate. Cached
+//! statements keep a batch of hundreds of rows to a few milliseconds.
+
+use super::row::SpendRow;
+use rusqlite::{Transaction, params};
+use std::collections::HashMap;
+
+pub(super) fn write_rows(
+    tx: &Transaction<'_>,
+    rows: &[&SpendRow],
+    deltas: &super::ledger::Deltas,
+    write_logs: bool,
+) -> rusqlite::Result<()> {
+    if write_logs {
+        let mut insert = tx.prepare_cached(
+            "INSERT OR IGNORE INTO spend_logs (request_id, call_type, api_key, spend, total_tokens, prompt_tokens,
+                completion_tokens, startTime, endTime, model, model_id, model_group, custom_llm_provider, api_base,
+                user, team_id, metadata, cache_hit, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 0, ?18)",
+        )?;
+        for row in rows {
+            insert.execute(params![
+                row.request_id,
+                row.call_type,
+                row.api_key,
+                row.cost,
+                (row.prompt_tokens + row.completion_tokens) as i64,
+                row.prompt_tokens as i64,
+                row.completion_tokens as i64,
+                row.start,
+                row.end,
+                row.model,
+                row.model_id,
+                row.model_group,
+                row.provider,
+                row.api_base,
+                row.user,
+                row.team_id,
+                row.metadata.to_string(),
+                if row.status_ok { "success" } else { "failure" },
+            ])?;
+        }
+    }
+    let mut key = tx.prepare_cached("UPDATE keys SET spend = spend + ?1, last_active = ?2 WHERE token = ?3")?;
+    let now = crate::time::now_text();
+    for (token, delta) in &deltas.keys {
+        key.execute(params![delta, now, token])?;
+    }
+    let mut user = tx.prepare_cached("UPDATE users SET spend = spend + ?1 WHERE user_id = ?2")?;
+    for (id, delta) in &deltas.users {
+        user.execute(params![delta, id])?;
+    }
+    let mut team = tx.prepare_cached("UPDATE teams SET spend = spend + ?1 WHERE team_id = ?2")?;
+    for (id, delta) in &deltas.teams {
+        team.execute(params![delta, id])?;
+    }
+    let mut member =
+        tx.prepare_cached("UPDATE team_memberships SET spend = spend + ?1 WHERE team_id = ?2 AND user_id = ?3")?;
+    for ((team_id, user_id), delta) in &deltas.members {
+        member.execute(params![delta, team_id, user_id])?;
+    }
+    write_daily(tx, rows)
+}
+
+type DayKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str);
+
+#[derive(Default)]
+struct Day {
+    prompt: u64,
+    completion: u64,
+    spend: f64,
+    requests: u64,
+    ok: u64,
+}
+
+fn write_daily(tx: &Transaction<'_>, rows: &[&SpendRow]) -> rusqlite::Result<()> {
+    let mut days: HashMap<DayKey<'_>, Day> = HashMap::new();
+    for row in rows {
+        let date = row.start.get(..10).unwrap_or_default();
+        let key = (
+            date,
+            row.user.as_deref().unwrap_or_default(),
+            row.team_id.as_deref().unwrap_or_default(),
+            row.api_key.as_str(),
+            row.model_group.as_str(),
+            row.provider.as_str(),
+        );
+        let day = days.entry(key).or_default();
+        day.prompt += row.prompt_tokens;
+        day.completion += row.completion_tokens;
+        day.spend += row.cost;
+        day.requests += 1;
+        day.ok += u64::from(row.status_ok);
+    }
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO daily_spend (date, user_id, team_id, api_key, model, custom_llm_provider, prompt_tokens,
+            completion_tokens, spend, api_requests, successful_requests, failed_requests)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (date, user_id, team_id, api_key, model, custom_llm_provider) DO UPDATE SET
+            prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+            completion_tokens = completion_tokens + excluded.completion_tokens,
+            spend = spend + excluded.spend,
+            api_requests = api_requests + excluded.api_requests,
+            successful_requests = successful_requests + excluded.successful_requests,
+            failed_requests = failed_requests + excluded.failed_requests",
+    )?;
+    for ((date, user, team, key, model, provider), day) in days {
+        upsert.execute(params![
+            date,
+            user,
+            team,
+            key,
+            model,
+            provider,
+            day.prompt as i64,
+            day.completion as i64,
+            day.spend,
+            day.requests as i64,
+            day.ok as i64,
+            (day.requests - day.ok) as i64,
+        ])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,394 @@
+//! The gateway as a client meets it: the real binary, a real mock upstream, keys seeded
+//! into the database. Routes, error shapes, model access, budgets, rate limits, retries,
+//! cooldown, providers, mock responses, health and the spend reports.
+
+mod common;
+
+use common::mock_upstream::mock;
+use common::seed::{KeySpec, hash};
+use common::{model, post, query, start_seeded};
+use serde_json::{Value, json};
+
+const PRICE_IN: f64 = 0.001;
+const PRICE_OUT: f64 = 0.002;
+/// 10 prompt and 5 completion tokens at the prices above.
+const COST: f64 = 0.02;
+
+fn chat(model: &str) -> Value {
+    json!({"model": model, "messages": [{"role": "user", "content": "hi"}]})
+}
+
+fn header(headers: &reqwest::header::HeaderMap, name: &str) -> String {
+    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+#[test]
+fn chat_is_forwarded_charged_logged_and_reported() {
+    let upstream = "basic-a+p=10+c=5";
+    let config = model("gw-basic", upstream, PRICE_IN, PRICE_OUT);
+    let mut key = String::new();
+    let proxy = start_seeded(&config, |s| {
+        s.user("alice", "internal_user", None, &[]);
+        key = s.key(KeySpec {
+            user_id: Some("alice"),
+            max_budget: Some(10.0),
+            alias: Some("alice-key"),
+            ..Default::default()
+        });
+    });
+    let mut body = chat("gw-basic");
+    body["x_unknown_field"] = json!({"kept": true});
+    let (status, headers, answer) = post(&proxy.url("/v1/chat/completions"), &key, &body);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["choices"][0]["message"]["content"], "tok tok tok tok tok");
+    assert_eq!(answer["system_fingerprint"], "mock-fp", "the upstream body is passed through");
+    let sent = mock().last_body(upstream).unwrap();
+    assert_eq!(sent["model"], upstream, "model rewritten to the deployment's");
+    assert_eq!(sent["x_unknown_field"]["kept"], true, "unknown fields forwarded");
+    assert_eq!(mock().last_credential(upstream).unwrap(), "Bearer upstream-key");
+    let cost: f64 = header(&headers, "x-litellm-response-cost").parse().unwrap();
+    assert!((cost - COST).abs() < 1e-9, "{cost}");
+    let spend: f64 = header(&headers, "x-litellm-key-spend").parse().unwrap();
+    assert!((spend - COST).abs() < 1e-9);
+    let request_id = header(&headers, "x-request-id");
+    assert!(!request_id.is_empty());
+
+    // Without /v1 as well; the spend is in the database as soon as the answer is.
+    let (status, _, _) = post(&proxy.url("/chat/completions"), &key, &chat("gw-basic"));
+    assert_eq!(status, 200);
+    assert_eq!(mock().calls(upstream), 2);
+    let stored: f64 = query(&proxy, &format!("SELECT spend FROM keys WHERE token = '{}'", hash(&key)));
+    assert!((stored - 2.0 * COST).abs() < 1e-9, "{stored}");
+    let user: f64 = query(&proxy, "SELECT spend FROM users WHERE user_id = 'alice'");
+    assert!((user - 2.0 * COST).abs() < 1e-9);
+
+    // The spend log: the key's own rows, by clear key or hash, and by request id.
+    let (status, rows) = proxy.client(Some(&key)).get(&format!("/spend/logs?api_key={key}"));
+    assert_eq!(status, 200, "{rows}");
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    let (_, rows) = proxy.admin().get(&format!("/spend/logs?request_id={request_id}"));
+    let row = &rows[0];
+    assert_eq!(row["api_key"], hash(&key));
+    assert_eq!(row["user"], "alice");
+    assert_eq!(row["model_group"], "gw-basic");
+    assert_eq!(row["model"], upstream);
+    assert_eq!(row["prompt_tokens"], 10);
+    assert_eq!(row["completion_tokens"], 5);
+    assert_eq!(row["status"], "success");
+    let (_, page) = proxy.admin().get("/spend/logs/v2?user_id=alice&page_size=1");
+    assert_eq!(page["total"], 2);
+    assert_eq!(page["total_pages"], 2);
+    assert_eq!(page["data"].as_array().unwrap().len(), 1);
+
+    // Usage per day, and the global report for admins only.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let (status, activity) =
+        proxy.client(Some(&key)).get(&format!("/user/daily/activity?start_date={today}&end_date={today}"));
+    assert_eq!(status, 200, "{activity}");
+    assert_eq!(activity["metadata"]["total_api_requests"], 2);
+    assert_eq!(activity["metadata"]["total_prompt_tokens"], 20);
+    let day = &activity["results"][0];
+    assert_eq!(day["date"], today);
+    assert_eq!(day["breakdown"]["api_keys"][hash(&key)]["metadata"]["key_alias"], "alice-key");
+    assert_eq!(day["breakdown"]["models"]["gw-basic"]["metrics"]["api_requests"], 2);
+    let (status, _) = proxy.client(Some(&key)).get("/user/daily/activity?start_date=2026-01-01");
+    assert_eq!(status, 400, "end_date is required");
+    let (status, _) = proxy.client(Some(&key)).get("/global/spend/report");
+    assert_eq!(status, 401);
+    let (status, report) =
+        proxy.admin().get(&format!("/global/spend/report?start_date={today}&end_date={today}&group_by=api_key"));
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report[0]["api_keys"][0]["api_key"], hash(&key));
+}
+
+#[test]
+fn errors_have_openai_shape() {
+    let config = model("gw-errors", "errors-a", PRICE_IN, PRICE_OUT);
+    let mut key = String::new();
+    let proxy = start_seeded(&config, |s| key = s.key(KeySpec::default()));
+    let url = proxy.url("/v1/chat/completions");
+    let raw = reqwest::blocking::Client::new().post(&url).bearer_auth(&key).body("{not json").send().unwrap();
+    assert_eq!(raw.status().as_u16(), 400);
+    let body: Value = raw.json().unwrap();
+    assert_eq!(body["error"]["code"], "400");
+    assert!(
+        body["error"]["message"].is_string()
+            && body["error"].get("type").is_some()
+            && body["error"].get("param").is_some()
+    );
+
+    let (status, _, body) = post(&url, &key, &json!({"messages": []}));
+    assert_eq!((status, body["error"]["param"].as_str()), (400, Some("model")));
+    let (status, _, body) = post(&url, &key, &chat("no-such-model"));
+    assert_eq!(status, 400);
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("no-such-model") && message.contains("gw-errors"), "{message}");
+
+    let (status, _, body) = post(&url, "sk-unknown-key-123", &chat("gw-errors"));
+    assert_eq!((status, body["error"]["type"].as_str()), (401, Some("token_not_found_in_db")));
+    assert_eq!(body["error"]["code"], "401");
+    let response = reqwest::blocking::Client::new().post(&url).json(&chat("gw-errors")).send().unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    // The Azure and Anthropic SDKs' headers carry keys too.
+    for header in ["api-key", "x-api-key"] {
+        let response =
+            reqwest::blocking::Client::new().post(&url).header(header, &key).json(&chat("gw-errors")).send().unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{header}");
+    }
+    assert_eq!(mock().calls("errors-a"), 2, "refused requests never reach the upstream");
+}
+
+#[test]
+fn model_access_aliases_and_wildcards() {
+    let mut config = String::from("[litellm_settings.model_group_alias]\n\"gw-group-alias\" = \"gw-a\"\n\n");
+    config += &model("gw-a", "access-a", PRICE_IN, PRICE_OUT);
+    config += &model("gw-b", "access-b", PRICE_IN, PRICE_OUT);
+    config += &format!(
+        "[[model_list]]\nmodel_name = \"mockai/*\"\n[model_list.litellm_params]\nmodel = \"openai/*\"\napi_base = \"{}\"\n\n",
+        mock().api_base()
+    );
+    let (mut only_a, mut team_key, mut personal, mut everything, mut aliased) = Default::default();
+    let proxy = start_seeded(&config, |s| {
+        s.user("bob", "internal_user", None, &["gw-b"]);
+        s.team("team-a", None, &["gw-a"]);
+        s.team("team-blocked", None, &[]);
+        s.block_team("team-blocked");
+        only_a = s.key(KeySpec { models: &["gw-a"], ..Default::default() });
+        team_key = s.key(KeySpec { team_id: Some("team-a"), ..Default::default() });
+        personal = s.key(KeySpec { user_id: Some("bob"), ..Default::default() });
+        everything = s.key(KeySpec { models: &["all-proxy-models"], ..Default::default() });
+        aliased =
+            s.key(KeySpec { models: &["gw-a"], aliases: Some(json!({"my-model": "gw-a"})), ..Default::default() });
+    });
+    let url = proxy.url("/v1/chat/completions");
+    let refused = |key: &str, model: &str, kind: &str| {
+        let (status, _, body) = post(&url, key, &chat(model));
+        assert_eq!((status, body["error"]["type"].as_str().unwrap_or_default()), (401, kind), "{model}: {body}");
+    };
+    refused(&only_a, "gw-b", "key_model_access_denied");
+    refused(&team_key, "gw-b", "team_model_access_denied");
+    refused(&personal, "gw-a", "user_model_access_denied");
+    assert_eq!(post(&url, &only_a, &chat("gw-a")).0, 200);
+    assert_eq!(post(&url, &team_key, &chat("gw-a")).0, 200);
+    assert_eq!(post(&url, &personal, &chat("gw-b")).0, 200);
+    assert_eq!(post(&url, &everything, &chat("gw-b")).0, 200);
+    assert_eq!(post(&url, &aliased, &chat("my-model")).0, 200, "key alias");
+    assert_eq!(post(&url, &everything, &chat("gw-group-alias")).0, 200, "model_group_alias");
+    assert_eq!(mock().calls("access-a"), 4);
+
+    let (status, _, body) = post(&url, &everything, &chat("mockai/wild-x+c=2"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(mock().calls("wild-x+c=2"), 1, "the wildcard's match goes upstream");
+
+    let ids = |key: &str| -> Vec<String> {
+        let (_, list) = proxy.client(Some(key)).get("/v1/models");
+        list["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(ids(&only_a), vec!["gw-a"]);
+    let all = ids(&everything);
+    assert!(
+        all.contains(&"gw-a".into()) && all.contains(&"gw-b".into()) && all.contains(&"gw-group-alias".into()),
+        "{all:?}"
+    );
+    let (_, list) = proxy.client(Some(&personal)).get("/models");
+    assert_eq!(list["object"], "list");
+    assert_eq!(proxy.client(Some(&only_a)).get("/v1/models/gw-a").0, 200);
+    assert_eq!(proxy.client(Some(&only_a)).get("/v1/models/gw-b").0, 404);
+}
+
+#[test]
+fn budgets_refuse_at_the_limit_with_the_configured_status() {
+    let mut config = String::from("[litellm_settings]\nbudget_exceeded_status_code = 422\n\n");
+    config += &model("gw-budget", "budget-a", PRICE_IN, PRICE_OUT);
+    let mut keys = Vec::new();
+    let proxy = start_seeded(&config, |s| {
+        s.user("carol", "internal_user", Some(1.0), &[]);
+        s.user("dave", "internal_user", None, &[]);
+        s.team("rich", Some(100.0), &[]);
+        s.team("poor", Some(1.0), &[]);
+        s.member("rich", "dave", Some(0.5));
+        s.conn.execute("UPDATE users SET spend = 1.0 WHERE user_id = 'carol'", []).unwrap();
+        s.conn.execute("UPDATE teams SET spend = 1.0 WHERE team_id = 'poor'", []).unwrap();
+        s.conn.execute("UPDATE team_memberships SET spend = 0.5 WHERE user_id = 'dave'", []).unwrap();
+        keys.push(("key", s.key(KeySpec { max_budget: Some(1.0), spend: 1.0, ..Default::default() })));
+        keys.push(("user", s.key(KeySpec { user_id: Some("carol"), ..Default::default() })));
+        keys.push(("team", s.key(KeySpec { team_id: Some("poor"), ..Default::default() })));
+        keys.push(("member", s.key(KeySpec { team_id: Some("rich"), user_id: Some("dave"), ..Default::default() })));
+        keys.push(("below", s.key(KeySpec { max_budget: Some(1.0), spend: 0.99, ..Default::default() })));
+        // Past its reset time: counts as spent 0 and is reset.
+        keys.push((
+            "reset",
+            s.key(KeySpec {
+                max_budget: Some(1.0),
+                spend: 5.0,
+                budget_duration: Some("1d"),
+                budget_reset_at: Some("2020-01-01T00:00:00.000000Z"),
+                ..Default::default()
+            }),
+        ));
+    });
+    let url = proxy.url("/v1/chat/completions");
+    for (what, key) in &keys {
+        let (status, _, body) = post(&url, key, &chat("gw-budget"));
+        match *what {
+            "below" | "reset" => assert_eq!(status, 200, "{what}: {body}"),
+            _ => {
+                assert_eq!(status, 422, "{what}: {body}");
+                assert_eq!(body["error"]["type"], "budget_exceeded", "{what}");
+                assert_eq!(body["error"]["code"], "422");
+            }
+        }
+    }
+    let message = post(&url, &keys[0].1, &chat("gw-budget")).2["error"]["message"].as_str().unwrap().to_string();
+    assert!(message.starts_with("Budget has been exceeded!"), "{message}");
+    let reset = hash(&keys[5].1);
+    let spend: f64 = query(&proxy, &format!("SELECT spend FROM keys WHERE token = '{reset}'"));
+    assert!((spend - COST).abs() < 1e-9, "reset to 0, then charged: {spend}");
+    let next: String = query(&proxy, &format!("SELECT budget_reset_at FROM keys WHERE token = '{reset}'"));
+    assert!(next > chrono::Utc::now().to_rfc3339(), "{next}");
+    assert_eq!(mock().calls("budget-a"), 2);
+}
+
+#[test]
+fn rate_limits_answer_429_with_headers() {
+    let config = model("gw-rate", "rate-a+p=10+c=5", PRICE_IN, PRICE_OUT);
+    let (mut rpm, mut tpm, mut user_a, mut user_b, mut blocked, mut expired) = Default::default();
+    let proxy = start_seeded(&config, |s| {
+        s.user("erin", "internal_user", None, &[]);
+        s.user_limits("erin", Some(3), None);
+        rpm = s.key(KeySpec { rpm: Some(2), ..Default::default() });
+        tpm = s.key(KeySpec { tpm: Some(20), ..Default::default() });
+        user_a = s.key(KeySpec { user_id: Some("erin"), ..Default::default() });
+        user_b = s.key(KeySpec { user_id: Some("erin"), ..Default::default() });
+        blocked = s.key(KeySpec { blocked: true, ..Default::default() });
+        expired = s.key(KeySpec { expires: Some("2020-01-01T00:00:00.000000Z"), ..Default::default() });
+    });
+    let url = proxy.url("/v1/chat/completions");
+    let (status, headers, _) = post(&url, &rpm, &chat("gw-rate"));
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "x-ratelimit-remaining-requests"), "1");
+    assert_eq!(header(&headers, "x-ratelimit-limit-requests"), "2");
+    assert_eq!(post(&url, &rpm, &chat("gw-rate")).0, 200);
+    let (status, headers, body) = post(&url, &rpm, &chat("gw-rate"));
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["type"], "rate_limit_error");
+    let retry: u64 = header(&headers, "retry-after").parse().unwrap();
+    assert!((1..=60).contains(&retry));
+    assert_eq!(header(&headers, "x-ratelimit-remaining-requests"), "0");
+
+    // 15 tokens a request: the second still fits under 20, the third does not.
+    assert_eq!(post(&url, &tpm, &chat("gw-rate")).0, 200);
+    assert_eq!(post(&url, &tpm, &chat("gw-rate")).0, 200);
+    let (status, headers, _) = post(&url, &tpm, &chat("gw-rate"));
+    assert_eq!(status, 429);
+    assert_eq!(header(&headers, "x-ratelimit-remaining-tokens"), "0");
+
+    // The user's limit holds across the user's keys.
+    for key in [&user_a, &user_b, &user_a] {
+        assert_eq!(post(&url, key, &chat("gw-rate")).0, 200);
+    }
+    assert_eq!(post(&url, &user_b, &chat("gw-rate")).0, 429);
+
+    let (status, _, body) = post(&url, &blocked, &chat("gw-rate"));
+    assert_eq!(status, 401, "{body}");
+    let (status, _, body) = post(&url, &expired, &chat("gw-rate"));
+    assert_eq!((status, body["error"]["type"].as_str()), (401, Some("expired_key")));
+    assert_eq!(mock().calls("rate-a+p=10+c=5"), 7);
+}
+
+#[test]
+fn retries_cooldown_timeouts_and_passthrough() {
+    let mut config = String::from("[router_settings]\nnum_retries = 2\nallowed_fails = 3\ncooldown_time = 60\n\n");
+    config += &model("gw-flaky", "flaky-bad+fail500", PRICE_IN, PRICE_OUT);
+    config += &model("gw-flaky", "flaky-good", PRICE_IN, PRICE_OUT);
+    config += &model("gw-down", "down+fail429", PRICE_IN, PRICE_OUT);
+    config += &model("gw-invalid", "invalid+fail400", PRICE_IN, PRICE_OUT);
+    config += &model("gw-slow", "slow+delay=3000", PRICE_IN, PRICE_OUT).replace("api_key", "timeout = 1\napi_key");
+    let mut key = String::new();
+    let proxy = start_seeded(&config, |s| key = s.key(KeySpec::default()));
+    let url = proxy.url("/v1/chat/completions");
+
+    // A request that failed on one deployment is answered by the other.
+    for _ in 0..12 {
+        let (status, _, body) = post(&url, &key, &chat("gw-flaky"));
+        assert_eq!(status, 200, "{body}");
+    }
+    let bad = mock().calls("flaky-bad+fail500");
+    assert!((1..=4).contains(&bad), "after 4 failures the bad deployment cools down: {bad}");
+    for _ in 0..5 {
+        assert_eq!(post(&url, &key, &chat("gw-flaky")).0, 200);
+    }
+    assert_eq!(mock().calls("flaky-bad+fail500"), bad, "cooling down: not called");
+
+    // A lone failing deployment: 1 call + num_retries, then the upstream's error.
+    let (status, _, body) = post(&url, &key, &chat("gw-down"));
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["message"], "mock fail429");
+    assert_eq!(mock().calls("down+fail429"), 3);
+    // A client error is not retried and passes through as it came.
+    let (status, _, body) = post(&url, &key, &chat("gw-invalid"));
+    assert_eq!((status, body["error"]["type"].as_str()), (400, Some("mock_error")));
+    assert_eq!(mock().calls("invalid+fail400"), 1);
+    // Timeouts are retried, then reported.
+    let (status, _, body) = post(&url, &key, &chat("gw-slow"));
+    assert_eq!(status, 408, "{body}");
+    assert_eq!(mock().calls("slow+delay=3000"), 3);
+    // Failed requests are logged, charged nothing.
+    let failures: i64 = query(&proxy, "SELECT count(*) FROM spend_logs WHERE status = 'failure' AND spend = 0");
+    assert_eq!(failures, 3);
+}
+
+#[test]
+fn azure_embeddings_completions_mock_response_and_health() {
+    let mut config = model("gw-embed", "embed-a+p=7", PRICE_IN, PRICE_OUT);
+    config += &model("gw-text", "text-a", PRICE_IN, PRICE_OUT);
+    config += &model("gw-broken", "broken+fail500", PRICE_IN, PRICE_OUT);
+    config += &format!(
+        "[[model_list]]\nmodel_name = \"gw-azure\"\n[model_list.litellm_params]\nmodel = \"azure/azure-dep\"\napi_base = \"{}\"\napi_key = \"azure-secret\"\napi_version = \"2024-06-01\"\n\n",
+        mock().base
+    );
+    let mut key = String::new();
+    let proxy = start_seeded(&config, |s| {
+        s.user("frank", "internal_user", None, &[]);
+        key = s.key(KeySpec { user_id: Some("frank"), ..Default::default() });
+    });
+    let (status, _, body) = post(&proxy.url("/v1/chat/completions"), &key, &chat("gw-azure"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(mock().last_credential("azure-dep").unwrap(), "api-key=azure-secret;api-version=2024-06-01");
+
+    let (status, headers, body) =
+        post(&proxy.url("/v1/embeddings"), &key, &json!({"model": "gw-embed", "input": "hello"}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"][0]["embedding"], json!([0.1, 0.2, 0.3]));
+    let cost: f64 = header(&headers, "x-litellm-response-cost").parse().unwrap();
+    assert!((cost - 7.0 * PRICE_IN).abs() < 1e-9);
+    let (status, _, _) = post(&proxy.url("/completions"), &key, &json!({"model": "gw-text", "prompt": "hi"}));
+    assert_eq!(status, 200);
+
+    // mock_response: no upstream call, no cost, streamed too.
+    let mut body = chat("gw-text");
+    body["mock_response"] = json!("mocked answer");
+    let (status, headers, answer) = post(&proxy.url("/v1/chat/completions"), &key, &body);
+    assert_eq!(status, 200);
+    assert_eq!(answer["choices"][0]["message"]["content"], "mocked answer");
+    assert_eq!(header(&headers, "x-litellm-response-cost"), "0");
+    body["stream"] = json!(true);
+    let text = reqwest::blocking::Client::new()
+        .post(proxy.url("/v1/chat/completions"))
+        .bearer_auth(&key)
+        .json(&body)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(text.contains("\"mocked \"") && text.trim_end().ends_with("data: [DONE]"), "{text}");
+    assert_eq!(mock().calls("text-a"), 1);
+
+    let (status, _) = proxy.client(Some(&key)).get("/health");
+    assert_eq!(status, 401, "health probes are for admins");
+    let (status, health) = proxy.admin().get("/health");
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(health["unhealthy_count"], 1);
+    assert_eq!(health["unhealthy_endpoints"][0]["model_name"], "gw-broken");
+    assert_eq!(health["healthy_count"], 3);
+}
