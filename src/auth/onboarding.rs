@@ -9,15 +9,15 @@ use super::login::with_session;
 use super::request_info::{Peer, RequestInfo};
 use super::session;
 use crate::error::ApiError;
+use crate::invitations::claim::{LinkState, claim, link_state};
 use crate::state::AppState;
 use crate::ui::{message, page};
-use crate::users::{COLUMNS, UserRecord};
+use crate::users::UserRecord;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use rusqlite::OptionalExtension;
 use serde::Deserialize;
 
 const FORM_PURPOSE: &str = "onboarding";
@@ -52,55 +52,22 @@ pub struct OnboardingForm {
     csrf_token: String,
 }
 
-/// What an invitation id leads to.
-enum Invitation {
-    Unknown,
-    Used,
-    Expired,
-    Open { user: std::sync::Arc<UserRecord> },
-}
-
-async fn lookup(state: &AppState, id: &str) -> Result<Invitation, ApiError> {
-    let id = id.to_string();
-    let row = state
-        .db
-        .read(move |conn| {
-            conn.query_row("SELECT user_id, is_accepted, expires_at FROM invitations WHERE id = ?1", [id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, String>(2)?))
-            })
-            .optional()
-        })
-        .await?;
-    let Some((user_id, accepted, expires_at)) = row else { return Ok(Invitation::Unknown) };
-    if accepted {
-        return Ok(Invitation::Used);
-    }
-    // An unreadable expiry counts as expired: fail closed.
-    if crate::time::parse(&expires_at).is_none_or(|at| at <= state.clock.now()) {
-        return Ok(Invitation::Expired);
-    }
-    match state.users.get(&user_id) {
-        Some(user) => Ok(Invitation::Open { user }),
-        None => Ok(Invitation::Unknown),
-    }
-}
-
-fn closed_page(invitation: &Invitation) -> Response {
+fn closed_page(invitation: &LinkState) -> Response {
     let (status, title, text) = match invitation {
-        Invitation::Unknown => (
+        LinkState::Unknown => (
             StatusCode::NOT_FOUND,
             "Invitation not found",
             "This invitation link does not exist. Check that you copied the whole link, or ask your admin for a new one.",
         ),
-        Invitation::Used => (
+        LinkState::Used => (
             StatusCode::GONE,
             "Invitation already used",
             "This invitation link has already been used. Sign in with your email and password.",
         ),
-        Invitation::Expired => {
+        LinkState::Expired => {
             (StatusCode::GONE, "Invitation expired", "This invitation link has expired. Ask your admin for a new one.")
         }
-        Invitation::Open { .. } => (StatusCode::OK, "Invitation", ""),
+        LinkState::Open { .. } => (StatusCode::OK, "Invitation", ""),
     };
     message(status, title, text, Some(("/ui/login", "Go to sign-in")))
 }
@@ -122,9 +89,9 @@ fn form_page(state: &AppState, id: &str, user: &UserRecord, error: Option<&str>,
 }
 
 async fn show(State(state): State<AppState>, Query(query): Query<InvitationQuery>) -> Response {
-    let Some(id) = query.id() else { return closed_page(&Invitation::Unknown) };
-    match lookup(&state, id).await {
-        Ok(Invitation::Open { user }) => form_page(&state, id, &user, None, StatusCode::OK),
+    let Some(id) = query.id() else { return closed_page(&LinkState::Unknown) };
+    match link_state(&state, id).await {
+        Ok(LinkState::Open { user, .. }) => form_page(&state, id, &user, None, StatusCode::OK),
         Ok(closed) => closed_page(&closed),
         Err(e) => e.into_response(),
     }
@@ -138,7 +105,7 @@ async fn accept(
 ) -> Response {
     let id = form.invitation_id.trim().to_string();
     if id.is_empty() {
-        return closed_page(&Invitation::Unknown);
+        return closed_page(&LinkState::Unknown);
     }
     if !state.sessions.mac_matches(FORM_PURPOSE, &id, &form.csrf_token) {
         return message(
@@ -148,8 +115,8 @@ async fn accept(
             None,
         );
     }
-    let user = match lookup(&state, &id).await {
-        Ok(Invitation::Open { user }) => user,
+    let user = match link_state(&state, &id).await {
+        Ok(LinkState::Open { user, .. }) => user,
         Ok(closed) => return closed_page(&closed),
         Err(e) => return e.into_response(),
     };
@@ -174,7 +141,7 @@ async fn accept(
         Ok(Some(record)) => record,
         Ok(None) => {
             // Someone used or the clock expired the link between the page and the post.
-            return match lookup(&state, &id).await {
+            return match link_state(&state, &id).await {
                 Ok(closed) => closed_page(&closed),
                 Err(e) => e.into_response(),
             };
@@ -196,51 +163,4 @@ async fn accept(
         Ok((response, _)) => response,
         Err(detail) => ApiError::internal(detail).into_response(),
     }
-}
-
-/// Marks the invitation accepted and stores the password hash, in one transaction.
-/// `None` when the invitation was no longer open (used, expired or gone).
-async fn claim(state: &AppState, id: &str, user_id: &str, hash: String) -> Result<Option<UserRecord>, ApiError> {
-    let (id, user_id) = (id.to_string(), user_id.to_string());
-    let now = crate::time::format(state.clock.now());
-    let cache = state.clone();
-    state
-        .db
-        .write_then(
-            move |tx| {
-                let expires: Option<String> = tx
-                    .query_row("SELECT expires_at FROM invitations WHERE id = ?1 AND is_accepted = 0", [&id], |r| {
-                        r.get(0)
-                    })
-                    .optional()?;
-                let open = expires.and_then(|e| crate::time::parse(&e)).zip(crate::time::parse(&now));
-                if open.is_none_or(|(expires, now)| expires <= now) {
-                    return Ok(None);
-                }
-                let changed = tx.execute(
-                    "UPDATE invitations SET is_accepted = 1, accepted_at = ?2, updated_at = ?2, updated_by = ?3
-                     WHERE id = ?1 AND is_accepted = 0",
-                    rusqlite::params![id, now, user_id],
-                )?;
-                if changed != 1 {
-                    return Ok(None);
-                }
-                tx.execute(
-                    "UPDATE users SET password = ?2, password_reset_required = 0, updated_at = ?3 WHERE user_id = ?1",
-                    rusqlite::params![user_id, hash, now],
-                )?;
-                let record = tx.query_row(
-                    &format!("SELECT {COLUMNS} FROM users WHERE user_id = ?1"),
-                    [&user_id],
-                    UserRecord::from_row,
-                )?;
-                Ok::<_, ApiError>(Some(record))
-            },
-            move |record| {
-                if let Some(record) = record {
-                    cache.users.put(record.clone());
-                }
-            },
-        )
-        .await
 }

@@ -5,6 +5,7 @@
 //! second) and can be used once: claiming is a compare-and-set in the same transaction
 //! that stores the password.
 
+pub mod claim;
 mod onboarding;
 mod routes;
 pub mod store;

@@ -3,8 +3,8 @@
 //! signed with the proxy's signing secret, are the credentials. Hidden from the API docs,
 //! as LiteLLM hides them.
 
-use super::store::{self, Invitation};
-use crate::audit::{self, Actor};
+use super::claim::{self, LinkState};
+use super::store::Invitation;
 use crate::auth::{password, presented_key, session};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams};
@@ -36,19 +36,12 @@ struct OnboardingClaims {
 
 /// The invitation, if it can still be used now (LiteLLM's 401 messages otherwise).
 async fn usable(state: &AppState, id: String) -> Result<Invitation, ApiError> {
-    let invitation = state
-        .db
-        .read(move |conn| store::load(conn, &id))
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("Invitation link does not exist in db.".into()))?;
-    let expired = crate::time::parse(&invitation.expires_at).is_none_or(|at| at <= state.clock.now());
-    if expired {
-        return Err(ApiError::Unauthorized("Invitation link has expired.".into()));
+    match claim::link_state(state, &id).await? {
+        LinkState::Open { invitation, .. } => Ok(*invitation),
+        LinkState::Unknown => Err(ApiError::Unauthorized("Invitation link does not exist in db.".into())),
+        LinkState::Expired => Err(ApiError::Unauthorized("Invitation link has expired.".into())),
+        LinkState::Used => Err(ApiError::Unauthorized("Invitation link has already been used.".into())),
     }
-    if invitation.is_accepted {
-        return Err(ApiError::Unauthorized("Invitation link has already been used.".into()));
-    }
-    Ok(invitation)
 }
 
 #[derive(Deserialize)]
@@ -129,34 +122,9 @@ async fn claim_token(
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-    let now_text = crate::time::format(now);
-    let actor = Actor::user(&claim.user_id);
-    let cache = state.clone();
-    let (id, user_id) = (invitation.id.clone(), claim.user_id.clone());
-    let user = state
-        .db
-        .write_then(
-            move |tx| {
-                // Compare-and-set: of two claims racing, one wins; the other changes nothing.
-                if !store::accept(tx, &id, &user_id, &now_text)? {
-                    return Err(ApiError::Unauthorized("Invitation link has already been used.".into()));
-                }
-                let mut user = crate::users::store::load(tx, &user_id)?
-                    .ok_or_else(|| ApiError::Unauthorized(format!("User={user_id} does not exist.")))?;
-                let before = audit::json(&user);
-                user.password_hash = Some(hash);
-                user.password_reset_required = false;
-                user.session_epoch += 1;
-                user.updated_at.clone_from(&now_text);
-                crate::users::store::save(tx, &user)?;
-                audit::record(tx, &actor, &now_text, "accepted", "invitations", &id, None, None)?;
-                let after = json!({"password": "changed"});
-                audit::record(tx, &actor, &now_text, "password_set", "users", &user_id, Some(&before), Some(&after))?;
-                Ok(user)
-            },
-            move |user: &crate::users::UserRecord| cache.users.put(user.clone()),
-        )
-        .await?;
+    let user = claim::claim(&state, &invitation.id, &claim.user_id, hash)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("Invitation link has already been used.".into()))?;
     let role = session::effective_role(&state, &user);
     let (token, _) = session::issue(&state, &user, role, session::PASSWORD).map_err(ApiError::internal)?;
     Ok(Json(json!({
