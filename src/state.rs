@@ -89,6 +89,7 @@ impl AppState {
         );
         let http = crate::gateway::http_client(&config.settings.router_settings)
             .map_err(|e| StartError::Start(format!("the upstream HTTP client: {e}")))?;
+        crate::spend::checkpoint::start(&db)?;
         let state = Self {
             inner: Arc::new(Shared {
                 keys: KeyCache::load(&db)?,

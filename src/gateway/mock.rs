@@ -22,8 +22,12 @@ pub async fn respond(
     let prompt = tokens::prompt_tokens(&model, &Value::Object(request.body.clone()));
     let completion = if request.endpoint == Endpoint::Embeddings { 0 } else { tokens::count(&model, text) };
     let row = ctx.row(None, &model, prompt, completion, 0.0, true);
-    let committed =
-        ctx.state.ledger.commit(&ctx.state, row, Some(admission.reservation.clone())).await.map_err(IntoResponse::into_response)?;
+    let committed = ctx
+        .state
+        .ledger
+        .commit(&ctx.state, row, Some(admission.reservation.clone()))
+        .await
+        .map_err(IntoResponse::into_response)?;
     admission.release_slots();
     let id = format!("chatcmpl-{}", uuid::Uuid::new_v4());
     let created = ctx.started.timestamp();

@@ -51,7 +51,8 @@ pub async fn complete(
     let cost = price.map_or(0.0, |p| p.cost(prompt, completion));
     let row = ctx.row(Some(&upstream.deployment), model, prompt, completion, cost, true);
     let reservation = admission.reservation.clone();
-    let committed = ctx.state.ledger.commit(&ctx.state, row, Some(reservation)).await.map_err(IntoResponse::into_response)?;
+    let committed =
+        ctx.state.ledger.commit(&ctx.state, row, Some(reservation)).await.map_err(IntoResponse::into_response)?;
     admission.release_slots();
     let mut response = (StatusCode::OK, body).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
