@@ -35,7 +35,7 @@ pub struct Shared {
     pub http: reqwest::Client,
     /// Rate-limit counters and budget reservations.
     pub limiter: Arc<Limiter>,
-    /// The spend writer thread.
+    /// The spend ledger: group commit of every request's spend.
     pub ledger: Ledger,
 }
 
