@@ -42,7 +42,7 @@ pub struct Shared {
     pub http: reqwest::Client,
     /// Rate-limit counters and budget reservations.
     pub limiter: Arc<Limiter>,
-    /// The spend writer thread.
+    /// The spend ledger: group commit of every request's spend.
     pub ledger: Ledger,
 }
 
@@ -97,6 +97,7 @@ impl AppState {
         );
         let http = crate::gateway::http_client(&config.settings.router_settings)
             .map_err(|e| StartError::Start(format!("the upstream HTTP client: {e}")))?;
+        crate::spend::checkpoint::start(&db)?;
         let state = Self {
             inner: Arc::new(Shared {
                 keys: KeyCache::load(&db)?,

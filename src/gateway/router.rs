@@ -236,3 +236,72 @@ impl Deployment {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ModelInfo, ModelParams};
+
+    fn entry(name: &str, model: &str, input: Option<f64>) -> ModelEntry {
+        ModelEntry {
+            model_name: name.into(),
+            litellm_params: ModelParams { model: model.into(), input_cost_per_token: input, ..Default::default() },
+            model_info: ModelInfo::default(),
+        }
+    }
+
+    fn router(aliases: &[(&str, &str)]) -> ModelRouter {
+        let models = [
+            entry("gpt-4o", "openai/gpt-4o", None),
+            entry("gpt-4o", "azure/eu-deployment", Some(1.0)),
+            entry("openai/*", "openai/*", None),
+            entry("local", "hosted_vllm/llama", None),
+        ];
+        let aliases = aliases.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        ModelRouter::new(&models, &RouterSettings::default(), &aliases, PriceTable::load(None).unwrap())
+    }
+
+    #[test]
+    fn resolves_names_aliases_and_wildcards() {
+        let router = router(&[("smart", "gpt-4o")]);
+        assert_eq!(router.resolve("gpt-4o").unwrap().deployments.len(), 2);
+        assert_eq!(router.resolve("smart").unwrap().group, "gpt-4o");
+        let wild = router.resolve("openai/gpt-4.1-mini").unwrap();
+        assert_eq!(wild.deployments[0].upstream_model_for(&wild), "gpt-4.1-mini");
+        assert!(router.resolve("openai/").is_none());
+        assert!(router.resolve("nothing").is_none());
+        assert_eq!(router.public_names(), vec!["gpt-4o", "openai/*", "local", "smart"]);
+    }
+
+    #[test]
+    fn prices_prefer_the_deployment_then_the_table() {
+        let router = router(&[]);
+        let route = router.resolve("gpt-4o").unwrap();
+        let table = router.price(&route.deployments[0], "gpt-4o").unwrap();
+        assert_eq!(table, Price { input: 2.5e-6, output: 1e-5 });
+        // The configured input price wins; the output price still comes from the table.
+        let azure = router.price(&route.deployments[1], "eu-deployment").unwrap();
+        assert_eq!(azure, Price { input: 1.0, output: 1e-5 });
+        let wild = router.resolve("openai/gpt-4o-mini").unwrap();
+        assert_eq!(router.price(&wild.deployments[0], "gpt-4o-mini").unwrap().input, 1.5e-7);
+        let local = router.resolve("local").unwrap();
+        assert!(router.price(&local.deployments[0], "llama").is_none(), "unpriced");
+    }
+
+    #[test]
+    fn a_failing_deployment_cools_down_and_is_skipped() {
+        let router = router(&[]);
+        let route = router.resolve("gpt-4o").unwrap();
+        for _ in 0..=RouterSettings::default().allowed_fails {
+            router.record_failure(&route.deployments[0]);
+        }
+        for _ in 0..20 {
+            assert_eq!(router.pick(&route, &[]), Some(1));
+        }
+        router.record_failure(&route.deployments[1]);
+        for _ in 0..3 {
+            router.record_failure(&route.deployments[1]);
+        }
+        assert_eq!(router.pick(&route, &[]), None, "every deployment cooling down");
+    }
+}

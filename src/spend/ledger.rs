@@ -126,6 +126,7 @@ fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset]) {
     let reset_plans: Vec<super::reset::Planned> =
         resets.iter().filter_map(|r| super::reset::plan(state, r, now)).collect();
     let write_logs = !state.config.settings.general_settings.disable_spend_logs;
+    let timer = std::time::Instant::now();
     let rows: Vec<&SpendRow> = spends.iter().map(|p| p.row.as_ref()).collect();
     let result = state.db.write_then_blocking(
         |tx| {
@@ -150,6 +151,7 @@ fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset]) {
             });
         },
     );
+    tracing::debug!(rows = spends.len(), micros = timer.elapsed().as_micros() as u64, "spend batch committed");
     match result {
         Ok(_) => {
             for pending in spends {

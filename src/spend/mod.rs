@@ -1,6 +1,7 @@
 //! Spend: prices, token counting, the ledger that commits every request's cost, and the
 //! LiteLLM-compatible spend and usage reports.
 
+pub mod checkpoint;
 pub mod ledger;
 pub mod prices;
 mod reports;
