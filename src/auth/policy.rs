@@ -93,6 +93,13 @@ pub enum Op<'a> {
     InvitationRead,
     InvitationDelete,
     AuditRead,
+    /// `/spend/logs`, `/user/daily/activity`: everyone, scoped to their own spend unless
+    /// they see everything.
+    SpendRead {
+        route: &'a str,
+    },
+    /// `/global/spend/report`: admin roles only.
+    GlobalSpendRead,
 }
 
 impl Op<'_> {
@@ -116,6 +123,8 @@ impl Op<'_> {
             Op::InvitationRead => "/invitation/info",
             Op::InvitationDelete => "/invitation/delete",
             Op::AuditRead => "/audit",
+            Op::SpendRead { route } => route,
+            Op::GlobalSpendRead => "/global/spend/report",
         }
     }
 }
@@ -183,6 +192,8 @@ fn decide(
                 grant(false)
             }
             Op::InvitationNew { .. } | Op::InvitationRead | Op::InvitationDelete => Err(invitation_admin_only(caller)),
+            // Its own spend only.
+            Op::SpendRead { .. } => grant(false),
             _ => Err(admin_only(caller, route)),
         };
     };
@@ -260,6 +271,13 @@ fn decide(
         Op::InvitationRead => match role {
             Role::ProxyAdminViewer => grant(true),
             _ => Err(invitation_admin_only(caller)),
+        },
+        Op::SpendRead { .. } => grant(role == Role::ProxyAdminViewer),
+        Op::GlobalSpendRead => match role {
+            Role::ProxyAdminViewer => grant(true),
+            _ => Err(ApiError::Unauthorized(format!(
+                "Authentication Error, only proxy admins and admin viewers can view the global spend report. Your role={role}"
+            ))),
         },
         Op::AuditRead => match role {
             Role::ProxyAdminViewer => grant(true),

@@ -3,8 +3,9 @@
 //! with breakdowns by model, provider and key) and `GET /global/spend/report` (per day,
 //! grouped by team or key; admin roles).
 
-use super::{ReadScope, key_hash, require_admin_view, scope_of};
+use super::{ReadScope, key_hash, scope_of};
 use crate::auth::Caller;
+use crate::auth::policy::{self, Op};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Json;
@@ -60,7 +61,7 @@ async fn load(state: &AppState, caller: &Caller, q: &ActivityQuery) -> Result<Ve
         clauses.push(format!("{clause} ?{}", values.len() + 1));
         values.push(Sql::Text(value));
     };
-    match scope_of(caller) {
+    match scope_of(state, caller, "/user/daily/activity")? {
         ReadScope::Everything => {}
         ReadScope::User(user) => add("user_id =", user),
         ReadScope::Key(key) => add("api_key =", key),
@@ -190,7 +191,7 @@ pub async fn global_spend_report(
     caller: Caller,
     Query(mut q): Query<ActivityQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    require_admin_view(&caller)?;
+    policy::authorize(&state, &caller, Op::GlobalSpendRead)?;
     let today = state.clock.now().date_naive();
     q.start_date.get_or_insert_with(|| (today - chrono::Days::new(30)).format("%Y-%m-%d").to_string());
     q.end_date.get_or_insert_with(|| today.format("%Y-%m-%d").to_string());

@@ -49,14 +49,14 @@ fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
 }
 
 /// The WHERE clause and its values for a query and the caller's scope.
-fn filters(caller: &Caller, q: &LogQuery) -> Result<(String, Vec<Sql>), ApiError> {
+fn filters(state: &AppState, caller: &Caller, route: &str, q: &LogQuery) -> Result<(String, Vec<Sql>), ApiError> {
     let mut clauses = Vec::new();
     let mut values = Vec::new();
     let mut add = |clause: &str, value: String| {
         clauses.push(format!("{clause} ?{}", values.len() + 1));
         values.push(Sql::Text(value));
     };
-    match scope_of(caller) {
+    match scope_of(state, caller, route)? {
         ReadScope::Everything => {}
         ReadScope::User(user) => add("user =", user),
         ReadScope::Key(key) => add("api_key =", key),
@@ -94,7 +94,7 @@ pub async fn spend_logs(
     caller: Caller,
     Query(q): Query<LogQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (clause, values) = filters(&caller, &q)?;
+    let (clause, values) = filters(&state, &caller, "/spend/logs", &q)?;
     if q.summarize.unwrap_or(true) && q.start_date.is_some() && q.end_date.is_some() {
         let sql = format!(
             "SELECT substr(startTime, 1, 10) AS day, sum(spend), model_group, user, sum(total_tokens) FROM spend_logs {clause}
@@ -151,7 +151,7 @@ pub async fn spend_logs_v2(
     caller: Caller,
     Query(q): Query<LogQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (clause, values) = filters(&caller, &q)?;
+    let (clause, values) = filters(&state, &caller, "/spend/logs/v2", &q)?;
     let (page, size) = page(&q, 50);
     let offset = (page - 1) * size;
     let count_sql = format!("SELECT count(*) FROM spend_logs {clause}");

@@ -1,11 +1,13 @@
 //! LiteLLM's spend and usage reports: `GET /spend/logs` (and the paginated
 //! `/spend/logs/v2`), `GET /user/daily/activity`, `GET /global/spend/report`. Admins and
-//! admin viewers see everything; everyone else only their own spend (`scope_of`).
+//! admin viewers see everything; everyone else only their own spend, as the permission
+//! policy decides (`scope_of`).
 
 mod activity;
 mod logs;
 
 use crate::auth::Caller;
+use crate::auth::policy::{self, Op};
 use crate::error::ApiError;
 use crate::state::AppState;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -18,7 +20,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(activity::global_spend_report))
 }
 
-/// Whose spend a caller may read. (At merge this goes through the permission policy.)
+/// Whose spend a caller may read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReadScope {
     Everything,
@@ -26,25 +28,16 @@ pub enum ReadScope {
     Key(String),
 }
 
-pub fn scope_of(caller: &Caller) -> ReadScope {
-    if caller.is_master_key() || caller.role.is_some_and(|r| r.sees_everything()) {
-        return ReadScope::Everything;
+/// What the caller may read, as the policy decided: everything, or their own spend.
+pub fn scope_of(state: &AppState, caller: &Caller, route: &str) -> Result<ReadScope, ApiError> {
+    let permit = policy::authorize(state, caller, Op::SpendRead { route })?;
+    if permit.sees_all() {
+        return Ok(ReadScope::Everything);
     }
-    match &caller.user_id {
+    Ok(match &caller.user_id {
         Some(user) => ReadScope::User(user.clone()),
         None => ReadScope::Key(caller.api_key_hash().to_string()),
-    }
-}
-
-/// Admin roles only (the global report).
-pub fn require_admin_view(caller: &Caller) -> Result<(), ApiError> {
-    match scope_of(caller) {
-        ReadScope::Everything => Ok(()),
-        _ => Err(ApiError::Unauthorized(format!(
-            "Authentication Error, only proxy admins and admin viewers can view the global spend report. Your role={}",
-            caller.role_label()
-        ))),
-    }
+    })
 }
 
 /// A key filter given as a clear key (`sk-...`) or as its hash.
