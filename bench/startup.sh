@@ -9,9 +9,10 @@ runs=${1:-10}
 cargo build --release --quiet
 bin=$PWD/target/release/proxy
 work=$(mktemp -d)
+export LITELLM_MASTER_KEY=sk-bench-master-key
 trap 'rm -rf "$work"' EXIT
 
-# Milliseconds from exec to a 200 from /health/readiness; leaves the PID in $pid.
+# Microseconds from exec to a 200 from /health/readiness into $elapsed; the PID in $pid.
 start_once() {
   local dir=$1
   local t0 t1 url
@@ -24,7 +25,7 @@ start_once() {
   done
   until curl -sf -o /dev/null "$url/health/readiness"; do sleep 0.001; done
   t1=$(date +%s%N)
-  echo $(( (t1 - t0) / 1000 ))
+  elapsed=$(( (t1 - t0) / 1000 ))
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'; }
@@ -32,9 +33,9 @@ median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1
 fresh=() existing=()
 for i in $(seq "$runs"); do
   dir="$work/fresh$i"; mkdir -p "$dir"
-  fresh+=("$(LITELLM_MASTER_KEY=sk-bench-master-key start_once "$dir")")
+  start_once "$dir"; fresh+=("$elapsed")
   kill -TERM "$pid"; wait "$pid" || true
-  existing+=("$(LITELLM_MASTER_KEY=sk-bench-master-key start_once "$dir")")
+  start_once "$dir"; existing+=("$elapsed")
   if [ "$i" -lt "$runs" ]; then kill -TERM "$pid"; wait "$pid" || true; fi
 done
 sleep 1
