@@ -6,7 +6,7 @@
 //! that stores the password.
 
 mod onboarding;
-mod routes;
+pub mod routes;
 pub mod store;
 
 use crate::state::AppState;
