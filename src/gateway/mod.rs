@@ -5,7 +5,7 @@
 mod access;
 mod admission;
 mod dispatch;
-mod flow;
+pub(crate) mod flow;
 mod mock;
 mod models;
 pub mod providers;
