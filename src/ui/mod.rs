@@ -119,7 +119,10 @@ mod tests {
         let pages = [
             ("login.html", minijinja::context! { title => "Sign in", next => "/ui", sso_next => "%2Fui" }),
             ("onboarding.html", minijinja::context! { title => "t", invitee => "a@b", min_length => 8 }),
-            ("home.html", minijinja::context! { title => "Overview", user, teams => vec!["t (user)"], spend => 1.5 }),
+            (
+                "home.html",
+                minijinja::context! { title => "Overview", user, teams => vec!["t (user)"], spend => 1.5, max_budget => 2.0 },
+            ),
         ];
         for (name, context) in pages {
             let html = render(name, context).unwrap_or_else(|e| panic!("{e}"));
