@@ -7,7 +7,7 @@ mod admission;
 mod dispatch;
 pub(crate) mod flow;
 mod mock;
-mod models;
+pub(crate) mod models;
 pub mod providers;
 mod request;
 mod respond;

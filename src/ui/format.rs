@@ -1,6 +1,6 @@
 //! Template filters for numbers people read: dollars (more digits for small amounts, so
 //! a cent's fraction of a test request is not shown as $0.00), counts with thousands
-//! separators, and timestamps cut to the minute.
+//! separators, timestamps cut to the minute, and percent-encoding for links.
 
 use minijinja::Environment;
 
@@ -8,6 +8,8 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("usd", usd);
     env.add_filter("count", count);
     env.add_filter("when", when);
+    // Ids in paths and search terms in links: every byte but unreserved ones escaped.
+    env.add_filter("urlencode", |value: String| crate::invitations::encode(&value));
 }
 
 pub fn usd(value: f64) -> String {

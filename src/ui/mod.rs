@@ -12,7 +12,11 @@ mod format;
 mod home;
 mod keys;
 mod keys_new;
+mod models;
+mod settings;
 pub mod signed;
+mod team;
+mod teams;
 mod test_key;
 mod usage;
 mod usage_chart;
@@ -35,6 +39,10 @@ pub fn routes() -> axum::Router<crate::state::AppState> {
         .merge(users::routes())
         .merge(usage::routes())
         .merge(test_key::routes())
+        .merge(teams::routes())
+        .merge(team::routes())
+        .merge(models::routes())
+        .merge(settings::routes())
 }
 
 #[derive(RustEmbed)]

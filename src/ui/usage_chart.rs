@@ -60,7 +60,8 @@ pub fn bars(
     fmt: impl Fn(f64) -> String,
     title: impl Fn(&str, f64, f64) -> String,
 ) -> Chart {
-    let max = nice(points.iter().map(|(_, a, b)| a + b).fold(0.0, f64::max));
+    // Four gridlines at round values: the step is nice, not the maximum.
+    let max = nice(points.iter().map(|(_, a, b)| a + b).fold(0.0, f64::max) / 4.0) * 4.0;
     let plot_h = HEIGHT - BOTTOM - 8.0;
     let base = HEIGHT - BOTTOM;
     let slot = (WIDTH - LEFT) / points.len().max(1) as f64;

@@ -259,3 +259,8 @@ async fn delete(State(state): State<AppState>, signed: Signed, Path(id): Path<St
         Err(error) => super::keys::refused(&error),
     }
 }
+
+/// A path segment, percent-encoded (ids may hold any character).
+pub fn encode(segment: &str) -> String {
+    crate::invitations::encode(segment)
+}
