@@ -59,11 +59,11 @@ async fn show(State(state): State<AppState>, signed: Signed, Query(query): Query
         Ok(range) => (StatusCode::OK, range, None),
         Err(error) => (StatusCode::BAD_REQUEST, (today - chrono::Days::new(29), today), Some(error)),
     };
-    let rows = match usage_data::load(&state, start, end, scope(&signed)).await {
-        Ok(rows) => rows,
-        Err(error) => return super::keys::refused(&error),
-    };
-    let Usage { days, models, keys, teams, total } = usage_data::fold(&state, &rows, start, end);
+    let Usage { days, models, keys, teams, total } =
+        match usage_data::summarise(&state, start, end, scope(&signed)).await {
+            Ok(usage) => usage,
+            Err(error) => return super::keys::refused(&error),
+        };
     let spend_points: Vec<(String, f64, f64)> = days.iter().map(|(d, t)| (d.clone(), t.spend, 0.0)).collect();
     let token_points: Vec<(String, f64, f64)> =
         days.iter().map(|(d, t)| (d.clone(), t.prompt as f64, t.completion as f64)).collect();

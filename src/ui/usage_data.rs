@@ -1,13 +1,14 @@
-//! What the usage page reads: one grouped scan of the per-day aggregate `daily_spend`
-//! (never the raw spend logs, so it stays fast at millions of requests) for a date range,
-//! scoped to the visitor (everything for admins and admin viewers, else their own spend),
-//! folded here into totals per day, model, key and team.
+//! What the usage page reads: the per-day aggregate `daily_spend` (never the raw spend
+//! logs, so it stays fast at millions of requests) for a date range, scoped to the
+//! visitor (everything for admins and admin viewers, else their own spend): totals per
+//! day, model, key and team summed by SQLite (`summarise`), and the grouped rows for the
+//! CSV export (`load`).
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// One grouped row: a day, model, key and team.
 pub struct Row {
@@ -30,16 +31,6 @@ pub struct Totals {
     pub requests: i64,
 }
 
-impl Totals {
-    fn add(&mut self, row: &Row) {
-        self.spend += row.spend;
-        self.prompt += row.prompt;
-        self.completion += row.completion;
-        self.tokens += row.prompt + row.completion;
-        self.requests += row.requests;
-    }
-}
-
 #[derive(Serialize)]
 pub struct Group {
     pub name: String,
@@ -57,7 +48,7 @@ pub struct Usage {
     pub total: Totals,
 }
 
-/// The rows of `[start, end]`, for `user` only when given.
+/// The grouped rows of `[start, end]` (CSV), for `user` only when given.
 pub async fn load(
     state: &AppState,
     start: NaiveDate,
@@ -97,49 +88,87 @@ pub async fn load(
     Ok(rows)
 }
 
-fn ranked(
-    map: HashMap<String, Totals>,
-    limit: usize,
-    name: impl Fn(&str) -> (String, Option<String>, Option<String>),
-) -> Vec<Group> {
-    let mut groups: Vec<Group> = map
-        .into_iter()
-        .map(|(id, totals)| {
-            let (name, detail, link) = name(&id);
-            Group { name, detail, link, totals }
-        })
-        .collect();
-    groups
-        .sort_by(|a, b| b.totals.spend.total_cmp(&a.totals.spend).then_with(|| b.totals.tokens.cmp(&a.totals.tokens)));
-    groups.truncate(limit);
-    groups
-}
+/// One grouped total: the group's value and its sums.
+type Grouped = Vec<(String, Totals)>;
 
-/// Folds the rows into the page's series and breakdowns; every day of the range is shown.
-pub fn fold(state: &AppState, rows: &[Row], start: NaiveDate, end: NaiveDate) -> Usage {
+/// The page's numbers, each summed by SQLite over the range (a few dozen rows come back
+/// per query instead of every aggregate row): per day, model, team and the top keys.
+pub async fn summarise(
+    state: &AppState,
+    start: NaiveDate,
+    end: NaiveDate,
+    user: Option<String>,
+) -> Result<Usage, ApiError> {
+    let (first, last) = (start.format("%Y-%m-%d").to_string(), end.format("%Y-%m-%d").to_string());
+    let (per_day, models, keys, teams) = state
+        .db
+        .read(move |conn| {
+            let scoped = if user.is_some() { " AND user_id = ?3" } else { "" };
+            let group = |column: &str, tail: &str| -> rusqlite::Result<Grouped> {
+                let sql = format!(
+                    "SELECT {column}, SUM(spend), SUM(prompt_tokens), SUM(completion_tokens), SUM(api_requests)
+                     FROM daily_spend WHERE date >= ?1 AND date <= ?2{scoped} GROUP BY {column} {tail}"
+                );
+                let mut stmt = conn.prepare_cached(&sql)?;
+                let map = |r: &rusqlite::Row<'_>| {
+                    let (prompt, completion): (i64, i64) = (r.get(2)?, r.get(3)?);
+                    let totals = Totals {
+                        spend: r.get(1)?,
+                        prompt,
+                        completion,
+                        tokens: prompt + completion,
+                        requests: r.get(4)?,
+                    };
+                    Ok((r.get::<_, String>(0)?, totals))
+                };
+                match &user {
+                    Some(user) => stmt.query_map(rusqlite::params![first, last, user], map)?.collect(),
+                    None => stmt.query_map(rusqlite::params![first, last], map)?.collect(),
+                }
+            };
+            Ok::<_, rusqlite::Error>((
+                group("date", "")?,
+                group("model", "ORDER BY SUM(spend) DESC LIMIT 50")?,
+                group("api_key", "ORDER BY SUM(spend) DESC LIMIT 25")?,
+                group("team_id", "ORDER BY SUM(spend) DESC LIMIT 50")?,
+            ))
+        })
+        .await?;
     let mut days: BTreeMap<String, Totals> = BTreeMap::new();
     let mut day = start;
     while day <= end {
         days.insert(day.format("%Y-%m-%d").to_string(), Totals::default());
         day = day.succ_opt().unwrap_or(end + chrono::Days::new(1));
     }
-    let (mut models, mut keys, mut teams) = (HashMap::new(), HashMap::new(), HashMap::<String, Totals>::new());
     let mut total = Totals::default();
-    for row in rows {
-        total.add(row);
-        days.entry(row.date.clone()).or_default().add(row);
-        models.entry(row.model.clone()).or_insert_with(Totals::default).add(row);
-        keys.entry(row.api_key.clone()).or_insert_with(Totals::default).add(row);
-        teams.entry(row.team_id.clone()).or_default().add(row);
+    for (date, totals) in per_day {
+        total.spend += totals.spend;
+        total.prompt += totals.prompt;
+        total.completion += totals.completion;
+        total.tokens += totals.tokens;
+        total.requests += totals.requests;
+        days.insert(date, totals);
     }
-    let models = ranked(models, 50, |m| (if m.is_empty() { "(unknown)".into() } else { m.to_string() }, None, None));
-    let keys = ranked(keys, 25, |k| key_label(state, k));
-    let teams = ranked(teams, 50, |t| match state.teams.get(t) {
+    let named = |rows: Grouped, name: &dyn Fn(&str) -> (String, Option<String>, Option<String>)| -> Vec<Group> {
+        rows.into_iter()
+            .map(|(id, totals)| {
+                let (name, detail, link) = name(&id);
+                Group { name, detail, link, totals }
+            })
+            .collect()
+    };
+    let models = named(models, &|m| (if m.is_empty() { "(unknown)".into() } else { m.to_string() }, None, None));
+    let keys = named(keys, &|k| key_label(state, k));
+    let teams = named(teams, &|t| match state.teams.get(t) {
         _ if t.is_empty() => ("No team".into(), None, None),
-        Some(team) => (team.team_alias.clone().unwrap_or_else(|| t.to_string()), None, Some(format!("/ui/teams/{t}"))),
+        Some(team) => (
+            team.team_alias.clone().unwrap_or_else(|| t.to_string()),
+            None,
+            Some(format!("/ui/teams/{}", crate::invitations::encode(t))),
+        ),
         None => (t.to_string(), Some("deleted team".into()), None),
     });
-    Usage { days: days.into_iter().collect(), models, keys, teams, total }
+    Ok(Usage { days: days.into_iter().collect(), models, keys, teams, total })
 }
 
 /// A key hash as people know it: alias and masked key, or what the spend row names.
