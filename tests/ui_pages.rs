@@ -187,3 +187,29 @@ fn assets_have_hashed_names_and_long_caching() {
     assert_eq!(response.status(), 200);
     assert!(response.headers()["cache-control"].to_str().unwrap().contains("immutable"));
 }
+
+#[test]
+fn the_test_chat_refuses_the_session_where_personal_keys_are_restricted() {
+    let config = format!(
+        "{}[litellm_settings.key_generation_settings.personal_key_generation]\nallowed_user_roles = [\"proxy_admin\"]\n",
+        common::model("pages-chat", "pages-chat", 0.001, 0.002)
+    );
+    let proxy = Proxy::start_with(Options { config: Some(&config), ..Default::default() });
+    user(&proxy, "carol@example.com", "internal_user");
+    let carol = sign_in(&proxy, "carol@example.com", "a-good-password");
+    let pane = carol.get(&proxy.url("/ui/test-key"));
+    assert!(pane.body.contains("required: your admin restricts personal keys"), "{}", pane.body);
+    let token = csrf(&carol, &proxy);
+    let form = [("csrf_token", token.as_str()), ("model", "pages-chat"), ("message", "hi")];
+    let page = carol.post_form(&proxy.url("/ui/test-key"), &form, &[]);
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(page.body.contains("cannot use your session"));
+    assert_eq!(common::mock_upstream::mock().calls("pages-chat"), 0);
+    // The admin may chat on the session; the reply and its cost come back on the page.
+    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    let token = csrf(&admin, &proxy);
+    let form = [("csrf_token", token.as_str()), ("model", "pages-chat"), ("message", "hi")];
+    let page = admin.post_form(&proxy.url("/ui/test-key"), &form, &[]);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("tok tok") && page.body.contains("completion tokens"), "{}", page.body);
+}
