@@ -91,6 +91,9 @@ pub async fn load(
 /// One grouped total: the group's value and its sums.
 type Grouped = Vec<(String, Totals)>;
 
+/// A group's id as shown: name, a detail, a link.
+type Label = (String, Option<String>, Option<String>);
+
 /// The page's numbers, each summed by SQLite over the range (a few dozen rows come back
 /// per query instead of every aggregate row): per day, model, team and the top keys.
 pub async fn summarise(
@@ -149,7 +152,7 @@ pub async fn summarise(
         total.requests += totals.requests;
         days.insert(date, totals);
     }
-    let named = |rows: Grouped, name: &dyn Fn(&str) -> (String, Option<String>, Option<String>)| -> Vec<Group> {
+    let named = |rows: Grouped, name: &dyn Fn(&str) -> Label| -> Vec<Group> {
         rows.into_iter()
             .map(|(id, totals)| {
                 let (name, detail, link) = name(&id);
@@ -172,7 +175,7 @@ pub async fn summarise(
 }
 
 /// A key hash as people know it: alias and masked key, or what the spend row names.
-pub fn key_label(state: &AppState, hash: &str) -> (String, Option<String>, Option<String>) {
+pub fn key_label(state: &AppState, hash: &str) -> Label {
     match hash {
         "ui_session" => ("UI session (test chat)".into(), None, None),
         "master_key" => ("master key".into(), None, None),
