@@ -1,19 +1,12 @@
 //! The API's own documentation: `/openapi.json` (built from the route annotations, so it
 //! lists exactly the routes the router has) and Swagger UI at `/`, whose header links to
-//! the admin UI. Every file is embedded; nothing loads from a CDN.
+//! the admin UI. Every file is embedded (served by `ui::assets`); nothing loads from a CDN.
 
 use crate::state::AppState;
-use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
+use crate::ui::assets::Assets;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use rust_embed::RustEmbed;
-
-#[derive(RustEmbed)]
-#[folder = "assets/"]
-#[exclude = "*.map"]
-#[exclude = "templates/*"]
-struct Assets;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -42,7 +35,7 @@ pub fn routes(openapi: utoipa::openapi::OpenApi) -> axum::Router<AppState> {
     axum::Router::new()
         .route("/", get(swagger_page))
         .route("/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], json) }))
-        .route("/assets/{*path}", get(asset))
+        .route("/assets/{*path}", get(crate::ui::assets::serve))
 }
 
 async fn swagger_page() -> Response {
@@ -50,19 +43,4 @@ async fn swagger_page() -> Response {
         Some(file) => Html(file.data.into_owned()).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
-}
-
-/// An embedded file, cached for a day (names are not hashed yet, so not forever).
-async fn asset(Path(path): Path<String>) -> Response {
-    let Some(file) = Assets::get(&path) else {
-        return (StatusCode::NOT_FOUND, "no such asset").into_response();
-    };
-    let mime = mime_guess::from_path(&path).first_or_octet_stream();
-    let mut response = file.data.into_owned().into_response();
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(mime.as_ref()) {
-        headers.insert(header::CONTENT_TYPE, value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
-    response
 }

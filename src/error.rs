@@ -89,6 +89,11 @@ impl ApiError {
         self.parts().2
     }
 
+    /// The request field the error is about, if any (the UI shows the message beside it).
+    pub fn param(&self) -> Option<String> {
+        self.parts().3
+    }
+
     /// (status, type, message, param)
     fn parts(&self) -> (StatusCode, &'static str, String, Option<String>) {
         let status = |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);

@@ -5,9 +5,9 @@
 mod access;
 mod admission;
 mod dispatch;
-mod flow;
+pub(crate) mod flow;
 mod mock;
-mod models;
+pub(crate) mod models;
 pub mod providers;
 mod request;
 mod respond;

@@ -7,7 +7,7 @@
 
 pub mod claim;
 mod onboarding;
-mod routes;
+pub mod routes;
 pub mod store;
 
 use crate::state::AppState;

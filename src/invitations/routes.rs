@@ -49,13 +49,18 @@ async fn new_invitation(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let user_id = fields::text(&body, "user_id");
+    new(&state, &headers, &caller, &body).await.map(Json)
+}
+
+/// `/invitation/new` for the JSON route and the UI: the invitation with its link.
+pub async fn new(state: &AppState, headers: &HeaderMap, caller: &Caller, body: &Value) -> Result<Value, ApiError> {
+    let user_id = fields::text(body, "user_id");
     let teams: Vec<String> = user_id
         .as_deref()
         .map(|u| state.teams.of_user(u).into_iter().map(|(t, _)| t.team_id.clone()).collect())
         .unwrap_or_default();
-    let _permit = policy::authorize(&state, &caller, Op::InvitationNew { target_teams: &teams })?;
-    let request: NewInvitation = fields::parse(&body)?;
+    let _permit = policy::authorize(state, caller, Op::InvitationNew { target_teams: &teams })?;
+    let request: NewInvitation = fields::parse(body)?;
     if state.users.get(&request.user_id).is_none() {
         return Err(ApiError::field(
             "user_id",
@@ -75,7 +80,7 @@ async fn new_invitation(
         updated_at: now_text.clone(),
         updated_by: caller.user_id.clone(),
     };
-    let actor = Actor::of(&caller);
+    let actor = Actor::of(caller);
     let invitation = state
         .db
         .write(move |tx| {
@@ -93,7 +98,7 @@ async fn new_invitation(
             Ok::<_, ApiError>(invitation)
         })
         .await?;
-    let mut answer = shown(&state, &headers, &invitation);
+    let mut answer = shown(state, headers, &invitation);
     let email = &state.config.settings.email;
     if crate::email::configured(email) {
         // The invitation is stored whatever happens here; the answer says how the send went.
@@ -111,7 +116,7 @@ async fn new_invitation(
         answer["email_sent"] = Value::Bool(result.is_ok());
         answer["email_error"] = result.err().map_or(Value::Null, Value::String);
     }
-    Ok(Json(answer))
+    Ok(answer)
 }
 
 #[derive(Deserialize, IntoParams)]

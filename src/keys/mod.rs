@@ -14,6 +14,8 @@ pub mod view;
 
 pub use cache::{KeyCache, hash_key};
 pub use record::{COLUMNS, KeyRecord, json_column, list_column};
+pub use regenerate::regenerate_key;
+pub use routes::{delete_by, issue_key, set_blocked};
 
 use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;

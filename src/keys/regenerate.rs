@@ -33,7 +33,7 @@ async fn regenerate(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    regenerate_key(state, caller, None, body).await
+    regenerate_key(&state, &caller, None, &body).await.map(|(key, clear)| Json(view::generated(&key, &clear, None)))
 }
 
 /// The same as `/key/regenerate`, with the key in the path.
@@ -44,25 +44,29 @@ async fn regenerate_path(
     Path(key): Path<String>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    regenerate_key(state, caller, Some(key), body).await
+    regenerate_key(&state, &caller, Some(key), &body)
+        .await
+        .map(|(key, clear)| Json(view::generated(&key, &clear, None)))
 }
 
-async fn regenerate_key(
-    state: AppState,
-    caller: Caller,
+/// `/key/regenerate` for the JSON routes and the UI: the stored key and its new clear
+/// secret (shown once).
+pub async fn regenerate_key(
+    state: &AppState,
+    caller: &Caller,
     path_key: Option<String>,
-    body: Value,
-) -> Result<Json<Value>, ApiError> {
-    let presented = fields::text(&body, "key").or(path_key).ok_or_else(|| ApiError::field("key", "key is required"))?;
+    body: &Value,
+) -> Result<(KeyRecord, String), ApiError> {
+    let presented = fields::text(body, "key").or(path_key).ok_or_else(|| ApiError::field("key", "key is required"))?;
     let current = state
         .keys
         .get(&token_of(&presented))
         .ok_or_else(|| ApiError::NotFound(format!("Key {} not found.", key_name(&presented))))?;
-    let mut request: KeyFields = fields::parse(&body)?;
+    let mut request: KeyFields = fields::parse(body)?;
     let (new_owner, new_team) = (request.user_id(), request.team_id());
     let permit = policy::authorize(
-        &state,
-        &caller,
+        state,
+        caller,
         Op::KeyChange {
             route: "/key/regenerate",
             verb: "regenerate",
@@ -73,11 +77,11 @@ async fn regenerate_key(
         },
     )?;
     request.validate()?;
-    check_owner_and_team(&state, new_owner.as_deref(), new_team.as_deref())?;
+    check_owner_and_team(state, new_owner.as_deref(), new_team.as_deref())?;
     request.clamp(&state.config.settings.litellm_settings.upperbound_key_generate_params, false);
-    let clear = clear_key(fields::text(&body, "new_key"), "new_key")?;
+    let clear = clear_key(fields::text(body, "new_key"), "new_key")?;
     let now = state.clock.now();
-    let revoke_at = match fields::text(&body, "grace_period") {
+    let revoke_at = match fields::text(body, "grace_period") {
         Some(text) => Some(
             Duration::parse(&text)
                 .map_err(|e| ApiError::field("grace_period", format!("grace_period: {e}")))?
@@ -85,10 +89,9 @@ async fn regenerate_key(
         ),
         None => None,
     };
-    let key =
-        swap_secret(&state, &permit, current.token.clone(), clear.clone(), revoke_at, request, Actor::of(&caller))
-            .await?;
-    Ok(Json(view::generated(&key, &clear, None)))
+    let key = swap_secret(state, &permit, current.token.clone(), clear.clone(), revoke_at, request, Actor::of(caller))
+        .await?;
+    Ok((key, clear))
 }
 
 async fn swap_secret(

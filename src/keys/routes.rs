@@ -100,8 +100,20 @@ async fn generate(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let given = fields::given(&body);
-    let mut request: KeyFields = fields::parse(&body)?;
+    let (key, clear, duration) = issue_key(&state, &caller, &body).await?;
+    Ok(Json(view::generated(&key, &clear, duration)))
+}
+
+/// `/key/generate` for the JSON route and the UI's form alike: owner defaulting, the
+/// policy, checks, upper bounds, then the write. Returns the stored key, its clear
+/// secret (shown once) and the lifetime asked for.
+pub async fn issue_key(
+    state: &AppState,
+    caller: &Caller,
+    body: &Value,
+) -> Result<(KeyRecord, String, Option<String>), ApiError> {
+    let given = fields::given(body);
+    let mut request: KeyFields = fields::parse(body)?;
     let owner = request.user_id().or_else(|| match caller.role {
         Some(Role::ProxyAdmin) | None => None,
         Some(_) => caller.user_id.clone(),
@@ -109,8 +121,8 @@ async fn generate(
     let team_id = request.team_id();
     let team = team_id.as_deref().and_then(|t| state.teams.get(t));
     let permit = policy::authorize(
-        &state,
-        &caller,
+        state,
+        caller,
         Op::KeyGenerate {
             team_id: team_id.as_deref(),
             team: team.as_deref(),
@@ -119,15 +131,15 @@ async fn generate(
         },
     )?;
     request.validate()?;
-    check_owner_and_team(&state, owner.as_deref(), team_id.as_deref())?;
-    let clear = clear_key(fields::text(&body, "key"), "key")?;
+    check_owner_and_team(state, owner.as_deref(), team_id.as_deref())?;
+    let clear = clear_key(fields::text(body, "key"), "key")?;
     request.clamp(&state.config.settings.litellm_settings.upperbound_key_generate_params, true);
     request.user_id = Some(owner);
     let now = state.clock.now();
     let mut key = KeyRecord::new(&clear, &crate::time::format(now), caller.user_id.clone());
     request.apply(&mut key, now)?;
-    let key = create(&state, &permit, key, Actor::of(&caller)).await?;
-    Ok(Json(view::generated(&key, &clear, request.duration.flatten())))
+    let key = create(state, &permit, key, Actor::of(caller)).await?;
+    Ok((key, clear, request.duration.flatten()))
 }
 
 /// Update a key's settings (`key` is the clear key or its hash).
@@ -208,6 +220,12 @@ async fn delete(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
+    delete_by(&state, &caller, &body).await.map(Json)
+}
+
+/// `/key/delete` for the JSON route and the UI: every named key must be the caller's to
+/// delete, then all go in one transaction.
+pub async fn delete_by(state: &AppState, caller: &Caller, body: &Value) -> Result<Value, ApiError> {
     let list = |field: &str| -> Result<Option<Vec<String>>, ApiError> {
         match body.get(field) {
             None | Some(Value::Null) => Ok(None),
@@ -243,12 +261,12 @@ async fn delete(
             new_team: None,
             sets_spend: false,
         };
-        permit = Some(policy::authorize(&state, &caller, op)?);
+        permit = Some(policy::authorize(state, caller, op)?);
     }
     let Some(permit) = permit else { return Err(ApiError::NotFound("No keys found".into())) };
     let tokens: Vec<String> = found.iter().map(|k| k.token.clone()).collect();
-    delete_keys(&state, &permit, tokens, Actor::of(&caller)).await?;
-    Ok(Json(json!({ "deleted_keys": sent })))
+    delete_keys(state, &permit, tokens, Actor::of(caller)).await?;
+    Ok(json!({ "deleted_keys": sent }))
 }
 
 /// Archives and deletes keys in one transaction.
@@ -292,7 +310,7 @@ async fn block(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    set_blocked(state, caller, body, true).await
+    set_blocked(&state, &caller, &body, true).await.map(|key| Json(view::full(&key)))
 }
 
 /// Unblock a key.
@@ -302,19 +320,24 @@ async fn unblock(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    set_blocked(state, caller, body, false).await
+    set_blocked(&state, &caller, &body, false).await.map(|key| Json(view::full(&key)))
 }
 
-async fn set_blocked(state: AppState, caller: Caller, body: Value, blocked: bool) -> Result<Json<Value>, ApiError> {
-    let presented = fields::text(&body, "key").ok_or_else(|| ApiError::field("key", "key is required"))?;
+/// `/key/block` and `/key/unblock` for the JSON routes and the UI.
+pub async fn set_blocked(
+    state: &AppState,
+    caller: &Caller,
+    body: &Value,
+    blocked: bool,
+) -> Result<KeyRecord, ApiError> {
+    let presented = fields::text(body, "key").ok_or_else(|| ApiError::field("key", "key is required"))?;
     let current = state.keys.get(&token_of(&presented)).ok_or_else(|| not_found(&presented))?;
     let route = if blocked { "/key/block" } else { "/key/unblock" };
-    let permit = policy::authorize(&state, &caller, Op::KeyBlock { route, key: &current })?;
+    let permit = policy::authorize(state, caller, Op::KeyBlock { route, key: &current })?;
     let action = if blocked { "blocked" } else { "unblocked" };
-    let key = change(&state, &permit, &current.token, Actor::of(&caller), action, move |key, _| {
+    change(state, &permit, &current.token, Actor::of(caller), action, move |key, _| {
         key.blocked = blocked;
         Ok(())
     })
-    .await?;
-    Ok(Json(view::full(&key)))
+    .await
 }

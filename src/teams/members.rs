@@ -186,9 +186,14 @@ async fn member_add(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let team = team_for(&state, &body)?;
-    let permit = policy::authorize(&state, &caller, Op::TeamMembers { route: "/team/member_add", team: &team })?;
-    let request: MemberAdd = fields::parse(&body)?;
+    add(&state, &caller, &body).await.map(Json)
+}
+
+/// `/team/member_add` for the JSON route and the UI.
+pub async fn add(state: &AppState, caller: &Caller, body: &Value) -> Result<Value, ApiError> {
+    let team = team_for(state, body)?;
+    let permit = policy::authorize(state, caller, Op::TeamMembers { route: "/team/member_add", team: &team })?;
+    let request: MemberAdd = fields::parse(body)?;
     fields::budget("max_budget_in_team", request.max_budget_in_team)?;
     let members = match request.member {
         OneOrMany::One(m) => vec![m],
@@ -197,7 +202,7 @@ async fn member_add(
     if members.is_empty() {
         return Err(ApiError::field("member", "member must name at least one user"));
     }
-    let resolved = members.iter().map(|m| resolve(&state, m)).collect::<Result<Vec<_>, _>>()?;
+    let resolved = members.iter().map(|m| resolve(state, m)).collect::<Result<Vec<_>, _>>()?;
     let new: Vec<Joining> = resolved.into_iter().filter(|j| team.member(&j.user_id).is_none()).collect();
     if new.is_empty() {
         let message = if members.len() == 1 {
@@ -210,12 +215,12 @@ async fn member_add(
         };
         return Err(ApiError::AlreadyInTeam(message));
     }
-    let actor = Actor::of(&caller);
+    let actor = Actor::of(caller);
     let now = crate::time::format(state.clock.now());
     let team_id = team.team_id.clone();
     let budget = request.max_budget_in_team;
     let added: Vec<String> = new.iter().map(|j| j.user_id.clone()).collect();
-    let team = members_write(&state, &permit, &team.team_id, move |tx| {
+    let team = members_write(state, &permit, &team.team_id, move |tx| {
         let mut changed = Changed::default();
         for joining in new {
             changed.created_users.extend(join(tx, &actor, &now, &team_id, joining, budget)?);
@@ -223,16 +228,16 @@ async fn member_add(
         Ok(changed)
     })
     .await?;
-    let mut answer = view::team(&state, &team);
+    let mut answer = view::team(state, &team);
     let users: Vec<Value> =
-        added.iter().filter_map(|u| state.users.get(u)).map(|u| crate::users::view::user(&state, &u)).collect();
+        added.iter().filter_map(|u| state.users.get(u)).map(|u| crate::users::view::user(state, &u)).collect();
     let memberships: Vec<Value> = view::memberships(&team)
         .into_iter()
         .filter(|m| m["user_id"].as_str().is_some_and(|u| added.iter().any(|a| a == u)))
         .collect();
     answer["updated_users"] = json!(users);
     answer["updated_team_memberships"] = json!(memberships);
-    Ok(Json(answer))
+    Ok(answer)
 }
 
 #[derive(Deserialize)]
@@ -250,20 +255,25 @@ async fn member_delete(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let team = team_for(&state, &body)?;
-    let permit = policy::authorize(&state, &caller, Op::TeamMembers { route: "/team/member_delete", team: &team })?;
-    let request: MemberRef = fields::parse(&body)?;
-    let user_id = user_of(&state, request.user_id.as_deref(), request.user_email.as_deref())?;
+    remove(&state, &caller, &body).await.map(|team| Json(view::team(&state, &team)))
+}
+
+/// `/team/member_delete` for the JSON route and the UI: the team after the change.
+pub async fn remove(state: &AppState, caller: &Caller, body: &Value) -> Result<TeamRecord, ApiError> {
+    let team = team_for(state, body)?;
+    let permit = policy::authorize(state, caller, Op::TeamMembers { route: "/team/member_delete", team: &team })?;
+    let request: MemberRef = fields::parse(body)?;
+    let user_id = user_of(state, request.user_id.as_deref(), request.user_email.as_deref())?;
     let Some(before) = team.member(&user_id).cloned() else {
         return Err(ApiError::bad_request(format!(
             "User not found in team. user_id={user_id}, team_id={}",
             team.team_id
         )));
     };
-    let actor = Actor::of(&caller);
+    let actor = Actor::of(caller);
     let now = crate::time::format(state.clock.now());
     let team_id = team.team_id.clone();
-    let team = members_write(&state, &permit, &team.team_id, move |tx| {
+    let team = members_write(state, &permit, &team.team_id, move |tx| {
         store::remove_member(tx, &team_id, &user_id)?;
         let object = format!("{team_id}:{user_id}");
         audit::record(tx, &actor, &now, "deleted", "team_memberships", &object, Some(&audit::json(&before)), None)?;
@@ -278,7 +288,7 @@ async fn member_delete(
         Ok(Changed { removed_keys: removed, created_users: Vec::new() })
     })
     .await?;
-    Ok(Json(view::team(&state, &team)))
+    Ok(team)
 }
 
 /// Change a member's team role or budget in the team.

@@ -4,10 +4,10 @@
 
 mod cache;
 pub mod fields;
-mod members;
+pub mod members;
 mod read;
 mod record;
-mod routes;
+pub mod routes;
 pub mod store;
 pub mod view;
 

@@ -41,9 +41,14 @@ async fn new_team(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let _permit = policy::authorize(&state, &caller, Op::TeamNew)?;
-    let request: TeamFields = fields::parse(&body)?;
-    let extra: NewTeamExtra = fields::parse(&body)?;
+    new(&state, &caller, &body).await.map(|team| Json(view::team(&state, &team)))
+}
+
+/// `/team/new` for the JSON route and the UI: the stored team.
+pub async fn new(state: &AppState, caller: &Caller, body: &Value) -> Result<TeamRecord, ApiError> {
+    let _permit = policy::authorize(state, caller, Op::TeamNew)?;
+    let request: TeamFields = fields::parse(body)?;
+    let extra: NewTeamExtra = fields::parse(body)?;
     request.validate()?;
     let team_id = match extra.team_id.as_deref().map(str::trim) {
         Some("") => return Err(ApiError::field("team_id", "team_id must not be empty")),
@@ -53,12 +58,12 @@ async fn new_team(
         Some(id) => id.to_string(),
         None => uuid::Uuid::new_v4().to_string(),
     };
-    let members = extra.members_with_roles.iter().map(|m| resolve(&state, m)).collect::<Result<Vec<_>, _>>()?;
+    let members = extra.members_with_roles.iter().map(|m| resolve(state, m)).collect::<Result<Vec<_>, _>>()?;
     let now = state.clock.now();
     let now_text = crate::time::format(now);
     let mut team = blank(&team_id, &now_text);
     request.apply(&mut team, now)?;
-    let actor = Actor::of(&caller);
+    let actor = Actor::of(caller);
     let cache = state.clone();
     let (team, _) = state
         .db
@@ -97,7 +102,7 @@ async fn new_team(
             },
         )
         .await?;
-    Ok(Json(view::team(&state, &team)))
+    Ok(team)
 }
 
 fn team_not_found(team_id: &str) -> ApiError {

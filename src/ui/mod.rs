@@ -1,9 +1,27 @@
 //! The admin UI's server side: templates rendered with minijinja from `assets/templates/`
-//! (embedded in the binary), one shared layout (`base.html`) and stylesheet
-//! (`/assets/ui.css`), and the signed-in landing page `/ui`. Pages of other domains render
-//! through `render`/`page` so they all share the layout and escaping rules.
+//! (embedded in the binary), one shared layout (`base.html`), stylesheet and script
+//! (served by `assets.rs` under hashed names), and one file per page. Pages call the same
+//! domain functions as the JSON routes, as the signed-in user (`signed.rs`), so every
+//! rule and permission lives in one place; they only translate forms and show results.
+//! Pages of other domains render through `render`/`page` so they share the layout and
+//! escaping rules.
 
+pub mod assets;
+pub mod form;
+mod format;
 mod home;
+mod keys;
+mod keys_new;
+mod models;
+mod settings;
+pub mod signed;
+mod team;
+mod teams;
+mod test_key;
+mod usage;
+mod usage_chart;
+mod usage_data;
+mod users;
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -11,7 +29,21 @@ use minijinja::Environment;
 use rust_embed::RustEmbed;
 use std::sync::OnceLock;
 
-pub use home::routes;
+pub use signed::Signed;
+
+/// Every `/ui/...` page and form.
+pub fn routes() -> axum::Router<crate::state::AppState> {
+    home::routes()
+        .merge(keys::routes())
+        .merge(keys_new::routes())
+        .merge(users::routes())
+        .merge(usage::routes())
+        .merge(test_key::routes())
+        .merge(teams::routes())
+        .merge(team::routes())
+        .merge(models::routes())
+        .merge(settings::routes())
+}
 
 #[derive(RustEmbed)]
 #[folder = "assets/templates/"]
@@ -23,6 +55,8 @@ fn environment() -> &'static Environment<'static> {
         let mut env = Environment::new();
         // `.html` templates escape every value by default (minijinja's rule by extension).
         env.set_loader(|name| Ok(Templates::get(name).map(|file| String::from_utf8_lossy(&file.data).into_owned())));
+        env.add_function("asset", |name: String| minijinja::Value::from_safe_string(assets::url(&name)));
+        format::register(&mut env);
         env
     })
 }
@@ -75,7 +109,7 @@ mod tests {
     fn every_template_renders_and_escapes() {
         let html = render("message.html", minijinja::context! { title => "<b>x</b>", text => "t" }).unwrap();
         assert!(html.contains("&lt;b&gt;x") && !html.contains("<b>"), "{html}");
-        assert!(html.contains("/assets/ui.css"));
+        assert!(html.contains(&assets::url("ui.css")));
     }
 
     #[test]
@@ -93,7 +127,10 @@ mod tests {
         let pages = [
             ("login.html", minijinja::context! { title => "Sign in", next => "/ui", sso_next => "%2Fui" }),
             ("onboarding.html", minijinja::context! { title => "t", invitee => "a@b", min_length => 8 }),
-            ("home.html", minijinja::context! { title => "Overview", user, teams => vec!["t (user)"] }),
+            (
+                "home.html",
+                minijinja::context! { title => "Overview", user, teams => vec!["t (user)"], spend => 1.5, max_budget => 2.0 },
+            ),
         ];
         for (name, context) in pages {
             let html = render(name, context).unwrap_or_else(|e| panic!("{e}"));

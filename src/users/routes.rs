@@ -83,19 +83,25 @@ async fn new_user(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let permit = policy::authorize(&state, &caller, Op::UserNew)?;
+    new(&state, &caller, &body).await.map(Json)
+}
+
+/// `/user/new` for the JSON route and the UI: the answer LiteLLM gives (the user, and
+/// the first key's clear secret unless `auto_create_key` is false).
+pub async fn new(state: &AppState, caller: &Caller, body: &Value) -> Result<Value, ApiError> {
+    let permit = policy::authorize(state, caller, Op::UserNew)?;
     if body.get("password").is_some_and(|p| !p.is_null()) {
         return Err(ApiError::field(
             "password",
             "password cannot be set by /user/new: send the user an invitation link (/invitation/new)",
         ));
     }
-    let mut request: UserFields = fields::parse(&body)?;
-    let extra: NewUserExtra = fields::parse(&body)?;
+    let mut request: UserFields = fields::parse(body)?;
+    let extra: NewUserExtra = fields::parse(body)?;
     request.validate()?;
     fields::duration("duration", extra.duration.as_deref(), true)?;
     let role = request.apply_defaults(&state.config.settings.litellm_settings)?;
-    let joins = membership_list(&state, &extra)?;
+    let joins = membership_list(state, &extra)?;
     let user_id = match extra.user_id.as_deref().map(str::trim) {
         Some("") => return Err(ApiError::field("user_id", "user_id must not be empty")),
         Some(id) => id.to_string(),
@@ -122,7 +128,7 @@ async fn new_user(
         clear = Some(secret);
         key = Some(record);
     }
-    let (user, key) = create(&state, &permit, user, joins, key, Actor::of(&caller)).await?;
+    let (user, key) = create(state, &permit, user, joins, key, Actor::of(caller)).await?;
     let mut answer = match (&key, clear) {
         (Some(key), Some(clear)) => json!({
             "key": clear,
@@ -135,10 +141,10 @@ async fn new_user(
         }),
         _ => json!({"key": "", "key_name": null, "expires": null, "token_id": null, "token": null}),
     };
-    if let (Some(map), Value::Object(user)) = (answer.as_object_mut(), view::user(&state, &user)) {
+    if let (Some(map), Value::Object(user)) = (answer.as_object_mut(), view::user(state, &user)) {
         map.extend(user);
     }
-    Ok(Json(answer))
+    Ok(answer)
 }
 
 /// Stores a new user with their memberships and first key, in one transaction.
@@ -222,11 +228,16 @@ async fn update_user(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let email_only = fields::given(&body).iter().all(|f| f == "user_id" || f == "user_email");
-    let permit = policy::authorize(&state, &caller, Op::UserUpdate { email_only })?;
-    let mut request: UserFields = fields::parse(&body)?;
+    update(&state, &caller, &body).await.map(Json)
+}
+
+/// `/user/update` for the JSON route and the UI.
+pub async fn update(state: &AppState, caller: &Caller, body: &Value) -> Result<Value, ApiError> {
+    let email_only = fields::given(body).iter().all(|f| f == "user_id" || f == "user_email");
+    let permit = policy::authorize(state, caller, Op::UserUpdate { email_only })?;
+    let mut request: UserFields = fields::parse(body)?;
     request.validate()?;
-    let target = match (fields::text(&body, "user_id"), request.email()) {
+    let target = match (fields::text(body, "user_id"), request.email()) {
         (Some(id), _) => {
             state.users.get(&id).ok_or_else(|| ApiError::NotFound(format!("User not found, passed user_id={id}")))?
         }
@@ -238,7 +249,7 @@ async fn update_user(
         }
         (None, None) => return Err(ApiError::field("user_id", "user_id or user_email is required")),
     };
-    let password = match fields::text(&body, "password") {
+    let password = match fields::text(body, "password") {
         Some(p) if p.chars().count() < state.config.settings.general_settings.min_password_length => {
             let min_length = state.config.settings.general_settings.min_password_length;
             return Err(ApiError::field("password", format!("password must have at least {min_length} characters")));
@@ -258,7 +269,7 @@ async fn update_user(
             request.budget_duration = Some(settings.internal_user_budget_duration.clone());
         }
     }
-    let user = change(&state, &permit, &target.user_id, Actor::of(&caller), move |user, now| {
+    let user = change(state, &permit, &target.user_id, Actor::of(caller), move |user, now| {
         request.apply(user, now)?;
         if let Some(hash) = password {
             user.password_hash = Some(hash);
@@ -267,7 +278,7 @@ async fn update_user(
         Ok(())
     })
     .await?;
-    Ok(Json(view::user(&state, &user)))
+    Ok(view::user(state, &user))
 }
 
 /// Read-modify-write of one user in one transaction, with its audit row.
@@ -327,16 +338,21 @@ async fn delete_user(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let permit = policy::authorize(&state, &caller, Op::UserDelete)?;
-    let request: DeleteUsers = fields::parse(&body)?;
+    delete(&state, &caller, &body).await.map(Json)
+}
+
+/// `/user/delete` for the JSON route and the UI: the number of users deleted.
+pub async fn delete(state: &AppState, caller: &Caller, body: &Value) -> Result<Value, ApiError> {
+    let permit = policy::authorize(state, caller, Op::UserDelete)?;
+    let request: DeleteUsers = fields::parse(body)?;
     if request.user_ids.is_empty() {
         return Err(ApiError::field("user_ids", "user_ids must name at least one user"));
     }
     if let Some(missing) = request.user_ids.iter().find(|id| state.users.get(id).is_none()) {
         return Err(ApiError::NotFound(format!("User not found, passed user_id={missing}")));
     }
-    let count = delete_users(&state, &permit, request.user_ids, Actor::of(&caller)).await?;
-    Ok(Json(json!(count)))
+    let count = delete_users(state, &permit, request.user_ids, Actor::of(caller)).await?;
+    Ok(json!(count))
 }
 
 pub async fn delete_users(

@@ -1,0 +1,83 @@
+//! Browser tests of the admin UI: the real binary, the mock upstream, and Debian's
+//! chromium driven by playwright-core (`npm ci` installs it into node_modules) through the
+//! flows in `tests/ui/*.mjs`. Each flow prints `ok ...` per check and `FLOW PASSED`;
+//! screenshots land in `target/ui-screenshots/` for a reviewer.
+
+mod common;
+
+use common::{MASTER_KEY, Options, Proxy, mock_upstream};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn screenshots() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("ui-screenshots")
+}
+
+fn flow(script: &str, args: &[&str]) -> String {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        root.join("node_modules").join("playwright-core").exists(),
+        "playwright-core is missing: run `npm ci` in the repository first"
+    );
+    let output = Command::new("node")
+        .arg(root.join("tests").join("ui").join(script))
+        .args(args)
+        .current_dir(&root)
+        .output()
+        .expect("node runs (install nodejs)");
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(output.status.success() && stdout.contains("FLOW PASSED"), "{script} failed:\n{stdout}\n{stderr}");
+    stdout
+}
+
+fn config(model: &str) -> String {
+    format!(
+        "{}[litellm_settings.upperbound_key_generate_params]\nmax_budget = 10.0\nduration = \"30d\"\n",
+        common::model(model, &format!("{model}+c=5+slow=150"), 0.001, 0.002)
+    )
+}
+
+#[test]
+fn the_seed_flow_in_a_browser() {
+    mock_upstream::mock();
+    let model = "ui-chat";
+    let config = config(model);
+    let proxy = Proxy::start_with(Options { config: Some(&config), ..Default::default() });
+    let dir = screenshots();
+    let out = flow("seed_flow.mjs", &[&proxy.base_url, MASTER_KEY, dir.to_str().unwrap(), model]);
+    for step in
+        ["the budget was clamped", "the reply shows while it streams", "the whole reply arrives", "shows the spend"]
+    {
+        assert!(out.contains(step), "missing step `{step}`:\n{out}");
+    }
+    let budget: f64 = common::query(&proxy, "SELECT max_budget FROM keys WHERE key_alias = 'alice-laptop'");
+    assert_eq!(budget, 10.0);
+    let spend: f64 = common::query(&proxy, "SELECT COALESCE(SUM(spend), 0) FROM daily_spend");
+    assert!(spend > 0.0, "spend was recorded: {spend}");
+}
+
+#[test]
+fn viewers_see_but_cannot_change() {
+    let proxy = Proxy::start_with(Options { config: Some(&config("ui-viewer")), ..Default::default() });
+    let admin = proxy.admin();
+    let password = "viewer-password-1";
+    for (email, role) in [("viewer@example.com", "proxy_admin_viewer"), ("reader@example.com", "internal_user_viewer")]
+    {
+        let (status, user) =
+            admin.post("/user/new", json!({"user_email": email, "user_role": role, "auto_create_key": false}));
+        assert_eq!(status, 200, "{user}");
+        let (status, body) = admin.post("/user/update", json!({"user_id": user["user_id"], "password": password}));
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, key) = admin.post("/key/generate", json!({"key_alias": "someone-elses-key"}));
+    assert_eq!(status, 200, "{key}");
+    let token = key["token"].as_str().unwrap().to_string();
+    let dir = screenshots();
+    flow("viewers.mjs", &[&proxy.base_url, password, dir.to_str().unwrap(), &token]);
+    let keys: i64 = common::query(&proxy, "SELECT COUNT(*) FROM keys");
+    assert_eq!(keys, 1, "no key was created or deleted by a viewer");
+    let users: i64 = common::query(&proxy, "SELECT COUNT(*) FROM users WHERE user_email = 'mallory@example.com'");
+    assert_eq!(users, 0);
+}

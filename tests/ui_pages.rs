@@ -1,0 +1,215 @@
+//! Black-box tests of the admin UI's pages without a browser: who gets which page, what
+//! a role is refused (by the server, not only by hiding buttons), form errors beside
+//! their field with the value kept, the backup download, and the asset caching.
+
+mod common;
+
+use common::browser::{Browser, field};
+use common::{MASTER_KEY, Options, Proxy};
+use serde_json::json;
+
+const PAGES: [&str; 9] = [
+    "/ui",
+    "/ui/keys",
+    "/ui/users",
+    "/ui/teams",
+    "/ui/usage",
+    "/ui/models",
+    "/ui/test-key",
+    "/ui/settings",
+    "/ui/keys/new",
+];
+
+fn proxy() -> Proxy {
+    let config = format!(
+        "{}[litellm_settings.upperbound_key_generate_params]\nmax_budget = 10.0\n",
+        common::model("pages-model", "pages-model", 0.001, 0.002)
+    );
+    Proxy::start_with(Options { config: Some(&config), ..Default::default() })
+}
+
+fn sign_in(proxy: &Proxy, username: &str, password: &str) -> Browser {
+    let browser = Browser::new();
+    let page = browser.post_form(
+        &proxy.url("/login"),
+        &[("username", username), ("password", password), ("next", "/ui")],
+        &[],
+    );
+    assert_eq!(page.status, 303, "{}", page.body);
+    browser
+}
+
+fn user(proxy: &Proxy, email: &str, role: &str) -> String {
+    let admin = proxy.admin();
+    let (status, user) =
+        admin.post("/user/new", json!({"user_email": email, "user_role": role, "auto_create_key": false}));
+    assert_eq!(status, 200, "{user}");
+    let (status, body) = admin.post("/user/update", json!({"user_id": user["user_id"], "password": "a-good-password"}));
+    assert_eq!(status, 200, "{body}");
+    user["user_id"].as_str().unwrap().to_string()
+}
+
+fn csrf(browser: &Browser, proxy: &Proxy) -> String {
+    let page = browser.get(&proxy.url("/ui"));
+    let marker = "name=\"csrf-token\" content=\"";
+    let start = page.body.find(marker).expect("csrf meta") + marker.len();
+    page.body[start..start + 64].to_string()
+}
+
+#[test]
+fn signed_out_visits_go_to_sign_in_and_come_back() {
+    let proxy = proxy();
+    let browser = Browser::new();
+    for path in PAGES {
+        let page = browser.get(&proxy.url(path));
+        assert_eq!(page.status, 303, "{path}");
+        let location = page.location.unwrap_or_default();
+        assert!(location.starts_with("/ui/login?next="), "{path}: {location}");
+        assert_eq!(common::browser::query_param(&location, "next").as_deref(), Some(path));
+    }
+    let page = browser.post_form(
+        &proxy.url("/login"),
+        &[("username", "admin"), ("password", MASTER_KEY), ("next", "/ui/usage")],
+        &[],
+    );
+    assert_eq!(page.location.as_deref(), Some("/ui/usage"));
+}
+
+#[test]
+fn every_page_renders_for_the_admin() {
+    let proxy = proxy();
+    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    for path in PAGES {
+        let page = admin.get(&proxy.url(path));
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        assert!(page.body.contains("aria-current=\"page\"") && page.body.contains("</html>"), "{path}");
+    }
+    let settings = admin.get(&proxy.url("/ui/settings")).body;
+    assert!(settings.contains(&"*".repeat(3)) || !settings.contains(MASTER_KEY), "the master key is masked");
+    assert!(!settings.contains(MASTER_KEY));
+}
+
+#[test]
+fn roles_are_refused_by_the_server_not_only_hidden() {
+    let proxy = proxy();
+    user(&proxy, "reader@example.com", "internal_user_viewer");
+    user(&proxy, "viewer@example.com", "proxy_admin_viewer");
+    let reader = sign_in(&proxy, "reader@example.com", "a-good-password");
+    for (path, status) in
+        [("/ui/users", 403), ("/ui/settings", 403), ("/ui/keys/new", 403), ("/ui/keys", 200), ("/ui/usage", 200)]
+    {
+        assert_eq!(reader.get(&proxy.url(path)).status, status, "{path}");
+    }
+    let token = csrf(&reader, &proxy);
+    let page = reader.post_form(&proxy.url("/ui/keys/new"), &[("csrf_token", &token), ("key_alias", "nope")], &[]);
+    assert!(page.status == 401 || page.status == 403, "{}", page.status);
+    let viewer = sign_in(&proxy, "viewer@example.com", "a-good-password");
+    let users = viewer.get(&proxy.url("/ui/users"));
+    assert_eq!(users.status, 200);
+    assert!(!users.body.contains("+ New user") && !users.body.contains("/delete\""));
+    let token = csrf(&viewer, &proxy);
+    let page = viewer.post_form(&proxy.url("/ui/teams"), &[("csrf_token", &token), ("team_alias", "forged")], &[]);
+    assert_eq!(page.status, 403, "{}", page.body);
+    let page = viewer.post_form(&proxy.url("/ui/settings/backup"), &[("csrf_token", &token)], &[]);
+    assert_eq!(page.status, 403);
+    // Without the form token the CSRF guard refuses before any page code runs.
+    let page = viewer.post_form(&proxy.url("/ui/keys/new"), &[("key_alias", "x")], &[]);
+    assert_eq!(page.status, 403);
+    let keys: i64 = common::query(&proxy, "SELECT COUNT(*) FROM keys");
+    let teams: i64 = common::query(&proxy, "SELECT COUNT(*) FROM teams");
+    assert_eq!((keys, teams), (0, 0));
+}
+
+#[test]
+fn form_errors_show_beside_the_field_with_the_value_kept() {
+    let proxy = proxy();
+    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    let token = csrf(&admin, &proxy);
+    let page = admin.post_form(
+        &proxy.url("/ui/keys/new"),
+        &[("csrf_token", &token), ("key_alias", "mine"), ("max_budget", "lots")],
+        &[],
+    );
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("id=\"e-max_budget\""), "{}", page.body);
+    assert_eq!(field(&page.body, "max_budget").as_deref(), Some("lots"));
+    assert_eq!(field(&page.body, "key_alias").as_deref(), Some("mine"));
+    let page = admin.post_form(&proxy.url("/ui/keys/new"), &[("csrf_token", &token), ("budget_duration", "soon")], &[]);
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("id=\"e-budget_duration\""), "{}", page.body);
+    let page = admin.post_form(&proxy.url("/ui/users/new"), &[("csrf_token", &token), ("user_email", "bad")], &[]);
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("id=\"e-user_email\"") && field(&page.body, "user_email").as_deref() == Some("bad"));
+}
+
+#[test]
+fn teams_members_and_backup_through_the_forms() {
+    let proxy = proxy();
+    let bob = user(&proxy, "bob@example.com", "internal_user");
+    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    let token = csrf(&admin, &proxy);
+    let page = admin.post_form(
+        &proxy.url("/ui/teams"),
+        &[("csrf_token", &token), ("team_alias", "research"), ("max_budget", "50")],
+        &[],
+    );
+    assert_eq!(page.status, 303, "{}", page.body);
+    let team_page = page.location.unwrap();
+    let page = admin.post_form(
+        &proxy.url(&team_page),
+        &[("csrf_token", &token), ("member", "bob@example.com"), ("role", "admin")],
+        &[],
+    );
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = admin.get(&proxy.url(&team_page));
+    assert_eq!(page.status, 200, "{team_page}");
+    assert!(page.body.contains("bob@example.com") && page.body.contains("admin"), "{}", page.body);
+    let role: String = common::query(&proxy, &format!("SELECT role FROM team_memberships WHERE user_id = '{bob}'"));
+    assert_eq!(role, "admin");
+    let page = admin.post_form(&proxy.url(&team_page), &[("csrf_token", &token), ("member", "nobody-id")], &[]);
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("id=\"e-member\""));
+    let backup = admin.post_form(&proxy.url("/ui/settings/backup"), &[("csrf_token", &token)], &[]);
+    assert_eq!(backup.status, 200);
+    assert!(backup.body.starts_with("SQLite format 3"));
+}
+
+#[test]
+fn assets_have_hashed_names_and_long_caching() {
+    let proxy = proxy();
+    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    let page = admin.get(&proxy.url("/ui"));
+    let start = page.body.find("/assets/ui.").unwrap();
+    let end = start + page.body[start..].find('"').unwrap();
+    let css = &page.body[start..end];
+    assert!(css.ends_with(".css") && css.len() > "/assets/ui.css".len(), "{css}");
+    let response = reqwest::blocking::get(proxy.url(css)).unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+}
+
+#[test]
+fn the_test_chat_refuses_the_session_where_personal_keys_are_restricted() {
+    let config = format!(
+        "{}[litellm_settings.key_generation_settings.personal_key_generation]\nallowed_user_roles = [\"proxy_admin\"]\n",
+        common::model("pages-chat", "pages-chat", 0.001, 0.002)
+    );
+    let proxy = Proxy::start_with(Options { config: Some(&config), ..Default::default() });
+    user(&proxy, "carol@example.com", "internal_user");
+    let carol = sign_in(&proxy, "carol@example.com", "a-good-password");
+    let pane = carol.get(&proxy.url("/ui/test-key"));
+    assert!(pane.body.contains("required: your admin restricts personal keys"), "{}", pane.body);
+    let token = csrf(&carol, &proxy);
+    let form = [("csrf_token", token.as_str()), ("model", "pages-chat"), ("message", "hi")];
+    let page = carol.post_form(&proxy.url("/ui/test-key"), &form, &[]);
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(page.body.contains("cannot use your session"));
+    assert_eq!(common::mock_upstream::mock().calls("pages-chat"), 0);
+    // The admin may chat on the session; the reply and its cost come back on the page.
+    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    let token = csrf(&admin, &proxy);
+    let form = [("csrf_token", token.as_str()), ("model", "pages-chat"), ("message", "hi")];
+    let page = admin.post_form(&proxy.url("/ui/test-key"), &form, &[]);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("tok tok") && page.body.contains("completion tokens"), "{}", page.body);
+}
