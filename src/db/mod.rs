@@ -57,6 +57,17 @@ pub enum OpenError {
     Other { db: String, detail: String },
 }
 
+/// See `Db::downgrade`.
+#[derive(Clone)]
+pub struct WeakDb(std::sync::Weak<Inner>);
+
+impl WeakDb {
+    /// The database, while something else still holds it open.
+    pub fn upgrade(&self) -> Option<Db> {
+        self.0.upgrade().map(|inner| Db { inner })
+    }
+}
+
 /// A failed database operation, by what the caller can do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -157,6 +168,12 @@ impl Db {
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// A handle that does not keep the database open: background threads hold this, so
+    /// dropping the last `Db` closes the file and releases the owner lock.
+    pub fn downgrade(&self) -> WeakDb {
+        WeakDb(Arc::downgrade(&self.inner))
     }
 
     /// Runs a read on a pooled connection, off the async runtime.

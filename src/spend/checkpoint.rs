@@ -13,12 +13,14 @@ const EVERY: Duration = Duration::from_millis(500);
 /// Turns off the writer's own checkpoints and starts the checkpoint thread.
 pub fn start(db: &Db) -> Result<(), DbError> {
     db.write_blocking(|tx| tx.pragma_update(None, "wal_autocheckpoint", 0).map_err(DbError::from))?;
-    let db = db.clone();
+    let weak = db.downgrade();
     std::thread::Builder::new()
         .name("wal-checkpoint".into())
         .spawn(move || {
             loop {
                 std::thread::sleep(EVERY);
+                // Ends with the database: the thread must not keep the file (and its lock) open.
+                let Some(db) = weak.upgrade() else { return };
                 let result = db.read_blocking(|conn| conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())));
                 if let Err(e) = result {
                     tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
