@@ -186,6 +186,9 @@ fn assets_have_hashed_names_and_long_caching() {
     let response = reqwest::blocking::get(proxy.url(css)).unwrap();
     assert_eq!(response.status(), 200);
     assert!(response.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    let packed = reqwest::blocking::Client::new().get(proxy.url(css)).header("accept-encoding", "gzip").send().unwrap();
+    assert_eq!(packed.headers()["content-encoding"], "gzip");
+    assert_eq!(&packed.bytes().unwrap()[..2], &[0x1f, 0x8b]);
 }
 
 #[test]

@@ -27,7 +27,9 @@ impl FromRequestParts<AppState> for Signed {
             let here = parts.uri.path_and_query().map_or("/ui", |p| p.as_str());
             // A form post has nowhere useful to come back to: its page will do.
             let here = if parts.method == axum::http::Method::GET { here } else { parts.uri.path() };
-            let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+            // Slashes stay readable (`next=/ui/keys`); everything else that could end the
+            // parameter is escaped.
+            let next = crate::invitations::encode(here).replace("%2F", "/");
             return Err(Redirect::to(&format!("/ui/login?next={next}")).into_response());
         };
         let caller = Caller {

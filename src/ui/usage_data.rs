@@ -1,14 +1,14 @@
 //! What the usage page reads: the per-day aggregate `daily_spend` (never the raw spend
 //! logs, so it stays fast at millions of requests) for a date range, scoped to the
 //! visitor (everything for admins and admin viewers, else their own spend): totals per
-//! day, model, key and team summed by SQLite (`summarise`), and the grouped rows for the
+//! day, model, key and team summed in one scan (`summarise`), and the grouped rows for the
 //! CSV export (`load`).
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One grouped row: a day, model, key and team.
 pub struct Row {
@@ -91,11 +91,28 @@ pub async fn load(
 /// One grouped total: the group's value and its sums.
 type Grouped = Vec<(String, Totals)>;
 
+impl Totals {
+    fn add(&mut self, other: &Totals) {
+        self.spend += other.spend;
+        self.prompt += other.prompt;
+        self.completion += other.completion;
+        self.tokens += other.tokens;
+        self.requests += other.requests;
+    }
+}
+
+/// The `limit` biggest groups by spend (then tokens).
+fn top(map: HashMap<String, Totals>, limit: usize) -> Grouped {
+    let mut groups: Grouped = map.into_iter().collect();
+    groups.sort_by(|a, b| b.1.spend.total_cmp(&a.1.spend).then_with(|| b.1.tokens.cmp(&a.1.tokens)));
+    groups.truncate(limit);
+    groups
+}
+
 /// A group's id as shown: name, a detail, a link.
 type Label = (String, Option<String>, Option<String>);
 
-/// The page's numbers, each summed by SQLite over the range (a few dozen rows come back
-/// per query instead of every aggregate row): per day, model, team and the top keys.
+/// The page's numbers over the range: per day, model, team and the top keys.
 pub async fn summarise(
     state: &AppState,
     start: NaiveDate,
@@ -106,34 +123,45 @@ pub async fn summarise(
     let (per_day, models, keys, teams) = state
         .db
         .read(move |conn| {
+            // One scan of the range in primary-key order; sums kept in maps keyed by the
+            // borrowed text, so a row allocates nothing unless its group is new. SQLite's
+            // GROUP BY on model, key and team would sort the range three more times.
             let scoped = if user.is_some() { " AND user_id = ?3" } else { "" };
-            let group = |column: &str, tail: &str| -> rusqlite::Result<Grouped> {
-                let sql = format!(
-                    "SELECT {column}, SUM(spend), SUM(prompt_tokens), SUM(completion_tokens), SUM(api_requests)
-                     FROM daily_spend WHERE date >= ?1 AND date <= ?2{scoped} GROUP BY {column} {tail}"
-                );
-                let mut stmt = conn.prepare_cached(&sql)?;
-                let map = |r: &rusqlite::Row<'_>| {
-                    let (prompt, completion): (i64, i64) = (r.get(2)?, r.get(3)?);
-                    let totals = Totals {
-                        spend: r.get(1)?,
-                        prompt,
-                        completion,
-                        tokens: prompt + completion,
-                        requests: r.get(4)?,
-                    };
-                    Ok((r.get::<_, String>(0)?, totals))
-                };
-                match &user {
-                    Some(user) => stmt.query_map(rusqlite::params![first, last, user], map)?.collect(),
-                    None => stmt.query_map(rusqlite::params![first, last], map)?.collect(),
-                }
+            let sql = format!(
+                "SELECT date, model, api_key, team_id, spend, prompt_tokens, completion_tokens, api_requests
+                 FROM daily_spend WHERE date >= ?1 AND date <= ?2{scoped}"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut rows = match &user {
+                Some(user) => stmt.query(rusqlite::params![first, last, user])?,
+                None => stmt.query(rusqlite::params![first, last])?,
             };
+            let mut maps: [HashMap<String, Totals>; 4] = Default::default();
+            while let Some(row) = rows.next()? {
+                let (prompt, completion): (i64, i64) = (row.get(5)?, row.get(6)?);
+                let add = Totals {
+                    spend: row.get(4)?,
+                    prompt,
+                    completion,
+                    tokens: prompt + completion,
+                    requests: row.get(7)?,
+                };
+                for (index, map) in maps.iter_mut().enumerate() {
+                    let text = row.get_ref(index)?.as_str().unwrap_or_default();
+                    match map.get_mut(text) {
+                        Some(totals) => totals.add(&add),
+                        None => {
+                            map.insert(text.to_string(), add.clone());
+                        }
+                    }
+                }
+            }
+            let [days, models, keys, teams] = maps;
             Ok::<_, rusqlite::Error>((
-                group("date", "")?,
-                group("model", "ORDER BY SUM(spend) DESC LIMIT 50")?,
-                group("api_key", "ORDER BY SUM(spend) DESC LIMIT 25")?,
-                group("team_id", "ORDER BY SUM(spend) DESC LIMIT 50")?,
+                days.into_iter().collect::<Grouped>(),
+                top(models, 50),
+                top(keys, 25),
+                top(teams, 50),
             ))
         })
         .await?;
@@ -145,11 +173,7 @@ pub async fn summarise(
     }
     let mut total = Totals::default();
     for (date, totals) in per_day {
-        total.spend += totals.spend;
-        total.prompt += totals.prompt;
-        total.completion += totals.completion;
-        total.tokens += totals.tokens;
-        total.requests += totals.requests;
+        total.add(&totals);
         days.insert(date, totals);
     }
     let named = |rows: Grouped, name: &dyn Fn(&str) -> Label| -> Vec<Group> {
