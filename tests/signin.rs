@@ -39,7 +39,7 @@ fn the_admin_and_invited_users_sign_in_with_a_password() {
     let browser = Browser::new();
     let signed_out = browser.get(&proxy.url("/ui"));
     assert_eq!(signed_out.status, 303);
-    assert_eq!(signed_out.location.as_deref(), Some("/ui/login?next=%2Fui"));
+    assert_eq!(signed_out.location.as_deref(), Some("/ui/login?next=/ui"));
     let page = browser.get(&proxy.url("/ui/login?next=/ui"));
     assert_eq!(page.status, 200);
     assert!(page.body.contains("name=\"username\"") && page.body.contains("name=\"password\""));
@@ -187,7 +187,7 @@ fn sessions_expire() {
     std::thread::sleep(std::time::Duration::from_millis(2_500));
     let later = browser.get(&proxy.url("/ui"));
     assert_eq!(later.status, 303);
-    assert_eq!(later.location.as_deref(), Some("/ui/login?next=%2Fui"));
+    assert_eq!(later.location.as_deref(), Some("/ui/login?next=/ui"));
 }
 
 #[test]
