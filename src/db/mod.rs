@@ -25,6 +25,19 @@ pub struct Db {
     inner: Arc<Inner>,
 }
 
+/// A handle that does not keep the database open: background threads hold this, so dropping
+/// the last `Db` closes the file and releases the owner lock (a second `open` in the same
+/// process, as tests do, then succeeds).
+#[derive(Clone)]
+pub struct WeakDb(std::sync::Weak<Inner>);
+
+impl WeakDb {
+    /// The database, unless every `Db` has been dropped.
+    pub fn upgrade(&self) -> Option<Db> {
+        self.0.upgrade().map(|inner| Db { inner })
+    }
+}
+
 struct Inner {
     path: PathBuf,
     readers: r2d2::Pool<SqliteConnectionManager>,
@@ -153,6 +166,10 @@ impl Db {
             .map_err(|e| OpenError::Other { db: shown.clone(), detail: e.to_string() })?;
         let inner = Inner { path: path.to_path_buf(), readers, writer: Mutex::new(writer), _owner: owner };
         Ok((Self { inner: Arc::new(inner) }, applied))
+    }
+
+    pub fn downgrade(&self) -> WeakDb {
+        WeakDb(Arc::downgrade(&self.inner))
     }
 
     pub fn path(&self) -> &Path {
