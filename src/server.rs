@@ -8,12 +8,26 @@ use crate::state::AppState;
 use axum::Router;
 use axum::http::{HeaderName, Request};
 use std::time::Duration;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Gives a request without `x-request-id` a time-ordered UUID (v7). The id becomes the
+/// primary key of its `spend_logs` row, and ids that grow with time append to the end of
+/// that index instead of dirtying (and, once the table outgrows the page cache, reading) a
+/// random page of it on every spend commit, as random v4 ids did.
+#[derive(Clone, Copy)]
+struct TimeOrderedId;
+
+impl MakeRequestId for TimeOrderedId {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        let id = uuid::Uuid::now_v7().to_string();
+        axum::http::HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
 
 /// The whole application for a given state.
 pub fn app(state: AppState) -> Router {
@@ -39,7 +53,7 @@ pub fn app(state: AppState) -> Router {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, TimeOrderedId))
         .with_state(state)
 }
 

@@ -25,6 +25,19 @@ pub struct Db {
     inner: Arc<Inner>,
 }
 
+/// A handle that does not keep the database open: background threads hold this, so dropping
+/// the last `Db` closes the file and releases the owner lock (a second `open` in the same
+/// process, as tests do, then succeeds).
+#[derive(Clone)]
+pub struct WeakDb(std::sync::Weak<Inner>);
+
+impl WeakDb {
+    /// The database, unless every `Db` has been dropped.
+    pub fn upgrade(&self) -> Option<Db> {
+        self.0.upgrade().map(|inner| Db { inner })
+    }
+}
+
 struct Inner {
     path: PathBuf,
     readers: r2d2::Pool<SqliteConnectionManager>,
@@ -55,17 +68,6 @@ pub enum OpenError {
     Lock(#[from] lock::LockError),
     #[error("cannot open the database {db}: {detail}")]
     Other { db: String, detail: String },
-}
-
-/// See `Db::downgrade`.
-#[derive(Clone)]
-pub struct WeakDb(std::sync::Weak<Inner>);
-
-impl WeakDb {
-    /// The database, while something else still holds it open.
-    pub fn upgrade(&self) -> Option<Db> {
-        self.0.upgrade().map(|inner| Db { inner })
-    }
 }
 
 /// A failed database operation, by what the caller can do about it.
@@ -166,14 +168,13 @@ impl Db {
         Ok((Self { inner: Arc::new(inner) }, applied))
     }
 
-    pub fn path(&self) -> &Path {
-        &self.inner.path
-    }
-
-    /// A handle that does not keep the database open: background threads hold this, so
-    /// dropping the last `Db` closes the file and releases the owner lock.
+    /// A handle for background threads that does not keep the database open.
     pub fn downgrade(&self) -> WeakDb {
         WeakDb(Arc::downgrade(&self.inner))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
     }
 
     /// Runs a read on a pooled connection, off the async runtime.

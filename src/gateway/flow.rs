@@ -173,10 +173,12 @@ fn estimate(state: &AppState, caller: &Caller, route: &Route, request: &ModelReq
     }
 }
 
+/// The request's `x-request-id` (set by the server for every request that came without
+/// one: a time-ordered id, see `server.rs`), else a new time-ordered UUID.
 fn request_id(headers: &HeaderMap) -> String {
     headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128)
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string)
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_string)
 }
