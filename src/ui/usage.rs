@@ -6,6 +6,8 @@
 use super::usage_chart::bars;
 use super::usage_data::{self, Usage};
 use super::{Signed, page};
+use crate::auth::policy::{self, Op};
+use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
@@ -49,8 +51,11 @@ fn range(state: &AppState, query: &RangeQuery) -> Result<(NaiveDate, NaiveDate),
     Ok((start, end))
 }
 
-fn scope(signed: &Signed) -> Option<String> {
-    if signed.role().sees_everything() { None } else { Some(signed.user.user_id.clone()) }
+/// Whose spend the page shows, as the permission policy decides (the same rule as
+/// `/user/daily/activity`): `None` for everyone's.
+fn scope(state: &AppState, signed: &Signed) -> Result<Option<String>, ApiError> {
+    let permit = policy::authorize(state, &signed.caller, Op::SpendRead { route: "/ui/usage" })?;
+    Ok(if permit.sees_all() { None } else { Some(signed.user.user_id.clone()) })
 }
 
 async fn show(State(state): State<AppState>, signed: Signed, Query(query): Query<RangeQuery>) -> Response {
@@ -59,11 +64,15 @@ async fn show(State(state): State<AppState>, signed: Signed, Query(query): Query
         Ok(range) => (StatusCode::OK, range, None),
         Err(error) => (StatusCode::BAD_REQUEST, (today - chrono::Days::new(29), today), Some(error)),
     };
-    let Usage { days, models, keys, teams, total } =
-        match usage_data::summarise(&state, start, end, scope(&signed)).await {
-            Ok(usage) => usage,
-            Err(error) => return super::keys::refused(&error),
-        };
+    let scope = match scope(&state, &signed) {
+        Ok(scope) => scope,
+        Err(error) => return super::keys::refused(&error),
+    };
+    let everything = scope.is_none();
+    let Usage { days, models, keys, teams, total } = match usage_data::summarise(&state, start, end, scope).await {
+        Ok(usage) => usage,
+        Err(error) => return super::keys::refused(&error),
+    };
     let spend_points: Vec<(String, f64, f64)> = days.iter().map(|(d, t)| (d.clone(), t.spend, 0.0)).collect();
     let token_points: Vec<(String, f64, f64)> =
         days.iter().map(|(d, t)| (d.clone(), t.prompt as f64, t.completion as f64)).collect();
@@ -95,7 +104,7 @@ async fn show(State(state): State<AppState>, signed: Signed, Query(query): Query
         keys,
         teams,
         total,
-        everything => scope(&signed).is_none(),
+        everything,
         ..signed.context(&state, "Usage", "/ui/usage")
     };
     page(status, "usage.html", context)
@@ -113,7 +122,11 @@ async fn csv(State(state): State<AppState>, signed: Signed, Query(query): Query<
         Ok(range) => range,
         Err(error) => return (StatusCode::BAD_REQUEST, error).into_response(),
     };
-    let mut rows = match usage_data::load(&state, start, end, scope(&signed)).await {
+    let scope = match scope(&state, &signed) {
+        Ok(scope) => scope,
+        Err(error) => return super::keys::refused(&error),
+    };
+    let mut rows = match usage_data::load(&state, start, end, scope).await {
         Ok(rows) => rows,
         Err(error) => return super::keys::refused(&error),
     };
