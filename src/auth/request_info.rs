@@ -91,6 +91,19 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
     }
 }
 
+/// The public base URL of the request (`base_url` of its `RequestInfo`), for handlers that
+/// build absolute links and need nothing else from the request.
+pub struct PublicBase(pub String);
+
+impl axum::extract::FromRequestParts<AppState> for PublicBase {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        Ok(PublicBase(base_url(state, &RequestInfo::from_headers(&parts.headers, peer, state))))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,6 @@ pub mod routes;
 pub mod store;
 
 use crate::state::AppState;
-use axum::http::HeaderMap;
 use utoipa_axum::router::OpenApiRouter;
 
 /// How long an invitation can be used.
@@ -19,15 +18,6 @@ pub const VALID_FOR: chrono::Duration = chrono::Duration::days(7);
 
 pub fn routes() -> OpenApiRouter<AppState> {
     routes::routes().merge(onboarding::routes())
-}
-
-/// The public base URL: `server.base_url`, else the address the request came to.
-pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(base) = &state.config.settings.server.base_url {
-        return base.trim_end_matches('/').to_string();
-    }
-    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    format!("http://{host}")
 }
 
 /// Percent-encodes a query value.

@@ -5,6 +5,7 @@
 
 use super::claim::{self, LinkState};
 use super::store::Invitation;
+use crate::auth::request_info::PublicBase;
 use crate::auth::{password, presented_key, session};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams};
@@ -54,7 +55,7 @@ struct GetToken {
 
 async fn get_token(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    PublicBase(base): PublicBase,
     QueryParams(query): QueryParams<GetToken>,
 ) -> Result<Json<Value>, ApiError> {
     let id = query
@@ -75,12 +76,8 @@ async fn get_token(
     };
     let token = state.sessions.sign(&claims).map_err(ApiError::internal)?;
     let email = user.user_email.clone().unwrap_or_default();
-    let login_url = format!(
-        "{}/ui/onboarding?token={}&user_email={}",
-        super::base_url(&state, &headers),
-        super::encode(&token),
-        super::encode(&email)
-    );
+    let login_url =
+        format!("{}/ui/onboarding?token={}&user_email={}", base, super::encode(&token), super::encode(&email));
     Ok(Json(json!({"login_url": login_url, "token": token, "user_email": user.user_email})))
 }
 
@@ -94,6 +91,7 @@ struct Claim {
 async fn claim_token(
     State(state): State<AppState>,
     headers: HeaderMap,
+    PublicBase(base): PublicBase,
     JsonBody(claim): JsonBody<Claim>,
 ) -> Result<Json<Value>, ApiError> {
     let invalid = || ApiError::Unauthorized("Missing/Invalid onboarding session for invitation link.".into());
@@ -128,7 +126,7 @@ async fn claim_token(
     let role = session::effective_role(&state, &user);
     let (token, _) = session::issue(&state, &user, role, session::PASSWORD).map_err(ApiError::internal)?;
     Ok(Json(json!({
-        "login_url": format!("{}/ui?login=success", super::base_url(&state, &headers)),
+        "login_url": format!("{}/ui?login=success", base),
         "token": token,
         "user_email": user.user_email,
         "user": crate::users::view::user(&state, &user),

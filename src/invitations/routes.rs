@@ -4,13 +4,13 @@ use super::store::{self, Invitation};
 use crate::audit::{self, Actor};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Op};
+use crate::auth::request_info::PublicBase;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams};
 use crate::fields;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
@@ -28,9 +28,9 @@ fn unknown() -> ApiError {
 }
 
 /// The invitation with the link to send the user.
-fn shown(state: &AppState, headers: &HeaderMap, invitation: &Invitation) -> Value {
+fn shown(base: &str, invitation: &Invitation) -> Value {
     let mut value = audit::json(invitation);
-    let link = format!("{}/ui/onboarding?id={}", super::base_url(state, headers), super::encode(&invitation.id));
+    let link = format!("{}/ui/onboarding?id={}", base, super::encode(&invitation.id));
     value["invitation_link"] = Value::String(link);
     value
 }
@@ -45,15 +45,15 @@ struct NewInvitation {
 #[utoipa::path(post, path = "/invitation/new", tag = "invitations", request_body = Object, responses((status = 200, body = Object)))]
 async fn new_invitation(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    PublicBase(base): PublicBase,
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    new(&state, &headers, &caller, &body).await.map(Json)
+    new(&state, &base, &caller, &body).await.map(Json)
 }
 
 /// `/invitation/new` for the JSON route and the UI: the invitation with its link.
-pub async fn new(state: &AppState, headers: &HeaderMap, caller: &Caller, body: &Value) -> Result<Value, ApiError> {
+pub async fn new(state: &AppState, base: &str, caller: &Caller, body: &Value) -> Result<Value, ApiError> {
     let user_id = fields::text(body, "user_id");
     let teams: Vec<String> = user_id
         .as_deref()
@@ -98,7 +98,7 @@ pub async fn new(state: &AppState, headers: &HeaderMap, caller: &Caller, body: &
             Ok::<_, ApiError>(invitation)
         })
         .await?;
-    let mut answer = shown(state, headers, &invitation);
+    let mut answer = shown(base, &invitation);
     let email = &state.config.settings.email;
     if crate::email::configured(email) {
         // The invitation is stored whatever happens here; the answer says how the send went.
@@ -128,13 +128,13 @@ pub struct InfoQuery {
 #[utoipa::path(get, path = "/invitation/info", tag = "invitations", params(InfoQuery), responses((status = 200, body = Object)))]
 async fn invitation_info(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    PublicBase(base): PublicBase,
     caller: Caller,
     QueryParams(query): QueryParams<InfoQuery>,
 ) -> Result<Json<Value>, ApiError> {
     policy::authorize(&state, &caller, Op::InvitationRead)?;
     let invitation = state.db.read(move |conn| store::load(conn, &query.invitation_id)).await?.ok_or_else(unknown)?;
-    Ok(Json(shown(&state, &headers, &invitation)))
+    Ok(Json(shown(&base, &invitation)))
 }
 
 #[derive(Deserialize)]
@@ -146,7 +146,7 @@ struct DeleteInvitation {
 #[utoipa::path(post, path = "/invitation/delete", tag = "invitations", request_body = Object, responses((status = 200, body = Object)))]
 async fn delete_invitation(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    PublicBase(base): PublicBase,
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
@@ -172,5 +172,5 @@ async fn delete_invitation(
             Ok::<_, ApiError>(invitation)
         })
         .await?;
-    Ok(Json(shown(&state, &headers, &invitation)))
+    Ok(Json(shown(&base, &invitation)))
 }

@@ -8,9 +8,10 @@ use super::form::{FormData, Problem};
 use super::{Signed, message, page};
 use crate::auth::Role;
 use crate::auth::policy::{self, Op};
+use crate::auth::request_info::PublicBase;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
@@ -158,7 +159,12 @@ async fn new_form(State(state): State<AppState>, signed: Signed, Query(query): Q
     new_page(&state, &signed, status, query.invite.is_some(), values, None)
 }
 
-async fn create(State(state): State<AppState>, headers: HeaderMap, signed: Signed, form: FormData) -> Response {
+async fn create(
+    State(state): State<AppState>,
+    PublicBase(base): PublicBase,
+    signed: Signed,
+    form: FormData,
+) -> Response {
     let invite_only = form.get("mode") == Some("invite");
     let values = form.values();
     let fail = |status, problem: Problem| new_page(&state, &signed, status, invite_only, values.clone(), Some(problem));
@@ -183,7 +189,7 @@ async fn create(State(state): State<AppState>, headers: HeaderMap, signed: Signe
     };
     let user_id = created["user_id"].as_str().unwrap_or_default().to_string();
     let link = if invite_only || form.get("invite").is_some() {
-        match crate::invitations::routes::new(&state, &headers, &signed.caller, &json!({"user_id": user_id})).await {
+        match crate::invitations::routes::new(&state, &base, &signed.caller, &json!({"user_id": user_id})).await {
             Ok(invitation) => invitation["invitation_link"].as_str().map(str::to_string),
             Err(error) => return super::keys::refused(&error),
         }
@@ -207,11 +213,11 @@ fn invited_page(state: &AppState, signed: &Signed, user_id: &str, link: Option<S
 
 async fn invite_again(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    PublicBase(base): PublicBase,
     signed: Signed,
     Path(id): Path<String>,
 ) -> Response {
-    match crate::invitations::routes::new(&state, &headers, &signed.caller, &json!({"user_id": id})).await {
+    match crate::invitations::routes::new(&state, &base, &signed.caller, &json!({"user_id": id})).await {
         Ok(invitation) => {
             invited_page(&state, &signed, &id, invitation["invitation_link"].as_str().map(str::to_string))
         }
