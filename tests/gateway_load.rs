@@ -161,6 +161,30 @@ fn forty_parallel_requests_overshoot_a_budget_by_at_most_one_request() {
     assert!(spend >= max_budget - 1e-9, "the budget was used: {spend}");
 }
 
+/// The ledger gathers the rows of requests in flight into one commit, but only briefly: a
+/// request waiting on a slow upstream must not hold back the answers of the others.
+#[test]
+fn a_slow_request_in_flight_does_not_hold_back_the_others() {
+    let mut config = model("slow", "slow+delay=4000", 0.001, 0.002);
+    config += &model("fast", "fast", 0.001, 0.002);
+    let mut key = String::new();
+    let proxy = start_seeded(&config, |s| key = s.key(KeySpec::default()));
+    let url = proxy.url("/v1/chat/completions");
+    let slow = {
+        let (url, key) = (url.clone(), key.clone());
+        std::thread::spawn(move || post(&url, &key, &chat("slow", false)).0)
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    for _ in 0..5 {
+        let started = Instant::now();
+        assert_eq!(post(&url, &key, &chat("fast", false)).0, 200);
+        assert!(started.elapsed() < Duration::from_millis(1500), "held back for {:?}", started.elapsed());
+    }
+    assert_eq!(slow.join().unwrap(), 200);
+    let rows: i64 = query(&proxy, "SELECT count(*) FROM spend_logs");
+    assert_eq!(rows, 6);
+}
+
 #[test]
 fn kill_9_under_load_loses_no_row_of_a_delivered_answer() {
     let config = model("kill", "kill+delay=2+p=10+c=5", 0.001, 0.002);

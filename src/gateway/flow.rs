@@ -9,7 +9,7 @@ use super::router::{Deployment, Route};
 use super::{access, dispatch, mock, respond, stream};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::spend::{Charge, Price, SpendRow};
+use crate::spend::{Charge, Expected, Price, SpendRow};
 use crate::state::AppState;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -29,6 +29,8 @@ pub struct Ctx {
     pub group: String,
     pub end_user: Option<String>,
     pub charge: Charge,
+    /// Tells the ledger this request's row is on its way.
+    pub _expected: Expected,
 }
 
 impl Ctx {
@@ -125,6 +127,7 @@ async fn run(
         group: route.group.clone(),
         end_user: request.end_user.clone(),
         charge,
+        _expected: Expected::new(&state),
         state: state.clone(),
     };
     if let Some(text) = request.mock_response.take() {

@@ -10,7 +10,7 @@ pub mod row;
 pub mod tokens;
 mod write;
 
-pub use ledger::{Committed, Ledger};
+pub use ledger::{Committed, Expected, Ledger};
 pub use prices::{Price, PriceTable};
 pub use reports::routes;
 pub use row::{Charge, Reset, SpendRow};
