@@ -228,6 +228,7 @@ async fn finish(
             "An account with this email exists, but the provider did not confirm that the email is yours, so it was \
              not linked. Verify your email at the provider, or ask an admin.",
         ),
+        ProvisionError::Blocked => failed(StatusCode::FORBIDDEN, crate::auth::login::BLOCKED),
         ProvisionError::Store(e) => failed(e.status(), &e.message()),
     })?;
     let role = session::effective_role(state, &user);
