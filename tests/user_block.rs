@@ -143,3 +143,37 @@ fn a_blocked_user_cannot_sign_in_with_sso() {
     assert!(page.body.contains("blocked"), "{}", page.body);
     assert!(page.set_cookie("token").is_none_or(|c| c.starts_with("token=;")));
 }
+
+#[test]
+fn admins_block_and_unblock_on_the_users_page() {
+    let proxy = Proxy::start();
+    let (status, body) = proxy.admin().post("/user/new", json!({"user_id": "lou", "user_email": "lou@example.com"}));
+    assert_eq!(status, 200, "{body}");
+    let admin = Browser::new();
+    let signed_in =
+        admin.post_form(&proxy.url("/login"), &[("username", "admin"), ("password", common::MASTER_KEY)], &[]);
+    assert_eq!(signed_in.status, 303);
+    let page = admin.get(&proxy.url("/ui/users"));
+    assert!(page.body.contains("action=\"/ui/users/lou/block\""), "{}", page.body);
+    assert!(
+        !page.body.contains("action=\"/ui/users/default_user_id/block\""),
+        "the built-in admin has no Block button"
+    );
+    let token = common::browser::field(&page.body, "csrf_token").unwrap();
+
+    // Without the CSRF token the form post is refused.
+    let forged = admin.post_form(&proxy.url("/ui/users/lou/block"), &[("blocked", "true")], &[]);
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    let done = admin.post_form(&proxy.url("/ui/users/lou/block"), &[("csrf_token", &token), ("blocked", "true")], &[]);
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.location.as_deref(), Some("/ui/users?notice=blocked"));
+    let (_, info) = proxy.admin().get("/user/info?user_id=lou");
+    assert_eq!(info["user_info"]["blocked"], true);
+    let page = admin.get(&proxy.url("/ui/users?notice=blocked"));
+    assert!(page.body.contains("tag bad\">blocked") && page.body.contains(">Unblock<"), "{}", page.body);
+
+    let done = admin.post_form(&proxy.url("/ui/users/lou/block"), &[("csrf_token", &token), ("blocked", "false")], &[]);
+    assert_eq!(done.location.as_deref(), Some("/ui/users?notice=unblocked"));
+    let (_, info) = proxy.admin().get("/user/info?user_id=lou");
+    assert_eq!(info["user_info"]["blocked"], false);
+}
