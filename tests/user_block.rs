@@ -177,3 +177,35 @@ fn admins_block_and_unblock_on_the_users_page() {
     let (_, info) = proxy.admin().get("/user/info?user_id=lou");
     assert_eq!(info["user_info"]["blocked"], false);
 }
+
+#[test]
+fn a_blocked_user_cannot_use_their_invitation_link() {
+    let proxy = Proxy::start();
+    let admin = proxy.admin();
+    let (status, body) = admin.post("/user/new", json!({"user_id": "nia", "user_email": "nia@example.com"}));
+    assert_eq!(status, 200, "{body}");
+    let (status, invitation) = admin.post("/invitation/new", json!({"user_id": "nia"}));
+    assert_eq!(status, 200, "{invitation}");
+    let id = invitation["id"].as_str().unwrap().to_string();
+    let browser = Browser::new();
+    let form = browser.get(&proxy.url(&format!("/ui/onboarding?id={id}")));
+    assert_eq!(form.status, 200);
+    let token = common::browser::field(&form.body, "csrf_token").unwrap();
+
+    assert_eq!(admin.post("/user/block", json!({"user_ids": ["nia"]})).0, 200);
+    let page = browser.get(&proxy.url(&format!("/ui/onboarding?id={id}")));
+    assert_eq!(page.status, 403);
+    assert!(page.body.contains("blocked"), "{}", page.body);
+    let post = browser.post_form(
+        &proxy.url("/ui/onboarding"),
+        &[("invitation_id", &id), ("password", PASSWORD), ("confirm_password", PASSWORD), ("csrf_token", &token)],
+        &[],
+    );
+    assert_eq!(post.status, 403, "{}", post.body);
+    assert!(post.set_cookie("token").is_none());
+    // LiteLLM's JSON onboarding routes refuse too.
+    let (status, body) = proxy.client(None).get(&format!("/onboarding/get_token?invite_link={id}"));
+    assert_eq!(status, 403, "{body}");
+    let password: Option<String> = common::query(&proxy, "SELECT password FROM users WHERE user_id = 'nia'");
+    assert_eq!(password, None, "no password was set");
+}
