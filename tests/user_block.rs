@@ -119,6 +119,10 @@ fn block_refuses_unknown_users_and_the_admin_itself() {
     let (status, body) = admin.post("/user/block", json!({"user_ids": ["default_user_id"]}));
     assert_eq!(status, 400, "{body}");
     assert!(body.to_string().contains("cannot be blocked"), "{body}");
+    // /user/update would ignore an unknown field; `blocked` there is refused, not dropped.
+    let (status, body) = admin.post("/user/update", json!({"user_id": "default_user_id", "blocked": true}));
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("/user/block"), "{body}");
 }
 
 #[test]

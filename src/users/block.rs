@@ -76,6 +76,17 @@ pub async fn set_blocked(state: &AppState, caller: &Caller, body: &Value, blocke
     Ok(json!({ "users": users.iter().map(|u| view::user(state, u)).collect::<Vec<_>>() }))
 }
 
+/// `/user/new` and `/user/update` ignore fields they do not know, as LiteLLM does; a
+/// `blocked` there would be silently dropped and the admin would believe the user blocked.
+pub fn refuse_blocked_field(body: &Value) -> Result<(), ApiError> {
+    match body.get("blocked") {
+        Some(value) if !value.is_null() => {
+            Err(ApiError::field("blocked", "blocked is set with /user/block and /user/unblock"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Sets `blocked` on the users in one transaction, with an audit row each; blocking also
 /// bumps their `session_epoch`. The user table in memory follows after the commit.
 pub async fn store_blocked(
