@@ -77,7 +77,8 @@ pub async fn verify(
     if !ASYMMETRIC.contains(&header.alg) {
         return Err(IdTokenError::Algorithm(format!("{:?}", header.alg)));
     }
-    let jwk = keys.key(http, expected.jwks_uri, header.kid.as_deref()).await.map_err(IdTokenError::Keys)?;
+    let jwk =
+        keys.key(http, expected.jwks_uri, header.kid.as_deref(), expected.now).await.map_err(IdTokenError::Keys)?;
     // A key that says which algorithm it is for is used for that one only.
     if let Some(key_alg) = jwk.common.key_algorithm
         && Algorithm::from_str(&key_alg.to_string()).ok() != Some(header.alg)

@@ -1,17 +1,26 @@
 //! The providers' signing keys (JWKS), fetched on first use and kept in memory. A token
 //! naming a key id we do not hold makes us fetch the set again once, so a provider that
 //! rotates its keys keeps working without a restart; a set that still lacks the key means
-//! the token was not signed by the provider.
+//! the token was not signed by the provider. A set older than `MAX_AGE_SECONDS` is fetched
+//! again, so a key the provider withdrew stops being trusted.
 
-use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::jwk::{Jwk, PublicKeyUse};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Key sets by JWKS URL.
+/// How long a fetched key set is trusted (LiteLLM's `public_key_ttl` default).
+const MAX_AGE_SECONDS: i64 = 600;
+
+/// Key sets by JWKS URL, with when they were fetched.
 #[derive(Default)]
 pub struct KeySets {
-    sets: Mutex<HashMap<String, Vec<Jwk>>>,
+    sets: Mutex<HashMap<String, Fetched>>,
+}
+
+struct Fetched {
+    at: i64,
+    keys: Vec<Jwk>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -30,20 +39,26 @@ struct RawSet {
 }
 
 impl KeySets {
-    /// The key that verifies a token with this `kid`, from the set at `url`.
-    pub async fn key(&self, http: &reqwest::Client, url: &str, kid: Option<&str>) -> Result<Jwk, KeyError> {
-        if let Some(found) = self.cached(url, kid) {
+    /// The key that verifies a token with this `kid`, from the set at `url`; `now` in
+    /// seconds since the epoch.
+    pub async fn key(&self, http: &reqwest::Client, url: &str, kid: Option<&str>, now: i64) -> Result<Jwk, KeyError> {
+        if let Some(found) = self.cached(url, kid, now) {
             return Ok(found);
         }
-        let fresh = fetch(http, url).await?;
-        let found = pick(&fresh, kid);
-        self.sets.lock().unwrap_or_else(|p| p.into_inner()).insert(url.to_string(), fresh);
+        let keys = fetch(http, url).await?;
+        let found = pick(&keys, kid);
+        self.remember(url, keys, now);
         found.ok_or(KeyError::NoSuchKey)
     }
 
-    fn cached(&self, url: &str, kid: Option<&str>) -> Option<Jwk> {
+    fn remember(&self, url: &str, keys: Vec<Jwk>, now: i64) {
+        self.sets.lock().unwrap_or_else(|p| p.into_inner()).insert(url.to_string(), Fetched { at: now, keys });
+    }
+
+    fn cached(&self, url: &str, kid: Option<&str>, now: i64) -> Option<Jwk> {
         let sets = self.sets.lock().unwrap_or_else(|p| p.into_inner());
-        pick(sets.get(url)?, kid)
+        let fetched = sets.get(url).filter(|f| now - f.at < MAX_AGE_SECONDS)?;
+        pick(&fetched.keys, kid)
     }
 }
 
@@ -68,7 +83,16 @@ async fn fetch(http: &reqwest::Client, url: &str) -> Result<Vec<Jwk>, KeyError> 
     }
     let raw: RawSet =
         answer.json().await.map_err(|_| KeyError::Unreachable(format!("{url} did not answer with a key set")))?;
-    Ok(raw.keys.into_iter().filter_map(|k| serde_json::from_value(k).ok()).collect())
+    Ok(signing_keys(raw))
+}
+
+/// The keys of a set that may verify signatures: readable ones not marked for encryption.
+fn signing_keys(raw: RawSet) -> Vec<Jwk> {
+    raw.keys
+        .into_iter()
+        .filter_map(|k| serde_json::from_value::<Jwk>(k).ok())
+        .filter(|k| k.common.public_key_use != Some(PublicKeyUse::Encryption))
+        .collect()
 }
 
 #[cfg(test)]
@@ -93,11 +117,24 @@ mod tests {
     }
 
     #[test]
+    fn a_set_is_trusted_for_a_while_then_fetched_again() {
+        let sets = KeySets::default();
+        sets.remember("u", vec![jwk(Some("a"))], 1_000);
+        assert!(sets.cached("u", Some("a"), 1_000 + MAX_AGE_SECONDS - 1).is_some());
+        assert!(sets.cached("u", Some("a"), 1_000 + MAX_AGE_SECONDS).is_none());
+        assert!(sets.cached("u", Some("b"), 1_000).is_none(), "an unknown kid means fetching again");
+        assert!(sets.cached("other", Some("a"), 1_000).is_none());
+    }
+
+    #[test]
     fn unknown_kinds_of_keys_are_skipped_not_fatal() {
-        let raw: RawSet =
-            serde_json::from_str(r#"{"keys": [{"kty": "XYZ"}, {"kty": "RSA", "kid": "k", "n": "AQAB", "e": "AQAB"}]}"#)
-                .expect("a key set");
-        let keys: Vec<Jwk> = raw.keys.into_iter().filter_map(|k| serde_json::from_value(k).ok()).collect();
-        assert_eq!(keys.len(), 1);
+        let raw: RawSet = serde_json::from_str(
+            r#"{"keys": [{"kty": "XYZ"}, {"kty": "RSA", "kid": "k", "n": "AQAB", "e": "AQAB"},
+                         {"kty": "RSA", "kid": "e", "use": "enc", "n": "AQAB", "e": "AQAB"}]}"#,
+        )
+        .expect("a key set");
+        let keys = signing_keys(raw);
+        assert_eq!(keys.len(), 1, "the unknown kind and the encryption key are left out");
+        assert_eq!(keys[0].common.key_id.as_deref(), Some("k"));
     }
 }
