@@ -1,6 +1,6 @@
 //! Password sign-in as a browser meets it: the built-in admin and invited users, the JSON
-//! variant, lockout, CSRF, session expiry, logout, `admin_only`, the `Secure` flag behind
-//! a trusted proxy, and onboarding by invitation link.
+//! variant, lockout, CSRF (login CSRF too), session expiry, logout, `admin_only`, the
+//! `Secure` flag behind a trusted proxy, and onboarding by invitation link.
 
 mod common;
 

@@ -1,7 +1,8 @@
 //! SSO against a mock OAuth/OIDC provider (a real HTTP server): the whole redirect flow
 //! with a cookie-keeping client, first sign-in provisioning, PROXY_ADMIN_ID, team sync from
 //! `groups`, and the refusals: bad state, replayed code, unverified email, denied consent,
-//! a provider that cannot be reached, admin_only.
+//! a provider that cannot be reached, admin_only; id tokens checked against the provider's
+//! keys (a forged signature, another audience or issuer, expiry; key rotation).
 
 mod common;
 
