@@ -43,12 +43,13 @@ const SIGNING_KEY: &[u8] = include_bytes!("keys/test-only-idp-key.pem");
 const SIGNING_JWK: &str = include_str!("keys/test-only-idp-key.jwk.json");
 const SIGNING_KID: &str = "mock-idp-1";
 const ROTATED_KID: &str = "mock-idp-2";
+/// A key the mock never publishes: what a forger would sign with.
+const OTHER_KEY: &[u8] = include_bytes!("keys/test-only-other-key.pem");
 
+/// The key id the mock signs with and publishes now.
 fn kid(shared: &Shared) -> &'static str {
     if *shared.rotated.lock().unwrap() { ROTATED_KID } else { SIGNING_KID }
 }
-/// A key the mock never publishes: what a forger would sign with.
-const OTHER_KEY: &[u8] = include_bytes!("keys/test-only-other-key.pem");
 
 #[derive(Clone)]
 struct Grant {

@@ -2,7 +2,8 @@
 //! return in a short-lived signed HttpOnly cookie (path `/sso`), then sends the browser to
 //! the provider. `callback` checks `state` against that cookie, exchanges the code (the
 //! provider refuses a replayed code; we show its refusal), verifies the id token
-//! (`id_token.rs`) and reads userinfo, signs the user in to the user table and opens a session.
+//! (`id_token.rs`), reads userinfo, signs the user in to the user table and opens a
+//! session.
 
 use super::id_token::{self, IdTokenError};
 use super::identity::{self, Identity};
