@@ -29,7 +29,8 @@ CREATE TABLE users (
     metadata                TEXT NOT NULL DEFAULT '{}',
     session_epoch           INTEGER NOT NULL DEFAULT 0, -- bumped to end the user's sessions
     created_at              TEXT NOT NULL,
-    updated_at              TEXT NOT NULL
+    updated_at              TEXT NOT NULL,
+    blocked                 INTEGER NOT NULL DEFAULT 0 -- no sign-in, sessions or keys; last: added in v2
 );
 CREATE UNIQUE INDEX users_email ON users (lower(user_email)) WHERE user_email IS NOT NULL;
 

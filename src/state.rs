@@ -36,6 +36,8 @@ pub struct Shared {
     /// The client for SSO providers' token and userinfo endpoints (never follows
     /// redirects, as OAuth 2.0 asks).
     pub sso_http: reqwest::Client,
+    /// The SSO providers' id-token signing keys, fetched on first use.
+    pub sso_keys: crate::auth::sso::KeySets,
     /// Model names to deployments, with the price table.
     pub router: ModelRouter,
     /// The one pooled upstream HTTP client.
@@ -111,6 +113,7 @@ impl AppState {
                 sessions,
                 login_limits: LoginLimiter::default(),
                 sso_http: sso_http_client(),
+                sso_keys: Default::default(),
                 router,
                 http,
                 limiter: Arc::new(Limiter::default()),

@@ -183,6 +183,8 @@ fn cases() -> Vec<Case> {
             ("/user/update".into(), json!({"user_id": w.fresh_user(), "user_email": format!("e{n}@example.com")}))
         }),
         post("user/delete", ADMIN_ONLY, |w, _| ("/user/delete".into(), json!({"user_ids": [w.fresh_user()]}))),
+        post("user/block", ADMIN_ONLY, |w, _| ("/user/block".into(), json!({"user_ids": [w.fresh_user()]}))),
+        post("user/unblock", ADMIN_ONLY, |w, _| ("/user/unblock".into(), json!({"user_ids": [w.fresh_user()]}))),
         post("team/new", ADMIN_ONLY, |_, _| ("/team/new".into(), json!({"team_alias": "new"}))),
         post("team/update", [200, 200, 403, 403, 401, 403, 403], |w, _| {
             ("/team/update".into(), json!({"team_id": "T", "max_budget": 5 + w.next()}))

@@ -1,6 +1,6 @@
 //! Password sign-in as a browser meets it: the built-in admin and invited users, the JSON
-//! variant, lockout, CSRF, session expiry, logout, `admin_only`, the `Secure` flag behind
-//! a trusted proxy, and onboarding by invitation link.
+//! variant, lockout, CSRF (login CSRF too), session expiry, logout, `admin_only`, the
+//! `Secure` flag behind a trusted proxy, and onboarding by invitation link.
 
 mod common;
 
@@ -324,4 +324,44 @@ fn the_ui_discovery_routes_answer_as_litellm_ui_expects() {
     assert_eq!(settings["PROXY_LOGOUT_URL"], "https://example.com/bye");
     let (status, _) = proxy.admin().get("/sso/get/ui_settings");
     assert_eq!(status, 200);
+}
+
+#[test]
+fn sign_in_forms_posted_from_another_site_are_refused() {
+    let proxy = start_seeded(vec![], &users_seed());
+    let credentials = [("username", "ivy@example.com"), ("password", PASSWORD)];
+    let post = |headers: &[(&str, &str)]| Browser::new().post_form(&proxy.url("/login"), &credentials, headers);
+
+    // A page on another site posting the form (login CSRF) is refused without a session.
+    for headers in [
+        &[("origin", "https://evil.example"), ("accept", "text/html")][..],
+        &[("sec-fetch-site", "cross-site")][..],
+        &[("origin", "null")][..],
+    ] {
+        let page = post(headers);
+        assert_eq!(page.status, 403, "{headers:?}: {}", page.body);
+        assert!(page.body.contains("another site"), "{}", page.body);
+        assert!(page.set_cookie("token").is_none(), "{headers:?}");
+    }
+    // The JSON variant too.
+    let json_login = reqwest::blocking::Client::new()
+        .post(proxy.url("/v2/login"))
+        .header("origin", "https://evil.example")
+        .json(&json!({"username": "ivy@example.com", "password": PASSWORD}))
+        .send()
+        .unwrap();
+    assert_eq!(json_login.status(), 403);
+    assert!(json_login.headers().get("set-cookie").is_none());
+
+    // Our own page (same Origin, or the browser saying same-origin) and clients without
+    // Origin (curl) sign in.
+    for headers in [
+        &[("origin", proxy.base_url.as_str())][..],
+        &[("sec-fetch-site", "same-origin"), ("origin", "https://proxy.behind.a.rewriting.lb")][..],
+        &[][..],
+    ] {
+        let page = post(headers);
+        assert_eq!(page.status, 303, "{headers:?}: {}", page.body);
+        assert!(page.set_cookie("token").is_some());
+    }
 }

@@ -1,7 +1,8 @@
 //! SSO against a mock OAuth/OIDC provider (a real HTTP server): the whole redirect flow
 //! with a cookie-keeping client, first sign-in provisioning, PROXY_ADMIN_ID, team sync from
 //! `groups`, and the refusals: bad state, replayed code, unverified email, denied consent,
-//! a provider that cannot be reached, admin_only.
+//! a provider that cannot be reached, admin_only; id tokens checked against the provider's
+//! keys (a forged signature, another audience or issuer, expiry; key rotation).
 
 mod common;
 
@@ -278,4 +279,64 @@ fn admin_only_refuses_sso_users_who_are_not_admins() {
     idp.set_claims(json!({"sub": "s-w", "preferred_username": "wil", "email": "wil@example.com",
                           "role": "proxy_admin_viewer"}));
     assert_eq!(sign_in(&proxy, &Browser::new()).status, 303);
+}
+
+#[test]
+fn id_tokens_are_verified_against_the_providers_keys() {
+    let idp = MockIdp::start();
+    let proxy = Proxy::start_with(Options { env: idp.env(), ..Default::default() });
+
+    // A token signed with the published key signs in; the role comes from the id token
+    // only (userinfo does not carry it), so the verified id token's claims are used.
+    idp.set_claims(json!({"sub": "s-gil", "preferred_username": "gil", "email": "gil@example.com"}));
+    *idp.shared.id_token_overrides.lock().unwrap() = json!({"role": "internal_user"});
+    assert_eq!(sign_in(&proxy, &Browser::new()).status, 303);
+    assert_eq!(user_row(&proxy, "gil").unwrap().0, "internal_user");
+    let fetched = *idp.shared.jwks_requests.lock().unwrap();
+    assert_eq!(fetched, 1, "the key set was fetched once");
+    assert_eq!(sign_in(&proxy, &Browser::new()).status, 303);
+    assert_eq!(*idp.shared.jwks_requests.lock().unwrap(), 1, "and then kept in memory");
+    // The provider rotates its key: the unknown key id makes the proxy fetch the set again.
+    *idp.shared.rotated.lock().unwrap() = true;
+    assert_eq!(sign_in(&proxy, &Browser::new()).status, 303);
+    assert_eq!(*idp.shared.jwks_requests.lock().unwrap(), 2);
+    *idp.shared.id_token_overrides.lock().unwrap() = json!(null);
+
+    // A token signed with another key (naming the published key id) is refused.
+    idp.set_claims(json!({"sub": "s-hal", "preferred_username": "hal", "email": "hal@example.com"}));
+    *idp.shared.sign_with_other_key.lock().unwrap() = true;
+    let page = sign_in(&proxy, &Browser::new());
+    assert_eq!(page.status, 502, "{}", page.body);
+    assert!(page.body.contains("signature does not verify"), "{}", page.body);
+    assert!(page.set_cookie("token").is_none_or(|c| c.starts_with("token=;")));
+    assert!(user_row(&proxy, "hal").is_none());
+    *idp.shared.sign_with_other_key.lock().unwrap() = false;
+
+    // Validly signed but for another client, from another issuer, or expired: refused.
+    for (overrides, why) in [
+        (json!({"aud": "another-client"}), "another client"),
+        (json!({"iss": "https://evil.example.com"}), "another issuer"),
+        (json!({"exp": chrono::Utc::now().timestamp() - 3600}), "expired"),
+    ] {
+        *idp.shared.id_token_overrides.lock().unwrap() = overrides;
+        let page = sign_in(&proxy, &Browser::new());
+        assert_eq!(page.status, 502, "{}", page.body);
+        assert!(page.body.contains(why), "{why}: {}", page.body);
+    }
+    assert!(user_row(&proxy, "hal").is_none());
+}
+
+#[test]
+fn without_a_jwks_endpoint_the_id_token_is_ignored() {
+    let idp = MockIdp::start();
+    let mut env = idp.env();
+    env.retain(|(k, _)| *k != "GENERIC_JWKS_ENDPOINT");
+    let proxy = Proxy::start_with(Options { env, ..Default::default() });
+    // Even a forged id token changes nothing: its role claim is not used.
+    idp.set_claims(json!({"sub": "s-ivy", "preferred_username": "ivy", "email": "ivy@example.com"}));
+    *idp.shared.sign_with_other_key.lock().unwrap() = true;
+    *idp.shared.id_token_overrides.lock().unwrap() = json!({"role": "proxy_admin"});
+    assert_eq!(sign_in(&proxy, &Browser::new()).status, 303);
+    assert_eq!(user_row(&proxy, "ivy").unwrap().0, "internal_user_viewer");
+    assert_eq!(*idp.shared.jwks_requests.lock().unwrap(), 0);
 }

@@ -1,6 +1,7 @@
 //! SSO against an OIDC provider nobody here wrote: `oidc-provider-mock` from PyPI (listed
 //! in tests/python/requirements.txt, installed into target/test-venv by .ci/run), started
-//! as a subprocess on a free loopback port and stopped by its PID.
+//! as a subprocess on a free loopback port and stopped by its PID. Its id tokens are
+//! verified against its JWKS and issuer, as a real provider's would be.
 
 mod common;
 
@@ -54,12 +55,15 @@ fn signs_in_through_oidc_provider_mock() {
     let idp = start_provider();
     let discovery: serde_json::Value =
         reqwest::blocking::get(format!("{}/.well-known/openid-configuration", idp.base)).unwrap().json().unwrap();
-    let env = vec![
+    let mut env = vec![
         ("GENERIC_CLIENT_ID", "proxy".to_string()),
         ("GENERIC_CLIENT_SECRET", "proxy-secret".to_string()),
         ("GENERIC_AUTHORIZATION_ENDPOINT", discovery["authorization_endpoint"].as_str().unwrap().to_string()),
         ("GENERIC_TOKEN_ENDPOINT", discovery["token_endpoint"].as_str().unwrap().to_string()),
         ("GENERIC_USERINFO_ENDPOINT", discovery["userinfo_endpoint"].as_str().unwrap().to_string()),
+        // Its id tokens are checked against its published keys and issuer.
+        ("GENERIC_JWKS_ENDPOINT", discovery["jwks_uri"].as_str().unwrap().to_string()),
+        ("GENERIC_ISSUER", discovery["issuer"].as_str().unwrap().to_string()),
     ];
     let config = "[general_settings.litellm_jwtauth]\nteam_ids_jwt_field = \"groups\"\n";
     let first = Proxy::start_with(Options { config: Some(config), env: env.clone(), ..Default::default() });
@@ -71,7 +75,8 @@ fn signs_in_through_oidc_provider_mock() {
             [],
         )
         .unwrap();
-    let proxy = Proxy::start_with(Options { config: Some(config), env, dir: Some(dir), ..Default::default() });
+    let proxy =
+        Proxy::start_with(Options { config: Some(config), env: env.clone(), dir: Some(dir), ..Default::default() });
 
     // The provider shows its sign-in form; "alice" is chosen by posting it back.
     let browser = Browser::new();
@@ -114,4 +119,16 @@ fn signs_in_through_oidc_provider_mock() {
     let page = browser.get(&denied.location.unwrap());
     assert_eq!(page.status, 401, "{}", page.body);
     assert!(page.body.contains("denied"), "{}", page.body);
+    drop(proxy);
+
+    // The id token really is checked: a proxy told to expect another issuer refuses it.
+    env.retain(|(k, _)| *k != "GENERIC_ISSUER");
+    env.push(("GENERIC_ISSUER", "https://another-issuer.example.com".to_string()));
+    let strict = Proxy::start_with(Options { env, ..Default::default() });
+    let browser = Browser::new();
+    let authorize = browser.get(&strict.url("/sso/key/generate")).location.unwrap();
+    let back = browser.post_form(&authorize, &[("sub", "alice-sub")], &[]);
+    let page = browser.get(&back.location.unwrap());
+    assert_eq!(page.status, 502, "{}", page.body);
+    assert!(page.body.contains("another issuer"), "{}", page.body);
 }

@@ -1,6 +1,7 @@
 //! Who is calling: the master key, or a virtual key found by its hash in memory. Every
 //! handler takes a `Caller`; none reads the credential headers itself. The extractor also
-//! refuses blocked and expired keys, on every route, as LiteLLM does. Without a key, a
+//! refuses blocked and expired keys and the keys of blocked users, on every route, as
+//! LiteLLM does for keys. Without a key, a
 //! valid UI session cookie makes the caller (its CSRF check is `csrf::guard`'s).
 
 use super::Role;
@@ -125,6 +126,12 @@ pub fn resolve(state: &AppState, presented: &str) -> Result<Caller, ApiError> {
         }
     }
     let user = key.user_id.as_deref().and_then(|id| state.users.get(id));
+    if let Some(user) = user.as_ref().filter(|u| u.blocked) {
+        return Err(ApiError::Unauthorized(format!(
+            "Authentication Error, User={} is blocked. Update via `/user/unblock` if you're an admin.",
+            user.user_id
+        )));
+    }
     let role = match (&key.user_id, &user) {
         (Some(id), _) if state.is_proxy_admin_id(id) => Some(Role::ProxyAdmin),
         (_, Some(user)) => Some(user.user_role),

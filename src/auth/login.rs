@@ -22,6 +22,7 @@ use subtle::ConstantTimeEq;
 
 pub const INVALID_CREDENTIALS: &str =
     "Invalid credentials used to access UI. Check 'UI_USERNAME' and 'UI_PASSWORD', or the password set for your user.";
+pub const BLOCKED: &str = "This account is blocked. Ask a proxy admin to unblock it.";
 pub const ADMIN_ONLY: &str = "User not allowed to access proxy. This proxy admits only proxy admins and admin viewers \
      to the UI (ui_access_mode = admin_only).";
 
@@ -91,8 +92,12 @@ pub(crate) fn login_page_with(
 /// Why a sign-in failed.
 enum Failure {
     Invalid,
-    Locked { retry_after: u64 },
+    Locked {
+        retry_after: u64,
+    },
     NotAllowed,
+    /// The password was right, but an admin blocked the user.
+    Blocked,
     Internal(String),
 }
 
@@ -160,6 +165,10 @@ async fn attempt(
     match found {
         Some((user, role)) => {
             state.login_limits.succeeded(username);
+            // Said only to someone who knows the password, so it reveals nothing more.
+            if user.blocked {
+                return Err(Failure::Blocked);
+            }
             if !session::may_use_ui(state, role) {
                 return Err(Failure::NotAllowed);
             }
@@ -226,6 +235,7 @@ async fn login_form(
         Err(Failure::NotAllowed) => {
             login_page_with(&state, StatusCode::FORBIDDEN, &next, &form.username, Some(ADMIN_ONLY))
         }
+        Err(Failure::Blocked) => login_page_with(&state, StatusCode::FORBIDDEN, &next, &form.username, Some(BLOCKED)),
         Err(Failure::Internal(detail)) => internal_page(&detail),
     }
 }
@@ -265,6 +275,7 @@ async fn login_json(
             Err(ApiError::RateLimited { message: lock_message(retry_after), retry_after })
         }
         Err(Failure::NotAllowed) => Err(ApiError::Unauthorized(ADMIN_ONLY.into())),
+        Err(Failure::Blocked) => Err(ApiError::Forbidden(BLOCKED.into())),
         Err(Failure::Internal(detail)) => Err(ApiError::internal(detail)),
     }
 }

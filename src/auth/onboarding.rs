@@ -72,6 +72,12 @@ fn closed_page(invitation: &LinkState) -> Response {
     message(status, title, text, Some(("/ui/login", "Go to sign-in")))
 }
 
+/// A blocked user keeps their invitation but cannot use it until they are unblocked (it
+/// would set a password and open a session the block is meant to prevent).
+fn blocked_page() -> Response {
+    message(StatusCode::FORBIDDEN, "Account blocked", super::login::BLOCKED, Some(("/ui/login", "Go to sign-in")))
+}
+
 fn form_page(state: &AppState, id: &str, user: &UserRecord, error: Option<&str>, status: StatusCode) -> Response {
     page(
         status,
@@ -91,6 +97,7 @@ fn form_page(state: &AppState, id: &str, user: &UserRecord, error: Option<&str>,
 async fn show(State(state): State<AppState>, Query(query): Query<InvitationQuery>) -> Response {
     let Some(id) = query.id() else { return closed_page(&LinkState::Unknown) };
     match link_state(&state, id).await {
+        Ok(LinkState::Open { user, .. }) if user.blocked => blocked_page(),
         Ok(LinkState::Open { user, .. }) => form_page(&state, id, &user, None, StatusCode::OK),
         Ok(closed) => closed_page(&closed),
         Err(e) => e.into_response(),
@@ -116,6 +123,7 @@ async fn accept(
         );
     }
     let user = match link_state(&state, &id).await {
+        Ok(LinkState::Open { user, .. }) if user.blocked => return blocked_page(),
         Ok(LinkState::Open { user, .. }) => user,
         Ok(closed) => return closed_page(&closed),
         Err(e) => return e.into_response(),

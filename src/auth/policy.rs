@@ -67,6 +67,10 @@ pub enum Op<'a> {
         email_only: bool,
     },
     UserDelete,
+    /// `/user/block`, `/user/unblock`: proxy admins only.
+    UserBlock {
+        route: &'a str,
+    },
     UserList,
     UserRead {
         user_id: Option<&'a str>,
@@ -106,7 +110,10 @@ impl Op<'_> {
     fn route(&self) -> &str {
         match self {
             Op::KeyGenerate { .. } => "/key/generate",
-            Op::KeyChange { route, .. } | Op::KeyBlock { route, .. } | Op::TeamMembers { route, .. } => route,
+            Op::KeyChange { route, .. }
+            | Op::KeyBlock { route, .. }
+            | Op::UserBlock { route }
+            | Op::TeamMembers { route, .. } => route,
             Op::KeyRead { .. } => "/key/info",
             Op::KeyList { .. } => "/key/list",
             Op::UserNew => "/user/new",
@@ -353,7 +360,7 @@ fn decide(
             "Only proxy admins may update team={}; team admins manage members with /team/member_*",
             team.team_id
         ))),
-        Op::UserNew | Op::UserUpdate { .. } | Op::UserDelete | Op::TeamNew | Op::TeamDelete => {
+        Op::UserNew | Op::UserUpdate { .. } | Op::UserDelete | Op::UserBlock { .. } | Op::TeamNew | Op::TeamDelete => {
             Err(admin_only(caller, route))
         }
     }

@@ -96,3 +96,17 @@ fn a_key_without_a_user_reads_only_itself() {
     assert_eq!(status(decide(&settings, &service, &Op::UserList, &none)), 401);
     assert_eq!(status(decide(&settings, &service, &Op::InvitationNew { target_teams: &[] }, &none)), 400);
 }
+
+#[test]
+fn only_proxy_admins_block_users() {
+    let settings = Settings::default();
+    let none = |_: &str| None;
+    let block = Op::UserBlock { route: "/user/block" };
+    assert_eq!(status(decide(&settings, &caller("a", Role::ProxyAdmin), &block, &none)), 200);
+    assert_eq!(status(decide(&settings, &caller("v", Role::ProxyAdminViewer), &block, &none)), 403);
+    assert_eq!(status(decide(&settings, &caller("u", Role::InternalUser), &block, &none)), 401);
+    assert_eq!(status(decide(&settings, &caller("iv", Role::InternalUserViewer), &block, &none)), 401);
+    // A team admin has no say over users.
+    let admin_of_t = |t: &str| (t == "t").then_some(TeamRole::Admin);
+    assert_eq!(status(decide(&settings, &caller("lead", Role::InternalUser), &block, &admin_of_t)), 401);
+}

@@ -141,14 +141,18 @@ pub fn from_headers(state: &AppState, headers: &HeaderMap) -> Option<SessionUser
 }
 
 /// A session is good while it has not expired and the user row still says what the
-/// session says: the user exists, has the same role and the same epoch.
+/// session says: the user exists, is not blocked, has the same role and the same epoch.
 pub fn validate(state: &AppState, claims: SessionClaims) -> Option<SessionUser> {
     if claims.exp <= state.clock.now().timestamp() {
         return None;
     }
     let user = state.users.get(&claims.user_id)?;
     let role = effective_role(state, &user);
-    if user.session_epoch != claims.session_epoch || role != claims.user_role || !may_use_ui(state, role) {
+    if user.blocked
+        || user.session_epoch != claims.session_epoch
+        || role != claims.user_role
+        || !may_use_ui(state, role)
+    {
         return None;
     }
     Some(SessionUser {

@@ -261,6 +261,14 @@ section! {
         generic_token_endpoint: Option<String> = None, eg "\"https://idp.example.com/token\"", env ["GENERIC_TOKEN_ENDPOINT"];
         /// Userinfo endpoint of the generic provider.
         generic_userinfo_endpoint: Option<String> = None, eg "\"https://idp.example.com/userinfo\"", env ["GENERIC_USERINFO_ENDPOINT"];
+        /// The generic provider's signing keys (JWKS, `jwks_uri` of its discovery document).
+        /// When set, the id token's signature, audience, expiry and nonce are checked and its
+        /// claims are used; while unset, the id token is ignored and the claims come from
+        /// userinfo only.
+        generic_jwks_endpoint: Option<String> = None, eg "\"https://idp.example.com/jwks\"", env ["GENERIC_JWKS_ENDPOINT"];
+        /// The generic provider's issuer (`issuer` of its discovery document). When set, an id
+        /// token from another issuer (`iss`) is refused.
+        generic_issuer: Option<String> = None, eg "\"https://idp.example.com\"", env ["GENERIC_ISSUER"];
         /// Scopes requested from the generic provider, space separated.
         generic_scope: String = "openid email profile".into(), eg "", env ["GENERIC_SCOPE"];
         /// Claim holding the user id.

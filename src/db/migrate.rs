@@ -8,7 +8,10 @@ use rusqlite::Connection;
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Upgrade steps: `UPGRADES[i]` takes version `i + 1` to `i + 2`.
-pub const UPGRADES: &[&str] = &[];
+pub const UPGRADES: &[&str] = &[
+    // 1 -> 2: users can be blocked.
+    "ALTER TABLE users ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;",
+];
 
 /// The version `schema.sql` describes.
 pub const CURRENT: i64 = 1 + UPGRADES.len() as i64;
@@ -91,6 +94,40 @@ mod tests {
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, 1);
         assert!(conn.query_row("SELECT c FROM t", [], |_| Ok(())).is_err());
+    }
+
+    /// The real upgrades: a file at version 1 (today's schema less what later versions
+    /// added, with a user in it) ends with the same columns as a new file, data kept.
+    #[test]
+    fn a_version_1_file_is_upgraded_to_the_current_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let mut old = Connection::open(&path).unwrap();
+        migrate_with(&mut old, SCHEMA, UPGRADES).unwrap();
+        old.execute_batch(
+            "ALTER TABLE users DROP COLUMN blocked;
+             PRAGMA user_version = 1;
+             INSERT INTO users (user_id, user_email, created_at, updated_at)
+                 VALUES ('old-user', 'old@example.com', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');",
+        )
+        .unwrap();
+        drop(old);
+
+        let mut conn = Connection::open(&path).unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 1 });
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, CURRENT);
+        let blocked: bool =
+            conn.query_row("SELECT blocked FROM users WHERE user_id = 'old-user'", [], |r| r.get(0)).unwrap();
+        assert!(!blocked);
+
+        let columns = |conn: &Connection| -> Vec<(String, String, Option<String>)> {
+            let mut stmt = conn.prepare("SELECT name, type, dflt_value FROM pragma_table_info('users')").unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+        };
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate_with(&mut fresh, SCHEMA, UPGRADES).unwrap();
+        assert_eq!(columns(&conn), columns(&fresh));
     }
 
     #[test]

@@ -35,9 +35,11 @@ struct OnboardingClaims {
     exp: i64,
 }
 
-/// The invitation, if it can still be used now (LiteLLM's 401 messages otherwise).
+/// The invitation, if it can still be used now (LiteLLM's 401 messages otherwise; a
+/// blocked user's invitation waits until they are unblocked).
 async fn usable(state: &AppState, id: String) -> Result<Invitation, ApiError> {
     match claim::link_state(state, &id).await? {
+        LinkState::Open { user, .. } if user.blocked => Err(ApiError::Forbidden(crate::auth::login::BLOCKED.into())),
         LinkState::Open { invitation, .. } => Ok(*invitation),
         LinkState::Unknown => Err(ApiError::Unauthorized("Invitation link does not exist in db.".into())),
         LinkState::Expired => Err(ApiError::Unauthorized("Invitation link has expired.".into())),

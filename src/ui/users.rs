@@ -1,8 +1,9 @@
 //! `/ui/users` (admins and admin viewers): every user with role, spend against budget,
 //! keys and teams; "+ New user" and "+ Invite user" (a user and their invitation link,
-//! shown with a copy button), a new link for an existing user, role changes and deletion
-//! after a confirmation page. Each action is the JSON route's domain function
-//! (`users::routes::new/update/delete`, `invitations::routes::new`) called as the visitor.
+//! shown with a copy button), a new link for an existing user, role changes, blocking and
+//! deletion after a confirmation page. Each action is the JSON route's domain function
+//! (`users::routes::new/update/delete`, `users::block`, `invitations::routes::new`) called
+//! as the visitor.
 
 use super::form::{FormData, Problem};
 use super::{Signed, message, page};
@@ -26,6 +27,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/ui/users/new", get(new_form).post(create))
         .route("/ui/users/{id}/role", post(change_role))
         .route("/ui/users/{id}/invite", post(invite_again))
+        .route("/ui/users/{id}/block", post(block))
         .route("/ui/users/{id}/delete", get(confirm_delete).post(delete))
 }
 
@@ -49,6 +51,9 @@ struct Row {
     teams: Vec<String>,
     created_at: String,
     is_me: bool,
+    blocked: bool,
+    /// Not the built-in admin, whom the block route refuses.
+    blockable: bool,
 }
 
 fn roles() -> Vec<&'static str> {
@@ -59,6 +64,8 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
     match code? {
         "role" => Some("The role is changed; that user's open sessions end at their next click."),
         "deleted" => Some("The user was deleted with their keys."),
+        "blocked" => Some("The user is blocked: their sessions end at their next click, and their keys are refused."),
+        "unblocked" => Some("The user is unblocked: they can sign in again and their keys work."),
         _ => None,
     }
 }
@@ -117,6 +124,8 @@ async fn list(State(state): State<AppState>, signed: Signed, Query(query): Query
                 .collect(),
             created_at: u.created_at.clone(),
             is_me: u.user_id == signed.user.user_id,
+            blocked: u.blocked,
+            blockable: u.user_id != state.admin_user_id(),
         })
         .collect();
     let context = minijinja::context! {
@@ -234,6 +243,15 @@ async fn change_role(
     let role = form.get("user_role").unwrap_or_default();
     match crate::users::routes::update(&state, &signed.caller, &json!({"user_id": id, "user_role": role})).await {
         Ok(_) => Redirect::to("/ui/users?notice=role").into_response(),
+        Err(error) => super::keys::refused(&error),
+    }
+}
+
+async fn block(State(state): State<AppState>, signed: Signed, Path(id): Path<String>, form: FormData) -> Response {
+    let blocked = form.get("blocked") != Some("false");
+    match crate::users::block::set_blocked(&state, &signed.caller, &json!({"user_ids": [id]}), blocked).await {
+        Ok(_) => Redirect::to(if blocked { "/ui/users?notice=blocked" } else { "/ui/users?notice=unblocked" })
+            .into_response(),
         Err(error) => super::keys::refused(&error),
     }
 }

@@ -167,6 +167,7 @@ pub fn blank(user_id: &str, role: Role, now: &str) -> UserRecord {
         session_epoch: 0,
         created_at: now.to_string(),
         updated_at: now.to_string(),
+        blocked: false,
     }
 }
 

@@ -30,11 +30,13 @@ pub struct UserRecord {
     pub session_epoch: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// A blocked user cannot sign in, has no sessions, and their keys are refused.
+    pub blocked: bool,
 }
 
 pub const COLUMNS: &str = "user_id, user_email, user_alias, user_role, password, password_reset_required, sso_user_id, \
      max_budget, spend, budget_duration, budget_reset_at, models, tpm_limit, rpm_limit, max_parallel_requests, \
-     metadata, session_epoch, created_at, updated_at";
+     metadata, session_epoch, created_at, updated_at, blocked";
 
 impl UserRecord {
     pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
@@ -60,6 +62,7 @@ impl UserRecord {
             session_epoch: row.get(16)?,
             created_at: row.get(17)?,
             updated_at: row.get(18)?,
+            blocked: row.get(19)?,
         })
     }
 }

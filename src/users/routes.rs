@@ -90,6 +90,7 @@ async fn new_user(
 /// the first key's clear secret unless `auto_create_key` is false).
 pub async fn new(state: &AppState, caller: &Caller, body: &Value) -> Result<Value, ApiError> {
     let permit = policy::authorize(state, caller, Op::UserNew)?;
+    super::block::refuse_blocked_field(body)?;
     if body.get("password").is_some_and(|p| !p.is_null()) {
         return Err(ApiError::field(
             "password",
@@ -235,6 +236,7 @@ async fn update_user(
 pub async fn update(state: &AppState, caller: &Caller, body: &Value) -> Result<Value, ApiError> {
     let email_only = fields::given(body).iter().all(|f| f == "user_id" || f == "user_email");
     let permit = policy::authorize(state, caller, Op::UserUpdate { email_only })?;
+    super::block::refuse_blocked_field(body)?;
     let mut request: UserFields = fields::parse(body)?;
     request.validate()?;
     let target = match (fields::text(body, "user_id"), request.email()) {

@@ -21,14 +21,15 @@ pub fn by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<UserR
 pub fn save(conn: &Connection, user: &UserRecord) -> rusqlite::Result<()> {
     conn.execute(
         &format!(
-            "INSERT INTO users ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+            "INSERT INTO users ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
              ON CONFLICT (user_id) DO UPDATE SET user_email = excluded.user_email, user_alias = excluded.user_alias,
              user_role = excluded.user_role, password = excluded.password,
              password_reset_required = excluded.password_reset_required, sso_user_id = excluded.sso_user_id,
              max_budget = excluded.max_budget, spend = excluded.spend, budget_duration = excluded.budget_duration,
              budget_reset_at = excluded.budget_reset_at, models = excluded.models, tpm_limit = excluded.tpm_limit,
              rpm_limit = excluded.rpm_limit, max_parallel_requests = excluded.max_parallel_requests,
-             metadata = excluded.metadata, session_epoch = excluded.session_epoch, updated_at = excluded.updated_at"
+             metadata = excluded.metadata, session_epoch = excluded.session_epoch, updated_at = excluded.updated_at,
+             blocked = excluded.blocked"
         ),
         params![
             user.user_id,
@@ -50,6 +51,7 @@ pub fn save(conn: &Connection, user: &UserRecord) -> rusqlite::Result<()> {
             user.session_epoch,
             user.created_at,
             user.updated_at,
+            user.blocked,
         ],
     )?;
     Ok(())

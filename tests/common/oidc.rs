@@ -2,7 +2,8 @@
 //! runtime) with authorize, token and userinfo endpoints. Authorize redirects straight
 //! back with a code for the claims the test set; the token endpoint checks the client,
 //! the redirect URI and the PKCE verifier and refuses a code used twice, as real
-//! providers do; it issues an id token with the nonce of the authorization request.
+//! providers do; it issues an id token with the nonce of the authorization request,
+//! RS256-signed with a test-only key it publishes at `/jwks` (see `keys/README.md`).
 
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -28,6 +29,26 @@ pub struct Shared {
     pub token_requests: Mutex<u32>,
     /// Claims forced into the next id tokens (to test a wrong nonce or audience).
     pub id_token_overrides: Mutex<Value>,
+    /// Sign the next id tokens with a key that is not published (a forgery).
+    pub sign_with_other_key: Mutex<bool>,
+    pub jwks_requests: Mutex<u32>,
+    /// Publish the signing key under a new key id and sign with it (a key rotation).
+    pub rotated: Mutex<bool>,
+    /// The mock's base URL, which is its `iss`.
+    issuer: std::sync::OnceLock<String>,
+}
+
+/// The mock's signing key and its public half as a JWK; test-only, they protect nothing.
+const SIGNING_KEY: &[u8] = include_bytes!("keys/test-only-idp-key.pem");
+const SIGNING_JWK: &str = include_str!("keys/test-only-idp-key.jwk.json");
+const SIGNING_KID: &str = "mock-idp-1";
+const ROTATED_KID: &str = "mock-idp-2";
+/// A key the mock never publishes: what a forger would sign with.
+const OTHER_KEY: &[u8] = include_bytes!("keys/test-only-other-key.pem");
+
+/// The key id the mock signs with and publishes now.
+fn kid(shared: &Shared) -> &'static str {
+    if *shared.rotated.lock().unwrap() { ROTATED_KID } else { SIGNING_KID }
 }
 
 #[derive(Clone)]
@@ -58,11 +79,13 @@ impl MockIdp {
                     .route("/authorize", get(authorize))
                     .route("/token", post(token))
                     .route("/userinfo", get(userinfo))
+                    .route("/jwks", get(jwks))
                     .with_state(state);
                 axum::serve(listener, app).await.unwrap();
             });
         });
         let address = rx.recv().unwrap();
+        let _ = shared.issuer.set(format!("http://{address}"));
         MockIdp { base: format!("http://{address}"), shared }
     }
 
@@ -78,6 +101,8 @@ impl MockIdp {
             ("GENERIC_AUTHORIZATION_ENDPOINT", format!("{}/authorize", self.base)),
             ("GENERIC_TOKEN_ENDPOINT", format!("{}/token", self.base)),
             ("GENERIC_USERINFO_ENDPOINT", format!("{}/userinfo", self.base)),
+            ("GENERIC_JWKS_ENDPOINT", format!("{}/jwks", self.base)),
+            ("GENERIC_ISSUER", self.base.clone()),
             ("GENERIC_USER_ID_ATTRIBUTE", "preferred_username".into()),
         ]
     }
@@ -118,6 +143,13 @@ fn oauth_error(error: &str, description: &str) -> Response {
     (StatusCode::BAD_REQUEST, axum::Json(json!({"error": error, "error_description": description}))).into_response()
 }
 
+async fn jwks(State(shared): State<Arc<Shared>>) -> Response {
+    *shared.jwks_requests.lock().unwrap() += 1;
+    let mut key: Value = serde_json::from_str(SIGNING_JWK).unwrap();
+    key["kid"] = json!(kid(&shared));
+    axum::Json(json!({"keys": [key]})).into_response()
+}
+
 async fn token(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -154,7 +186,7 @@ async fn token(
     let now = chrono::Utc::now().timestamp();
     let mut id_claims = grant.claims.clone();
     if let Some(object) = id_claims.as_object_mut() {
-        object.insert("iss".into(), json!("mock-idp"));
+        object.insert("iss".into(), json!(shared.issuer.get().cloned().unwrap_or_default()));
         object.insert("aud".into(), json!(CLIENT_ID));
         object.insert("iat".into(), json!(now));
         object.insert("exp".into(), json!(now + 300));
@@ -165,12 +197,12 @@ async fn token(
             object.extend(overrides.clone());
         }
     }
-    let id_token = jsonwebtoken::encode(
-        &jsonwebtoken::Header::default(),
-        &id_claims,
-        &jsonwebtoken::EncodingKey::from_secret(b"mock idp key"),
-    )
-    .unwrap();
+    // A forgery names the published key id, as a forger would.
+    let pem = if *shared.sign_with_other_key.lock().unwrap() { OTHER_KEY } else { SIGNING_KEY };
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some(kid(&shared).into());
+    let id_token =
+        jsonwebtoken::encode(&header, &id_claims, &jsonwebtoken::EncodingKey::from_rsa_pem(pem).unwrap()).unwrap();
     axum::Json(json!({"access_token": access_token, "token_type": "Bearer", "expires_in": 300, "id_token": id_token}))
         .into_response()
 }

@@ -37,7 +37,7 @@ impl Seed {
     pub fn new(dir: &Path) -> Seed {
         let conn = Connection::open(dir.join("proxy.db")).unwrap();
         conn.execute_batch(SCHEMA).unwrap();
-        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.pragma_update(None, "user_version", proxy::db::migrate::CURRENT).unwrap();
         Seed { conn }
     }
 

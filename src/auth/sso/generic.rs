@@ -30,6 +30,8 @@ pub fn provider(sso: &SsoSettings) -> Option<Result<Provider, Missing>> {
         authorization_endpoint: sso.generic_authorization_endpoint.clone().unwrap_or_default(),
         token_endpoint: sso.generic_token_endpoint.clone().unwrap_or_default(),
         userinfo_endpoint: sso.generic_userinfo_endpoint.clone(),
+        jwks_uri: sso.generic_jwks_endpoint.clone(),
+        issuers: sso.generic_issuer.iter().cloned().collect(),
         scopes: sso.generic_scope.split_whitespace().map(str::to_string).collect(),
         use_pkce: sso.generic_client_use_pkce,
         claims: ClaimNames {

@@ -15,6 +15,9 @@ pub fn provider(sso: &SsoSettings) -> Option<Result<Provider, Missing>> {
         authorization_endpoint: "https://accounts.google.com/o/oauth2/v2/auth".into(),
         token_endpoint: "https://oauth2.googleapis.com/token".into(),
         userinfo_endpoint: Some("https://openidconnect.googleapis.com/v1/userinfo".into()),
+        jwks_uri: Some("https://www.googleapis.com/oauth2/v3/certs".into()),
+        // Google documents both spellings.
+        issuers: vec!["https://accounts.google.com".into(), "accounts.google.com".into()],
         scopes: vec!["openid".into(), "email".into(), "profile".into()],
         use_pkce: true,
         claims: ClaimNames {

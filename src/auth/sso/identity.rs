@@ -97,6 +97,8 @@ mod tests {
             authorization_endpoint: String::new(),
             token_endpoint: String::new(),
             userinfo_endpoint: None,
+            jwks_uri: None,
+            issuers: vec![],
             scopes: vec![],
             use_pkce: true,
             claims: ClaimNames {

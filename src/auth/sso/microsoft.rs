@@ -19,6 +19,12 @@ pub fn provider(sso: &SsoSettings) -> Option<Result<Provider, Missing>> {
         return Some(Err(Missing(missing)));
     }
     let tenant = sso.microsoft_tenant.clone().unwrap_or_default();
+    // The issuer names the tenant by its id: known when the tenant is given as an id, not
+    // for `common`/`organizations` or a domain name (then the signature and `aud` still hold).
+    let issuers = match uuid::Uuid::parse_str(&tenant) {
+        Ok(_) => vec![format!("https://login.microsoftonline.com/{tenant}/v2.0")],
+        Err(_) => Vec::new(),
+    };
     let base = format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0");
     Some(Ok(Provider {
         name: "microsoft",
@@ -27,6 +33,8 @@ pub fn provider(sso: &SsoSettings) -> Option<Result<Provider, Missing>> {
         authorization_endpoint: format!("{base}/authorize"),
         token_endpoint: format!("{base}/token"),
         userinfo_endpoint: Some("https://graph.microsoft.com/oidc/userinfo".into()),
+        jwks_uri: Some(format!("https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys")),
+        issuers,
         scopes: vec!["openid".into(), "email".into(), "profile".into()],
         use_pkce: true,
         claims: ClaimNames {

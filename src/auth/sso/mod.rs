@@ -7,11 +7,14 @@
 mod flow;
 mod generic;
 mod google;
+mod id_token;
 pub mod identity;
+mod jwks;
 mod microsoft;
 pub mod provider;
 pub mod provision;
 
+pub use jwks::KeySets;
 pub use provider::Provider;
 
 use crate::state::AppState;

@@ -22,6 +22,11 @@ pub struct Provider {
     pub authorization_endpoint: String,
     pub token_endpoint: String,
     pub userinfo_endpoint: Option<String>,
+    /// Where the provider publishes the keys that sign its id tokens. Without it an id
+    /// token cannot be verified, so it is ignored and the claims come from userinfo.
+    pub jwks_uri: Option<String>,
+    /// Accepted `iss` of its id tokens; empty when not known (then not checked).
+    pub issuers: Vec<String>,
     pub scopes: Vec<String>,
     pub use_pkce: bool,
     pub claims: ClaimNames,

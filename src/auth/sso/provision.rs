@@ -20,6 +20,8 @@ pub enum ProvisionError {
     LinkedElsewhere,
     /// A user with this email exists, and the provider did not verify the email.
     UnverifiedEmailTaken,
+    /// The user exists and an admin blocked them (nothing is changed).
+    Blocked,
     Store(ApiError),
 }
 
@@ -133,6 +135,11 @@ fn find_or_create(
     };
     match existing {
         Some(user_id) => {
+            let blocked: bool =
+                tx.query_row("SELECT blocked FROM users WHERE user_id = ?1", [&user_id], |r| r.get(0))?;
+            if blocked {
+                return Err(ProvisionError::Blocked);
+            }
             let role = if admin_id == Some(user_id.as_str()) { Some(Role::ProxyAdmin) } else { identity.role };
             tx.execute(
                 "UPDATE users SET sso_user_id = ?2, user_email = COALESCE(user_email, ?3),
