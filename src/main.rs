@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// mimalloc instead of glibc's malloc: the hot path allocates and frees many small, short
-/// lived buffers (headers, JSON values, spend rows) across two runtime threads, and glibc
+/// lived buffers (headers, JSON values, spend rows) on several serving threads, and glibc
 /// spent about 12% of the gateway's CPU on that (`_int_malloc`, `_int_free`,
 /// `unlink_chunk`, `malloc_consolidate`) in `perf` under bench/run.sh.
 #[global_allocator]
@@ -128,7 +128,7 @@ fn init_logging(format: LogFormat) {
 
 fn serve(config: Config) -> ExitCode {
     init_logging(config.settings.server.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };

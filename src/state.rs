@@ -40,8 +40,8 @@ pub struct Shared {
     pub sso_keys: crate::auth::sso::KeySets,
     /// Model names to deployments, with the price table.
     pub router: ModelRouter,
-    /// The one pooled upstream HTTP client.
-    pub http: reqwest::Client,
+    /// The pooled upstream HTTP clients, one per thread.
+    pub http: crate::gateway::UpstreamClients,
     /// Rate-limit counters and budget reservations.
     pub limiter: Arc<Limiter>,
     /// The spend ledger: group commit of every request's spend.
@@ -97,7 +97,7 @@ impl AppState {
             &litellm.model_group_alias,
             prices,
         );
-        let http = crate::gateway::http_client(&config.settings.router_settings)
+        let http = crate::gateway::UpstreamClients::new(&config.settings.router_settings)
             .map_err(|e| StartError::Start(format!("the upstream HTTP client: {e}")))?;
         crate::spend::checkpoint::start(&db)?;
         let state = Self {

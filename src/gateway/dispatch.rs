@@ -59,7 +59,7 @@ pub async fn send(state: &AppState, route: &Route, request: &mut ModelRequest) -
         deployment.in_flight.fetch_add(1, Ordering::Relaxed);
         let in_flight = InFlight(deployment.clone());
         let mut builder =
-            deployment.provider.request(&state.http, &deployment, &upstream_model, request.endpoint, body);
+            deployment.provider.request(state.http.get(), &deployment, &upstream_model, request.endpoint, body);
         if !request.stream {
             builder = builder.timeout(deployment.timeout);
         }

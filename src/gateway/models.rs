@@ -66,7 +66,7 @@ pub async fn health(State(state): State<AppState>, caller: Caller) -> Result<Jso
             };
             let request = deployment
                 .provider
-                .request(&state.http, &deployment, &deployment.upstream_model, endpoint, body.to_string().into())
+                .request(state.http.get(), &deployment, &deployment.upstream_model, endpoint, body.to_string().into())
                 .timeout(deployment.timeout.min(std::time::Duration::from_secs(30)));
             let outcome = match request.send().await {
                 Ok(r) if r.status().is_success() => Ok(()),

@@ -2,6 +2,8 @@
 //! routes (tests drive it in-process); `serve` adds the socket, the ready line and a
 //! graceful shutdown that lets in-flight requests finish before the store is closed.
 
+mod workers;
+
 use crate::docs::ApiDoc;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -88,26 +90,20 @@ pub async fn serve(state: AppState) -> Result<(), ServeError> {
     tracing::info!(address = %local, "listening");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut stop_wait = stop_rx.clone();
-    let service = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
-        let _ = stop_wait.wait_for(|stopped| *stopped).await;
-    });
-    let mut running = tokio::spawn(async move { server.await });
-
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pool = workers::Pool::start(threads, app(state.clone()), stop_rx)?;
     tokio::select! {
-        result = &mut running => return result.map_err(|e| std::io::Error::other(e.to_string()))?.map_err(ServeError::Io),
+        () = pool.accept(listener) => {}
         () = shutdown_signal() => {}
     }
+    // The listener is gone with the accept loop: new connections are refused from here.
     tracing::info!(
         grace_seconds = grace.as_secs(),
         "shutting down: no new connections, waiting for requests in flight"
     );
     let _ = stop_tx.send(true);
-    drop(stop_rx);
-    if tokio::time::timeout(grace, &mut running).await.is_err() {
+    if tokio::time::timeout(grace, pool.finished()).await.is_err() {
         tracing::warn!("requests still running after the grace period; closing them");
-        running.abort();
     }
     // Anything still queued (a stream whose client left) is committed before closing.
     state.ledger.flush(&state);
