@@ -162,6 +162,13 @@ CREATE INDEX spend_logs_key_start ON spend_logs (api_key, startTime);
 CREATE INDEX spend_logs_user_start ON spend_logs (user, startTime);
 CREATE INDEX spend_logs_team_start ON spend_logs (team_id, startTime);
 
+-- Spend rows committed by the gateway and not yet folded into spend_logs, the running
+-- spend and daily_spend: one JSON array per ledger commit (src/spend/journal.rs).
+CREATE TABLE spend_journal (
+    id   INTEGER PRIMARY KEY,
+    rows TEXT NOT NULL
+);
+
 -- Spend per day, user, team, key and model: what the usage pages read.
 CREATE TABLE daily_spend (
     date                TEXT NOT NULL,             -- YYYY-MM-DD (UTC)

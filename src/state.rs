@@ -46,6 +46,8 @@ pub struct Shared {
     pub limiter: Arc<Limiter>,
     /// The spend ledger: group commit of every request's spend.
     pub ledger: Ledger,
+    /// Where the ledger appends spend rows, folded into their tables in bulk.
+    pub journal: Arc<crate::spend::Journal>,
 }
 
 impl Deref for AppState {
@@ -100,6 +102,8 @@ impl AppState {
         let http = crate::gateway::UpstreamClients::new(&config.settings.router_settings)
             .map_err(|e| StartError::Start(format!("the upstream HTTP client: {e}")))?;
         crate::spend::checkpoint::start(&db)?;
+        // Before the tables are loaded: the first read folds what a previous run left.
+        let journal = crate::spend::Journal::start(&db, !config.settings.general_settings.disable_spend_logs)?;
         let state = Self {
             inner: Arc::new(Shared {
                 keys: KeyCache::load(&db)?,
@@ -118,6 +122,7 @@ impl AppState {
                 http,
                 limiter: Arc::new(Limiter::default()),
                 ledger: Ledger::default(),
+                journal,
             }),
         };
         Ok((state, origin))

@@ -64,15 +64,15 @@ fn streams_relay_usage_only_when_asked_and_count_tokens_without_it() {
         assert_eq!(status, 200, "{text}");
         assert!(text.trim_end().ends_with("data: [DONE]"));
     }
-    let (prompt, completion): (i64, i64) = {
-        let conn = rusqlite::Connection::open(proxy.db_path()).unwrap();
-        conn.query_row(
+    let (prompt, completion): (i64, i64) =
+        {
+            proxy.folded_db().query_row(
             "SELECT prompt_tokens, completion_tokens FROM spend_logs WHERE model = 'stream-c+nousage+c=4' LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap()
-    };
+        };
     // "tok tok tok tok " by the tokenizer; the prompt "hi" with chat framing.
     assert!((4..=8).contains(&completion), "{completion}");
     assert!((7..=12).contains(&prompt), "{prompt}");
@@ -189,7 +189,7 @@ fn a_slow_request_in_flight_does_not_hold_back_the_others() {
 fn kill_9_under_load_loses_no_row_of_a_delivered_answer() {
     let config = model("kill", "kill+delay=2+p=10+c=5", 0.001, 0.002);
     let mut key = String::new();
-    let mut proxy = start_seeded(&config, |s| key = s.key(KeySpec { max_budget: Some(1000.0), ..Default::default() }));
+    let proxy = start_seeded(&config, |s| key = s.key(KeySpec { max_budget: Some(1000.0), ..Default::default() }));
     let delivered = Arc::new(Mutex::new(Vec::<String>::new()));
     let stop = Instant::now() + Duration::from_secs(20);
     let workers: Vec<_> = (0..6)
@@ -211,13 +211,16 @@ fn kill_9_under_load_loses_no_row_of_a_delivered_answer() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(1500));
-    proxy.kill_hard();
+    let dir = proxy.crash();
     for worker in workers {
         worker.join().unwrap();
     }
     let delivered = delivered.lock().unwrap().clone();
     assert!(delivered.len() > 50, "load ran: {}", delivered.len());
-    let conn = rusqlite::Connection::open(proxy.db_path()).unwrap();
+    // Rows still in the spend journal are folded by the next start.
+    let restarted =
+        common::Proxy::start_with(common::Options { config: Some(&config), dir: Some(dir), ..Default::default() });
+    let conn = restarted.folded_db();
     for id in &delivered {
         let found: i64 =
             conn.query_row("SELECT count(*) FROM spend_logs WHERE request_id = ?1", [id], |r| r.get(0)).unwrap();

@@ -11,6 +11,8 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 pub const UPGRADES: &[&str] = &[
     // 1 -> 2: users can be blocked.
     "ALTER TABLE users ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;",
+    // 2 -> 3: the spend journal.
+    "CREATE TABLE spend_journal (id INTEGER PRIMARY KEY, rows TEXT NOT NULL);",
 ];
 
 /// The version `schema.sql` describes.
@@ -106,6 +108,7 @@ mod tests {
         migrate_with(&mut old, SCHEMA, UPGRADES).unwrap();
         old.execute_batch(
             "ALTER TABLE users DROP COLUMN blocked;
+             DROP TABLE spend_journal;
              PRAGMA user_version = 1;
              INSERT INTO users (user_id, user_email, created_at, updated_at)
                  VALUES ('old-user', 'old@example.com', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');",
@@ -128,6 +131,11 @@ mod tests {
         let mut fresh = Connection::open_in_memory().unwrap();
         migrate_with(&mut fresh, SCHEMA, UPGRADES).unwrap();
         assert_eq!(columns(&conn), columns(&fresh));
+        let tables = |conn: &Connection| -> Vec<String> {
+            let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").unwrap();
+            stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        };
+        assert_eq!(tables(&conn), tables(&fresh));
     }
 
     #[test]

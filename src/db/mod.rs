@@ -42,6 +42,8 @@ struct Inner {
     path: PathBuf,
     readers: r2d2::Pool<SqliteConnectionManager>,
     writer: Mutex<Connection>,
+    /// Writes accepted but not yet in their tables (see [`Deferred`]).
+    deferred: std::sync::OnceLock<Arc<dyn Deferred>>,
     _owner: lock::OwnerLock,
 }
 
@@ -164,7 +166,13 @@ impl Db {
             .min_idle(Some(1))
             .build(manager)
             .map_err(|e| OpenError::Other { db: shown.clone(), detail: e.to_string() })?;
-        let inner = Inner { path: path.to_path_buf(), readers, writer: Mutex::new(writer), _owner: owner };
+        let inner = Inner {
+            path: path.to_path_buf(),
+            readers,
+            writer: Mutex::new(writer),
+            deferred: Default::default(),
+            _owner: owner,
+        };
         Ok((Self { inner: Arc::new(inner) }, applied))
     }
 
@@ -190,6 +198,12 @@ impl Db {
     }
 
     pub fn read_blocking<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, DbError> {
+        if self.inner.deferred.get().is_some_and(|d| d.pending())
+            && let Err(e) = self.write_blocking(|_| Ok::<_, DbError>(()))
+        {
+            // A read still answers (from what is folded) when folding fails, e.g. on a full disk.
+            tracing::warn!(error = %e, "could not fold deferred writes before a read");
+        }
         let conn = self.inner.readers.get()?;
         Ok(f(&conn)?)
     }
@@ -239,18 +253,77 @@ impl Db {
     where
         E: From<DbError>,
     {
-        let mut conn = self.inner.writer.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| E::from(e.into()))?;
-        let value = f(&tx)?;
-        tx.commit().map_err(|e| E::from(e.into()))?;
-        then(&value);
-        Ok(value)
+        self.transact(true, f, then)
     }
 
-    /// Checkpoints the WAL into the main file (on shutdown, so the `.db` alone is complete).
+    /// A write that leaves deferred writes where they are: only for the deferring itself
+    /// (the spend journal's append), which must stay cheap.
+    pub fn write_deferred_then_blocking<T, E>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+        then: impl FnOnce(&T),
+    ) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        self.transact(false, f, then)
+    }
+
+    fn transact<T, E>(
+        &self,
+        fold: bool,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+        then: impl FnOnce(&T),
+    ) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let mut conn = self.inner.writer.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| E::from(e.into()))?;
+        let deferred = self.inner.deferred.get().filter(|d| fold && d.pending());
+        let result = match deferred {
+            Some(deferred) => deferred.fold(&tx).map_err(E::from).and_then(|()| f(&tx)),
+            None => f(&tx),
+        };
+        let committed = result.and_then(|value| tx.commit().map(|()| value).map_err(|e| E::from(e.into())));
+        match committed {
+            Ok(value) => {
+                then(&value);
+                Ok(value)
+            }
+            Err(e) => {
+                if let Some(deferred) = deferred {
+                    deferred.rolled_back();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Registers the writes this database defers; every other write (and every read)
+    /// folds them into their tables first, so nobody sees the database without them.
+    pub fn defer(&self, deferred: Arc<dyn Deferred>) {
+        let _ = self.inner.deferred.set(deferred);
+    }
+
+    /// Folds deferred writes and checkpoints the WAL into the main file (on shutdown, so
+    /// the `.db` alone is complete).
     pub fn checkpoint(&self) -> Result<(), DbError> {
+        self.write_blocking(|_| Ok::<_, DbError>(()))?;
         let conn = self.inner.writer.lock();
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
     }
+}
+
+/// Writes accepted durably in a cheap form (an append) and folded into their real tables
+/// later, in bulk. The spend journal is the one such write: a model request must not
+/// wait for a dozen b-tree pages per row.
+pub trait Deferred: Send + Sync {
+    /// Whether anything waits to be folded (cheap: asked before every read and write).
+    fn pending(&self) -> bool;
+    /// Folds everything pending inside the writer's transaction.
+    fn fold(&self, tx: &Transaction<'_>) -> Result<(), DbError>;
+    /// The transaction that folded did not commit: the rows are pending again.
+    fn rolled_back(&self);
 }

@@ -45,7 +45,7 @@ impl Ctx {
     ) -> SpendRow {
         SpendRow {
             request_id: self.request_id.clone(),
-            call_type: self.endpoint.call_type(),
+            call_type: self.endpoint.call_type().to_string(),
             api_key: self.api_key.clone(),
             user: self.user.clone(),
             team_id: self.team_id.clone(),

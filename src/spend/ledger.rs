@@ -207,53 +207,64 @@ pub(super) struct Deltas {
     pub(super) members: HashMap<(String, String), f64>,
 }
 
-fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset]) {
-    let mut deltas = Deltas::default();
-    for pending in &spends {
-        let charge = &pending.row.charge;
-        let cost = pending.row.cost;
-        if let Some(key) = &charge.key {
-            *deltas.keys.entry(key.clone()).or_default() += cost;
+impl Deltas {
+    pub(super) fn of<'a>(rows: impl Iterator<Item = &'a SpendRow>) -> Self {
+        let mut deltas = Deltas::default();
+        for row in rows {
+            let (charge, cost) = (&row.charge, row.cost);
+            if let Some(key) = &charge.key {
+                *deltas.keys.entry(key.clone()).or_default() += cost;
+            }
+            if let Some(user) = &charge.user {
+                *deltas.users.entry(user.clone()).or_default() += cost;
+            }
+            if let Some(team) = &charge.team {
+                *deltas.teams.entry(team.clone()).or_default() += cost;
+            }
+            if let Some(member) = &charge.member {
+                *deltas.members.entry(member.clone()).or_default() += cost;
+            }
         }
-        if let Some(user) = &charge.user {
-            *deltas.users.entry(user.clone()).or_default() += cost;
-        }
-        if let Some(team) = &charge.team {
-            *deltas.teams.entry(team.clone()).or_default() += cost;
-        }
-        if let Some(member) = &charge.member {
-            *deltas.members.entry(member.clone()).or_default() += cost;
-        }
+        deltas
     }
+}
+
+fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset]) {
+    let deltas = Deltas::of(spends.iter().map(|p| p.row.as_ref()));
     let now = state.clock.now();
     let reset_plans: Vec<super::reset::Planned> =
         resets.iter().filter_map(|r| super::reset::plan(state, r, now)).collect();
-    let write_logs = !state.config.settings.general_settings.disable_spend_logs;
     let timer = std::time::Instant::now();
     let rows: Vec<&SpendRow> = spends.iter().map(|p| p.row.as_ref()).collect();
-    let result = state.db.write_then_blocking(
-        |tx| {
-            let mut applied = Vec::new();
-            for plan in &reset_plans {
-                if super::reset::apply(tx, plan, now)? {
-                    applied.push(plan.clone());
-                }
+    let write = |tx: &rusqlite::Transaction<'_>| {
+        let mut applied = Vec::new();
+        for plan in &reset_plans {
+            if super::reset::apply(tx, plan, now)? {
+                applied.push(plan.clone());
             }
-            super::write::write_rows(tx, &rows, &deltas, write_logs)?;
-            Ok::<_, DbError>(applied)
-        },
-        |applied| {
-            let settled = spends
-                .iter()
-                .filter_map(|p| p.reservation.as_deref().map(|r| (r, p.row.prompt_tokens + p.row.completion_tokens)));
-            state.limiter.settle(settled, || {
-                for plan in applied {
-                    super::reset::apply_to_cache(state, plan);
-                }
-                apply_to_caches(state, &deltas, &now);
-            });
-        },
-    );
+        }
+        if !rows.is_empty() {
+            state.journal.append(tx, &rows)?;
+        }
+        Ok::<_, DbError>(applied)
+    };
+    let then = |applied: &Vec<super::reset::Planned>| {
+        let settled = spends
+            .iter()
+            .filter_map(|p| p.reservation.as_deref().map(|r| (r, p.row.prompt_tokens + p.row.completion_tokens)));
+        state.limiter.settle(settled, || {
+            for plan in applied {
+                super::reset::apply_to_cache(state, plan);
+            }
+            apply_to_caches(state, &deltas, &now);
+        });
+    };
+    // A reset needs the rows before it folded first, which an ordinary write does.
+    let result = if reset_plans.is_empty() {
+        state.db.write_deferred_then_blocking(write, then)
+    } else {
+        state.db.write_then_blocking(write, then)
+    };
     tracing::debug!(rows = spends.len(), micros = timer.elapsed().as_micros() as u64, "spend batch committed");
     match result {
         Ok(_) => {

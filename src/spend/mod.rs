@@ -2,6 +2,7 @@
 //! LiteLLM-compatible spend and usage reports.
 
 pub mod checkpoint;
+pub mod journal;
 pub mod ledger;
 pub mod prices;
 mod reports;
@@ -10,6 +11,7 @@ pub mod row;
 pub mod tokens;
 mod write;
 
+pub use journal::Journal;
 pub use ledger::{Committed, Expected, Ledger};
 pub use prices::{Price, PriceTable};
 pub use reports::routes;

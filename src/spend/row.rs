@@ -1,10 +1,11 @@
 //! What the gateway hands the ledger: one spend row per request, with whom to charge, and
 //! budget resets that admission found due.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Who pays for a request: the running spend of each is raised by its cost.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Charge {
     pub key: Option<String>,
     pub user: Option<String>,
@@ -14,11 +15,12 @@ pub struct Charge {
 }
 
 /// One `spend_logs` row and its charges.
-#[derive(Debug, Clone)]
+/// Serialized into the spend journal (see `journal.rs`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SpendRow {
     pub request_id: String,
     /// LiteLLM's call type: `acompletion`, `atext_completion`, `aembedding`.
-    pub call_type: &'static str,
+    pub call_type: String,
     /// The key hash, or `master_key`.
     pub api_key: String,
     pub user: Option<String>,

@@ -132,10 +132,32 @@ impl Proxy {
         self.child.wait().ok().and_then(|s| s.code())
     }
 
+    /// A connection to the database once the spend journal is folded into its tables
+    /// (the proxy folds every 50 ms; see src/spend/journal.rs), as every read through the
+    /// proxy sees it.
+    pub fn folded_db(&self) -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open(self.db_path()).expect("open db");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let waiting: i64 = conn.query_row("SELECT count(*) FROM spend_journal", [], |r| r.get(0)).expect("journal");
+            if waiting == 0 || std::time::Instant::now() > deadline {
+                return conn;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     /// SIGKILL, as a crash would.
     pub fn kill_hard(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// SIGKILL, and its directory back (to start again on what the crash left).
+    pub fn crash(mut self) -> tempfile::TempDir {
+        self.kill_hard();
+        let dir = tempfile::tempdir().expect("a temp dir");
+        std::mem::replace(&mut self.dir, dir)
     }
 
     /// Stops the process and gives back its directory (to restart on the same database).
@@ -227,6 +249,5 @@ pub fn model(name: &str, upstream: &str, input: f64, output: f64) -> String {
 
 /// Reads one value from the proxy's database (WAL lets a reader in while it runs).
 pub fn query<T: rusqlite::types::FromSql>(proxy: &Proxy, sql: &str) -> T {
-    let conn = rusqlite::Connection::open(proxy.db_path()).expect("open db");
-    conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+    proxy.folded_db().query_row(sql, [], |r| r.get(0)).expect(sql)
 }

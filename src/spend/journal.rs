@@ -1,0 +1,192 @@
+//! The spend journal. A ledger commit appends its batch of spend rows to `spend_journal` as
+//! one JSON row (a page or two of WAL) instead of writing each row into `spend_logs`, its
+//! five indexes, the running spend of key, user and team and `daily_spend` (a dozen pages
+//! per commit). The appended rows are as durable as the rest: they are in the same
+//! database, committed before the answer goes out.
+//!
+//! They are folded into those tables in bulk: by the fold thread every
+//! [`FOLD_EVERY`], and by any other write or read first (see `db::Deferred`), so no report,
+//! info route, reset or backup ever sees the tables without them, and the order of writes
+//! is kept: a budget reset folds the rows before it, rows after it come after. The
+//! in-memory spend (admission's view) is raised at append time, as before.
+
+use super::ledger::Deltas;
+use super::row::SpendRow;
+use crate::db::{Db, DbError, Deferred};
+use rusqlite::{Transaction, params};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How often the fold thread folds. Each fold holds the writer (and so the ledger) for
+/// the rows of this long, so it is kept short under load.
+const FOLD_EVERY: Duration = Duration::from_millis(50);
+
+pub struct Journal {
+    /// Rows appended and not yet folded. True at start: a previous run may have left some.
+    pending: AtomicBool,
+    /// `general_settings.disable_spend_logs`: fold into running spend and `daily_spend`
+    /// only.
+    write_logs: bool,
+}
+
+impl Journal {
+    /// The journal of `db`, registered with it, and its fold thread.
+    pub fn start(db: &Db, write_logs: bool) -> Result<Arc<Self>, DbError> {
+        let journal = Self::attach(db, write_logs);
+        let (weak, folding) = (db.downgrade(), journal.clone());
+        std::thread::Builder::new()
+            .name("spend-fold".into())
+            .spawn(move || {
+                let mut failing = false;
+                loop {
+                    std::thread::sleep(FOLD_EVERY);
+                    // Ends with the database: the thread must not keep the file open.
+                    let Some(db) = weak.upgrade() else { return };
+                    if !folding.pending() {
+                        continue;
+                    }
+                    // Any write folds first; this one has nothing else to do.
+                    match db.write_blocking(|_| Ok::<_, DbError>(())) {
+                        Ok(()) if failing => {
+                            failing = false;
+                            tracing::info!("the spend journal is folded again");
+                        }
+                        Ok(()) => {}
+                        // Once per failing spell (a full disk fails every 50 ms).
+                        Err(e) if !failing => {
+                            failing = true;
+                            tracing::warn!(error = %e, "could not fold the spend journal; retrying");
+                        }
+                        Err(_) => {}
+                    }
+                }
+            })
+            .map_err(|e| DbError::Other(format!("cannot start the spend fold thread: {e}")))?;
+        Ok(journal)
+    }
+
+    /// The journal of `db`, without the fold thread.
+    fn attach(db: &Db, write_logs: bool) -> Arc<Self> {
+        let journal = Arc::new(Self { pending: AtomicBool::new(true), write_logs });
+        db.defer(journal.clone());
+        journal
+    }
+
+    /// Appends one batch, inside the ledger's transaction.
+    pub fn append(&self, tx: &Transaction<'_>, rows: &[&SpendRow]) -> Result<(), DbError> {
+        let json = serde_json::to_string(rows).map_err(|e| DbError::Other(format!("a spend row as JSON: {e}")))?;
+        tx.prepare_cached("INSERT INTO spend_journal (rows) VALUES (?1)")?.execute(params![json])?;
+        self.pending.store(true, Ordering::Release);
+        Ok(())
+    }
+}
+
+impl Deferred for Journal {
+    fn pending(&self) -> bool {
+        self.pending.load(Ordering::Acquire)
+    }
+
+    fn fold(&self, tx: &Transaction<'_>) -> Result<(), DbError> {
+        // Cleared first: appends need the writer, which this transaction holds.
+        self.pending.store(false, Ordering::Release);
+        let mut rows: Vec<SpendRow> = Vec::new();
+        {
+            let mut select = tx.prepare_cached("SELECT id, rows FROM spend_journal ORDER BY id")?;
+            let mut batches = select.query([])?;
+            while let Some(batch) = batches.next()? {
+                let id: i64 = batch.get(0)?;
+                let json: String = batch.get(1)?;
+                let parsed: Vec<SpendRow> = serde_json::from_str(&json)
+                    .map_err(|e| DbError::Other(format!("spend journal entry {id} is unreadable: {e}")))?;
+                rows.extend(parsed);
+            }
+        }
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let borrowed: Vec<&SpendRow> = rows.iter().collect();
+        super::write::write_rows(tx, &borrowed, &Deltas::of(borrowed.iter().copied()), self.write_logs)?;
+        tx.execute("DELETE FROM spend_journal", [])?;
+        Ok(())
+    }
+
+    fn rolled_back(&self) {
+        self.pending.store(true, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spend::Charge;
+
+    fn row(id: &str, key: &str, cost: f64) -> SpendRow {
+        SpendRow {
+            request_id: id.into(),
+            call_type: "acompletion".into(),
+            api_key: key.into(),
+            user: None,
+            team_id: None,
+            model: "m".into(),
+            model_id: None,
+            model_group: "m".into(),
+            provider: "openai".into(),
+            api_base: None,
+            start: "2026-11-23T10:00:00.000000Z".into(),
+            end: "2026-11-23T10:00:01.000000Z".into(),
+            prompt_tokens: 3,
+            completion_tokens: 4,
+            cost,
+            status_ok: true,
+            metadata: serde_json::json!({}),
+            charge: Charge { key: Some(key.into()), ..Default::default() },
+        }
+    }
+
+    fn count(db: &Db, sql: &str) -> f64 {
+        db.read_blocking(|conn| conn.query_row(sql, [], |r| r.get(0))).unwrap()
+    }
+
+    #[test]
+    fn appended_rows_are_folded_before_any_read_and_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        {
+            let (db, _) = Db::open(&path).unwrap();
+            // No fold thread: what is folded when is up to this test.
+            let journal = Journal::attach(&db, true);
+            db.write_blocking(|tx| {
+                tx.execute(
+                    "INSERT INTO keys (token, key_name, created_at, updated_at) VALUES ('k', 'sk-...k', '', '')",
+                    [],
+                )?;
+                Ok::<_, DbError>(())
+            })
+            .unwrap();
+            let (a, b) = (row("a", "k", 0.5), row("b", "k", 0.25));
+            db.write_deferred_then_blocking(|tx| journal.append(tx, &[&a, &b]), |_| {}).unwrap();
+            // The read folds first: the rows are in their tables, the journal is empty.
+            assert_eq!(count(&db, "SELECT count(*) * 1.0 FROM spend_logs"), 2.0);
+            assert_eq!(count(&db, "SELECT spend FROM keys WHERE token = 'k'"), 0.75);
+            assert_eq!(count(&db, "SELECT count(*) * 1.0 FROM spend_journal"), 0.0);
+
+            // A write that fails after folding rolls the fold back with it: still pending.
+            let c = row("c", "k", 1.0);
+            db.write_deferred_then_blocking(|tx| journal.append(tx, &[&c]), |_| {}).unwrap();
+            let failed = db.write_blocking(|_| Err::<(), _>(DbError::Other("no".into())));
+            assert!(failed.is_err());
+            assert!(journal.pending());
+            // Left unfolded when the process ends.
+            let raw = rusqlite::Connection::open(&path).unwrap();
+            let waiting: i64 = raw.query_row("SELECT count(*) FROM spend_journal", [], |r| r.get(0)).unwrap();
+            assert_eq!(waiting, 1);
+        }
+        // The next start folds it, once.
+        let (db, _) = Db::open(&path).unwrap();
+        let _journal = Journal::attach(&db, true);
+        assert_eq!(count(&db, "SELECT count(*) * 1.0 FROM spend_logs"), 3.0);
+        assert_eq!(count(&db, "SELECT spend FROM keys WHERE token = 'k'"), 1.75);
+        assert_eq!(count(&db, "SELECT spend FROM keys WHERE token = 'k'"), 1.75);
+    }
+}
