@@ -306,6 +306,14 @@ impl Db {
         let _ = self.inner.deferred.set(deferred);
     }
 
+    /// Checkpoints the whole WAL while holding the writer, so that the next write starts it
+    /// again from the beginning instead of making it longer.
+    pub fn checkpoint_restart(&self) -> Result<(), DbError> {
+        let conn = self.inner.writer.lock();
+        conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// Folds deferred writes and checkpoints the WAL into the main file (on shutdown, so
     /// the `.db` alone is complete).
     pub fn checkpoint(&self) -> Result<(), DbError> {

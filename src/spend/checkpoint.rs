@@ -4,15 +4,25 @@
 //! every few hundred commits. So the writer's automatic checkpoint is turned off and this
 //! thread checkpoints (PASSIVE: it never blocks the writer) from a reader connection.
 //! Commits stay durable against a crash without it: they are in the WAL.
+//!
+//! A passive checkpoint never catches up with a writer that never pauses, and SQLite only
+//! starts the WAL again from its beginning after a checkpoint that did: under steady load
+//! the WAL grew by gigabytes. So once it is longer than [`RESTART_FRAMES`], the thread
+//! takes the writer for a moment (most frames are copied already) and restarts it.
 
 use crate::db::{Db, DbError};
 use std::time::Duration;
 
 const EVERY: Duration = Duration::from_millis(500);
 
+/// About 64 MB of 4 KiB pages.
+const RESTART_FRAMES: i64 = 16_384;
+
 /// Turns off the writer's own checkpoints and starts the checkpoint thread.
 pub fn start(db: &Db) -> Result<(), DbError> {
     db.write_blocking(|tx| tx.pragma_update(None, "wal_autocheckpoint", 0).map_err(DbError::from))?;
+    // After a restart the WAL file is cut back to this size rather than kept at its longest.
+    db.write_blocking(|tx| tx.pragma_update(None, "journal_size_limit", RESTART_FRAMES * 4096).map_err(DbError::from))?;
     let weak = db.downgrade();
     std::thread::Builder::new()
         .name("wal-checkpoint".into())
@@ -21,7 +31,13 @@ pub fn start(db: &Db) -> Result<(), DbError> {
                 std::thread::sleep(EVERY);
                 // Ends with the database: the thread must not keep the file (and its lock) open.
                 let Some(db) = weak.upgrade() else { return };
-                let result = db.read_blocking(|conn| conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())));
+                let result = db.read_blocking(|conn| {
+                    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get::<_, i64>(1))
+                });
+                let result = match result {
+                    Ok(frames) if frames > RESTART_FRAMES => db.checkpoint_restart(),
+                    other => other.map(|_| ()),
+                };
                 if let Err(e) = result {
                     tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
                 }
