@@ -40,6 +40,33 @@ pub fn duration(field: &str, value: Option<&str>, never_ok: bool) -> Result<(), 
     }
 }
 
+/// Applies one field of an update body: absent leaves `target` as it is, `null` clears
+/// it, a value sets it.
+pub fn set<T: Clone>(target: &mut Option<T>, value: &Option<Option<T>>) {
+    if let Some(v) = value {
+        target.clone_from(v);
+    }
+}
+
+/// Applies a `budget_duration` update: the period, and its next reset counted from `now`.
+pub fn set_budget_period(
+    period: &mut Option<String>,
+    reset_at: &mut Option<String>,
+    value: &Option<Option<String>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    let Some(value) = value else { return Ok(()) };
+    *reset_at = match value {
+        None => None,
+        Some(text) => Some(crate::time::format(
+            crate::limits::period::next_reset(text, now)
+                .map_err(|e| ApiError::field("budget_duration", e.to_string()))?,
+        )),
+    };
+    period.clone_from(value);
+    Ok(())
+}
+
 pub fn role(field: &str, value: &str) -> Result<Role, ApiError> {
     value.parse().map_err(|e: crate::auth::UnknownRole| ApiError::field(field, format!("{field}: {e}")))
 }

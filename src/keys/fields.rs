@@ -124,19 +124,14 @@ impl KeyFields {
 
     /// Writes the given fields into `key`, recomputing `expires` and `budget_reset_at`.
     pub fn apply(&self, key: &mut KeyRecord, now: DateTime<Utc>) -> Result<(), ApiError> {
-        fn set<T: Clone>(target: &mut Option<T>, value: &Option<Option<T>>) {
-            if let Some(v) = value {
-                target.clone_from(v);
-            }
-        }
-        set(&mut key.key_alias, &self.key_alias);
-        set(&mut key.max_budget, &self.max_budget);
-        set(&mut key.soft_budget, &self.soft_budget);
-        set(&mut key.max_parallel_requests, &self.max_parallel_requests);
-        set(&mut key.tpm_limit, &self.tpm_limit);
-        set(&mut key.rpm_limit, &self.rpm_limit);
-        set(&mut key.user_id, &self.user_id);
-        set(&mut key.team_id, &self.team_id);
+        fields::set(&mut key.key_alias, &self.key_alias);
+        fields::set(&mut key.max_budget, &self.max_budget);
+        fields::set(&mut key.soft_budget, &self.soft_budget);
+        fields::set(&mut key.max_parallel_requests, &self.max_parallel_requests);
+        fields::set(&mut key.tpm_limit, &self.tpm_limit);
+        fields::set(&mut key.rpm_limit, &self.rpm_limit);
+        fields::set(&mut key.user_id, &self.user_id);
+        fields::set(&mut key.team_id, &self.team_id);
         if let Some(models) = &self.models {
             key.models.clone_from(models);
         }
@@ -167,17 +162,7 @@ impl KeyFields {
                 )),
             };
         }
-        if let Some(period) = &self.budget_duration {
-            key.budget_duration.clone_from(period);
-            key.budget_reset_at = match period {
-                None => None,
-                Some(text) => Some(crate::time::format(
-                    crate::limits::period::next_reset(text, now)
-                        .map_err(|e| ApiError::field("budget_duration", e.to_string()))?,
-                )),
-            };
-        }
-        Ok(())
+        fields::set_budget_period(&mut key.budget_duration, &mut key.budget_reset_at, &self.budget_duration, now)
     }
 }
 

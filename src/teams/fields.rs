@@ -48,18 +48,13 @@ impl TeamFields {
     }
 
     pub fn apply(&self, team: &mut TeamRecord, now: DateTime<Utc>) -> Result<(), ApiError> {
-        fn set<T: Clone>(target: &mut Option<T>, value: &Option<Option<T>>) {
-            if let Some(v) = value {
-                target.clone_from(v);
-            }
-        }
-        set(&mut team.team_alias, &self.team_alias);
-        set(&mut team.max_budget, &self.max_budget);
-        set(&mut team.soft_budget, &self.soft_budget);
-        set(&mut team.tpm_limit, &self.tpm_limit);
-        set(&mut team.rpm_limit, &self.rpm_limit);
-        set(&mut team.max_parallel_requests, &self.max_parallel_requests);
-        set(&mut team.team_member_permissions, &self.team_member_permissions);
+        fields::set(&mut team.team_alias, &self.team_alias);
+        fields::set(&mut team.max_budget, &self.max_budget);
+        fields::set(&mut team.soft_budget, &self.soft_budget);
+        fields::set(&mut team.tpm_limit, &self.tpm_limit);
+        fields::set(&mut team.rpm_limit, &self.rpm_limit);
+        fields::set(&mut team.max_parallel_requests, &self.max_parallel_requests);
+        fields::set(&mut team.team_member_permissions, &self.team_member_permissions);
         if let Some(models) = &self.models {
             team.models.clone_from(models);
         }
@@ -77,17 +72,7 @@ impl TeamFields {
                 format!("soft_budget ({soft}) must be below max_budget ({max})"),
             ));
         }
-        if let Some(period) = &self.budget_duration {
-            team.budget_duration.clone_from(period);
-            team.budget_reset_at = match period {
-                None => None,
-                Some(text) => Some(crate::time::format(
-                    crate::limits::period::next_reset(text, now)
-                        .map_err(|e| ApiError::field("budget_duration", e.to_string()))?,
-                )),
-            };
-        }
-        Ok(())
+        fields::set_budget_period(&mut team.budget_duration, &mut team.budget_reset_at, &self.budget_duration, now)
     }
 }
 

@@ -102,19 +102,14 @@ impl UserFields {
 
     /// Writes the given fields into `user`, recomputing `budget_reset_at`.
     pub fn apply(&self, user: &mut UserRecord, now: DateTime<Utc>) -> Result<(), ApiError> {
-        fn set<T: Clone>(target: &mut Option<T>, value: &Option<Option<T>>) {
-            if let Some(v) = value {
-                target.clone_from(v);
-            }
-        }
         if self.user_email.is_some() {
             user.user_email = self.email();
         }
-        set(&mut user.user_alias, &self.user_alias);
-        set(&mut user.max_budget, &self.max_budget);
-        set(&mut user.tpm_limit, &self.tpm_limit);
-        set(&mut user.rpm_limit, &self.rpm_limit);
-        set(&mut user.max_parallel_requests, &self.max_parallel_requests);
+        fields::set(&mut user.user_alias, &self.user_alias);
+        fields::set(&mut user.max_budget, &self.max_budget);
+        fields::set(&mut user.tpm_limit, &self.tpm_limit);
+        fields::set(&mut user.rpm_limit, &self.rpm_limit);
+        fields::set(&mut user.max_parallel_requests, &self.max_parallel_requests);
         if let Some(role) = self.role()? {
             if role != user.user_role {
                 // A new role ends the user's UI sessions at their next request.
@@ -131,17 +126,7 @@ impl UserFields {
         if let Some(spend) = self.spend {
             user.spend = spend;
         }
-        if let Some(period) = &self.budget_duration {
-            user.budget_duration.clone_from(period);
-            user.budget_reset_at = match period {
-                None => None,
-                Some(text) => Some(crate::time::format(
-                    crate::limits::period::next_reset(text, now)
-                        .map_err(|e| ApiError::field("budget_duration", e.to_string()))?,
-                )),
-            };
-        }
-        Ok(())
+        fields::set_budget_period(&mut user.budget_duration, &mut user.budget_reset_at, &self.budget_duration, now)
     }
 }
 
