@@ -75,6 +75,16 @@ impl FormData {
         }
         Ok(())
     }
+
+    /// On an edit form every field is shown with its value, so a field sent empty means
+    /// "remove this setting" (JSON `null`); a field not sent at all stays unchanged.
+    pub fn cleared_into(&self, body: &mut Map<String, Value>, names: &[&str]) {
+        for name in names {
+            if !body.contains_key(*name) && self.0.iter().any(|(k, _)| k == name) {
+                body.insert((*name).to_string(), Value::Null);
+            }
+        }
+    }
 }
 
 /// A form's failure: the field it concerns (if any) and the message.
