@@ -23,6 +23,7 @@ mod test_key;
 mod usage;
 mod usage_chart;
 mod usage_data;
+mod usage_sums;
 mod users;
 mod users_edit;
 

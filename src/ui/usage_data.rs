@@ -4,6 +4,7 @@
 //! day, model, key and team summed in one scan (`summarise`), and the grouped rows for the
 //! CSV export (`load`).
 
+use super::usage_sums::{Breakdowns, Grouped, Sums};
 use crate::error::ApiError;
 use crate::state::AppState;
 use chrono::NaiveDate;
@@ -88,11 +89,8 @@ pub async fn load(
     Ok(rows)
 }
 
-/// One grouped total: the group's value and its sums.
-type Grouped = Vec<(String, Totals)>;
-
 impl Totals {
-    fn add(&mut self, other: &Totals) {
+    pub fn add(&mut self, other: &Totals) {
         self.spend += other.spend;
         self.prompt += other.prompt;
         self.completion += other.completion;
@@ -123,9 +121,8 @@ pub async fn summarise(
     let (per_day, models, keys, teams) = state
         .db
         .read(move |conn| {
-            // One scan of the range in primary-key order; sums kept in maps keyed by the
-            // borrowed text, so a row allocates nothing unless its group is new. SQLite's
-            // GROUP BY on model, key and team would sort the range three more times.
+            // One scan of the range; SQLite's GROUP BY on day, model, key and team would
+            // sort the range four times.
             let scoped = if user.is_some() { " AND user_id = ?3" } else { "" };
             let sql = format!(
                 "SELECT date, model, api_key, team_id, spend, prompt_tokens, completion_tokens, api_requests
@@ -136,7 +133,7 @@ pub async fn summarise(
                 Some(user) => stmt.query(rusqlite::params![first, last, user])?,
                 None => stmt.query(rusqlite::params![first, last])?,
             };
-            let mut maps: [HashMap<String, Totals>; 4] = Default::default();
+            let mut sums = Sums::default();
             while let Some(row) = rows.next()? {
                 let (prompt, completion): (i64, i64) = (row.get(5)?, row.get(6)?);
                 let add = Totals {
@@ -146,23 +143,11 @@ pub async fn summarise(
                     tokens: prompt + completion,
                     requests: row.get(7)?,
                 };
-                for (index, map) in maps.iter_mut().enumerate() {
-                    let text = row.get_ref(index)?.as_str().unwrap_or_default();
-                    match map.get_mut(text) {
-                        Some(totals) => totals.add(&add),
-                        None => {
-                            map.insert(text.to_string(), add.clone());
-                        }
-                    }
-                }
+                let text = |index: usize| row.get_ref(index).map(|v| v.as_bytes().unwrap_or_default());
+                sums.add(text(0)?, text(1)?, text(2)?, text(3)?, add);
             }
-            let [days, models, keys, teams] = maps;
-            Ok::<_, rusqlite::Error>((
-                days.into_iter().collect::<Grouped>(),
-                top(models, 50),
-                top(keys, 25),
-                top(teams, 50),
-            ))
+            let Breakdowns { days, models, keys, teams } = sums.finish();
+            Ok::<_, rusqlite::Error>((days, top(models, 50), top(keys, 25), top(teams, 50)))
         })
         .await?;
     let mut days: BTreeMap<String, Totals> = BTreeMap::new();
