@@ -1,0 +1,74 @@
+//! The usage page against the spend ledger: after real requests through the proxy, the
+//! page's totals are the sums of `spend_logs` — everyone's for the admin, only their own
+//! keys' for an internal user.
+
+mod common;
+
+use common::browser::Browser;
+use common::{MASTER_KEY, Options, Proxy};
+use serde_json::json;
+
+/// The page's number formats (`ui::format::usd` and `count`).
+fn usd(value: f64) -> String {
+    let digits = if value != 0.0 && value.abs() < 0.01 { 6 } else { 2 };
+    format!("${value:.digits$}")
+}
+
+fn sign_in(proxy: &Proxy, username: &str, password: &str) -> Browser {
+    let browser = Browser::new();
+    let page = browser.post_form(
+        &proxy.url("/login"),
+        &[("username", username), ("password", password), ("next", "/ui")],
+        &[],
+    );
+    assert_eq!(page.status, 303, "{}", page.body);
+    browser
+}
+
+/// The page's total spend and request count.
+fn totals(page: &str) -> (String, String) {
+    let spend = page.split("<b id=\"total-spend\">").nth(1).and_then(|s| s.split('<').next()).unwrap_or_default();
+    let requests = page
+        .split("<span>requests</span>")
+        .next()
+        .and_then(|s| s.rsplit("<b>").next())
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_default();
+    (spend.to_string(), requests.to_string())
+}
+
+#[test]
+fn the_page_totals_are_the_sums_of_the_spend_logs_for_whom_it_shows() {
+    let config = common::model("usage-model", "usage-model", 0.001, 0.002);
+    let proxy = Proxy::start_with(Options { config: Some(&config), ..Default::default() });
+    let admin = proxy.admin();
+    let (status, alice) = admin.post(
+        "/user/new",
+        json!({"user_email": "alice@example.com", "user_role": "internal_user", "auto_create_key": false}),
+    );
+    assert_eq!(status, 200, "{alice}");
+    let alice_id = alice["user_id"].as_str().unwrap().to_string();
+    let (status, _) = admin.post("/user/update", json!({"user_id": alice_id, "password": "a-good-password"}));
+    assert_eq!(status, 200);
+    let (status, key) = admin.post("/key/generate", json!({"user_id": alice_id}));
+    assert_eq!(status, 200, "{key}");
+    let alice_key = key["key"].as_str().unwrap().to_string();
+    let chat = json!({"model": "usage-model", "messages": [{"role": "user", "content": "hello there"}]});
+    for (key, times) in [(alice_key.as_str(), 3), (MASTER_KEY, 2)] {
+        for _ in 0..times {
+            let (status, _, body) = common::post(&proxy.url("/v1/chat/completions"), key, &chat);
+            assert_eq!(status, 200, "{body}");
+        }
+    }
+    let all: f64 = common::query(&proxy, "SELECT SUM(spend) FROM spend_logs");
+    let token = key["token"].as_str().unwrap();
+    let hers: f64 = common::query(&proxy, &format!("SELECT SUM(spend) FROM spend_logs WHERE api_key = '{token}'"));
+    assert!(all > hers && hers > 0.0, "{all} {hers}");
+
+    let page = sign_in(&proxy, "admin", MASTER_KEY).get(&proxy.url("/ui/usage"));
+    assert_eq!(page.status, 200);
+    assert_eq!(totals(&page.body), (usd(all), "5".to_string()), "the admin sees everyone's spend");
+    let page = sign_in(&proxy, "alice@example.com", "a-good-password").get(&proxy.url("/ui/usage"));
+    assert_eq!(page.status, 200);
+    assert_eq!(totals(&page.body), (usd(hers), "3".to_string()), "alice sees her own spend only");
+}
