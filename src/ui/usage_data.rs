@@ -99,10 +99,13 @@ impl Totals {
     }
 }
 
-/// The `limit` biggest groups by spend (then tokens).
+/// The `limit` biggest groups by spend, then tokens, then name (so ties show the same
+/// groups on every visit, whatever order the maps hand them out).
 fn top(map: HashMap<String, Totals>, limit: usize) -> Grouped {
     let mut groups: Grouped = map.into_iter().collect();
-    groups.sort_by(|a, b| b.1.spend.total_cmp(&a.1.spend).then_with(|| b.1.tokens.cmp(&a.1.tokens)));
+    groups.sort_by(|a, b| {
+        b.1.spend.total_cmp(&a.1.spend).then_with(|| b.1.tokens.cmp(&a.1.tokens)).then_with(|| a.0.cmp(&b.0))
+    });
     groups.truncate(limit);
     groups
 }
