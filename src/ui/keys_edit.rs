@@ -127,12 +127,13 @@ async fn save(State(state): State<AppState>, signed: Signed, Path(token): Path<S
     let Some(key) = state.keys.get(&token).filter(|k| !k.is_session_key) else { return not_found() };
     let values = form.values();
     let chosen = form.all("models");
-    let body = match body_of(&form, &key.token) {
+    let mut body = match body_of(&form, &key.token) {
         Ok(body) => body,
         Err(problem) => {
             return form_page(&state, &signed, &key, StatusCode::BAD_REQUEST, values, chosen, Some(problem));
         }
     };
+    super::form::drop_unchanged_period(&mut body, key.budget_duration.as_deref());
     match crate::keys::update_key(&state, &signed.caller, &body).await {
         Ok(_) => Redirect::to("/ui/keys?notice=updated").into_response(),
         Err(error) => form_page(&state, &signed, &key, error.status(), values, chosen, Some(error.into())),

@@ -106,12 +106,13 @@ async fn save(State(state): State<AppState>, signed: Signed, Path(id): Path<Stri
     let Some(team) = state.teams.get(&id) else { return not_found() };
     let values = form.values();
     let chosen = form.all("models");
-    let body = match body_of(&form, &team.team_id) {
+    let mut body = match body_of(&form, &team.team_id) {
         Ok(body) => body,
         Err(problem) => {
             return form_page(&state, &signed, &team, StatusCode::BAD_REQUEST, values, chosen, Some(problem));
         }
     };
+    super::form::drop_unchanged_period(&mut body, team.budget_duration.as_deref());
     match crate::teams::routes::update(&state, &signed.caller, &body).await {
         Ok(team) => {
             Redirect::to(&format!("/ui/teams/{}?notice=updated", super::users::encode(&team.team_id))).into_response()

@@ -100,10 +100,11 @@ fn body_of(form: &FormData, user_id: &str, is_me: bool) -> Result<Value, Problem
 async fn save(State(state): State<AppState>, signed: Signed, Path(id): Path<String>, form: FormData) -> Response {
     let Some(user) = state.users.get(&id) else { return not_found() };
     let values = form.values();
-    let body = match body_of(&form, &user.user_id, user.user_id == signed.user.user_id) {
+    let mut body = match body_of(&form, &user.user_id, user.user_id == signed.user.user_id) {
         Ok(body) => body,
         Err(problem) => return form_page(&state, &signed, &user, StatusCode::BAD_REQUEST, values, Some(problem)),
     };
+    super::form::drop_unchanged_period(&mut body, user.budget_duration.as_deref());
     match crate::users::routes::update(&state, &signed.caller, &body).await {
         Ok(_) => Redirect::to("/ui/users?notice=updated").into_response(),
         Err(error) => form_page(&state, &signed, &user, error.status(), values, Some(error.into())),
