@@ -140,7 +140,7 @@ fn a_database_from_a_newer_version_is_refused() {
     let output = run(dir.path(), &["--port", "0"], &[("LITELLM_MASTER_KEY", MASTER_KEY)]);
     assert!(!output.status.success());
     let message = text(&output);
-    assert!(message.contains("newer proxy (schema version 42; this proxy knows up to 1)"), "{message}");
+    assert!(message.contains("newer proxy (schema version 42; this proxy knows up to 2)"), "{message}");
 }
 
 #[test]

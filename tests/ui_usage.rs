@@ -1,6 +1,8 @@
 //! The usage page against the spend ledger: after real requests through the proxy, the
 //! page's totals are the sums of `spend_logs` — everyone's for the admin, only their own
-//! keys' for an internal user.
+//! keys' for an internal user; and over weeks of history, its totals (`daily_user_spend`)
+//! and breakdowns (whole weeks from `weekly_spend`, edge days from `daily_spend`) equal
+//! the daily sums.
 
 mod common;
 
@@ -65,10 +67,63 @@ fn the_page_totals_are_the_sums_of_the_spend_logs_for_whom_it_shows() {
     let hers: f64 = common::query(&proxy, &format!("SELECT SUM(spend) FROM spend_logs WHERE api_key = '{token}'"));
     assert!(all > hers && hers > 0.0, "{all} {hers}");
 
+    for table in ["weekly_spend", "daily_user_spend"] {
+        let sum: f64 = common::query(&proxy, &format!("SELECT SUM(spend) FROM {table}"));
+        assert!((sum - all).abs() < 1e-12, "the ledger keeps {table} too: {sum} vs {all}");
+    }
+
     let page = sign_in(&proxy, "admin", MASTER_KEY).get(&proxy.url("/ui/usage"));
     assert_eq!(page.status, 200);
     assert_eq!(totals(&page.body), (usd(all), "5".to_string()), "the admin sees everyone's spend");
     let page = sign_in(&proxy, "alice@example.com", "a-good-password").get(&proxy.url("/ui/usage"));
     assert_eq!(page.status, 200);
     assert_eq!(totals(&page.body), (usd(hers), "3".to_string()), "alice sees her own spend only");
+}
+
+/// The spend a breakdown table shows for `name` (a model here).
+fn group_spend(page: &str, name: &str) -> String {
+    let row = page.split(&format!("<td>{name}</td>")).nth(1).unwrap_or_default();
+    row.split("<td class=\"num\">").nth(1).and_then(|s| s.split('<').next()).unwrap_or_default().to_string()
+}
+
+#[test]
+fn breakdowns_over_weeks_equal_the_daily_sums() {
+    let today = chrono::Utc::now().date_naive();
+    let day = |back: u64| (today - chrono::Days::new(back)).format("%Y-%m-%d").to_string();
+    // Seeded as a version-1 file: starting the proxy builds the coarser sums from daily_spend.
+    let proxy = common::start_seeded(&common::model("wk-chat", "wk-chat", 0.001, 0.002), |seed| {
+        for back in 0..100u64 {
+            for (model, spend) in [("wk-a", back as f64 + 1.0), ("wk-b", 0.5)] {
+                seed.conn
+                    .execute(
+                        "INSERT INTO daily_spend (date, user_id, api_key, model, spend, prompt_tokens, api_requests)
+                         VALUES (?1, 'u', 'k', ?2, ?3, 10, 1)",
+                        rusqlite::params![day(back), model, spend],
+                    )
+                    .unwrap();
+            }
+        }
+    });
+    let weeks: i64 = common::query(&proxy, "SELECT COUNT(*) FROM weekly_spend");
+    assert!(weeks >= 28, "weekly_spend was built on upgrade: {weeks} rows");
+    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    for (start, end) in [(29, 0), (89, 0), (20, 6), (13, 7), (3, 1)] {
+        let path = format!("/ui/usage?start={}&end={}", day(start), day(end));
+        let page = admin.get(&proxy.url(&path));
+        assert_eq!(page.status, 200, "{path}");
+        for model in ["wk-a", "wk-b"] {
+            let sql = format!(
+                "SELECT SUM(spend) FROM daily_spend WHERE model = '{model}' AND date BETWEEN '{}' AND '{}'",
+                day(start),
+                day(end)
+            );
+            let expected: f64 = common::query(&proxy, &sql);
+            assert_eq!(group_spend(&page.body, model), usd(expected), "{path} {model}");
+        }
+        let all: f64 = common::query(
+            &proxy,
+            &format!("SELECT SUM(spend) FROM daily_spend WHERE date BETWEEN '{}' AND '{}'", day(start), day(end)),
+        );
+        assert_eq!(totals(&page.body).0, usd(all), "{path}");
+    }
 }

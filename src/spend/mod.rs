@@ -14,3 +14,4 @@ pub use ledger::{Committed, Ledger};
 pub use prices::{Price, PriceTable};
 pub use reports::routes;
 pub use row::{Charge, Reset, SpendRow};
+pub use write::week_of;

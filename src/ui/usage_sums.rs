@@ -1,4 +1,4 @@
-//! The usage page's sums, taken in one pass over `daily_spend` rows: per day, model, key
+//! The usage page's breakdowns, summed in one pass over aggregate rows: per model, key
 //! and team. Maps keyed by the columns' bytes (no UTF-8 check, no allocation unless the
 //! group is new) with a fast hash; with SipHash and `String` keys this loop was a third
 //! of the page's time at a million spend rows. (One map keyed by model, key and team
@@ -13,29 +13,20 @@ pub type Grouped = Vec<(String, Totals)>;
 
 type Map = HashMap<Vec<u8>, Totals, BuildHasherDefault<FastHash>>;
 
+/// Sums per model, key and team.
 #[derive(Default)]
-pub struct Sums {
-    /// In the order first seen; rows come day by day, so the last is nearly always it.
-    days: Vec<(Vec<u8>, Totals)>,
-    /// Per model, key and team.
-    groups: [Map; 3],
-}
+pub struct Sums([Map; 3]);
 
-/// The summed breakdowns: per day, model, key and team.
+/// The summed breakdowns: per model, key and team.
 pub struct Breakdowns {
-    pub days: Grouped,
     pub models: HashMap<String, Totals>,
     pub keys: HashMap<String, Totals>,
     pub teams: HashMap<String, Totals>,
 }
 
 impl Sums {
-    pub fn add(&mut self, date: &[u8], model: &[u8], key: &[u8], team: &[u8], add: Totals) {
-        match self.days.iter_mut().rev().find(|(day, _)| day.as_slice() == date) {
-            Some((_, totals)) => totals.add(&add),
-            None => self.days.push((date.to_vec(), add.clone())),
-        }
-        for (map, part) in self.groups.iter_mut().zip([model, key, team]) {
+    pub fn add(&mut self, model: &[u8], key: &[u8], team: &[u8], add: Totals) {
+        for (map, part) in self.0.iter_mut().zip([model, key, team]) {
             match map.get_mut(part) {
                 Some(totals) => totals.add(&add),
                 None => {
@@ -47,13 +38,8 @@ impl Sums {
 
     pub fn finish(self) -> Breakdowns {
         let texts = |map: Map| map.into_iter().map(|(part, totals)| (text(&part), totals)).collect();
-        let [models, keys, teams] = self.groups;
-        Breakdowns {
-            days: self.days.into_iter().map(|(day, totals)| (text(&day), totals)).collect(),
-            models: texts(models),
-            keys: texts(keys),
-            teams: texts(teams),
-        }
+        let [models, keys, teams] = self.0;
+        Breakdowns { models: texts(models), keys: texts(keys), teams: texts(teams) }
     }
 }
 
@@ -110,15 +96,13 @@ mod tests {
     }
 
     #[test]
-    fn rows_fold_into_days_models_keys_and_teams() {
+    fn rows_fold_into_models_keys_and_teams() {
         let mut sums = Sums::default();
-        sums.add(b"2026-01-01", b"m1", b"k1", b"", totals(1.0));
-        sums.add(b"2026-01-01", b"m2", b"k1", b"t", totals(2.0));
-        sums.add(b"2026-01-02", b"m1", b"k2", b"t", totals(4.0));
-        sums.add(b"2026-01-01", b"m1", b"k1", b"", totals(8.0));
+        sums.add(b"m1", b"k1", b"", totals(1.0));
+        sums.add(b"m2", b"k1", b"t", totals(2.0));
+        sums.add(b"m1", b"k2", b"t", totals(4.0));
+        sums.add(b"m1", b"k1", b"", totals(8.0));
         let out = sums.finish();
-        let days: Vec<(&str, f64)> = out.days.iter().map(|(d, t)| (d.as_str(), t.spend)).collect();
-        assert_eq!(days, [("2026-01-01", 11.0), ("2026-01-02", 4.0)]);
         assert_eq!((out.models["m1"].spend, out.models["m2"].spend), (13.0, 2.0));
         assert_eq!((out.keys["k1"].spend, out.keys["k2"].spend, out.keys["k1"].requests), (11.0, 4.0, 3));
         assert_eq!((out.teams[""].spend, out.teams["t"].spend), (9.0, 6.0));

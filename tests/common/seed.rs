@@ -37,6 +37,8 @@ impl Seed {
     pub fn new(dir: &Path) -> Seed {
         let conn = Connection::open(dir.join("proxy.db")).unwrap();
         conn.execute_batch(SCHEMA).unwrap();
+        // Marked as the first version: the proxy upgrades the file on start, which builds
+        // the derived spend sums (weekly_spend, daily_user_spend) from seeded daily_spend.
         conn.pragma_update(None, "user_version", 1).unwrap();
         Seed { conn }
     }
