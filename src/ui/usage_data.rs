@@ -208,11 +208,13 @@ pub async fn summarise(
     let (per_day, models, keys, teams) = state
         .db
         .read(move |conn| {
+            // One read transaction: the chart and the breakdowns see the same commits.
+            let snapshot = conn.unchecked_transaction()?;
             let user = user.as_deref();
-            let per_day = day_totals(conn, start, end, user)?;
+            let per_day = day_totals(&snapshot, start, end, user)?;
             let mut sums = Sums::default();
             for (table, first, last) in pieces(start, end) {
-                scan(conn, table, first, last, user, &mut sums)?;
+                scan(&snapshot, table, first, last, user, &mut sums)?;
             }
             let Breakdowns { models, keys, teams } = sums.finish();
             Ok::<_, rusqlite::Error>((per_day, top(models, 50), top(keys, 25), top(teams, 50)))
