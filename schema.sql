@@ -183,7 +183,8 @@ CREATE INDEX daily_spend_team ON daily_spend (team_id, date);
 -- The same sums per week (from Monday, UTC), without the provider: the usage page takes
 -- the whole weeks of a range from here and only the days at its edges from daily_spend,
 -- a fifth of the rows for 30 days. Kept by the ledger in the same transaction, as is
--- daily_user_spend below.
+-- daily_user_spend below. No index by user: one user's weeks are found by a key prefix
+-- seek per week, and every index is one more page written per ledger commit.
 CREATE TABLE weekly_spend (
     week                TEXT NOT NULL,             -- YYYY-MM-DD of the Monday
     user_id             TEXT NOT NULL DEFAULT '',
@@ -196,7 +197,6 @@ CREATE TABLE weekly_spend (
     api_requests        INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (week, user_id, team_id, api_key, model)
 ) WITHOUT ROWID;
-CREATE INDEX weekly_spend_user ON weekly_spend (user_id, week);
 
 -- The sums per day and user only: the usage page's per-day chart, a few rows a day.
 CREATE TABLE daily_user_spend (

@@ -93,12 +93,12 @@ fn breakdowns_over_weeks_equal_the_daily_sums() {
     // Seeded as a version-1 file: starting the proxy builds the coarser sums from daily_spend.
     let proxy = common::start_seeded(&common::model("wk-chat", "wk-chat", 0.001, 0.002), |seed| {
         for back in 0..100u64 {
-            for (model, spend) in [("wk-a", back as f64 + 1.0), ("wk-b", 0.5)] {
+            for (user, model, spend) in [("u", "wk-a", back as f64 + 1.0), ("u", "wk-b", 0.5), ("w", "wk-a", 100.0)] {
                 seed.conn
                     .execute(
                         "INSERT INTO daily_spend (date, user_id, api_key, model, spend, prompt_tokens, api_requests)
-                         VALUES (?1, 'u', 'k', ?2, ?3, 10, 1)",
-                        rusqlite::params![day(back), model, spend],
+                         VALUES (?1, ?2, 'k-' || ?2, ?3, ?4, 10, 1)",
+                        rusqlite::params![day(back), user, model, spend],
                     )
                     .unwrap();
             }
@@ -106,24 +106,36 @@ fn breakdowns_over_weeks_equal_the_daily_sums() {
     });
     let weeks: i64 = common::query(&proxy, "SELECT COUNT(*) FROM weekly_spend");
     assert!(weeks >= 28, "weekly_spend was built on upgrade: {weeks} rows");
-    let admin = sign_in(&proxy, "admin", MASTER_KEY);
-    for (start, end) in [(29, 0), (89, 0), (20, 6), (13, 7), (3, 1)] {
-        let path = format!("/ui/usage?start={}&end={}", day(start), day(end));
-        let page = admin.get(&proxy.url(&path));
-        assert_eq!(page.status, 200, "{path}");
-        for model in ["wk-a", "wk-b"] {
-            let sql = format!(
-                "SELECT SUM(spend) FROM daily_spend WHERE model = '{model}' AND date BETWEEN '{}' AND '{}'",
-                day(start),
-                day(end)
-            );
-            let expected: f64 = common::query(&proxy, &sql);
-            assert_eq!(group_spend(&page.body, model), usd(expected), "{path} {model}");
+    // `u` signs in as an internal user and sees only their own rows.
+    let (status, user) = proxy.admin().post(
+        "/user/new",
+        json!({"user_id": "u", "user_email": "u@example.com", "user_role": "internal_user", "auto_create_key": false}),
+    );
+    assert_eq!(status, 200, "{user}");
+    let (status, _) = proxy.admin().post("/user/update", json!({"user_id": "u", "password": "a-good-password"}));
+    assert_eq!(status, 200);
+    let viewers = [
+        (sign_in(&proxy, "admin", MASTER_KEY), "1 = 1"),
+        (sign_in(&proxy, "u@example.com", "a-good-password"), "user_id = 'u'"),
+    ];
+    for (browser, scope) in &viewers {
+        for (start, end) in [(29, 0), (89, 0), (20, 6), (13, 7), (3, 1)] {
+            let path = format!("/ui/usage?start={}&end={}", day(start), day(end));
+            let page = browser.get(&proxy.url(&path));
+            assert_eq!(page.status, 200, "{path}");
+            let sum = |filter: &str| -> f64 {
+                let sql = format!(
+                    "SELECT SUM(spend) FROM daily_spend WHERE {scope} AND {filter} AND date BETWEEN '{}' AND '{}'",
+                    day(start),
+                    day(end)
+                );
+                common::query(&proxy, &sql)
+            };
+            for model in ["wk-a", "wk-b"] {
+                let expected = sum(&format!("model = '{model}'"));
+                assert_eq!(group_spend(&page.body, model), usd(expected), "{scope} {path} {model}");
+            }
+            assert_eq!(totals(&page.body).0, usd(sum("1 = 1")), "{scope} {path}");
         }
-        let all: f64 = common::query(
-            &proxy,
-            &format!("SELECT SUM(spend) FROM daily_spend WHERE date BETWEEN '{}' AND '{}'", day(start), day(end)),
-        );
-        assert_eq!(totals(&page.body).0, usd(all), "{path}");
     }
 }

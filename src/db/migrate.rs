@@ -22,7 +22,6 @@ CREATE TABLE IF NOT EXISTS weekly_spend (
     spend REAL NOT NULL DEFAULT 0, api_requests INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (week, user_id, team_id, api_key, model)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS weekly_spend_user ON weekly_spend (user_id, week);
 DELETE FROM weekly_spend;
 INSERT INTO weekly_spend (week, user_id, team_id, api_key, model, prompt_tokens, completion_tokens, spend, api_requests)
 SELECT date(date, '-6 days', 'weekday 1'), user_id, team_id, api_key, model, SUM(prompt_tokens),

@@ -174,6 +174,19 @@ fn scan(
     user: Option<&str>,
     sums: &mut Sums,
 ) -> rusqlite::Result<()> {
+    if let (Some(user), "weekly_spend") = (user, table) {
+        // `weekly_spend` has no index by user (it would cost every ledger commit a page):
+        // one user's rows of a week are a prefix of its key, found by one seek per week.
+        let mut week = first;
+        while week <= last {
+            let sql = "SELECT model, api_key, team_id, spend, prompt_tokens, completion_tokens, api_requests
+                 FROM weekly_spend WHERE week = ?1 AND user_id = ?2";
+            let mut stmt = conn.prepare_cached(sql)?;
+            add_rows(stmt.query(rusqlite::params![day_text(week), user])?, sums)?;
+            week = week + chrono::Days::new(7);
+        }
+        return Ok(());
+    }
     let column = if table == "weekly_spend" { "week" } else { "date" };
     let scoped = if user.is_some() { " AND user_id = ?3" } else { "" };
     let sql = format!(
@@ -182,10 +195,14 @@ fn scan(
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let (first, last) = (day_text(first), day_text(last));
-    let mut rows = match user {
+    let rows = match user {
         Some(user) => stmt.query(rusqlite::params![first, last, user])?,
         None => stmt.query(rusqlite::params![first, last])?,
     };
+    add_rows(rows, sums)
+}
+
+fn add_rows(mut rows: rusqlite::Rows<'_>, sums: &mut Sums) -> rusqlite::Result<()> {
     while let Some(row) = rows.next()? {
         let (prompt, completion): (i64, i64) = (row.get(4)?, row.get(5)?);
         let add = Totals { spend: row.get(3)?, prompt, completion, tokens: prompt + completion, requests: row.get(6)? };
