@@ -188,6 +188,35 @@ CREATE TABLE daily_spend (
 CREATE INDEX daily_spend_user ON daily_spend (user_id, date);
 CREATE INDEX daily_spend_team ON daily_spend (team_id, date);
 
+-- The same sums per week (from Monday, UTC), without the provider: the usage page takes
+-- the whole weeks of a range from here and only the days at its edges from daily_spend,
+-- a fifth of the rows for 30 days. Kept by the ledger in the same transaction, as is
+-- daily_user_spend below. No index by user: one user's weeks are found by a key prefix
+-- seek per week, and every index is one more page written per ledger commit.
+CREATE TABLE weekly_spend (
+    week                TEXT NOT NULL,             -- YYYY-MM-DD of the Monday
+    user_id             TEXT NOT NULL DEFAULT '',
+    team_id             TEXT NOT NULL DEFAULT '',
+    api_key             TEXT NOT NULL DEFAULT '',
+    model               TEXT NOT NULL DEFAULT '',
+    prompt_tokens       INTEGER NOT NULL DEFAULT 0,
+    completion_tokens   INTEGER NOT NULL DEFAULT 0,
+    spend               REAL NOT NULL DEFAULT 0,
+    api_requests        INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (week, user_id, team_id, api_key, model)
+) WITHOUT ROWID;
+
+-- The sums per day and user only: the usage page's per-day chart, a few rows a day.
+CREATE TABLE daily_user_spend (
+    date                TEXT NOT NULL,
+    user_id             TEXT NOT NULL DEFAULT '',
+    prompt_tokens       INTEGER NOT NULL DEFAULT 0,
+    completion_tokens   INTEGER NOT NULL DEFAULT 0,
+    spend               REAL NOT NULL DEFAULT 0,
+    api_requests        INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (date, user_id)
+) WITHOUT ROWID;
+
 -- Every change made through the management API (LiteLLM_AuditLog). Never holds a secret.
 CREATE TABLE audit_log (
     id                 INTEGER PRIMARY KEY,

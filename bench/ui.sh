@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Server time of every admin UI page on a big database: 10,000 keys, 200 users, 20 teams,
 # a million spend rows over 90 days (with their daily_spend aggregate), seeded directly
-# with SQLite before the proxy starts. Each page is fetched RUNS times by curl as the
-# signed-in admin; the median and the worst `time_starttransfer` (the time until the
+# with SQLite before the proxy starts (marked schema version 3, so the proxy builds
+# weekly_spend from daily_spend on start, as it upgrades an older file). Each page is
+# fetched RUNS times by curl as the signed-in admin; the median and the worst `time_starttransfer` (the time until the
 # first byte, i.e. the server's work plus loopback) are printed per page.
 # Usage: bench/ui.sh [RUNS]   (needs sqlite3 and curl; builds the release binary unless
 # PROXY_BIN names one)
@@ -18,7 +19,7 @@ trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 echo "seeding $work/proxy.db ..." >&2
 sqlite3 "$work/proxy.db" < schema.sql
 sqlite3 "$work/proxy.db" <<'SQL'
-PRAGMA user_version = 1;
+PRAGMA user_version = 3;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;
 BEGIN;

@@ -47,13 +47,18 @@ fn the_seed_flow_in_a_browser() {
     let proxy = Proxy::start_with(Options { config: Some(&config), ..Default::default() });
     let dir = screenshots();
     let out = flow("seed_flow.mjs", &[&proxy.base_url, MASTER_KEY, dir.to_str().unwrap(), model]);
-    for step in
-        ["the budget was clamped", "the reply shows while it streams", "the whole reply arrives", "shows the spend"]
-    {
+    for step in [
+        "the budget was clamped",
+        "the edited budget is listed",
+        "the reply shows while it streams",
+        "the whole reply arrives",
+        "shows the spend",
+    ] {
         assert!(out.contains(step), "missing step `{step}`:\n{out}");
     }
+    // Created clamped to 10, then edited down to 4.5 on the key's edit form.
     let budget: f64 = common::query(&proxy, "SELECT max_budget FROM keys WHERE key_alias = 'alice-laptop'");
-    assert_eq!(budget, 10.0);
+    assert_eq!(budget, 4.5);
     let spend: f64 = common::query(&proxy, "SELECT COALESCE(SUM(spend), 0) FROM daily_spend");
     assert!(spend > 0.0, "spend was recorded: {spend}");
 }
@@ -78,6 +83,9 @@ fn viewers_see_but_cannot_change() {
     flow("viewers.mjs", &[&proxy.base_url, password, dir.to_str().unwrap(), &token]);
     let keys: i64 = common::query(&proxy, "SELECT COUNT(*) FROM keys");
     assert_eq!(keys, 1, "no key was created or deleted by a viewer");
+    // The upper bound filled in 10 at creation; the forged edit asked for 999.
+    let budget: f64 = common::query(&proxy, "SELECT max_budget FROM keys");
+    assert_eq!(budget, 10.0, "no key was edited by a viewer");
     let users: i64 = common::query(&proxy, "SELECT COUNT(*) FROM users WHERE user_email = 'mallory@example.com'");
     assert_eq!(users, 0);
 }

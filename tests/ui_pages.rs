@@ -216,3 +216,179 @@ fn the_test_chat_refuses_the_session_where_personal_keys_are_restricted() {
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("tok tok") && page.body.contains("completion tokens"), "{}", page.body);
 }
+
+/// A key made over the API for `user_id`; its hash (the id in UI paths).
+fn key_of(proxy: &Proxy, user_id: &str, alias: &str) -> String {
+    let (status, key) = proxy
+        .admin()
+        .post("/key/generate", json!({"user_id": user_id, "key_alias": alias, "max_budget": 5.0, "rpm_limit": 10}));
+    assert_eq!(status, 200, "{key}");
+    key["token"].as_str().unwrap().to_string()
+}
+
+fn key_info(proxy: &Proxy, token: &str) -> serde_json::Value {
+    let (status, body) = proxy.admin().get(&format!("/key/info?key={token}"));
+    assert_eq!(status, 200, "{body}");
+    body["info"].clone()
+}
+
+#[test]
+fn a_key_is_edited_through_its_form_and_a_bad_value_changes_nothing() {
+    let proxy = proxy();
+    let alice = user(&proxy, "alice@example.com", "internal_user");
+    let token = key_of(&proxy, &alice, "laptop");
+    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    let list = admin.get(&proxy.url("/ui/keys"));
+    assert!(list.body.contains(&format!("/ui/keys/{token}/edit")), "an edit link per key");
+    let form = admin.get(&proxy.url(&format!("/ui/keys/{token}/edit")));
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert_eq!(field(&form.body, "max_budget").as_deref(), Some("5"));
+    assert_eq!(field(&form.body, "key_alias").as_deref(), Some("laptop"));
+    let path = proxy.url(&format!("/ui/keys/{token}/edit"));
+    let csrf_token = csrf(&admin, &proxy);
+    let before = key_info(&proxy, &token);
+    let page = admin.post_form(
+        &path,
+        &[("csrf_token", &csrf_token), ("key_alias", "laptop"), ("max_budget", "-3"), ("rpm_limit", "99")],
+        &[],
+    );
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(page.body.contains("id=\"e-max_budget\""), "{}", page.body);
+    assert_eq!(field(&page.body, "max_budget").as_deref(), Some("-3"));
+    assert_eq!(field(&page.body, "rpm_limit").as_deref(), Some("99"));
+    assert_eq!(key_info(&proxy, &token), before, "a refused edit changes nothing");
+    let page = admin.post_form(
+        &path,
+        &[
+            ("csrf_token", &csrf_token),
+            ("key_alias", "laptop 2"),
+            ("max_budget", "7.5"),
+            ("budget_duration", "7d"),
+            ("rpm_limit", ""),
+            ("tpm_limit", "1000"),
+            ("models_listed", "1"),
+            ("models", "pages-model"),
+        ],
+        &[],
+    );
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(page.location.as_deref(), Some("/ui/keys?notice=updated"));
+    let after = key_info(&proxy, &token);
+    assert_eq!(after["key_alias"], "laptop 2");
+    assert_eq!(after["max_budget"], 7.5);
+    assert_eq!(after["budget_duration"], "7d");
+    assert_eq!(after["rpm_limit"], serde_json::Value::Null, "an emptied field removes the limit");
+    assert_eq!(after["tpm_limit"], 1000);
+    assert_eq!(after["models"], json!(["pages-model"]));
+    // The upper bound (max_budget = 10) applies as on /key/update.
+    let page = admin.post_form(&path, &[("csrf_token", &csrf_token), ("max_budget", "500")], &[]);
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(key_info(&proxy, &token)["max_budget"], 10.0);
+    assert_eq!(key_info(&proxy, &token)["models"], json!(["pages-model"]), "no models field: unchanged");
+}
+
+#[test]
+fn viewers_are_not_offered_edits_and_their_forged_posts_change_nothing() {
+    let proxy = proxy();
+    let reader = user(&proxy, "reader@example.com", "internal_user_viewer");
+    let bob = user(&proxy, "bob@example.com", "internal_user");
+    user(&proxy, "viewer@example.com", "proxy_admin_viewer");
+    let own = key_of(&proxy, &reader, "readers");
+    let (status, team) = proxy.admin().post(
+        "/team/new",
+        json!({"team_alias": "ops", "max_budget": 20.0, "members_with_roles": [{"user_id": bob, "role": "admin"}]}),
+    );
+    assert_eq!(status, 200, "{team}");
+    let team_id = team["team_id"].as_str().unwrap().to_string();
+    let snapshot = || {
+        let keys: String = common::query(&proxy, "SELECT group_concat(key_alias || max_budget, ',') FROM keys");
+        let users: String =
+            common::query(&proxy, "SELECT group_concat(user_role || ifnull(max_budget, '-'), ',') FROM users");
+        let teams: String = common::query(&proxy, "SELECT group_concat(team_alias || max_budget, ',') FROM teams");
+        let roles: String = common::query(&proxy, "SELECT group_concat(role, ',') FROM team_memberships");
+        (keys, users, teams, roles)
+    };
+    let before = snapshot();
+    for (email, offered) in [("reader@example.com", false), ("viewer@example.com", false)] {
+        let browser = sign_in(&proxy, email, "a-good-password");
+        let keys = browser.get(&proxy.url("/ui/keys"));
+        assert_eq!(keys.body.contains("/edit\""), offered, "{email}: {}", keys.body);
+        assert_eq!(browser.get(&proxy.url(&format!("/ui/keys/{own}/edit"))).status, 403, "{email}");
+        let team_page = browser.get(&proxy.url(&format!("/ui/teams/{team_id}")));
+        assert!(!team_page.body.contains("/edit\"") && !team_page.body.contains("/role\""), "{email}");
+        let token = csrf(&browser, &proxy);
+        let forged: [(String, Vec<(&str, &str)>); 4] = [
+            (format!("/ui/keys/{own}/edit"), vec![("max_budget", "999"), ("key_alias", "forged")]),
+            (format!("/ui/users/{bob}/edit"), vec![("user_role", "proxy_admin"), ("max_budget", "999")]),
+            (format!("/ui/teams/{team_id}/edit"), vec![("team_alias", "forged"), ("max_budget", "999")]),
+            (format!("/ui/teams/{team_id}/role"), vec![("user_id", bob.as_str()), ("role", "user")]),
+        ];
+        for (path, fields) in forged {
+            let mut form = vec![("csrf_token", token.as_str())];
+            form.extend(fields);
+            let page = browser.post_form(&proxy.url(&path), &form, &[]);
+            assert!(page.status == 401 || page.status == 403, "{email} {path}: {} {}", page.status, page.body);
+        }
+        assert_eq!(snapshot(), before, "{email}: nothing changed");
+    }
+}
+
+#[test]
+fn users_and_teams_are_edited_through_their_forms() {
+    let proxy = proxy();
+    let bob = user(&proxy, "bob@example.com", "internal_user");
+    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    let token = csrf(&admin, &proxy);
+    let path = proxy.url(&format!("/ui/users/{bob}/edit"));
+    assert!(admin.get(&proxy.url("/ui/users")).body.contains(&format!("/ui/users/{bob}/edit")));
+    let page =
+        admin.post_form(&path, &[("csrf_token", &token), ("max_budget", "12"), ("budget_duration", "soon")], &[]);
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(page.body.contains("id=\"e-budget_duration\"") && field(&page.body, "max_budget").as_deref() == Some("12"));
+    let page = admin.post_form(
+        &path,
+        &[("csrf_token", &token), ("user_role", "proxy_admin_viewer"), ("max_budget", "42"), ("budget_duration", "")],
+        &[],
+    );
+    assert_eq!(page.status, 303, "{}", page.body);
+    let (status, info) = proxy.admin().get(&format!("/user/info?user_id={bob}"));
+    assert_eq!(status, 200, "{info}");
+    assert_eq!(
+        (info["user_info"]["user_role"].as_str(), info["user_info"]["max_budget"].as_f64()),
+        (Some("proxy_admin_viewer"), Some(42.0))
+    );
+
+    let (status, team) = proxy
+        .admin()
+        .post("/team/new", json!({"team_alias": "ops", "members_with_roles": [{"user_id": bob, "role": "admin"}]}));
+    assert_eq!(status, 200, "{team}");
+    let team_id = team["team_id"].as_str().unwrap().to_string();
+    let team_page = admin.get(&proxy.url(&format!("/ui/teams/{team_id}")));
+    assert!(team_page.body.contains(&format!("/ui/teams/{team_id}/edit")), "{}", team_page.body);
+    let path = proxy.url(&format!("/ui/teams/{team_id}/edit"));
+    let page = admin.post_form(&path, &[("csrf_token", &token), ("team_alias", ""), ("max_budget", "30")], &[]);
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(page.body.contains("id=\"e-team_alias\"") && field(&page.body, "max_budget").as_deref() == Some("30"));
+    let page = admin.post_form(
+        &path,
+        &[
+            ("csrf_token", &token),
+            ("team_alias", "operations"),
+            ("max_budget", "30"),
+            ("models_listed", "1"),
+            ("models", "pages-model"),
+        ],
+        &[],
+    );
+    assert_eq!(page.status, 303, "{}", page.body);
+    let (status, info) = proxy.admin().get(&format!("/team/info?team_id={team_id}"));
+    assert_eq!(status, 200, "{info}");
+    let info = &info["team_info"];
+    assert_eq!((info["team_alias"].as_str(), info["max_budget"].as_f64()), (Some("operations"), Some(30.0)));
+    assert_eq!(info["models"], json!(["pages-model"]));
+    let role_path = proxy.url(&format!("/ui/teams/{team_id}/role"));
+    let page = admin.post_form(&role_path, &[("csrf_token", &token), ("user_id", &bob), ("role", "user")], &[]);
+    assert_eq!(page.status, 303, "{}", page.body);
+    let role: String = common::query(&proxy, &format!("SELECT role FROM team_memberships WHERE user_id = '{bob}'"));
+    assert_eq!(role, "user");
+}

@@ -13,7 +13,37 @@ pub const UPGRADES: &[&str] = &[
     "ALTER TABLE users ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;",
     // 2 -> 3: the spend journal.
     "CREATE TABLE spend_journal (id INTEGER PRIMARY KEY, rows TEXT NOT NULL);",
+    WEEKLY_SPEND,
 ];
+
+/// 3 -> 4: `weekly_spend` and `daily_user_spend`, filled from `daily_spend`. Written to run
+/// on a file that has the tables already (one made from a newer `schema.sql` but marked
+/// version 3, as test and benchmark seeds do): the sums are derived, so they are rebuilt
+/// whole.
+const WEEKLY_SPEND: &str = "
+CREATE TABLE IF NOT EXISTS weekly_spend (
+    week TEXT NOT NULL, user_id TEXT NOT NULL DEFAULT '', team_id TEXT NOT NULL DEFAULT '',
+    api_key TEXT NOT NULL DEFAULT '', model TEXT NOT NULL DEFAULT '',
+    prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
+    spend REAL NOT NULL DEFAULT 0, api_requests INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (week, user_id, team_id, api_key, model)
+) WITHOUT ROWID;
+DELETE FROM weekly_spend;
+INSERT INTO weekly_spend (week, user_id, team_id, api_key, model, prompt_tokens, completion_tokens, spend, api_requests)
+SELECT date(date, '-6 days', 'weekday 1'), user_id, team_id, api_key, model, SUM(prompt_tokens),
+       SUM(completion_tokens), SUM(spend), SUM(api_requests)
+FROM daily_spend GROUP BY 1, 2, 3, 4, 5;
+CREATE TABLE IF NOT EXISTS daily_user_spend (
+    date TEXT NOT NULL, user_id TEXT NOT NULL DEFAULT '',
+    prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
+    spend REAL NOT NULL DEFAULT 0, api_requests INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (date, user_id)
+) WITHOUT ROWID;
+DELETE FROM daily_user_spend;
+INSERT INTO daily_user_spend (date, user_id, prompt_tokens, completion_tokens, spend, api_requests)
+SELECT date, user_id, SUM(prompt_tokens), SUM(completion_tokens), SUM(spend), SUM(api_requests)
+FROM daily_spend GROUP BY 1, 2;
+";
 
 /// The version `schema.sql` describes.
 pub const CURRENT: i64 = 1 + UPGRADES.len() as i64;
@@ -109,6 +139,8 @@ mod tests {
         old.execute_batch(
             "ALTER TABLE users DROP COLUMN blocked;
              DROP TABLE spend_journal;
+             DROP TABLE weekly_spend;
+             DROP TABLE daily_user_spend;
              PRAGMA user_version = 1;
              INSERT INTO users (user_id, user_email, created_at, updated_at)
                  VALUES ('old-user', 'old@example.com', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');",
@@ -136,6 +168,26 @@ mod tests {
             stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
         };
         assert_eq!(tables(&conn), tables(&fresh));
+    }
+
+    #[test]
+    fn version_4_sums_the_daily_rows_per_week_from_monday_and_per_day_and_user() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        conn.execute_batch(
+            "DROP TABLE weekly_spend; DROP TABLE daily_user_spend; PRAGMA user_version = 3;
+             INSERT INTO daily_spend (date, api_key, model, spend, api_requests) VALUES
+                 ('2026-11-22', 'k', 'm', 1.0, 1), ('2026-11-23', 'k', 'm', 2.0, 2), ('2026-11-29', 'k', 'm', 4.0, 4);",
+        )
+        .unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 3 });
+        let mut stmt = conn.prepare("SELECT week, spend, api_requests FROM weekly_spend ORDER BY week").unwrap();
+        let weeks: Vec<(String, f64, i64)> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+        // 2026-11-22 is a Sunday, 2026-11-23 a Monday and 2026-11-29 the Sunday after.
+        assert_eq!(weeks, [("2026-11-16".into(), 1.0, 1), ("2026-11-23".into(), 6.0, 6)]);
+        let days: i64 = conn.query_row("SELECT COUNT(*) FROM daily_user_spend", [], |r| r.get(0)).unwrap();
+        assert_eq!(days, 3);
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod view;
 pub use cache::{KeyCache, hash_key};
 pub use record::{COLUMNS, KeyRecord, json_column, list_column};
 pub use regenerate::regenerate_key;
-pub use routes::{delete_by, issue_key, set_blocked};
+pub use routes::{delete_by, issue_key, set_blocked, update_key};
 
 use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;

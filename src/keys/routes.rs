@@ -149,13 +149,23 @@ async fn update(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let presented = fields::text(&body, "key").ok_or_else(|| ApiError::field("key", "key is required"))?;
+    let key = update_key(&state, &caller, &body).await?;
+    let mut answer = view::info(&key);
+    answer["key"] = body.get("key").cloned().unwrap_or(Value::Null);
+    answer["token"] = Value::String(key.token.clone());
+    Ok(Json(answer))
+}
+
+/// `/key/update` for the JSON route and the UI's edit form: the policy, checks, upper
+/// bounds, then the write. Returns the stored key.
+pub async fn update_key(state: &AppState, caller: &Caller, body: &Value) -> Result<KeyRecord, ApiError> {
+    let presented = fields::text(body, "key").ok_or_else(|| ApiError::field("key", "key is required"))?;
     let current = state.keys.get(&token_of(&presented)).ok_or_else(|| not_found(&presented))?;
-    let mut request: KeyFields = fields::parse(&body)?;
+    let mut request: KeyFields = fields::parse(body)?;
     let (new_owner, new_team) = (request.user_id(), request.team_id());
     let permit = policy::authorize(
-        &state,
-        &caller,
+        state,
+        caller,
         Op::KeyChange {
             route: "/key/update",
             verb: "update",
@@ -166,15 +176,9 @@ async fn update(
         },
     )?;
     request.validate()?;
-    check_owner_and_team(&state, new_owner.as_deref(), new_team.as_deref())?;
+    check_owner_and_team(state, new_owner.as_deref(), new_team.as_deref())?;
     request.clamp(&state.config.settings.litellm_settings.upperbound_key_generate_params, false);
-    let key =
-        change(&state, &permit, &current.token, Actor::of(&caller), "updated", move |key, now| request.apply(key, now))
-            .await?;
-    let mut answer = view::info(&key);
-    answer["key"] = Value::String(presented);
-    answer["token"] = Value::String(key.token.clone());
-    Ok(Json(answer))
+    change(state, &permit, &current.token, Actor::of(caller), "updated", move |key, now| request.apply(key, now)).await
 }
 
 /// Read-modify-write of one key in one transaction, with its audit row.

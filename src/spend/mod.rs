@@ -16,3 +16,4 @@ pub use ledger::{Committed, Expected, Ledger};
 pub use prices::{Price, PriceTable};
 pub use reports::routes;
 pub use row::{Charge, Reset, SpendRow};
+pub use write::week_of;

@@ -1,7 +1,8 @@
-//! The SQL of one ledger batch: spend-log rows, running spend, the daily aggregate. Cached
-//! statements keep a batch of hundreds of rows to a few milliseconds.
+//! The SQL of one ledger batch: spend-log rows, running spend, the daily, weekly and
+//! per-user daily aggregates. Cached statements keep a batch of hundreds of rows to a few milliseconds.
 
 use super::row::SpendRow;
+use chrono::{Datelike, NaiveDate};
 use rusqlite::{Transaction, params};
 use std::collections::HashMap;
 
@@ -104,6 +105,8 @@ fn write_daily(tx: &Transaction<'_>, rows: &[&SpendRow]) -> rusqlite::Result<()>
             successful_requests = successful_requests + excluded.successful_requests,
             failed_requests = failed_requests + excluded.failed_requests",
     )?;
+    write_weekly(tx, &days)?;
+    write_per_user(tx, &days)?;
     for ((date, user, team, key, model, provider), day) in days {
         upsert.execute(params![
             date,
@@ -121,4 +124,94 @@ fn write_daily(tx: &Transaction<'_>, rows: &[&SpendRow]) -> rusqlite::Result<()>
         ])?;
     }
     Ok(())
+}
+
+/// The Monday of a `YYYY-MM-DD` day: the week `weekly_spend` files that day under.
+pub fn week_of(date: &str) -> String {
+    match NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+        Ok(day) => {
+            let back = u64::from(day.weekday().num_days_from_monday());
+            (day - chrono::Days::new(back)).format("%Y-%m-%d").to_string()
+        }
+        Err(_) => date.to_string(),
+    }
+}
+
+type WeekKey<'a> = (String, &'a str, &'a str, &'a str, &'a str);
+
+fn write_weekly(tx: &Transaction<'_>, days: &HashMap<DayKey<'_>, Day>) -> rusqlite::Result<()> {
+    let mut weeks: HashMap<WeekKey<'_>, Day> = HashMap::new();
+    for ((date, user, team, key, model, _), day) in days {
+        let week = weeks.entry((week_of(date), user, team, key, model)).or_default();
+        week.prompt += day.prompt;
+        week.completion += day.completion;
+        week.spend += day.spend;
+        week.requests += day.requests;
+    }
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO weekly_spend (week, user_id, team_id, api_key, model, prompt_tokens, completion_tokens, spend,
+            api_requests)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (week, user_id, team_id, api_key, model) DO UPDATE SET
+            prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+            completion_tokens = completion_tokens + excluded.completion_tokens,
+            spend = spend + excluded.spend,
+            api_requests = api_requests + excluded.api_requests",
+    )?;
+    for ((week, user, team, key, model), sums) in weeks {
+        upsert.execute(params![
+            week,
+            user,
+            team,
+            key,
+            model,
+            sums.prompt as i64,
+            sums.completion as i64,
+            sums.spend,
+            sums.requests as i64,
+        ])?;
+    }
+    Ok(())
+}
+
+fn write_per_user(tx: &Transaction<'_>, days: &HashMap<DayKey<'_>, Day>) -> rusqlite::Result<()> {
+    let mut sums: HashMap<(&str, &str), Day> = HashMap::new();
+    for ((date, user, ..), day) in days {
+        let sum = sums.entry((date, user)).or_default();
+        sum.prompt += day.prompt;
+        sum.completion += day.completion;
+        sum.spend += day.spend;
+        sum.requests += day.requests;
+    }
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO daily_user_spend (date, user_id, prompt_tokens, completion_tokens, spend, api_requests)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (date, user_id) DO UPDATE SET
+            prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+            completion_tokens = completion_tokens + excluded.completion_tokens,
+            spend = spend + excluded.spend,
+            api_requests = api_requests + excluded.api_requests",
+    )?;
+    for ((date, user), sum) in sums {
+        upsert.execute(params![
+            date,
+            user,
+            sum.prompt as i64,
+            sum.completion as i64,
+            sum.spend,
+            sum.requests as i64
+        ])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn weeks_start_on_monday() {
+        assert_eq!(super::week_of("2026-11-22"), "2026-11-16");
+        assert_eq!(super::week_of("2026-11-23"), "2026-11-23");
+        assert_eq!(super::week_of("2026-11-29"), "2026-11-23");
+        assert_eq!(super::week_of("2027-01-01"), "2026-12-28");
+    }
 }

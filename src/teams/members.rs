@@ -298,11 +298,16 @@ async fn member_update(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let team = team_for(&state, &body)?;
-    let permit = policy::authorize(&state, &caller, Op::TeamMembers { route: "/team/member_update", team: &team })?;
-    let request: MemberRef = fields::parse(&body)?;
+    update(&state, &caller, &body).await.map(Json)
+}
+
+/// `/team/member_update` for the JSON route and the UI's role picker.
+pub async fn update(state: &AppState, caller: &Caller, body: &Value) -> Result<Value, ApiError> {
+    let team = team_for(state, body)?;
+    let permit = policy::authorize(state, caller, Op::TeamMembers { route: "/team/member_update", team: &team })?;
+    let request: MemberRef = fields::parse(body)?;
     fields::budget("max_budget_in_team", request.max_budget_in_team)?;
-    let user_id = user_of(&state, request.user_id.as_deref(), request.user_email.as_deref())?;
+    let user_id = user_of(state, request.user_id.as_deref(), request.user_email.as_deref())?;
     let Some(before) = team.member(&user_id).cloned() else {
         return Err(ApiError::bad_request(format!(
             "User not found in team. user_id={user_id}, team_id={}",
@@ -316,10 +321,10 @@ async fn member_update(
     if body.get("max_budget_in_team").is_some() {
         after.max_budget_in_team = request.max_budget_in_team;
     }
-    let actor = Actor::of(&caller);
+    let actor = Actor::of(caller);
     let now = crate::time::format(state.clock.now());
     let member = after.clone();
-    members_write(&state, &permit, &team.team_id, move |tx| {
+    members_write(state, &permit, &team.team_id, move |tx| {
         store::update_member(tx, &member)?;
         let object = format!("{}:{}", member.team_id, member.user_id);
         audit::record(
@@ -336,11 +341,11 @@ async fn member_update(
     })
     .await?;
     let email = state.users.get(&after.user_id).and_then(|u| u.user_email.clone());
-    Ok(Json(json!({
+    Ok(json!({
         "team_id": after.team_id,
         "user_id": after.user_id,
         "user_email": email,
         "role": after.role.as_str(),
         "max_budget_in_team": after.max_budget_in_team,
-    })))
+    }))
 }

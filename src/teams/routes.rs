@@ -116,16 +116,21 @@ async fn update_team(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let team_id = fields::text(&body, "team_id").ok_or_else(|| ApiError::field("team_id", "team_id is required"))?;
-    let current = state.teams.get(&team_id).ok_or_else(|| team_not_found(&team_id))?;
-    let permit = policy::authorize(&state, &caller, Op::TeamUpdate { team: &current })?;
-    let request: TeamFields = fields::parse(&body)?;
-    request.validate()?;
-    let team = change(&state, &permit, &team_id, Actor::of(&caller), move |team, now| request.apply(team, now)).await?;
+    let team = update(&state, &caller, &body).await?;
     let shown = view::team(&state, &team);
     let mut answer = shown.clone();
     answer["data"] = shown;
     Ok(Json(answer))
+}
+
+/// `/team/update` for the JSON route and the UI's edit form: the stored team.
+pub async fn update(state: &AppState, caller: &Caller, body: &Value) -> Result<TeamRecord, ApiError> {
+    let team_id = fields::text(body, "team_id").ok_or_else(|| ApiError::field("team_id", "team_id is required"))?;
+    let current = state.teams.get(&team_id).ok_or_else(|| team_not_found(&team_id))?;
+    let permit = policy::authorize(state, caller, Op::TeamUpdate { team: &current })?;
+    let request: TeamFields = fields::parse(body)?;
+    request.validate()?;
+    change(state, &permit, &team_id, Actor::of(caller), move |team, now| request.apply(team, now)).await
 }
 
 /// Read-modify-write of one team row in one transaction, with its audit row.

@@ -75,6 +75,26 @@ impl FormData {
         }
         Ok(())
     }
+
+    /// On an edit form every field is shown with its value, so a field sent empty means
+    /// "remove this setting" (JSON `null`); a field not sent at all stays unchanged.
+    pub fn cleared_into(&self, body: &mut Map<String, Value>, names: &[&str]) {
+        for name in names {
+            if !body.contains_key(*name) && self.0.iter().any(|(k, _)| k == name) {
+                body.insert((*name).to_string(), Value::Null);
+            }
+        }
+    }
+}
+
+/// Leaves out a budget period sent unchanged: setting one restarts its budget window (the
+/// API's rule), which saving an edit form for another field should not do.
+pub fn drop_unchanged_period(body: &mut Value, current: Option<&str>) {
+    if let Some(map) = body.as_object_mut()
+        && map.get("budget_duration").map(Value::as_str) == Some(current)
+    {
+        map.remove("budget_duration");
+    }
 }
 
 /// A form's failure: the field it concerns (if any) and the message.
@@ -103,4 +123,23 @@ impl From<ApiError> for Problem {
 /// The status a failed form page answers with.
 pub fn status_of(error: &ApiError) -> axum::http::StatusCode {
     error.status()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_a_changed_budget_period_is_sent() {
+        let mut body = json!({"budget_duration": "7d", "max_budget": 1});
+        drop_unchanged_period(&mut body, Some("7d"));
+        assert_eq!(body, json!({"max_budget": 1}));
+        let mut body = json!({"budget_duration": "30d"});
+        drop_unchanged_period(&mut body, Some("7d"));
+        assert_eq!(body, json!({"budget_duration": "30d"}));
+        let mut body = json!({"budget_duration": null});
+        drop_unchanged_period(&mut body, None);
+        assert_eq!(body, json!({}));
+    }
 }

@@ -1,7 +1,8 @@
 //! `/ui/keys`: the caller's keys (every key for admins and admin viewers), a page at a
 //! time, with spend against budget, limits, expiry and last use; and the per-key actions
-//! (regenerate, block/unblock, delete after a confirmation page). Actions call the same
-//! `keys::` functions as `/key/*`, and a row offers only what the policy would allow.
+//! (edit in `keys_edit.rs`, regenerate, block/unblock, delete after a confirmation
+//! page). Actions call the same `keys::` functions as `/key/*`, and a row offers only
+//! what the policy would allow.
 
 use super::form::FormData;
 use super::{Signed, message, page};
@@ -51,6 +52,7 @@ struct Row {
     last_active: Option<String>,
     blocked: bool,
     can_change: bool,
+    can_edit: bool,
     can_block: bool,
 }
 
@@ -59,6 +61,7 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
         "deleted" => Some("The key was deleted; requests with it are refused from now on."),
         "blocked" => Some("The key is blocked: every request with it is refused until it is unblocked."),
         "unblocked" => Some("The key is unblocked."),
+        "updated" => Some("The key's settings are saved."),
         _ => None,
     }
 }
@@ -121,6 +124,7 @@ fn row(state: &AppState, signed: &Signed, key: &KeyRecord, now: &str) -> Row {
         last_active: key.last_active.clone(),
         blocked: key.blocked,
         can_change: policy::authorize(state, &signed.caller, change).is_ok(),
+        can_edit: super::keys_edit::may_edit(state, signed, key),
         can_block: policy::authorize(state, &signed.caller, Op::KeyBlock { route: "/key/block", key }).is_ok(),
     }
 }

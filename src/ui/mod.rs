@@ -11,17 +11,21 @@ pub mod form;
 mod format;
 mod home;
 mod keys;
+mod keys_edit;
 mod keys_new;
 mod models;
 mod settings;
 pub mod signed;
 mod team;
+mod team_edit;
 mod teams;
 mod test_key;
 mod usage;
 mod usage_chart;
 mod usage_data;
+mod usage_sums;
 mod users;
+mod users_edit;
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -36,11 +40,14 @@ pub fn routes() -> axum::Router<crate::state::AppState> {
     home::routes()
         .merge(keys::routes())
         .merge(keys_new::routes())
+        .merge(keys_edit::routes())
         .merge(users::routes())
+        .merge(users_edit::routes())
         .merge(usage::routes())
         .merge(test_key::routes())
         .merge(teams::routes())
         .merge(team::routes())
+        .merge(team_edit::routes())
         .merge(models::routes())
         .merge(settings::routes())
 }

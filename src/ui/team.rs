@@ -1,6 +1,7 @@
 //! `/ui/teams/{id}`: one team — its budget and spend, members with their team role and
-//! spend (add by email or user id, remove), and the team's keys. Member changes go
-//! through `teams::members::add/remove`, the functions of `/team/member_*`, so proxy
+//! spend (add by email or user id, change role, remove), and the team's keys; its
+//! settings are edited in `team_edit.rs`. Member changes go through
+//! `teams::members::add/update/remove`, the functions of `/team/member_*`, so proxy
 //! admins and the team's own admins may make them and nobody else.
 
 use super::form::{FormData, Problem};
@@ -19,6 +20,7 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/ui/teams/{id}", get(show).post(add_member))
         .route("/ui/teams/{id}/remove", post(remove_member))
+        .route("/ui/teams/{id}/role", post(change_role))
 }
 
 #[derive(Deserialize, Default)]
@@ -107,6 +109,7 @@ fn render(
         members,
         keys,
         can_manage,
+        can_edit => super::team_edit::may_edit(state, signed, team),
         values,
         problem,
         notice,
@@ -137,6 +140,8 @@ async fn show(
     let notice = match query.notice.as_deref() {
         Some("added") => Some("The member was added."),
         Some("removed") => Some("The member was removed; their keys in this team were deleted."),
+        Some("role") => Some("The member's team role is changed."),
+        Some("updated") => Some("The team's settings are saved."),
         _ => None,
     };
     let mut values = Map::new();
@@ -187,6 +192,21 @@ async fn remove_member(
     let user_id = form.get("user_id").unwrap_or_default();
     match crate::teams::members::remove(&state, &signed.caller, &json!({"team_id": id, "user_id": user_id})).await {
         Ok(_) => Redirect::to(&format!("/ui/teams/{}?notice=removed", super::users::encode(&id))).into_response(),
+        Err(error) => super::keys::refused(&error),
+    }
+}
+
+async fn change_role(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let user_id = form.get("user_id").unwrap_or_default();
+    let role = form.get("role").unwrap_or_default();
+    let body = json!({"team_id": id, "user_id": user_id, "role": role});
+    match crate::teams::members::update(&state, &signed.caller, &body).await {
+        Ok(_) => Redirect::to(&format!("/ui/teams/{}?notice=role", super::users::encode(&id))).into_response(),
         Err(error) => super::keys::refused(&error),
     }
 }

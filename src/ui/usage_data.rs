@@ -1,12 +1,14 @@
-//! What the usage page reads: the per-day aggregate `daily_spend` (never the raw spend
-//! logs, so it stays fast at millions of requests) for a date range, scoped to the
-//! visitor (everything for admins and admin viewers, else their own spend): totals per
-//! day, model, key and team summed in one scan (`summarise`), and the grouped rows for the
-//! CSV export (`load`).
+//! What the usage page reads: the aggregates the ledger keeps (never the raw spend logs,
+//! so it stays fast at millions of requests) for a date range, scoped to the visitor
+//! (everything for admins and admin viewers, else their own spend): totals per day from
+//! `daily_user_spend`, per model, key and team from the whole weeks of `weekly_spend`
+//! plus the days at the edges from `daily_spend` (`summarise`), and the grouped daily
+//! rows for the CSV export (`load`).
 
+use super::usage_sums::{Breakdowns, Grouped, Sums};
 use crate::error::ApiError;
 use crate::state::AppState;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -88,11 +90,8 @@ pub async fn load(
     Ok(rows)
 }
 
-/// One grouped total: the group's value and its sums.
-type Grouped = Vec<(String, Totals)>;
-
 impl Totals {
-    fn add(&mut self, other: &Totals) {
+    pub fn add(&mut self, other: &Totals) {
         self.spend += other.spend;
         self.prompt += other.prompt;
         self.completion += other.completion;
@@ -101,12 +100,116 @@ impl Totals {
     }
 }
 
-/// The `limit` biggest groups by spend (then tokens).
+/// The `limit` biggest groups by spend, then tokens, then name (so ties show the same
+/// groups on every visit, whatever order the maps hand them out).
 fn top(map: HashMap<String, Totals>, limit: usize) -> Grouped {
     let mut groups: Grouped = map.into_iter().collect();
-    groups.sort_by(|a, b| b.1.spend.total_cmp(&a.1.spend).then_with(|| b.1.tokens.cmp(&a.1.tokens)));
+    groups.sort_by(|a, b| {
+        b.1.spend.total_cmp(&a.1.spend).then_with(|| b.1.tokens.cmp(&a.1.tokens)).then_with(|| a.0.cmp(&b.0))
+    });
     groups.truncate(limit);
     groups
+}
+
+fn day_text(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// Where the breakdowns of `[start, end]` are read: its whole weeks (Monday to Sunday)
+/// from `weekly_spend`, the days before and after them from `daily_spend`; each piece is
+/// (table, first, last), inclusive, in the table's own date column.
+fn pieces(start: NaiveDate, end: NaiveDate) -> Vec<(&'static str, NaiveDate, NaiveDate)> {
+    let days = |n: u64| chrono::Days::new(n);
+    let first_monday = start + days(u64::from((7 - start.weekday().num_days_from_monday()) % 7));
+    // The Monday of the last week that ends (on a Sunday) by `end`.
+    let last_monday = end
+        - days(u64::from(end.weekday().num_days_from_monday()))
+        - days(7 * u64::from(end.weekday() != Weekday::Sun));
+    if first_monday > last_monday {
+        return vec![("daily_spend", start, end)];
+    }
+    let mut out = Vec::new();
+    if start < first_monday {
+        out.push(("daily_spend", start, first_monday - days(1)));
+    }
+    out.push(("weekly_spend", first_monday, last_monday));
+    if last_monday + days(6) < end {
+        out.push(("daily_spend", last_monday + days(7), end));
+    }
+    out
+}
+
+/// Per-day totals of the range, from the few rows a day of `daily_user_spend`.
+fn day_totals(
+    conn: &rusqlite::Connection,
+    start: NaiveDate,
+    end: NaiveDate,
+    user: Option<&str>,
+) -> rusqlite::Result<Grouped> {
+    let scoped = if user.is_some() { " AND user_id = ?3" } else { "" };
+    let sql = format!(
+        "SELECT date, SUM(spend), SUM(prompt_tokens), SUM(completion_tokens), SUM(api_requests)
+         FROM daily_user_spend WHERE date >= ?1 AND date <= ?2{scoped} GROUP BY date"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let map = |r: &rusqlite::Row<'_>| {
+        let (prompt, completion): (i64, i64) = (r.get(2)?, r.get(3)?);
+        let totals = Totals { spend: r.get(1)?, prompt, completion, tokens: prompt + completion, requests: r.get(4)? };
+        Ok((r.get(0)?, totals))
+    };
+    let (first, last) = (day_text(start), day_text(end));
+    match user {
+        Some(user) => stmt.query_map(rusqlite::params![first, last, user], map)?.collect(),
+        None => stmt.query_map(rusqlite::params![first, last], map)?.collect(),
+    }
+}
+
+/// Adds one piece's rows to the model, key and team sums. One scan in Rust: SQLite's
+/// GROUP BY on model, key and team would sort the piece three times.
+fn scan(
+    conn: &rusqlite::Connection,
+    table: &str,
+    first: NaiveDate,
+    last: NaiveDate,
+    user: Option<&str>,
+    sums: &mut Sums,
+) -> rusqlite::Result<()> {
+    if let (Some(user), "weekly_spend") = (user, table) {
+        // `weekly_spend` has no index by user (it would cost every ledger commit a page):
+        // one user's rows of a week are a prefix of its key, found by one seek per week.
+        let mut week = first;
+        while week <= last {
+            let sql = "SELECT model, api_key, team_id, spend, prompt_tokens, completion_tokens, api_requests
+                 FROM weekly_spend WHERE week = ?1 AND user_id = ?2";
+            let mut stmt = conn.prepare_cached(sql)?;
+            add_rows(stmt.query(rusqlite::params![day_text(week), user])?, sums)?;
+            week = week + chrono::Days::new(7);
+        }
+        return Ok(());
+    }
+    let column = if table == "weekly_spend" { "week" } else { "date" };
+    let scoped = if user.is_some() { " AND user_id = ?3" } else { "" };
+    let sql = format!(
+        "SELECT model, api_key, team_id, spend, prompt_tokens, completion_tokens, api_requests
+         FROM {table} WHERE {column} >= ?1 AND {column} <= ?2{scoped}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let (first, last) = (day_text(first), day_text(last));
+    let rows = match user {
+        Some(user) => stmt.query(rusqlite::params![first, last, user])?,
+        None => stmt.query(rusqlite::params![first, last])?,
+    };
+    add_rows(rows, sums)
+}
+
+fn add_rows(mut rows: rusqlite::Rows<'_>, sums: &mut Sums) -> rusqlite::Result<()> {
+    while let Some(row) = rows.next()? {
+        let (prompt, completion): (i64, i64) = (row.get(4)?, row.get(5)?);
+        let add = Totals { spend: row.get(3)?, prompt, completion, tokens: prompt + completion, requests: row.get(6)? };
+        let text = |index: usize| row.get_ref(index).map(|v| v.as_bytes().unwrap_or_default());
+        sums.add(text(0)?, text(1)?, text(2)?, add);
+    }
+    Ok(())
 }
 
 /// A group's id as shown: name, a detail, a link.
@@ -119,50 +222,19 @@ pub async fn summarise(
     end: NaiveDate,
     user: Option<String>,
 ) -> Result<Usage, ApiError> {
-    let (first, last) = (start.format("%Y-%m-%d").to_string(), end.format("%Y-%m-%d").to_string());
     let (per_day, models, keys, teams) = state
         .db
         .read(move |conn| {
-            // One scan of the range in primary-key order; sums kept in maps keyed by the
-            // borrowed text, so a row allocates nothing unless its group is new. SQLite's
-            // GROUP BY on model, key and team would sort the range three more times.
-            let scoped = if user.is_some() { " AND user_id = ?3" } else { "" };
-            let sql = format!(
-                "SELECT date, model, api_key, team_id, spend, prompt_tokens, completion_tokens, api_requests
-                 FROM daily_spend WHERE date >= ?1 AND date <= ?2{scoped}"
-            );
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let mut rows = match &user {
-                Some(user) => stmt.query(rusqlite::params![first, last, user])?,
-                None => stmt.query(rusqlite::params![first, last])?,
-            };
-            let mut maps: [HashMap<String, Totals>; 4] = Default::default();
-            while let Some(row) = rows.next()? {
-                let (prompt, completion): (i64, i64) = (row.get(5)?, row.get(6)?);
-                let add = Totals {
-                    spend: row.get(4)?,
-                    prompt,
-                    completion,
-                    tokens: prompt + completion,
-                    requests: row.get(7)?,
-                };
-                for (index, map) in maps.iter_mut().enumerate() {
-                    let text = row.get_ref(index)?.as_str().unwrap_or_default();
-                    match map.get_mut(text) {
-                        Some(totals) => totals.add(&add),
-                        None => {
-                            map.insert(text.to_string(), add.clone());
-                        }
-                    }
-                }
+            // One read transaction: the chart and the breakdowns see the same commits.
+            let snapshot = conn.unchecked_transaction()?;
+            let user = user.as_deref();
+            let per_day = day_totals(&snapshot, start, end, user)?;
+            let mut sums = Sums::default();
+            for (table, first, last) in pieces(start, end) {
+                scan(&snapshot, table, first, last, user, &mut sums)?;
             }
-            let [days, models, keys, teams] = maps;
-            Ok::<_, rusqlite::Error>((
-                days.into_iter().collect::<Grouped>(),
-                top(models, 50),
-                top(keys, 25),
-                top(teams, 50),
-            ))
+            let Breakdowns { models, keys, teams } = sums.finish();
+            Ok::<_, rusqlite::Error>((per_day, top(models, 50), top(keys, 25), top(teams, 50)))
         })
         .await?;
     let mut days: BTreeMap<String, Totals> = BTreeMap::new();
@@ -214,5 +286,35 @@ pub fn key_label(state: &AppState, hash: &str) -> Label {
             }
             None => (format!("{}…", hash.get(..10).unwrap_or(hash)), Some("deleted key".into()), None),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    fn shown(start: &str, end: &str) -> Vec<(&'static str, String, String)> {
+        pieces(day(start), day(end)).into_iter().map(|(t, a, b)| (t, day_text(a), day_text(b))).collect()
+    }
+
+    #[test]
+    fn a_range_reads_whole_weeks_and_the_days_around_them() {
+        // 2026-11-23 is a Monday.
+        let thirty = shown("2026-10-25", "2026-11-23");
+        assert_eq!(
+            thirty,
+            [
+                ("daily_spend", "2026-10-25".into(), "2026-10-25".into()),
+                ("weekly_spend", "2026-10-26".into(), "2026-11-16".into()),
+                ("daily_spend", "2026-11-23".into(), "2026-11-23".into()),
+            ]
+        );
+        assert_eq!(shown("2026-11-16", "2026-11-22"), [("weekly_spend", "2026-11-16".into(), "2026-11-16".into())]);
+        assert_eq!(shown("2026-11-17", "2026-11-23"), [("daily_spend", "2026-11-17".into(), "2026-11-23".into())]);
+        assert_eq!(shown("2026-11-23", "2026-11-23"), [("daily_spend", "2026-11-23".into(), "2026-11-23".into())]);
     }
 }

@@ -63,6 +63,7 @@ fn roles() -> Vec<&'static str> {
 fn notice_text(code: Option<&str>) -> Option<&'static str> {
     match code? {
         "role" => Some("The role is changed; that user's open sessions end at their next click."),
+        "updated" => Some("The user's settings are saved."),
         "deleted" => Some("The user was deleted with their keys."),
         "blocked" => Some("The user is blocked: their sessions end at their next click, and their keys are refused."),
         "unblocked" => Some("The user is unblocked: they can sign in again and their keys work."),

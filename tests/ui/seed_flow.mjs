@@ -1,7 +1,7 @@
 // The self-serve seed flow end to end in a real browser:
 // admin signs in -> creates an internal user -> copies the invitation link -> (new
 // context) the user opens it, sets a password, is signed in -> creates a key above the
-// upper bound (clamped, the page shows the real value) -> chats in the test pane and sees
+// upper bound (clamped, the page shows the real value) -> edits its budget -> chats in the test pane and sees
 // a streamed reply -> the admin sees that spend on the usage page.
 // Usage: node seed_flow.mjs BASE_URL ADMIN_PASSWORD SCREENSHOT_DIR MODEL
 import { launch, shots, check, signIn, run } from "./lib.mjs";
@@ -67,6 +67,18 @@ run(async () => {
   await p.goto(base + "/ui/keys");
   check((await p.textContent("table")).includes("alice-laptop"), "the key is listed");
   await shot(p, "keys-list");
+
+  await p.click("tr:has-text('alice-laptop') >> text=Edit");
+  check((await p.inputValue("#f-max_budget")) === "10", "the edit form shows the key's budget");
+  await p.fill("#f-max_budget", "-4");
+  await p.click("button[type=submit]");
+  check(await p.locator(".field.invalid #f-max_budget").count() === 1, "a negative budget is shown beside its field");
+  check((await p.inputValue("#f-max_budget")) === "-4", "the value typed is kept");
+  await shot(p, "key-edit-error");
+  await p.fill("#f-max_budget", "4.5");
+  await Promise.all([p.waitForURL((url) => url.pathname === "/ui/keys"), p.click("button[type=submit]")]);
+  check((await p.textContent("tr:has-text('alice-laptop')")).includes("$4.50"), "the edited budget is listed");
+  await shot(p, "key-edited");
 
   await p.goto(base + "/ui/test-key");
   await p.selectOption("#f-model", model);

@@ -1,5 +1,5 @@
 // Viewers in a real browser: an admin viewer sees usage and every key but is offered no
-// create, block or delete, and a forged form post from them is refused; an
+// create, edit, block or delete, and a forged form post from them is refused; an
 // internal_user_viewer is not offered key creation and cannot create one either.
 // Usage: node viewers.mjs BASE_URL PASSWORD SCREENSHOT_DIR KEY_TOKEN
 import { launch, shots, check, signIn, run } from "./lib.mjs";
@@ -33,6 +33,9 @@ run(async () => {
   check(create.status === 403, `a forged create from the admin viewer is refused (${create.status})`);
   const del = await forged(v, `/ui/keys/${token}/delete`, {});
   check(del.status === 403, `a forged delete from the admin viewer is refused (${del.status})`);
+  check(await v.locator("a:has-text('Edit')").count() === 0, "no edit link for the admin viewer");
+  const edit = await forged(v, `/ui/keys/${token}/edit`, { max_budget: "999" });
+  check(edit.status === 403, `a forged edit from the admin viewer is refused (${edit.status})`);
   await v.goto(base + "/ui/users");
   check(await v.locator("text=+ New user").count() === 0, "no new-user button for the admin viewer");
   await shot(v, "admin-viewer-users");
