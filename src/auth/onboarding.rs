@@ -193,7 +193,7 @@ async fn accept(
     let info = RequestInfo::from_headers(&headers, peer, &state);
     let redirect = Redirect::to("/ui").into_response();
     match with_session(&state, &info, &accepted, role, session::PASSWORD, redirect) {
-        Ok((response, _)) => response,
+        Ok(response) => response,
         Err(detail) => ApiError::internal(detail).into_response(),
     }
 }
