@@ -143,7 +143,7 @@ async fn attempt(
         let user = state.users.by_email(username.trim());
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
         let given = given.to_string();
-        let ok = tokio::task::spawn_blocking(move || match stored {
+        let ok = password::run_limited(move || match stored {
             Some(stored) => password::verify(&given, &stored),
             None => {
                 password::verify_nothing(&given);
@@ -151,7 +151,7 @@ async fn attempt(
             }
         })
         .await
-        .map_err(|e| Failure::Internal(format!("password check failed: {e}")))?;
+        .map_err(Failure::Internal)?;
         user.filter(|_| ok).map(|u| {
             let role = session::effective_role(state, &u);
             (u, role)
