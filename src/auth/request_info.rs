@@ -20,11 +20,6 @@ pub struct RequestInfo {
 }
 
 impl RequestInfo {
-    pub fn of(parts: &Parts, state: &AppState) -> Self {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        Self::from_headers(&parts.headers, peer, state)
-    }
-
     pub fn from_headers(headers: &HeaderMap, peer: Option<IpAddr>, state: &AppState) -> Self {
         let server = &state.config.settings.server;
         let trusted = peer.is_some_and(|ip| server.trusted_proxies.iter().any(|t| matches_peer(t, ip)));
