@@ -365,3 +365,28 @@ fn sign_in_forms_posted_from_another_site_are_refused() {
         assert!(page.set_cookie("token").is_some());
     }
 }
+
+#[test]
+fn admin_only_sets_the_password_but_signs_no_user_in_at_onboarding() {
+    let seed = "INSERT INTO users (user_id, user_email, user_role, created_at, updated_at) VALUES
+            ('u-eli', 'eli@example.com', 'internal_user', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+        INSERT INTO invitations (id, user_id, is_accepted, expires_at, created_at, updated_at) VALUES
+            ('inv-eli', 'u-eli', 0, '2999-01-01T00:00:00.000000Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');";
+    let proxy = start_seeded(vec![("UI_ACCESS_MODE", "admin_only".into())], seed);
+    let browser = Browser::new();
+    let page = browser.get(&proxy.url("/ui/onboarding?id=inv-eli"));
+    let csrf = field(&page.body, "csrf_token").unwrap();
+    let done = browser.post_form(
+        &proxy.url("/ui/onboarding"),
+        &[
+            ("id", "inv-eli"),
+            ("password", "long enough 1"),
+            ("password_confirm", "long enough 1"),
+            ("csrf_token", &csrf),
+        ],
+        &[],
+    );
+    assert_eq!(done.status, 403, "{}", done.body);
+    assert!(done.body.contains("Your password is set"), "{}", done.body);
+    assert!(done.set_cookie("token").is_none());
+}

@@ -148,7 +148,7 @@ async fn attempt(
         let user = state.users.by_email(username.trim());
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
         let given = given.to_string();
-        let ok = tokio::task::spawn_blocking(move || match stored {
+        let ok = password::run_limited(move || match stored {
             Some(stored) => password::verify(&given, &stored),
             None => {
                 password::verify_nothing(&given);
@@ -156,7 +156,7 @@ async fn attempt(
             }
         })
         .await
-        .map_err(|e| Failure::Internal(format!("password check failed: {e}")))?;
+        .map_err(Failure::Internal)?;
         user.filter(|_| ok).map(|u| {
             let role = session::effective_role(state, &u);
             (u, role)
@@ -185,7 +185,20 @@ fn client_of(headers: &HeaderMap, peer: Option<std::net::IpAddr>, state: &AppSta
     RequestInfo::from_headers(headers, peer, state)
 }
 
-/// The session cookie for `user`, added to `response`.
+/// Opens a session for `user`: the token and its `Set-Cookie` value.
+fn open_session(
+    state: &AppState,
+    info: &RequestInfo,
+    user: &UserRecord,
+    role: Role,
+    method: &str,
+) -> Result<(String, HeaderValue), String> {
+    let (token, lifetime) = session::issue(state, user, role, method)?;
+    let cookie = session::set_cookie(session::COOKIE, &token, "/", lifetime, info.https);
+    Ok((token, cookie))
+}
+
+/// `response` with a new session cookie for `user` (every sign-in path ends here).
 pub fn with_session(
     state: &AppState,
     info: &RequestInfo,
@@ -193,11 +206,10 @@ pub fn with_session(
     role: Role,
     method: &str,
     mut response: Response,
-) -> Result<(Response, String), String> {
-    let (token, lifetime) = session::issue(state, user, role, method)?;
-    let cookie = session::set_cookie(session::COOKIE, &token, "/", lifetime, info.https);
+) -> Result<Response, String> {
+    let (_, cookie) = open_session(state, info, user, role, method)?;
     response.headers_mut().append(header::SET_COOKIE, cookie);
-    Ok((response, token))
+    Ok(response)
 }
 
 async fn login_form(
@@ -212,7 +224,7 @@ async fn login_form(
         Ok((user, role)) => {
             let redirect = Redirect::to(&next).into_response();
             match with_session(&state, &info, &user, role, session::PASSWORD, redirect) {
-                Ok((response, _)) => response,
+                Ok(response) => response,
                 Err(detail) => internal_page(&detail),
             }
         }
@@ -261,13 +273,10 @@ async fn login_json(
     match attempt(&state, &info.client, &body.username, &body.password).await {
         Ok((user, role)) => {
             let redirect_url = format!("{}/ui?login=success", base_url(&state, &info));
-            let placeholder = StatusCode::OK.into_response();
-            let (response, token) =
-                with_session(&state, &info, &user, role, session::PASSWORD, placeholder).map_err(ApiError::internal)?;
+            let (token, cookie) =
+                open_session(&state, &info, &user, role, session::PASSWORD).map_err(ApiError::internal)?;
             let mut answer = Json(serde_json::json!({ "redirect_url": redirect_url, "token": token })).into_response();
-            for cookie in response.headers().get_all(header::SET_COOKIE) {
-                answer.headers_mut().append(header::SET_COOKIE, cookie.clone());
-            }
+            answer.headers_mut().append(header::SET_COOKIE, cookie);
             Ok(answer)
         }
         Err(Failure::Invalid) => Err(ApiError::Unauthorized(INVALID_CREDENTIALS.into())),

@@ -140,10 +140,9 @@ async fn accept(
         return form_page(&state, &id, &user, Some(&problem), StatusCode::BAD_REQUEST);
     }
     let password = form.password.clone();
-    let hash = match tokio::task::spawn_blocking(move || super::password::hash(&password)).await {
+    let hash = match super::password::run_limited(move || super::password::hash(&password)).await {
         Ok(Ok(hash)) => hash,
-        Ok(Err(e)) => return ApiError::internal(format!("cannot hash a password: {e}")).into_response(),
-        Err(e) => return ApiError::internal(format!("hash task failed: {e}")).into_response(),
+        Ok(Err(e)) | Err(e) => return ApiError::internal(format!("cannot hash a password: {e}")).into_response(),
     };
     let accepted = match claim(&state, &id, &user.user_id, hash).await {
         Ok(Some(record)) => record,
@@ -168,7 +167,7 @@ async fn accept(
     let info = RequestInfo::from_headers(&headers, peer, &state);
     let redirect = Redirect::to("/ui").into_response();
     match with_session(&state, &info, &accepted, role, session::PASSWORD, redirect) {
-        Ok((response, _)) => response,
+        Ok(response) => response,
         Err(detail) => ApiError::internal(detail).into_response(),
     }
 }

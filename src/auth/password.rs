@@ -1,10 +1,22 @@
 //! Password hashing with argon2id (the argon2 crate's defaults: 19 MiB, 2 passes). Hashes
 //! are PHC strings, so the parameters travel with each hash and can be raised later.
-//! Hashing is slow on purpose: callers run it off the async runtime.
+//! Hashing is slow on purpose and takes 19 MiB each time, so it runs off the async
+//! runtime and at most `PARALLEL` at once: a burst of sign-ins queues instead of eating
+//! all memory.
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+
+const PARALLEL: usize = 4;
+
+/// Runs a hash or a verification on the blocking pool, a few at a time.
+pub async fn run_limited<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let permits = PERMITS.get_or_init(|| tokio::sync::Semaphore::new(PARALLEL));
+    let _permit = permits.acquire().await.map_err(|e| e.to_string())?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| format!("password task failed: {e}"))
+}
 
 /// A PHC string for `password`.
 pub fn hash(password: &str) -> Result<String, String> {

@@ -20,20 +20,20 @@ pub struct RequestInfo {
 }
 
 impl RequestInfo {
-    pub fn of(parts: &Parts, state: &AppState) -> Self {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        Self::from_headers(&parts.headers, peer, state)
-    }
-
     pub fn from_headers(headers: &HeaderMap, peer: Option<IpAddr>, state: &AppState) -> Self {
         let server = &state.config.settings.server;
         let trusted = peer.is_some_and(|ip| server.trusted_proxies.iter().any(|t| matches_peer(t, ip)));
         let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
         let forwarded_proto = if trusted { text(header::HeaderName::from_static("x-forwarded-proto")) } else { None };
+        // Proxies append to X-Forwarded-For, so the left end is whatever the client wrote:
+        // the client is the rightmost address that is not one of our trusted proxies.
         let forwarded_for = if trusted {
-            text(header::HeaderName::from_static("x-forwarded-for"))
-                .and_then(|v| v.split(',').next())
-                .map(|v| v.trim().to_string())
+            text(header::HeaderName::from_static("x-forwarded-for")).and_then(|v| {
+                v.rsplit(',')
+                    .map(str::trim)
+                    .find(|hop| !server.trusted_proxies.iter().any(|t| t.trim() == *hop))
+                    .map(str::to_string)
+            })
         } else {
             None
         };
@@ -107,6 +107,24 @@ impl axum::extract::FromRequestParts<AppState> for PublicBase {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_is_the_last_hop_before_our_proxies() {
+        let mut config = crate::config::Config::defaults();
+        config.settings.server.trusted_proxies = vec!["10.0.0.1".into()];
+        let dir = tempfile::tempdir().unwrap();
+        config.settings.server.database_path = dir.path().join("p.db").display().to_string();
+        let (state, _) = AppState::open(config).unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "6.6.6.6, 1.2.3.4, 10.0.0.1".parse().unwrap());
+        headers.insert("x-forwarded-proto", "https".parse().unwrap());
+        let behind = RequestInfo::from_headers(&headers, Some("10.0.0.1".parse().unwrap()), &state);
+        assert_eq!(behind.client, "1.2.3.4");
+        assert!(behind.https);
+        let direct = RequestInfo::from_headers(&headers, Some("5.5.5.5".parse().unwrap()), &state);
+        assert_eq!(direct.client, "5.5.5.5");
+        assert!(!direct.https);
+    }
 
     #[test]
     fn origin_drops_the_path_and_case() {

@@ -237,7 +237,7 @@ async fn finish(
         return Err(failed(StatusCode::FORBIDDEN, crate::auth::login::ADMIN_ONLY));
     }
     let redirect = Redirect::to(&pending.next).into_response();
-    with_session(state, info, &user, role, session::SSO, redirect).map(|(response, _)| response).map_err(|e| {
+    with_session(state, info, &user, role, session::SSO, redirect).map_err(|e| {
         tracing::error!(error = %e, "cannot open an SSO session");
         failed(StatusCode::SERVICE_UNAVAILABLE, "Could not open a session; try again.")
     })
