@@ -291,18 +291,14 @@ impl Db {
             None => f(&tx),
         };
         let committed = result.and_then(|value| tx.commit().map(|()| value).map_err(|e| E::from(e.into())));
-        match committed {
-            Ok(value) => {
-                then(&value);
-                Ok(value)
-            }
-            Err(e) => {
-                if let Some(deferred) = deferred {
-                    deferred.rolled_back();
-                }
-                Err(e)
-            }
+        let value = committed?;
+        // Still holding the writer, so no append comes between the commit and this; a
+        // reader that saw `pending` until now waits for the writer and then sees the fold.
+        if let Some(deferred) = deferred {
+            deferred.folded();
         }
+        then(&value);
+        Ok(value)
     }
 
     /// Registers the writes this database defers; every other write (and every read)
@@ -337,6 +333,6 @@ pub trait Deferred: Send + Sync {
     fn pending(&self) -> bool;
     /// Folds everything pending inside the writer's transaction.
     fn fold(&self, tx: &Transaction<'_>) -> Result<(), DbError>;
-    /// The transaction that folded did not commit: the rows are pending again.
-    fn rolled_back(&self);
+    /// The transaction that folded has committed: nothing is pending.
+    fn folded(&self);
 }

@@ -88,8 +88,6 @@ impl Deferred for Journal {
     }
 
     fn fold(&self, tx: &Transaction<'_>) -> Result<(), DbError> {
-        // Cleared first: appends need the writer, which this transaction holds.
-        self.pending.store(false, Ordering::Release);
         let mut rows: Vec<SpendRow> = Vec::new();
         {
             let mut select = tx.prepare_cached("SELECT id, rows FROM spend_journal ORDER BY id")?;
@@ -111,8 +109,8 @@ impl Deferred for Journal {
         Ok(())
     }
 
-    fn rolled_back(&self) {
-        self.pending.store(true, Ordering::Release);
+    fn folded(&self) {
+        self.pending.store(false, Ordering::Release);
     }
 }
 
