@@ -28,17 +28,6 @@ fn proxy() -> Proxy {
     Proxy::start_with(Options { config: Some(&config), ..Default::default() })
 }
 
-fn sign_in(proxy: &Proxy, username: &str, password: &str) -> Browser {
-    let browser = Browser::new();
-    let page = browser.post_form(
-        &proxy.url("/login"),
-        &[("username", username), ("password", password), ("next", "/ui")],
-        &[],
-    );
-    assert_eq!(page.status, 303, "{}", page.body);
-    browser
-}
-
 fn user(proxy: &Proxy, email: &str, role: &str) -> String {
     let admin = proxy.admin();
     let (status, user) =
@@ -78,7 +67,7 @@ fn signed_out_visits_go_to_sign_in_and_come_back() {
 #[test]
 fn every_page_renders_for_the_admin() {
     let proxy = proxy();
-    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    let admin = Browser::signed_in(&proxy, "admin", MASTER_KEY);
     for path in PAGES {
         let page = admin.get(&proxy.url(path));
         assert_eq!(page.status, 200, "{path}: {}", page.body);
@@ -94,7 +83,7 @@ fn roles_are_refused_by_the_server_not_only_hidden() {
     let proxy = proxy();
     user(&proxy, "reader@example.com", "internal_user_viewer");
     user(&proxy, "viewer@example.com", "proxy_admin_viewer");
-    let reader = sign_in(&proxy, "reader@example.com", "a-good-password");
+    let reader = Browser::signed_in(&proxy, "reader@example.com", "a-good-password");
     for (path, status) in
         [("/ui/users", 403), ("/ui/settings", 403), ("/ui/keys/new", 403), ("/ui/keys", 200), ("/ui/usage", 200)]
     {
@@ -103,7 +92,7 @@ fn roles_are_refused_by_the_server_not_only_hidden() {
     let token = csrf(&reader, &proxy);
     let page = reader.post_form(&proxy.url("/ui/keys/new"), &[("csrf_token", &token), ("key_alias", "nope")], &[]);
     assert!(page.status == 401 || page.status == 403, "{}", page.status);
-    let viewer = sign_in(&proxy, "viewer@example.com", "a-good-password");
+    let viewer = Browser::signed_in(&proxy, "viewer@example.com", "a-good-password");
     let users = viewer.get(&proxy.url("/ui/users"));
     assert_eq!(users.status, 200);
     assert!(!users.body.contains("+ New user") && !users.body.contains("/delete\""));
@@ -123,7 +112,7 @@ fn roles_are_refused_by_the_server_not_only_hidden() {
 #[test]
 fn form_errors_show_beside_the_field_with_the_value_kept() {
     let proxy = proxy();
-    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    let admin = Browser::signed_in(&proxy, "admin", MASTER_KEY);
     let token = csrf(&admin, &proxy);
     let page = admin.post_form(
         &proxy.url("/ui/keys/new"),
@@ -146,7 +135,7 @@ fn form_errors_show_beside_the_field_with_the_value_kept() {
 fn teams_members_and_backup_through_the_forms() {
     let proxy = proxy();
     let bob = user(&proxy, "bob@example.com", "internal_user");
-    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    let admin = Browser::signed_in(&proxy, "admin", MASTER_KEY);
     let token = csrf(&admin, &proxy);
     let page = admin.post_form(
         &proxy.url("/ui/teams"),
@@ -177,7 +166,7 @@ fn teams_members_and_backup_through_the_forms() {
 #[test]
 fn assets_have_hashed_names_and_long_caching() {
     let proxy = proxy();
-    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    let admin = Browser::signed_in(&proxy, "admin", MASTER_KEY);
     let page = admin.get(&proxy.url("/ui"));
     let start = page.body.find("/assets/ui.").unwrap();
     let end = start + page.body[start..].find('"').unwrap();
@@ -199,7 +188,7 @@ fn the_test_chat_refuses_the_session_where_personal_keys_are_restricted() {
     );
     let proxy = Proxy::start_with(Options { config: Some(&config), ..Default::default() });
     user(&proxy, "carol@example.com", "internal_user");
-    let carol = sign_in(&proxy, "carol@example.com", "a-good-password");
+    let carol = Browser::signed_in(&proxy, "carol@example.com", "a-good-password");
     let pane = carol.get(&proxy.url("/ui/test-key"));
     assert!(pane.body.contains("required: your admin restricts personal keys"), "{}", pane.body);
     let token = csrf(&carol, &proxy);
@@ -209,7 +198,7 @@ fn the_test_chat_refuses_the_session_where_personal_keys_are_restricted() {
     assert!(page.body.contains("cannot use your session"));
     assert_eq!(common::mock_upstream::mock().calls("pages-chat"), 0);
     // The admin may chat on the session; the reply and its cost come back on the page.
-    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    let admin = Browser::signed_in(&proxy, "admin", MASTER_KEY);
     let token = csrf(&admin, &proxy);
     let form = [("csrf_token", token.as_str()), ("model", "pages-chat"), ("message", "hi")];
     let page = admin.post_form(&proxy.url("/ui/test-key"), &form, &[]);
@@ -237,7 +226,7 @@ fn a_key_is_edited_through_its_form_and_a_bad_value_changes_nothing() {
     let proxy = proxy();
     let alice = user(&proxy, "alice@example.com", "internal_user");
     let token = key_of(&proxy, &alice, "laptop");
-    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    let admin = Browser::signed_in(&proxy, "admin", MASTER_KEY);
     let list = admin.get(&proxy.url("/ui/keys"));
     assert!(list.body.contains(&format!("/ui/keys/{token}/edit")), "an edit link per key");
     let form = admin.get(&proxy.url(&format!("/ui/keys/{token}/edit")));
@@ -310,7 +299,7 @@ fn viewers_are_not_offered_edits_and_their_forged_posts_change_nothing() {
     };
     let before = snapshot();
     for (email, offered) in [("reader@example.com", false), ("viewer@example.com", false)] {
-        let browser = sign_in(&proxy, email, "a-good-password");
+        let browser = Browser::signed_in(&proxy, email, "a-good-password");
         let keys = browser.get(&proxy.url("/ui/keys"));
         assert_eq!(keys.body.contains("/edit\""), offered, "{email}: {}", keys.body);
         assert_eq!(browser.get(&proxy.url(&format!("/ui/keys/{own}/edit"))).status, 403, "{email}");
@@ -337,7 +326,7 @@ fn viewers_are_not_offered_edits_and_their_forged_posts_change_nothing() {
 fn users_and_teams_are_edited_through_their_forms() {
     let proxy = proxy();
     let bob = user(&proxy, "bob@example.com", "internal_user");
-    let admin = sign_in(&proxy, "admin", MASTER_KEY);
+    let admin = Browser::signed_in(&proxy, "admin", MASTER_KEY);
     let token = csrf(&admin, &proxy);
     let path = proxy.url(&format!("/ui/users/{bob}/edit"));
     assert!(admin.get(&proxy.url("/ui/users")).body.contains(&format!("/ui/users/{bob}/edit")));

@@ -16,17 +16,6 @@ fn usd(value: f64) -> String {
     format!("${value:.digits$}")
 }
 
-fn sign_in(proxy: &Proxy, username: &str, password: &str) -> Browser {
-    let browser = Browser::new();
-    let page = browser.post_form(
-        &proxy.url("/login"),
-        &[("username", username), ("password", password), ("next", "/ui")],
-        &[],
-    );
-    assert_eq!(page.status, 303, "{}", page.body);
-    browser
-}
-
 /// The page's total spend and request count.
 fn totals(page: &str) -> (String, String) {
     let spend = page.split("<b id=\"total-spend\">").nth(1).and_then(|s| s.split('<').next()).unwrap_or_default();
@@ -72,10 +61,10 @@ fn the_page_totals_are_the_sums_of_the_spend_logs_for_whom_it_shows() {
         assert!((sum - all).abs() < 1e-12, "the ledger keeps {table} too: {sum} vs {all}");
     }
 
-    let page = sign_in(&proxy, "admin", MASTER_KEY).get(&proxy.url("/ui/usage"));
+    let page = Browser::signed_in(&proxy, "admin", MASTER_KEY).get(&proxy.url("/ui/usage"));
     assert_eq!(page.status, 200);
     assert_eq!(totals(&page.body), (usd(all), "5".to_string()), "the admin sees everyone's spend");
-    let page = sign_in(&proxy, "alice@example.com", "a-good-password").get(&proxy.url("/ui/usage"));
+    let page = Browser::signed_in(&proxy, "alice@example.com", "a-good-password").get(&proxy.url("/ui/usage"));
     assert_eq!(page.status, 200);
     assert_eq!(totals(&page.body), (usd(hers), "3".to_string()), "alice sees her own spend only");
 }
@@ -115,8 +104,8 @@ fn breakdowns_over_weeks_equal_the_daily_sums() {
     let (status, _) = proxy.admin().post("/user/update", json!({"user_id": "u", "password": "a-good-password"}));
     assert_eq!(status, 200);
     let viewers = [
-        (sign_in(&proxy, "admin", MASTER_KEY), "1 = 1"),
-        (sign_in(&proxy, "u@example.com", "a-good-password"), "user_id = 'u'"),
+        (Browser::signed_in(&proxy, "admin", MASTER_KEY), "1 = 1"),
+        (Browser::signed_in(&proxy, "u@example.com", "a-good-password"), "user_id = 'u'"),
     ];
     for (browser, scope) in &viewers {
         for (start, end) in [(29, 0), (89, 0), (20, 6), (13, 7), (3, 1)] {

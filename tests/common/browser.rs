@@ -34,6 +34,18 @@ impl Default for Browser {
 }
 
 impl Browser {
+    /// A browser signed in through the password form.
+    pub fn signed_in(proxy: &super::Proxy, username: &str, password: &str) -> Self {
+        let browser = Browser::new();
+        let page = browser.post_form(
+            &proxy.url("/login"),
+            &[("username", username), ("password", password), ("next", "/ui")],
+            &[],
+        );
+        assert_eq!(page.status, 303, "{}", page.body);
+        browser
+    }
+
     pub fn new() -> Self {
         let http = reqwest::blocking::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Self { http, cookies: Mutex::new(BTreeMap::new()) }
