@@ -99,8 +99,7 @@ impl AppState {
             &litellm.model_group_alias,
             prices,
         );
-        let http = crate::gateway::UpstreamClients::new(&config.settings.router_settings)
-            .map_err(|e| StartError::Start(format!("the upstream HTTP client: {e}")))?;
+        let http = crate::gateway::UpstreamClients::new(&config.settings.router_settings);
         crate::spend::checkpoint::start(&db)?;
         // Before the tables are loaded: the first read folds what a previous run left.
         let journal = crate::spend::Journal::start(&db, !config.settings.general_settings.disable_spend_logs)?;

@@ -5,12 +5,14 @@
 
 use super::request::ModelRequest;
 use super::router::{Deployment, Route};
+use super::upstream::{self, SendError};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use tokio::time::Instant;
 
 /// Counts a request in flight on a deployment (for least-busy) until dropped.
 pub struct InFlight(pub Arc<Deployment>);
@@ -22,7 +24,10 @@ impl Drop for InFlight {
 }
 
 pub struct Upstream {
-    pub response: reqwest::Response,
+    pub response: upstream::Response,
+    /// When a whole answer must have arrived (the deployment's `timeout`); streams have a
+    /// per-chunk read timeout instead.
+    pub deadline: Option<Instant>,
     pub deployment: Arc<Deployment>,
     pub upstream_model: String,
     pub _in_flight: InFlight,
@@ -58,18 +63,18 @@ pub async fn send(state: &AppState, route: &Route, request: &mut ModelRequest) -
         let body = request.upstream_body(&upstream_model).map_err(IntoResponse::into_response)?;
         deployment.in_flight.fetch_add(1, Ordering::Relaxed);
         let in_flight = InFlight(deployment.clone());
-        let mut builder =
-            deployment.provider.request(state.http.get(), &deployment, &upstream_model, request.endpoint, body);
-        if !request.stream {
-            builder = builder.timeout(deployment.timeout);
-        }
-        match builder.send().await {
+        let outgoing = deployment
+            .provider
+            .request(&deployment, &upstream_model, request.endpoint, body)
+            .map_err(|message| ApiError::Upstream { status: 500, message }.into_response())?;
+        let deadline = (!request.stream).then(|| Instant::now() + deployment.timeout);
+        match state.http.get().send(outgoing, deadline).await {
             Ok(response) if response.status().is_success() => {
-                return Ok(Upstream { response, deployment, upstream_model, _in_flight: in_flight });
+                return Ok(Upstream { response, deadline, deployment, upstream_model, _in_flight: in_flight });
             }
             Ok(response) => {
                 let status = response.status().as_u16();
-                let body = response.bytes().await.unwrap_or_default();
+                let body = upstream::read_body(response, deadline).await.unwrap_or_default();
                 if !retryable(status) {
                     return Err(passthrough(status, &body));
                 }
@@ -79,8 +84,10 @@ pub async fn send(state: &AppState, route: &Route, request: &mut ModelRequest) -
             }
             Err(error) => {
                 state.router.record_failure(&deployment);
-                let (status, what) =
-                    if error.is_timeout() { (408, "timed out") } else { (500, "could not be reached") };
+                let (status, what) = match error {
+                    SendError::TimedOut => (408, "timed out"),
+                    SendError::Failed(_) => (500, "could not be reached"),
+                };
                 tracing::warn!(deployment = %deployment.id, error = %error, "upstream {what}");
                 last = Some(
                     ApiError::Upstream {

@@ -13,6 +13,7 @@ mod request;
 mod respond;
 pub mod router;
 mod stream;
+mod upstream;
 
 use crate::auth::Caller;
 use crate::state::AppState;
@@ -25,38 +26,7 @@ use providers::Endpoint;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use router::ModelRouter;
-
-/// The upstream clients: one per thread, so that a request on a serving thread uses
-/// connections driven by that same thread (see `server::workers`). Each has pooled
-/// keep-alive connections, HTTP/2 where offered (ALPN), rustls and a connect timeout;
-/// per-request timeouts come from the deployment.
-pub struct UpstreamClients {
-    connect_timeout: std::time::Duration,
-    /// Built at start, so a client that cannot be built stops the start with a message.
-    first: reqwest::Client,
-    per_thread: thread_local::ThreadLocal<reqwest::Client>,
-}
-
-impl UpstreamClients {
-    pub fn new(settings: &crate::config::RouterSettings) -> reqwest::Result<Self> {
-        let connect_timeout = std::time::Duration::from_secs(settings.connect_timeout);
-        Ok(Self { connect_timeout, first: build_client(connect_timeout)?, per_thread: Default::default() })
-    }
-
-    /// This thread's client.
-    pub fn get(&self) -> &reqwest::Client {
-        self.per_thread.get_or(|| build_client(self.connect_timeout).unwrap_or_else(|_| self.first.clone()))
-    }
-}
-
-fn build_client(connect_timeout: std::time::Duration) -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        .pool_idle_timeout(std::time::Duration::from_secs(90))
-        .pool_max_idle_per_host(256)
-        .tcp_nodelay(true)
-        .build()
-}
+pub use upstream::UpstreamClients;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -64,14 +64,15 @@ pub async fn health(State(state): State<AppState>, caller: Caller) -> Result<Jso
                 Endpoint::Completions => json!({"model": deployment.upstream_model, "prompt": "ping", "max_tokens": 1}),
                 Endpoint::Chat => json!({"model": deployment.upstream_model, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 1}),
             };
-            let request = deployment
-                .provider
-                .request(state.http.get(), &deployment, &deployment.upstream_model, endpoint, body.to_string().into())
-                .timeout(deployment.timeout.min(std::time::Duration::from_secs(30)));
-            let outcome = match request.send().await {
-                Ok(r) if r.status().is_success() => Ok(()),
-                Ok(r) => Err(format!("status {}: {}", r.status().as_u16(), r.text().await.unwrap_or_default())),
-                Err(e) => Err(e.to_string()),
+            let deadline = tokio::time::Instant::now() + deployment.timeout.min(std::time::Duration::from_secs(30));
+            let outcome = match deployment.provider.request(
+                &deployment,
+                &deployment.upstream_model,
+                endpoint,
+                body.to_string().into(),
+            ) {
+                Ok(request) => probe(state.http.get(), request, deadline).await,
+                Err(message) => Err(message),
             };
             let mut entry = json!({"model": deployment.litellm_model, "model_name": deployment.model_name, "model_id": deployment.id, "api_base": deployment.api_base});
             if let Err(error) = &outcome {
@@ -92,4 +93,19 @@ pub async fn health(State(state): State<AppState>, caller: Caller) -> Result<Jso
         "healthy_endpoints": healthy, "unhealthy_endpoints": unhealthy,
         "healthy_count": healthy.len(), "unhealthy_count": unhealthy.len(),
     })))
+}
+
+/// One probe: a success status, or what went wrong.
+async fn probe(
+    client: &super::upstream::Client,
+    request: super::upstream::Request,
+    deadline: tokio::time::Instant,
+) -> Result<(), String> {
+    let response = client.send(request, Some(deadline)).await.map_err(|e| e.to_string())?;
+    if response.status().is_success() {
+        return Ok(());
+    }
+    let status = response.status().as_u16();
+    let body = super::upstream::read_body(response, Some(deadline)).await.unwrap_or_default();
+    Err(format!("status {status}: {}", String::from_utf8_lossy(&body)))
 }

@@ -6,6 +6,7 @@ use super::admission::{insert, rate_headers};
 use super::dispatch::Upstream;
 use super::flow::Ctx;
 use super::request::ModelRequest;
+use super::upstream::{self, SendError};
 use crate::error::ApiError;
 use crate::limits::Admission;
 use crate::spend::{Committed, Price, tokens};
@@ -33,11 +34,11 @@ pub async fn complete(
     request: &ModelRequest,
     price: Option<Price>,
 ) -> Result<Response, Response> {
-    let body = match upstream.response.bytes().await {
+    let body = match upstream::read_body(upstream.response, upstream.deadline).await {
         Ok(body) => body,
         Err(error) => {
             ctx.state.router.record_failure(&upstream.deployment);
-            let status = if error.is_timeout() { 408 } else { 502 };
+            let status = if matches!(error, SendError::TimedOut) { 408 } else { 502 };
             let message = format!("The upstream answer of model {} broke off: {error}", ctx.group);
             return Err(ApiError::Upstream { status, message }.into_response());
         }

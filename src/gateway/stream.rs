@@ -10,6 +10,7 @@ use super::admission::{insert, rate_headers};
 use super::dispatch::Upstream;
 use super::flow::Ctx;
 use super::request::ModelRequest;
+use super::upstream;
 use crate::limits::Admission;
 use crate::spend::{Price, tokens};
 use axum::body::Body;
@@ -66,7 +67,7 @@ async fn run(
     let read_timeout = upstream.deployment.timeout;
     let deployment = upstream.deployment.clone();
     let model = upstream.upstream_model.clone();
-    let mut events = upstream.response.bytes_stream();
+    let mut events = std::pin::pin!(upstream::data_stream(upstream.response));
     let mut buffer: Vec<u8> = Vec::new();
     let mut seen = Seen::default();
     let mut client_gone = false;

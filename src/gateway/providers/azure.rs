@@ -2,9 +2,11 @@
 //! (`{api_base}/openai/deployments/{deployment}/chat/completions?api-version=...`) and the
 //! key goes in the `api-key` header.
 
-use super::{Endpoint, Provider, join};
+use super::{Endpoint, Provider, join, post};
 use crate::gateway::router::Deployment;
+use crate::gateway::upstream::Request;
 use bytes::Bytes;
+use http::header::HeaderName;
 
 pub struct Azure;
 
@@ -15,23 +17,17 @@ impl Provider for Azure {
 
     fn request(
         &self,
-        client: &reqwest::Client,
         deployment: &Deployment,
         upstream_model: &str,
         endpoint: Endpoint,
         body: Bytes,
-    ) -> reqwest::RequestBuilder {
+    ) -> Result<Request, String> {
         // Validation requires api_base and api_version for azure/ models.
         let base = deployment.api_base.as_deref().unwrap_or_default();
-        let url = join(base, &format!("openai/deployments/{upstream_model}/{}", endpoint.path()));
-        let mut request = client
-            .post(url)
-            .query(&[("api-version", deployment.api_version.as_deref().unwrap_or_default())])
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        if let Some(key) = &deployment.api_key {
-            request = request.header("api-key", key);
-        }
-        request
+        let version: String =
+            form_urlencoded::byte_serialize(deployment.api_version.as_deref().unwrap_or_default().as_bytes()).collect();
+        let url = join(base, &format!("openai/deployments/{upstream_model}/{}?api-version={version}", endpoint.path()));
+        let credential = deployment.api_key.as_ref().map(|key| (HeaderName::from_static("api-key"), key.clone()));
+        post(&url, credential, body)
     }
 }

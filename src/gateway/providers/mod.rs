@@ -8,7 +8,10 @@ mod azure;
 mod openai;
 
 use super::router::Deployment;
+use super::upstream::Request;
 use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderName};
+use http_body_util::Full;
 
 /// The OpenAI endpoints the gateway serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,15 +44,15 @@ pub trait Provider: Send + Sync {
     /// The provider's name in spend logs (`custom_llm_provider`).
     fn name(&self) -> &'static str;
 
-    /// The upstream request for a body whose `model` is already the upstream model.
+    /// The upstream request for a body whose `model` is already the upstream model; an
+    /// error names what is wrong with the deployment's URL.
     fn request(
         &self,
-        client: &reqwest::Client,
         deployment: &Deployment,
         upstream_model: &str,
         endpoint: Endpoint,
         body: Bytes,
-    ) -> reqwest::RequestBuilder;
+    ) -> Result<Request, String>;
 }
 
 /// The adapter for `litellm_params.model` and the model name it sends upstream.
@@ -64,6 +67,15 @@ pub fn for_model(model: &str) -> (&'static dyn Provider, String) {
         Some(_) => (&openai::OpenAi, model.to_string()),
         None => (&openai::OpenAi, model.to_string()),
     }
+}
+
+/// A JSON POST to `url` with the credential header, if any.
+fn post(url: &str, credential: Option<(HeaderName, String)>, body: Bytes) -> Result<Request, String> {
+    let mut request = http::Request::post(url).header(CONTENT_TYPE, "application/json");
+    if let Some((name, value)) = credential {
+        request = request.header(name, value);
+    }
+    request.body(Full::new(body)).map_err(|e| format!("the upstream request to {url} cannot be built: {e}"))
 }
 
 /// Joins a base URL and a path with exactly one slash.

@@ -1,9 +1,11 @@
 //! OpenAI and every OpenAI-compatible server (vLLM, Ollama, LM Studio, Groq, Together,
 //! OpenRouter, ...): `{api_base}/chat/completions` with a Bearer key.
 
-use super::{Endpoint, Provider, join};
+use super::{Endpoint, Provider, join, post};
 use crate::gateway::router::Deployment;
+use crate::gateway::upstream::Request;
 use bytes::Bytes;
+use http::header::AUTHORIZATION;
 
 const DEFAULT_BASE: &str = "https://api.openai.com/v1";
 
@@ -16,20 +18,13 @@ impl Provider for OpenAi {
 
     fn request(
         &self,
-        client: &reqwest::Client,
         deployment: &Deployment,
         _upstream_model: &str,
         endpoint: Endpoint,
         body: Bytes,
-    ) -> reqwest::RequestBuilder {
+    ) -> Result<Request, String> {
         let base = deployment.api_base.as_deref().unwrap_or(DEFAULT_BASE);
-        let mut request = client
-            .post(join(base, endpoint.path()))
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        if let Some(key) = &deployment.api_key {
-            request = request.bearer_auth(key);
-        }
-        request
+        let credential = deployment.api_key.as_ref().map(|key| (AUTHORIZATION, format!("Bearer {key}")));
+        post(&join(base, endpoint.path()), credential, body)
     }
 }
