@@ -70,7 +70,20 @@ pub enum StartError {
     Start(String),
 }
 
+/// The state without keeping it alive, for threads that must end with it.
+pub struct WeakState(std::sync::Weak<Shared>);
+
+impl WeakState {
+    pub fn upgrade(&self) -> Option<AppState> {
+        self.0.upgrade().map(|inner| AppState { inner })
+    }
+}
+
 impl AppState {
+    pub fn downgrade(&self) -> WeakState {
+        WeakState(Arc::downgrade(&self.inner))
+    }
+
     /// Opens the database and loads the in-memory tables. Returns the generated master
     /// key when one was made now, for the caller to print once.
     pub fn open(config: Config) -> Result<(Self, MasterKeyOrigin), StartError> {

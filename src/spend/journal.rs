@@ -73,6 +73,11 @@ impl Journal {
         journal
     }
 
+    /// Whether rows go to `spend_logs` too (not with `disable_spend_logs`).
+    pub fn writes_logs(&self) -> bool {
+        self.write_logs
+    }
+
     /// Appends one batch, inside the ledger's transaction.
     pub fn append(&self, tx: &Transaction<'_>, rows: &[&SpendRow]) -> Result<(), DbError> {
         let json = serde_json::to_string(rows).map_err(|e| DbError::Other(format!("a spend row as JSON: {e}")))?;

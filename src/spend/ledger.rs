@@ -1,38 +1,33 @@
-//! The spend ledger: every spend write goes through here. Requests queue their spend rows;
-//! whoever finds no commit running becomes the leader and commits everything queued in one
-//! transaction (spend log rows, `spend += cost` on keys, users, teams and memberships, the
-//! daily aggregate), then — still holding the writer, so caches change in commit order —
-//! applies the same deltas to the in-memory tables, settles the budget reservations, and
-//! wakes the waiting requests (group commit). A response is sent only after its row is
-//! committed, so a crash (`kill -9`) loses no row of a delivered answer.
+//! The spend ledger: every spend write goes through here. Requests queue their spend rows
+//! and one committer at a time commits everything queued in one transaction (the rows go
+//! to the spend journal, resets to their tables), then — still holding the writer, so
+//! caches change in commit order — applies the same deltas to the in-memory tables,
+//! settles the budget reservations, and wakes the waiting requests (group commit). A
+//! response is sent only after its row is committed, so a crash (`kill -9`) loses no row
+//! of a delivered answer.
 //!
-//! The leader commits on its own task's thread rather than handing over to a writer thread:
-//! a lone request then pays no thread switch at all. What a commit costs is mostly the
-//! pages it writes to the WAL (a dozen b-tree pages, whether it carries one row or a
-//! hundred), so under load the leader first gathers: while other admitted requests are
-//! still to bring their rows (see [`Expected`]) it waits for them, at most
-//! [`GATHER_LIMIT`]. A lone request never waits; under load one commit carries the rows of
-//! every request in flight instead of one each.
+//! Who commits: a lone request (no other one in flight) commits on its own thread, so it
+//! pays no thread switch. Under load the rows go to the ledger's writer thread instead:
+//! the serving threads go on serving while it commits, and whatever queued during one
+//! commit goes into the next, so batches grow with the load without any waiting.
 
 use super::row::{Reset, SpendRow};
 use crate::db::DbError;
 use crate::error::ApiError;
 use crate::limits::Reservation;
-use crate::state::AppState;
+use crate::state::{AppState, WeakState};
 use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::oneshot;
 
 /// The largest number of rows one transaction takes.
 const MAX_BATCH: usize = 1024;
 
-/// The longest a leader waits for the rows of other requests in flight. Model requests
-/// take hundreds of milliseconds and more, so this bound is lost in them; it only matters
-/// when a request in flight waits for a slow upstream while others are done.
-pub const GATHER_LIMIT: Duration = Duration::from_millis(1);
+/// How often an idle writer thread checks whether the state it serves is gone.
+const WRITER_IDLE_CHECK: Duration = Duration::from_millis(200);
 
 /// What the request learns once its row is committed.
 #[derive(Debug, Clone, Copy)]
@@ -51,61 +46,43 @@ struct Pending {
 pub struct Ledger {
     spends: Mutex<Vec<Pending>>,
     resets: Mutex<Vec<Reset>>,
-    /// Set while a request is committing (the leader).
-    leading: AtomicBool,
+    /// Set while someone commits.
+    committing: AtomicBool,
     /// Admitted requests whose row is still to come or not yet committed.
-    expected: AtomicUsize,
-    /// Wakes a gathering leader once every expected row is queued.
-    all_queued: Notify,
+    in_flight: AtomicUsize,
+    /// The writer thread, started by the first commit (None if it could not start).
+    writer: OnceLock<Option<std::thread::Thread>>,
 }
 
 /// A request that will bring a spend row, counted from admission until it is dropped, so
-/// that a leader knows whether more rows are on their way.
+/// that the ledger knows whether a request is alone.
 pub struct Expected(AppState);
 
 impl Expected {
     pub fn new(state: &AppState) -> Self {
-        state.ledger.expected.fetch_add(1, Ordering::AcqRel);
+        state.ledger.in_flight.fetch_add(1, Ordering::AcqRel);
         Self(state.clone())
     }
 }
 
 impl Drop for Expected {
     fn drop(&mut self) {
-        let ledger = &self.0.ledger;
-        ledger.expected.fetch_sub(1, Ordering::AcqRel);
-        ledger.wake_if_all_queued();
+        self.0.ledger.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-/// Leadership, given up when dropped.
-struct Leading<'a>(&'a AtomicBool);
+/// The right to commit, given up when dropped.
+struct Committing<'a>(&'a AtomicBool);
 
-impl Drop for Leading<'_> {
+impl Drop for Committing<'_> {
     fn drop(&mut self) {
         self.0.store(false, Ordering::Release);
     }
 }
 
-/// A leader that commits the queue when dropped: after gathering, and just as well when
-/// its request is cancelled while gathering (a client that hung up), since the requests
-/// that queued behind it rely on it.
-struct Leader<'a> {
-    state: &'a AppState,
-    leading: Option<Leading<'a>>,
-}
-
-impl Drop for Leader<'_> {
-    fn drop(&mut self) {
-        let ledger = &self.state.ledger;
-        ledger.commit_queued(self.state);
-        drop(self.leading.take());
-        ledger.drive(self.state);
-    }
-}
-
 impl Ledger {
-    /// Queues a row and returns once it is committed.
+    /// Queues a row and returns once it is committed. The row is committed even when the
+    /// caller stops waiting (a client that hung up).
     pub async fn commit(
         &self,
         state: &AppState,
@@ -114,11 +91,10 @@ impl Ledger {
     ) -> Result<Committed, ApiError> {
         let (reply, answer) = oneshot::channel();
         self.spends.lock().push(Pending { row: Box::new(row), reservation, reply });
-        self.wake_if_all_queued();
-        if let Some(leading) = self.lead() {
-            let leader = Leader { state, leading: Some(leading) };
-            self.gather().await;
-            drop(leader);
+        let alone = self.in_flight.load(Ordering::Acquire) <= 1;
+        match self.writer(state) {
+            Some(writer) if !alone => writer.unpark(),
+            _ => self.drive(state, Mode::Journal),
         }
         answer.await.map_err(|_| ApiError::internal("the spend ledger dropped a request"))?
     }
@@ -126,63 +102,53 @@ impl Ledger {
     /// Persists a budget reset that admission found due.
     pub fn reset(&self, state: &AppState, reset: Reset) {
         self.resets.lock().push(reset);
-        self.drive(state);
+        self.drive(state, Mode::Journal);
     }
 
     /// Commits whatever is queued (on shutdown).
     pub fn flush(&self, state: &AppState) {
-        self.drive(state);
+        self.drive(state, Mode::Tables);
     }
 
-    /// Commits the queue now unless another request is doing so; that one re-checks the
+    /// Commits the queue now unless someone else is committing; that one re-checks the
     /// queue after it lets go, so no row is left behind.
-    fn drive(&self, state: &AppState) {
+    fn drive(&self, state: &AppState, mode: Mode) {
         loop {
-            let Some(leading) = self.lead() else { return };
-            self.commit_queued(state);
-            drop(leading);
+            let Some(committing) = self.take_turn() else { return };
+            self.commit_queued(state, mode);
+            drop(committing);
             if self.spends.lock().is_empty() && self.resets.lock().is_empty() {
                 return;
             }
         }
     }
 
-    fn lead(&self) -> Option<Leading<'_>> {
-        self.leading
+    fn take_turn(&self) -> Option<Committing<'_>> {
+        self.committing
             .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
-            .then_some(Leading(&self.leading))
+            .then_some(Committing(&self.committing))
     }
 
-    /// Waits until every expected row is queued, at most [`GATHER_LIMIT`].
-    async fn gather(&self) {
-        let deadline = tokio::time::Instant::now() + GATHER_LIMIT;
-        loop {
-            let woken = self.all_queued.notified();
-            tokio::pin!(woken);
-            // Registered before the check, so a wake between the two is not lost.
-            woken.as_mut().enable();
-            if self.all_queued_now() {
-                return;
+    /// The writer thread. It holds the state weakly: it ends once the state is dropped,
+    /// so it never keeps the database open.
+    fn writer(&self, state: &AppState) -> Option<&std::thread::Thread> {
+        let writer = self.writer.get_or_init(|| {
+            let weak = state.downgrade();
+            let spawned = std::thread::Builder::new().name("spend-writer".into()).spawn(move || write_loop(&weak));
+            match spawned {
+                Ok(handle) => Some(handle.thread().clone()),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot start the spend writer thread; requests commit their own rows");
+                    None
+                }
             }
-            if tokio::time::timeout_at(deadline, woken).await.is_err() {
-                return;
-            }
-        }
+        });
+        writer.as_ref()
     }
 
-    fn all_queued_now(&self) -> bool {
-        self.spends.lock().len() >= self.expected.load(Ordering::Acquire)
-    }
-
-    fn wake_if_all_queued(&self) {
-        if self.leading.load(Ordering::Acquire) && self.all_queued_now() {
-            self.all_queued.notify_waiters();
-        }
-    }
-
-    /// Commits everything queued; the caller leads.
-    fn commit_queued(&self, state: &AppState) {
+    /// Commits everything queued; the caller has the turn.
+    fn commit_queued(&self, state: &AppState, mode: Mode) {
         loop {
             let resets = std::mem::take(&mut *self.resets.lock());
             let spends: Vec<Pending> = {
@@ -193,9 +159,29 @@ impl Ledger {
             if spends.is_empty() && resets.is_empty() {
                 return;
             }
-            commit_batch(state, spends, &resets);
+            commit_batch(state, spends, &resets, mode);
         }
     }
+}
+
+fn write_loop(weak: &WeakState) {
+    loop {
+        std::thread::park_timeout(WRITER_IDLE_CHECK);
+        let Some(state) = weak.upgrade() else { return };
+        state.ledger.drive(&state, Mode::Tables);
+    }
+}
+
+/// Where a commit puts its rows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Appended to the spend journal, folded later: a page or two, what a lone request
+    /// waits for.
+    Journal,
+    /// Straight into their tables (after folding the journal, which keeps the order). The
+    /// writer thread's batches are large enough that the dozen pages pay off, and it
+    /// spares the rows the journal's second pass.
+    Tables,
 }
 
 /// Per-entity sums of one batch.
@@ -229,7 +215,7 @@ impl Deltas {
     }
 }
 
-fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset]) {
+fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset], mode: Mode) {
     let deltas = Deltas::of(spends.iter().map(|p| p.row.as_ref()));
     let now = state.clock.now();
     let reset_plans: Vec<super::reset::Planned> =
@@ -243,8 +229,10 @@ fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset]) {
                 applied.push(plan.clone());
             }
         }
-        if !rows.is_empty() {
-            state.journal.append(tx, &rows)?;
+        match mode {
+            _ if rows.is_empty() => {}
+            Mode::Journal => state.journal.append(tx, &rows)?,
+            Mode::Tables => super::write::write_rows(tx, &rows, &deltas, state.journal.writes_logs())?,
         }
         Ok::<_, DbError>(applied)
     };
@@ -260,7 +248,7 @@ fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset]) {
         });
     };
     // A reset needs the rows before it folded first, which an ordinary write does.
-    let result = if reset_plans.is_empty() {
+    let result = if reset_plans.is_empty() && mode == Mode::Journal {
         state.db.write_deferred_then_blocking(write, then)
     } else {
         state.db.write_then_blocking(write, then)
