@@ -67,7 +67,7 @@ async fn run(
     let read_timeout = upstream.deployment.timeout;
     let deployment = upstream.deployment.clone();
     let model = upstream.upstream_model.clone();
-    let mut events = std::pin::pin!(upstream::data_stream(upstream.response));
+    let mut events = Box::pin(upstream::data_stream(upstream.response));
     let mut buffer: Vec<u8> = Vec::new();
     let mut seen = Seen::default();
     let mut client_gone = false;
