@@ -13,6 +13,8 @@ use serde_json::json;
 pub enum ApiError {
     /// The request is malformed or asks for something impossible.
     BadRequest(String),
+    /// The request body is larger than the gateway reads.
+    PayloadTooLarge(String),
     /// The request names a field wrongly; `param` is the field.
     InvalidField {
         param: String,
@@ -99,6 +101,7 @@ impl ApiError {
         let status = |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
         match self {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request_error", m.clone(), None),
+            ApiError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "bad_request_error", m.clone(), None),
             ApiError::InvalidField { param, message } => {
                 (StatusCode::BAD_REQUEST, "bad_request_error", message.clone(), Some(param.clone()))
             }

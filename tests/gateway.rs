@@ -396,3 +396,45 @@ fn azure_embeddings_completions_mock_response_and_health() {
     assert_eq!(health["unhealthy_endpoints"][0]["model_name"], "gw-broken");
     assert_eq!(health["healthy_count"], 3);
 }
+
+/// The model routes are served past the router (see `gateway::direct`); what the router's
+/// layers did must still happen: the client's request id is echoed and names the spend
+/// row, an oversized body is refused before any upstream call, and a request that carries
+/// a cookie (served by the router) answers the same.
+#[test]
+fn model_routes_keep_request_ids_body_limits_and_cookies() {
+    let upstream = "direct-a+p=10+c=5";
+    let config = model("gw-direct", upstream, PRICE_IN, PRICE_OUT);
+    let mut key = String::new();
+    let proxy = start_seeded(&config, |s| {
+        s.user("dora", "internal_user", None, &[]);
+        key = s.key(KeySpec { user_id: Some("dora"), ..Default::default() });
+    });
+    let http = reqwest::blocking::Client::new();
+    let url = proxy.url("/v1/chat/completions");
+
+    let response =
+        http.post(&url).bearer_auth(&key).header("x-request-id", "trace-7").json(&chat("gw-direct")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(response.headers(), "x-request-id"), "trace-7");
+    let (_, rows) = proxy.admin().get("/spend/logs?request_id=trace-7");
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+
+    let huge = json!({"model": "gw-direct", "messages": [{"role": "user", "content": "x".repeat(3 * 1024 * 1024)}]});
+    let response = http.post(&url).bearer_auth(&key).json(&huge).send().unwrap();
+    assert_eq!(response.status(), 413);
+    let error: Value = response.json().unwrap();
+    assert!(error["error"]["message"].as_str().unwrap().contains("larger than"), "{error}");
+    assert_eq!(mock().calls(upstream), 1, "no upstream call for the oversized body");
+
+    let response =
+        http.post(&url).bearer_auth(&key).header("cookie", "unrelated=1").json(&chat("gw-direct")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(!header(response.headers(), "x-request-id").is_empty());
+    assert_eq!(mock().calls(upstream), 2);
+
+    let response = http.post(&url).json(&chat("gw-direct")).send().unwrap();
+    assert_eq!(response.status(), 401);
+    let error: Value = response.json().unwrap();
+    assert_eq!(error["error"]["type"], "auth_error", "{error}");
+}

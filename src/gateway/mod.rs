@@ -4,6 +4,7 @@
 
 mod access;
 mod admission;
+pub mod direct;
 mod dispatch;
 pub(crate) mod flow;
 mod mock;

@@ -91,7 +91,8 @@ pub async fn serve(state: AppState) -> Result<(), ServeError> {
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let pool = workers::Pool::start(threads, app(state.clone()), stop_rx)?;
+    let service = workers::Service { app: app(state.clone()), state: state.clone() };
+    let pool = workers::Pool::start(threads, service, stop_rx)?;
     tokio::select! {
         () = pool.accept(listener) => {}
         () = shutdown_signal() => {}

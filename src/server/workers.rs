@@ -8,12 +8,13 @@
 //! One listener rather than a `SO_REUSEPORT` socket per thread, so that a port held by
 //! another process is still refused instead of shared.
 
+use crate::gateway::direct;
+use crate::state::AppState;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,6 +22,14 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 use tower::ServiceExt;
+
+/// What a serving thread answers with: the model routes straight (see `gateway::direct`),
+/// everything else through the router.
+#[derive(Clone)]
+pub struct Service {
+    pub app: Router,
+    pub state: AppState,
+}
 
 /// A serving thread as the acceptor sees it.
 struct Worker {
@@ -37,7 +46,7 @@ pub struct Pool {
 impl Pool {
     /// Starts `threads` serving threads for `app`; they begin a graceful shutdown of
     /// their connections once `stop` turns true.
-    pub fn start(threads: usize, app: Router, stop: watch::Receiver<bool>) -> std::io::Result<Self> {
+    pub fn start(threads: usize, app: Service, stop: watch::Receiver<bool>) -> std::io::Result<Self> {
         let mut pool = Pool { workers: Vec::new(), done: Vec::new() };
         for index in 0..threads.max(1) {
             let (hand_over, arrivals) = mpsc::unbounded_channel();
@@ -94,7 +103,7 @@ impl Pool {
 
 async fn serve_handed_over(
     mut arrivals: mpsc::UnboundedReceiver<(std::net::TcpStream, SocketAddr)>,
-    app: Router,
+    app: Service,
     stop: watch::Receiver<bool>,
     connections: Arc<AtomicUsize>,
 ) {
@@ -114,15 +123,21 @@ async fn serve_handed_over(
     while running.join_next().await.is_some() {}
 }
 
-async fn serve_connection(stream: TcpStream, address: SocketAddr, app: Router, mut stop: watch::Receiver<bool>) {
-    let service = app.map_request(move |request: hyper::Request<Incoming>| {
-        let mut request = request.map(Body::new);
-        request.extensions_mut().insert(ConnectInfo(address));
-        request
+async fn serve_connection(stream: TcpStream, address: SocketAddr, app: Service, mut stop: watch::Receiver<bool>) {
+    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let app = app.clone();
+        async move {
+            if let Some(endpoint) = direct::endpoint_of(&request) {
+                return Ok(direct::serve(app.state, request, endpoint).await);
+            }
+            let mut request = request.map(Body::new);
+            request.extensions_mut().insert(ConnectInfo(address));
+            app.app.oneshot(request).await
+        }
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
         result = connection.as_mut() => {

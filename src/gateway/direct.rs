@@ -1,0 +1,77 @@
+//! The model routes served straight from the connection, past the router and its layers
+//! (routing table, CSRF guard, trace span, request-id layers): every model request of
+//! every user comes this way, and those layers cost a tenth of its CPU. What they do for
+//! these routes is done here: the request id is taken or made and echoed, the caller is
+//! the presented key, and the body is read with the same size limit. A request that
+//! carries a cookie (the admin UI's session) takes the router's way, with its CSRF guard.
+
+use super::flow;
+use super::providers::Endpoint;
+use crate::auth::{presented_key, resolve};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, Method, Request, header};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+
+/// What the router reads at most of a body (axum's default limit), kept the same here.
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The endpoint of a request this path serves, if it is one.
+pub fn endpoint_of(request: &Request<Incoming>) -> Option<Endpoint> {
+    if request.method() != Method::POST || request.headers().contains_key(header::COOKIE) {
+        return None;
+    }
+    match request.uri().path() {
+        "/v1/chat/completions" | "/chat/completions" => Some(Endpoint::Chat),
+        "/v1/completions" | "/completions" => Some(Endpoint::Completions),
+        "/v1/embeddings" | "/embeddings" => Some(Endpoint::Embeddings),
+        _ => None,
+    }
+}
+
+pub async fn serve(state: AppState, request: Request<Incoming>, endpoint: Endpoint) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let request_id = parts
+        .headers
+        .get(flow::REQUEST_ID)
+        .filter(|v| v.to_str().is_ok_and(|v| !v.is_empty() && v.len() <= 128))
+        .cloned()
+        .unwrap_or_else(new_request_id);
+    parts.headers.insert(flow::REQUEST_ID, request_id.clone());
+    let span = tracing::info_span!("request", method = "POST", path = %parts.uri.path(), request_id = request_id.to_str().unwrap_or_default());
+    let mut response = tracing::Instrument::instrument(answer(state, parts, body, endpoint), span).await;
+    response.headers_mut().insert(flow::REQUEST_ID, request_id);
+    response
+}
+
+async fn answer(state: AppState, parts: http::request::Parts, body: Incoming, endpoint: Endpoint) -> Response {
+    let custom = state.config.settings.general_settings.litellm_key_header_name.as_deref();
+    let caller = match presented_key(&parts.headers, custom) {
+        Ok(Some(key)) => resolve(&state, &key),
+        Ok(None) => Err(ApiError::Unauthorized("Authentication Error, No api key passed in.".into())),
+        Err(error) => Err(error),
+    };
+    let caller = match caller {
+        Ok(caller) => caller,
+        Err(error) => return error.into_response(),
+    };
+    let body = match Limited::new(body, BODY_LIMIT).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
+            return ApiError::PayloadTooLarge(format!("The request body is larger than {BODY_LIMIT} bytes."))
+                .into_response();
+        }
+        Err(error) => {
+            return ApiError::bad_request(format!("The request body could not be read: {error}")).into_response();
+        }
+    };
+    flow::handle(state, caller, parts.headers, endpoint, body).await
+}
+
+fn new_request_id() -> HeaderValue {
+    let mut buffer = uuid::Uuid::encode_buffer();
+    let id = uuid::Uuid::now_v7().hyphenated().encode_lower(&mut buffer);
+    HeaderValue::from_str(id).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
+}
