@@ -6,6 +6,7 @@ mod access;
 mod admission;
 pub mod direct;
 mod dispatch;
+mod egress;
 pub(crate) mod flow;
 mod mock;
 pub(crate) mod models;

@@ -1,9 +1,11 @@
 //! The upstream HTTP clients: hyper's pooled client (keep-alive HTTP/1.1, HTTP/2 where the
 //! server offers it through ALPN) over rustls with Mozilla's roots, one per serving thread
 //! so that a request uses connections driven by its own thread (see `server::workers`).
+//! Connections go through the environment's proxy where one is set (see `egress`).
 //! Timeouts are the caller's: a connect timeout here, the deployment's request timeout
 //! around [`Client::send`] and the body.
 
+use super::egress::Connector;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
@@ -48,7 +50,7 @@ impl UpstreamClients {
     }
 }
 
-pub struct Client(hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>);
+pub struct Client(hyper_util::client::legacy::Client<HttpsConnector<Connector>, Full<Bytes>>);
 
 impl Client {
     fn new(connect_timeout: Duration) -> Self {
@@ -56,8 +58,11 @@ impl Client {
         http.enforce_http(false);
         http.set_connect_timeout(Some(connect_timeout));
         http.set_nodelay(true);
-        let https =
-            HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_all_versions().wrap_connector(http);
+        let https = HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_all_versions()
+            .wrap_connector(Connector::new(http));
         let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
