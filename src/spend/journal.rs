@@ -1,8 +1,9 @@
-//! The spend journal. A ledger commit appends its batch of spend rows to `spend_journal` as
-//! one JSON row (a page or two of WAL) instead of writing each row into `spend_logs`, its
-//! five indexes, the running spend of key, user and team and `daily_spend` (a dozen pages
-//! per commit). The appended rows are as durable as the rest: they are in the same
-//! database, committed before the answer goes out.
+//! The spend journal. A request alone in the proxy commits its spend row here, as one JSON
+//! row of `spend_journal` (a page or two of WAL), instead of into `spend_logs`, its
+//! indexes, the running spend of key, user and team and the daily and weekly sums (a dozen
+//! pages, worth it only for the many rows the ledger's writer thread commits under load).
+//! The appended rows are as durable as the rest: they are in the same database, committed
+//! before the answer goes out.
 //!
 //! They are folded into those tables in bulk: by the fold thread every
 //! [`FOLD_EVERY`], and by any other write or read first (see `db::Deferred`), so no report,
