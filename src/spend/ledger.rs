@@ -1,6 +1,6 @@
 //! The spend ledger: every spend write goes through here. Requests queue their spend rows
 //! and one committer at a time commits everything queued in one transaction (the rows go
-//! to the spend journal, resets to their tables), then — still holding the writer, so
+//! into their tables, or for a lone request into the spend journal), then — still holding the writer, so
 //! caches change in commit order — applies the same deltas to the in-memory tables,
 //! settles the budget reservations, and wakes the waiting requests (group commit). A
 //! response is sent only after its row is committed, so a crash (`kill -9`) loses no row
