@@ -64,6 +64,23 @@ impl Caller {
     }
 }
 
+impl Caller {
+    /// The caller of the key the headers present (None: they present none).
+    pub fn from_key(state: &AppState, headers: &HeaderMap) -> Option<Result<Caller, ApiError>> {
+        let custom = state.config.settings.general_settings.litellm_key_header_name.as_deref();
+        match presented_key(headers, custom) {
+            Ok(Some(key)) => Some(resolve(state, &key)),
+            Ok(None) => None,
+            Err(error) => Some(Err(error)),
+        }
+    }
+
+    /// The answer to a request with no credential at all.
+    pub fn no_key() -> ApiError {
+        ApiError::Unauthorized("Authentication Error, No api key passed in.".into())
+    }
+}
+
 /// The credential a request carries, by LiteLLM's order of headers.
 pub fn presented_key(headers: &HeaderMap, custom_header: Option<&str>) -> Result<Option<String>, ApiError> {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
@@ -145,17 +162,16 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let custom = state.config.settings.general_settings.litellm_key_header_name.as_deref();
-        match presented_key(&parts.headers, custom)? {
-            Some(key) => resolve(state, &key),
-            None => match super::session::from_headers(state, &parts.headers) {
-                Some(user) => Ok(Caller {
-                    user_id: Some(user.user_id.clone()),
-                    role: Some(user.role),
-                    credential: Credential::Session(user),
-                }),
-                None => Err(ApiError::Unauthorized("Authentication Error, No api key passed in.".into())),
-            },
+        if let Some(caller) = Caller::from_key(state, &parts.headers) {
+            return caller;
+        }
+        match super::session::from_headers(state, &parts.headers) {
+            Some(user) => Ok(Caller {
+                user_id: Some(user.user_id.clone()),
+                role: Some(user.role),
+                credential: Credential::Session(user),
+            }),
+            None => Err(Caller::no_key()),
         }
     }
 }

@@ -7,11 +7,12 @@
 
 use super::flow;
 use super::providers::Endpoint;
-use crate::auth::{presented_key, resolve};
+use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::server::{REQUEST_ID, new_request_id};
 use crate::state::AppState;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, Method, Request, header};
+use http::{Method, Request, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
@@ -35,24 +36,19 @@ pub async fn serve(state: AppState, request: Request<Incoming>, endpoint: Endpoi
     let (mut parts, body) = request.into_parts();
     let request_id = parts
         .headers
-        .get(flow::REQUEST_ID)
+        .get(REQUEST_ID)
         .filter(|v| v.to_str().is_ok_and(|v| !v.is_empty() && v.len() <= 128))
         .cloned()
         .unwrap_or_else(new_request_id);
-    parts.headers.insert(flow::REQUEST_ID, request_id.clone());
+    parts.headers.insert(REQUEST_ID, request_id.clone());
     let span = tracing::info_span!("request", method = "POST", path = %parts.uri.path(), request_id = request_id.to_str().unwrap_or_default());
     let mut response = tracing::Instrument::instrument(answer(state, parts, body, endpoint), span).await;
-    response.headers_mut().insert(flow::REQUEST_ID, request_id);
+    response.headers_mut().insert(REQUEST_ID, request_id);
     response
 }
 
 async fn answer(state: AppState, parts: http::request::Parts, body: Incoming, endpoint: Endpoint) -> Response {
-    let custom = state.config.settings.general_settings.litellm_key_header_name.as_deref();
-    let caller = match presented_key(&parts.headers, custom) {
-        Ok(Some(key)) => resolve(&state, &key),
-        Ok(None) => Err(ApiError::Unauthorized("Authentication Error, No api key passed in.".into())),
-        Err(error) => Err(error),
-    };
+    let caller = Caller::from_key(&state, &parts.headers).unwrap_or_else(|| Err(Caller::no_key()));
     let caller = match caller {
         Ok(caller) => caller,
         Err(error) => return error.into_response(),
@@ -68,10 +64,4 @@ async fn answer(state: AppState, parts: http::request::Parts, body: Incoming, en
         }
     };
     flow::handle(state, caller, parts.headers, endpoint, body).await
-}
-
-fn new_request_id() -> HeaderValue {
-    let mut buffer = uuid::Uuid::encode_buffer();
-    let id = uuid::Uuid::now_v7().hyphenated().encode_lower(&mut buffer);
-    HeaderValue::from_str(id).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }

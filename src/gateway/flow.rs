@@ -16,10 +16,6 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-/// The request id header: taken from the client or made by the server, echoed in the
-/// answer, and the spend row's key.
-pub const REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
-
 /// What a spend row needs to know about the request.
 pub struct Ctx {
     pub state: AppState,
@@ -184,7 +180,7 @@ fn estimate(state: &AppState, caller: &Caller, route: &Route, request: &ModelReq
 /// one: a time-ordered id, see `server.rs`), else a new time-ordered UUID.
 fn request_id(headers: &HeaderMap) -> String {
     headers
-        .get(REQUEST_ID)
+        .get(crate::server::REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128)
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_string)

@@ -8,26 +8,34 @@ use crate::docs::ApiDoc;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
-use axum::http::{HeaderName, Request};
+use axum::http::{HeaderName, HeaderValue, Request};
 use std::time::Duration;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// The request id header: taken from the client or made here, echoed in the answer, and
+/// the key of the request's spend row.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Gives a request without `x-request-id` a time-ordered UUID (v7). The id becomes the
-/// primary key of its `spend_logs` row, and ids that grow with time append to the end of
-/// that index instead of dirtying (and, once the table outgrows the page cache, reading) a
-/// random page of it on every spend commit, as random v4 ids did.
+/// A new request id: a time-ordered UUID (v7). The id becomes the primary key of its
+/// `spend_logs` row, and ids that grow with time append to the end of that index instead
+/// of dirtying (and, once the table outgrows the page cache, reading) a random page of it
+/// on every spend commit, as random v4 ids did.
+pub fn new_request_id() -> HeaderValue {
+    let mut buffer = uuid::Uuid::encode_buffer();
+    let id = uuid::Uuid::now_v7().hyphenated().encode_lower(&mut buffer);
+    HeaderValue::from_str(id).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
+}
+
+/// Gives a request without `x-request-id` a [`new_request_id`].
 #[derive(Clone, Copy)]
 struct TimeOrderedId;
 
 impl MakeRequestId for TimeOrderedId {
     fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
-        let id = uuid::Uuid::now_v7().to_string();
-        axum::http::HeaderValue::from_str(&id).ok().map(RequestId::new)
+        Some(RequestId::new(new_request_id()))
     }
 }
 
