@@ -90,12 +90,21 @@ PY
 wrk -t 1 -c 4 -d 2s -s bench/chat.lua "http://127.0.0.1:$BASELINE_PORT/v1/chat/completions" >/dev/null
 wrk -t 1 -c 4 -d 2s -s bench/chat.lua "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" >/dev/null
 
+# CPU ticks (user, system) of each proxy thread, by thread name.
+thread_cpu() {
+    for task in /proc/"$PROXY_PID"/task/*; do
+        echo "$(cat "$task/comm") $(awk '{print $14, $15}' "$task/stat")"
+    done
+}
+
 printf "%-22s %12s %10s %10s\n" "target" "requests/s" "p50 ms" "p99 ms"
 declare -A RESULT
 for connections in 1 32; do
     for target in baseline proxy; do
         port=$BASELINE_PORT; [ $target = proxy ] && port=$PROXY_PORT
+        [ "$target-$connections" = proxy-32 ] && thread_cpu > "$WORK/cpu-before"
         RESULT[$target-$connections]=$(measure "http://127.0.0.1:$port/v1/chat/completions" "$connections")
+        [ "$target-$connections" = proxy-32 ] && thread_cpu > "$WORK/cpu-after"
         read -r rps p50 p99 <<<"${RESULT[$target-$connections]}"
         printf "%-22s %12s %10s %10s\n" "$target ($connections conn)" "$rps" "$p50" "$p99"
     done
@@ -105,6 +114,29 @@ import sys
 b1, p1, b32, p32 = ([float(x) for x in a.split()] for a in sys.argv[1:])
 print(f"throughput at 32 connections: {100 * p32[0] / b32[0]:.0f}% of the baseline (target >= 70%)")
 print(f"added p50 at 1 connection: {p1[1] - b1[1]:.3f} ms (target < 0.2 ms)")
+PY
+# Where the proxy's CPU went during the 32-connection run, per request and thread group.
+python3 - "$WORK/cpu-before" "$WORK/cpu-after" "${RESULT[proxy-32]}" "$SECONDS_PER_RUN" <<'PY'
+import collections, os, sys
+tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
+def load(path):
+    sums = collections.Counter()
+    for line in open(path):
+        name, user, system = line.rsplit(maxsplit=2)
+        group = name.rstrip("0123456789").rstrip("-")
+        sums[group, "user"] += int(user)
+        sums[group, "system"] += int(system)
+    return sums
+before, after = load(sys.argv[1]), load(sys.argv[2])
+requests = float(sys.argv[3].split()[0]) * float(sys.argv[4])
+groups = sorted({g for g, _ in after})
+parts = []
+for group in groups:
+    user = (after[group, "user"] - before[group, "user"]) * tick_us / requests
+    system = (after[group, "system"] - before[group, "system"]) * tick_us / requests
+    if user + system >= 0.5:
+        parts.append(f"{group} {user + system:.0f} ({system:.0f} in the kernel)")
+print("proxy CPU per request at 32 connections, µs: " + ", ".join(parts))
 PY
 logged() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from spend_logs').fetchone()[0])" "$WORK/proxy.db"; }
 # Top up to 100,000 requests before reading the memory (bounded: at most 12 more runs of 5 s).
