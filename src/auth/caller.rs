@@ -62,9 +62,7 @@ impl Caller {
     pub fn role_label(&self) -> &str {
         self.role.map(Role::as_str).unwrap_or("None")
     }
-}
 
-impl Caller {
     /// The caller of the key the headers present (None: they present none).
     pub fn from_key(state: &AppState, headers: &HeaderMap) -> Option<Result<Caller, ApiError>> {
         let custom = state.config.settings.general_settings.litellm_key_header_name.as_deref();
