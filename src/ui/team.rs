@@ -47,7 +47,8 @@ struct Key {
     blocked: bool,
 }
 
-fn not_found() -> Response {
+/// The page for a team id that does not exist (also the edit form's).
+pub(super) fn not_found() -> Response {
     message(
         StatusCode::NOT_FOUND,
         "No such team",

@@ -22,15 +22,6 @@ pub fn may_edit(state: &AppState, signed: &Signed, team: &TeamRecord) -> bool {
     policy::authorize(state, &signed.caller, Op::TeamUpdate { team }).is_ok()
 }
 
-fn not_found() -> Response {
-    message(
-        StatusCode::NOT_FOUND,
-        "No such team",
-        "The team does not exist (any more).",
-        Some(("/ui/teams", "Back to teams")),
-    )
-}
-
 fn values_of(team: &TeamRecord) -> Map<String, Value> {
     let mut values = Map::new();
     let mut put = |name: &str, value: Option<String>| {
@@ -72,7 +63,7 @@ fn form_page(
 }
 
 async fn form(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
-    let Some(team) = state.teams.get(&id) else { return not_found() };
+    let Some(team) = state.teams.get(&id) else { return super::team::not_found() };
     if !may_edit(&state, &signed, &team) {
         return message(
             StatusCode::FORBIDDEN,
@@ -103,7 +94,7 @@ fn body_of(form: &FormData, team_id: &str) -> Result<Value, Problem> {
 }
 
 async fn save(State(state): State<AppState>, signed: Signed, Path(id): Path<String>, form: FormData) -> Response {
-    let Some(team) = state.teams.get(&id) else { return not_found() };
+    let Some(team) = state.teams.get(&id) else { return super::team::not_found() };
     let values = form.values();
     let chosen = form.all("models");
     let mut body = match body_of(&form, &team.team_id) {
