@@ -162,6 +162,11 @@ impl IntoResponse for ApiError {
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
+        if let ApiError::PayloadTooLarge(_) = &self {
+            // The rest of the body is left unread on the connection, so it cannot carry
+            // another request: say so, or a client reuses it and loses its next request.
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         response
     }
 }

@@ -423,6 +423,7 @@ fn model_routes_keep_request_ids_body_limits_and_cookies() {
     let huge = json!({"model": "gw-direct", "messages": [{"role": "user", "content": "x".repeat(3 * 1024 * 1024)}]});
     let response = http.post(&url).bearer_auth(&key).json(&huge).send().unwrap();
     assert_eq!(response.status(), 413);
+    assert_eq!(header(response.headers(), "connection"), "close", "the unread body ends the connection");
     let error: Value = response.json().unwrap();
     assert!(error["error"]["message"].as_str().unwrap().contains("larger than"), "{error}");
     assert_eq!(mock().calls(upstream), 1, "no upstream call for the oversized body");
