@@ -439,3 +439,84 @@ fn model_routes_keep_request_ids_body_limits_and_cookies() {
     let error: Value = response.json().unwrap();
     assert_eq!(error["error"]["type"], "auth_error", "{error}");
 }
+
+/// A request the proxy refuses (model access, an unknown model, a budget, a rate limit) is
+/// logged like one that failed upstream: a `failure` row with no cost, nobody charged, and
+/// why under `metadata.error_information`. `status_filter` picks them out. A request
+/// without a valid key is not logged.
+#[test]
+fn refused_and_failed_requests_are_logged_with_their_error() {
+    let mut config = model("gw-log", "log-a+p=10+c=5", PRICE_IN, PRICE_OUT);
+    config += &model("gw-log-bad", "log-bad+fail400", PRICE_IN, PRICE_OUT);
+    config += &model("gw-log-other", "log-other", PRICE_IN, PRICE_OUT);
+    let (mut broke, mut limited) = Default::default();
+    let proxy = start_seeded(&config, |s| {
+        s.user("fay", "internal_user", None, &[]);
+        broke = s.key(KeySpec { user_id: Some("fay"), max_budget: Some(1.0), spend: 1.0, ..Default::default() });
+        limited = s.key(KeySpec {
+            user_id: Some("fay"),
+            models: &["gw-log", "gw-log-bad"],
+            rpm: Some(2),
+            ..Default::default()
+        });
+    });
+    let url = proxy.url("/v1/chat/completions");
+    let expect = |key: &str, model: &str, status: u16| {
+        let (got, _, body) = post(&url, key, &chat(model));
+        assert_eq!(got, status, "{model}: {body}");
+    };
+    expect(&broke, "gw-log", 400);
+    expect(&broke, "gw-log-nowhere", 400);
+    expect(&limited, "gw-log-other", 401);
+    expect(&limited, "gw-log", 200);
+    expect(&limited, "gw-log-bad", 400);
+    let refused = reqwest::blocking::Client::new()
+        .post(&url)
+        .bearer_auth(&limited)
+        .header("x-request-id", "refused-1")
+        .json(&chat("gw-log"))
+        .send()
+        .unwrap();
+    assert_eq!(refused.status(), 429);
+    expect("sk-not-a-key", "gw-log", 401);
+
+    let (status, page) = proxy.admin().get("/spend/logs/v2?status_filter=failure&page_size=100");
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["total"], 5, "{page}");
+    let rows = page["data"].as_array().cloned().unwrap_or_default();
+    let mut errors: Vec<(String, String)> = rows
+        .iter()
+        .map(|row| {
+            assert_eq!((row["status"].as_str(), row["spend"].as_f64()), (Some("failure"), Some(0.0)), "{row}");
+            let error = &row["metadata"]["error_information"];
+            (error["error_code"].as_str().unwrap_or("?").into(), error["error_class"].as_str().unwrap_or("?").into())
+        })
+        .collect();
+    errors.sort();
+    let expected = [
+        ("400", "bad_request_error"),
+        ("400", "budget_exceeded"),
+        ("400", "mock_error"),
+        ("401", "key_model_access_denied"),
+        ("429", "rate_limit_error"),
+    ];
+    assert_eq!(errors, expected.map(|(c, t)| (c.to_string(), t.to_string())), "{rows:?}");
+    let budget = rows.iter().find(|r| r["metadata"]["error_information"]["error_class"] == "budget_exceeded");
+    let message = budget.map(|r| r["metadata"]["error_information"]["error_message"].to_string()).unwrap_or_default();
+    assert!(message.contains("Budget has been exceeded"), "{message}");
+
+    let (_, by_id) = proxy.admin().get("/spend/logs?request_id=refused-1");
+    assert_eq!(by_id[0]["status"], "failure", "{by_id}");
+    assert_eq!(by_id[0]["model_group"], "gw-log");
+    assert_eq!(by_id[0]["user"], "fay");
+    let (_, ok) = proxy.admin().get("/spend/logs/v2?status_filter=success");
+    assert_eq!(ok["total"], 1, "{ok}");
+    let (status, error) = proxy.admin().get("/spend/logs/v2?status_filter=failed");
+    assert_eq!((status, error["error"]["param"].as_str()), (400, Some("status_filter")), "{error}");
+
+    // Only the answered request was charged; the daily sums count the rest as failed.
+    let spend: f64 = query(&proxy, &format!("SELECT spend FROM keys WHERE token = '{}'", hash(&limited)));
+    assert!((spend - COST).abs() < 1e-9, "{spend}");
+    let failed: i64 = query(&proxy, "SELECT sum(failed_requests) FROM daily_spend");
+    assert_eq!(failed, 5);
+}

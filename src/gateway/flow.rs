@@ -6,7 +6,7 @@ use super::admission::{self, Admitted};
 use super::providers::Endpoint;
 use super::request::ModelRequest;
 use super::router::{Deployment, Route};
-use super::{access, dispatch, mock, respond, stream};
+use super::{access, dispatch, failure, mock, respond, stream};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::spend::{Charge, Expected, Price, SpendRow};
@@ -14,7 +14,7 @@ use crate::state::AppState;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// What a spend row needs to know about the request.
 pub struct Ctx {
@@ -34,6 +34,8 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The row of an answered request: its tokens and cost, charged to the caller. `None`
+    /// for the deployment is a `mock_response` answer.
     pub fn row(
         &self,
         deployment: Option<&Deployment>,
@@ -41,8 +43,29 @@ impl Ctx {
         prompt_tokens: u64,
         completion_tokens: u64,
         cost: f64,
-        ok: bool,
     ) -> SpendRow {
+        let provider = deployment.map_or("mock", |d| d.provider.name());
+        let mut row = self.base_row(deployment, model, provider, self.metadata());
+        (row.prompt_tokens, row.completion_tokens, row.cost) = (prompt_tokens, completion_tokens, cost);
+        row.status_ok = true;
+        row.charge = self.charge.clone();
+        row
+    }
+
+    /// The row of a request that got no answer from a model (refused by the proxy, or
+    /// failed upstream): no tokens, no cost, nobody charged, and why in the metadata.
+    pub fn failure_row(&self, deployment: Option<&Deployment>, model: &str, error: Value) -> SpendRow {
+        let provider = deployment.map_or("", |d| d.provider.name());
+        let mut metadata = self.metadata();
+        metadata["error_information"] = error;
+        self.base_row(deployment, model, provider, metadata)
+    }
+
+    fn metadata(&self) -> Value {
+        json!({"user_api_key_alias": self.key_alias, "end_user": self.end_user})
+    }
+
+    fn base_row(&self, deployment: Option<&Deployment>, model: &str, provider: &str, metadata: Value) -> SpendRow {
         SpendRow {
             request_id: self.request_id.clone(),
             call_type: self.endpoint.call_type().to_string(),
@@ -52,16 +75,16 @@ impl Ctx {
             model: model.to_string(),
             model_id: deployment.map(|d| d.id.clone()),
             model_group: self.group.clone(),
-            provider: deployment.map_or("mock", |d| d.provider.name()).to_string(),
+            provider: provider.to_string(),
             api_base: deployment.and_then(|d| d.api_base.clone()),
             start: crate::time::format(self.started),
             end: crate::time::format(self.state.clock.now()),
-            prompt_tokens,
-            completion_tokens,
-            cost,
-            status_ok: ok,
-            metadata: json!({"user_api_key_alias": self.key_alias, "end_user": self.end_user}),
-            charge: if ok { self.charge.clone() } else { Charge::default() },
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            cost: 0.0,
+            status_ok: false,
+            metadata,
+            charge: Charge::default(),
         }
     }
 }
@@ -94,29 +117,8 @@ async fn run(
         .unwrap_or(&request.model)
         .to_string();
     let route = state.router.resolve(&aliased);
-    let mut names = vec![request.model.as_str(), aliased.as_str()];
-    if let Some(route) = &route {
-        names.push(route.group.as_str());
-    }
-    access::check(&state, &caller, &names).map_err(IntoResponse::into_response)?;
-    let Some(route) = route else {
-        let usable = access::usable_models(&state, &caller);
-        return Err(ApiError::InvalidField {
-            param: "model".into(),
-            message: format!(
-                "Invalid model name passed in model={}. Call `/v1/models` to view available models for your key. Models you may use: {}",
-                request.model,
-                usable.join(", ")
-            ),
-        }
-        .into_response());
-    };
-
-    let price = price_of(&state, &route);
-    let estimate = estimate(&state, &caller, &route, &request, price);
-    let Admitted { admission, charge } = admission::admit(&state, &caller, estimate)?;
     let key = caller.key();
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         request_id: request_id(&headers),
         started,
         api_key: caller.api_key_hash().to_string(),
@@ -124,21 +126,26 @@ async fn run(
         team_id: key.and_then(|k| k.team_id.clone()),
         key_alias: key.and_then(|k| k.key_alias.clone()),
         endpoint,
-        group: route.group.clone(),
+        group: route.as_ref().map_or_else(|| aliased.clone(), |r| r.group.clone()),
         end_user: request.end_user.clone(),
-        charge,
+        charge: Charge::default(),
         _expected: Expected::new(&state),
         state: state.clone(),
     };
+    let (route, admission) = match admit(&state, &caller, &request, &aliased, route) {
+        Ok(admitted) => admitted,
+        Err(refusal) => return Err(failure::logged(&ctx, refusal, None, &request.model).await),
+    };
+    let Admitted { admission, charge } = admission;
+    ctx.charge = charge;
     if let Some(text) = request.mock_response.take() {
         return mock::respond(ctx, admission, &request, &text).await;
     }
     let upstream = match dispatch::send(&state, &route, &mut request).await {
         Ok(upstream) => upstream,
         Err(response) => {
-            let status_row = ctx.row(route.deployments.first().map(|d| d.as_ref()), &request.model, 0, 0, 0.0, false);
-            let _ = state.ledger.commit(&state, status_row, None).await;
-            return Err(response);
+            let deployment = route.deployments.first().map(AsRef::as_ref);
+            return Err(failure::logged(&ctx, response, deployment, &request.model).await);
         }
     };
     let price = state.router.price(&upstream.deployment, &upstream.upstream_model);
@@ -150,6 +157,39 @@ async fn run(
     } else {
         respond::complete(ctx, admission, upstream, &request, price).await
     }
+}
+
+/// The checks before any upstream call: model access, a known model, then budgets and
+/// limits (which reserve the request's share).
+#[allow(clippy::result_large_err)] // the refusal is the finished response, built once
+fn admit(
+    state: &AppState,
+    caller: &Caller,
+    request: &ModelRequest,
+    aliased: &str,
+    route: Option<Route>,
+) -> Result<(Route, Admitted), Response> {
+    let mut names = vec![request.model.as_str(), aliased];
+    if let Some(route) = &route {
+        names.push(route.group.as_str());
+    }
+    access::check(state, caller, &names).map_err(IntoResponse::into_response)?;
+    let Some(route) = route else {
+        let usable = access::usable_models(state, caller);
+        return Err(ApiError::InvalidField {
+            param: "model".into(),
+            message: format!(
+                "Invalid model name passed in model={}. Call `/v1/models` to view available models for your key. Models you may use: {}",
+                request.model,
+                usable.join(", ")
+            ),
+        }
+        .into_response());
+    };
+    let price = price_of(state, &route);
+    let estimate = estimate(state, caller, &route, request, price);
+    let admitted = admission::admit(state, caller, estimate)?;
+    Ok((route, admitted))
 }
 
 fn price_of(state: &AppState, route: &Route) -> Option<Price> {

@@ -21,7 +21,7 @@ pub async fn respond(
     let model = request.model.clone();
     let prompt = tokens::prompt_tokens(&model, &Value::Object(request.body.clone()));
     let completion = if request.endpoint == Endpoint::Embeddings { 0 } else { tokens::count(&model, text) };
-    let row = ctx.row(None, &model, prompt, completion, 0.0, true);
+    let row = ctx.row(None, &model, prompt, completion, 0.0);
     let committed = ctx
         .state
         .ledger

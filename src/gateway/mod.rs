@@ -7,6 +7,7 @@ mod admission;
 pub mod direct;
 mod dispatch;
 mod egress;
+mod failure;
 pub(crate) mod flow;
 mod mock;
 pub(crate) mod models;

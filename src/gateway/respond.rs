@@ -4,6 +4,7 @@
 
 use super::admission::{insert, rate_headers};
 use super::dispatch::Upstream;
+use super::failure;
 use super::flow::Ctx;
 use super::request::ModelRequest;
 use super::upstream::{self, SendError};
@@ -40,7 +41,8 @@ pub async fn complete(
             ctx.state.router.record_failure(&upstream.deployment);
             let status = if matches!(error, SendError::TimedOut) { 408 } else { 502 };
             let message = format!("The upstream answer of model {} broke off: {error}", ctx.group);
-            return Err(ApiError::Upstream { status, message }.into_response());
+            let response = ApiError::Upstream { status, message }.into_response();
+            return Err(failure::logged(&ctx, response, Some(&upstream.deployment), &upstream.upstream_model).await);
         }
     };
     let model = &upstream.upstream_model;
@@ -50,7 +52,7 @@ pub async fn complete(
         _ => count_tokens(model, request, &body),
     };
     let cost = price.map_or(0.0, |p| p.cost(prompt, completion));
-    let row = ctx.row(Some(&upstream.deployment), model, prompt, completion, cost, true);
+    let row = ctx.row(Some(&upstream.deployment), model, prompt, completion, cost);
     let reservation = admission.reservation.clone();
     let committed =
         ctx.state.ledger.commit(&ctx.state, row, Some(reservation)).await.map_err(IntoResponse::into_response)?;

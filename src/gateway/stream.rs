@@ -106,7 +106,7 @@ async fn run(
         (prompt, tokens::count(&model, &seen.text))
     });
     let cost = price.map_or(0.0, |p| p.cost(prompt, completion));
-    let row = ctx.row(Some(&deployment), &model, prompt, completion, cost, true);
+    let row = ctx.row(Some(&deployment), &model, prompt, completion, cost);
     let committed = ctx.state.ledger.commit(&ctx.state, row, Some(admission.reservation.clone())).await;
     admission.release_slots();
     drop(admission);

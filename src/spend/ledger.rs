@@ -56,7 +56,7 @@ pub struct Ledger {
     resets: Mutex<Vec<Reset>>,
     /// Set while someone commits.
     committing: AtomicBool,
-    /// Admitted requests whose row is still to come or not yet committed.
+    /// Model requests whose row is still to come or not yet committed.
     in_flight: AtomicUsize,
     /// Set while the writer thread waits for the rows of requests in flight.
     gathering: AtomicBool,
@@ -64,7 +64,7 @@ pub struct Ledger {
     writer: OnceLock<Option<std::thread::Thread>>,
 }
 
-/// A request that will bring a spend row, counted from admission until it is dropped, so
+/// A request that will bring a spend row (answered or failed), counted until it is dropped, so
 /// that the ledger knows whether a request is alone.
 pub struct Expected(AppState);
 

@@ -1,7 +1,7 @@
 //! `GET /spend/logs`: spend-log rows by key, user, team, request id and time range, as a
 //! list (LiteLLM's shape, newest first, `page`/`page_size` to page through), or per-day
 //! sums with `summarize` and both dates; `GET /spend/logs/v2` is the paginated envelope.
-//! Every filter is served by an index of `spend_logs`.
+//! Every filter but `status_filter` is served by an index of `spend_logs`.
 
 use super::{ReadScope, date_bound, key_hash, scope_of};
 use crate::auth::Caller;
@@ -20,6 +20,8 @@ pub struct LogQuery {
     user_id: Option<String>,
     team_id: Option<String>,
     request_id: Option<String>,
+    /// `success` or `failure` (requests refused by the proxy or failed upstream).
+    status_filter: Option<String>,
     start_date: Option<String>,
     end_date: Option<String>,
     summarize: Option<bool>,
@@ -72,6 +74,15 @@ fn filters(state: &AppState, caller: &Caller, route: &str, q: &LogQuery) -> Resu
     }
     if let Some(id) = &q.request_id {
         add("request_id =", id.clone());
+    }
+    if let Some(status) = &q.status_filter {
+        if !matches!(status.as_str(), "success" | "failure") {
+            return Err(ApiError::field(
+                "status_filter",
+                format!("status_filter is success or failure, not {status:?}."),
+            ));
+        }
+        add("status =", status.clone());
     }
     if let Some(start) = &q.start_date {
         add("startTime >=", date_bound(start, false)?);

@@ -1,0 +1,85 @@
+//! The spend-log row of a request that got no answer from a model: refused by the proxy
+//! (model access, an unknown model, a budget, a rate limit) or failed upstream. As in
+//! LiteLLM, it is a `failure` row with no tokens and no cost, and the error's status,
+//! type and message under `metadata.error_information`, so that a user who asks "why was
+//! my request refused?" finds the answer in the logs. Requests without a valid key get
+//! no row: anyone can send those, and the log is the key owners'.
+
+use super::flow::Ctx;
+use super::router::Deployment;
+use axum::body::Body;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+/// The longest error message kept in a row; upstream error bodies can be long.
+const MESSAGE_LIMIT: usize = 2000;
+
+/// Commits the failure row of `response` and hands the response back unchanged. A row
+/// that cannot be committed is logged and the answer still goes out: the client must
+/// learn why its request failed either way.
+pub async fn logged(ctx: &Ctx, response: Response, deployment: Option<&Deployment>, model: &str) -> Response {
+    let (parts, body) = response.into_parts();
+    // Error answers are built whole in memory; this only joins their pieces.
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let error = error_information(parts.status.as_u16(), &bytes);
+    let row = ctx.failure_row(deployment, model, error);
+    if let Err(e) = ctx.state.ledger.commit(&ctx.state, row, None).await {
+        tracing::warn!(request_id = %ctx.request_id, error = %e, "could not log a failed request");
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// LiteLLM's `error_information`: the status as text, the error's type and its message
+/// (the body itself when it is not an OpenAI-shaped error).
+fn error_information(status: u16, body: &[u8]) -> Value {
+    let parsed: Value = serde_json::from_slice(body).unwrap_or_default();
+    let error = &parsed["error"];
+    let message = match error["message"].as_str() {
+        Some(message) => message.to_string(),
+        None => String::from_utf8_lossy(body).trim().to_string(),
+    };
+    json!({
+        "error_code": status.to_string(),
+        "error_class": error["type"].as_str().unwrap_or_default(),
+        "error_message": truncated(message),
+    })
+}
+
+fn truncated(mut text: String) -> String {
+    if text.len() > MESSAGE_LIMIT {
+        let mut end = MESSAGE_LIMIT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openai_errors_give_their_type_and_message() {
+        let body =
+            br#"{"error":{"message":"Budget has been exceeded!","type":"budget_exceeded","param":null,"code":"400"}}"#;
+        let info = error_information(400, body);
+        assert_eq!(
+            info,
+            json!({"error_code": "400", "error_class": "budget_exceeded", "error_message": "Budget has been exceeded!"})
+        );
+    }
+
+    #[test]
+    fn other_bodies_are_kept_as_text_and_cut() {
+        let info = error_information(502, b" bad gateway \n");
+        assert_eq!(info["error_message"], "bad gateway");
+        assert_eq!(info["error_class"], "");
+        let long = "é".repeat(MESSAGE_LIMIT);
+        let info = error_information(500, long.as_bytes());
+        let message = info["error_message"].as_str().unwrap_or_default();
+        assert!(message.len() <= MESSAGE_LIMIT + '…'.len_utf8() && message.ends_with('…'), "{message}");
+    }
+}
