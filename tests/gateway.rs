@@ -462,13 +462,18 @@ fn refused_and_failed_requests_are_logged_with_their_error() {
     });
     let url = proxy.url("/v1/chat/completions");
     let expect = |key: &str, model: &str, status: u16| {
-        let (got, _, body) = post(&url, key, &chat(model));
+        let (got, headers, body) = post(&url, key, &chat(model));
         assert_eq!(got, status, "{model}: {body}");
+        headers
     };
-    expect(&broke, "gw-log", 400);
+    let refused = expect(&broke, "gw-log", 400);
+    assert_eq!(header(&refused, "x-litellm-key-max-budget"), "1");
     expect(&broke, "gw-log-nowhere", 400);
     expect(&limited, "gw-log-other", 401);
-    expect(&limited, "gw-log", 200);
+    let answered = expect(&limited, "gw-log", 200);
+    assert_eq!(header(&answered, "x-litellm-key-rpm-limit"), "2");
+    assert!(header(&answered, "x-litellm-key-max-budget").is_empty(), "no budget, no header");
+    let call_id = header(&answered, "x-litellm-call-id");
     expect(&limited, "gw-log-bad", 400);
     let refused = reqwest::blocking::Client::new()
         .post(&url)
@@ -478,6 +483,7 @@ fn refused_and_failed_requests_are_logged_with_their_error() {
         .send()
         .unwrap();
     assert_eq!(refused.status(), 429);
+    assert_eq!(header(refused.headers(), "x-litellm-call-id"), "refused-1");
     expect("sk-not-a-key", "gw-log", 401);
 
     let (status, page) = proxy.admin().get("/spend/logs/v2?status_filter=failure&page_size=100");
@@ -511,6 +517,7 @@ fn refused_and_failed_requests_are_logged_with_their_error() {
     assert_eq!(by_id[0]["user"], "fay");
     let (_, ok) = proxy.admin().get("/spend/logs/v2?status_filter=success");
     assert_eq!(ok["total"], 1, "{ok}");
+    assert_eq!(ok["data"][0]["request_id"], call_id.as_str(), "the call id names the spend row");
     let (status, error) = proxy.admin().get("/spend/logs/v2?status_filter=failed");
     assert_eq!((status, error["error"]["param"].as_str()), (400, Some("status_filter")), "{error}");
 

@@ -58,6 +58,14 @@ fn streams_relay_usage_only_when_asked_and_count_tokens_without_it() {
     let (_, text) = stream_text(&url, &key, &asked);
     assert!(text.contains("\"prompt_tokens\":10"), "usage chunk kept when asked: {text}");
 
+    let response = reqwest::blocking::Client::new().post(&url).bearer_auth(&key).json(&chat("st-usage", true)).send();
+    let response = response.expect("stream request");
+    let call_id = response.headers().get("x-litellm-call-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let call_id = call_id.to_string();
+    assert!(response.text().unwrap_or_default().trim_end().ends_with("data: [DONE]"));
+    let logged: i64 = query(&proxy, &format!("SELECT count(*) FROM spend_logs WHERE request_id = '{call_id}'"));
+    assert_eq!(logged, 1, "the call id names the stream's row: {call_id:?}");
+
     // max_parallel_requests = 1: back-to-back streams are never refused.
     for _ in 0..5 {
         let (status, text) = stream_text(&url, &key, &chat("st-nousage", true));
@@ -77,7 +85,7 @@ fn streams_relay_usage_only_when_asked_and_count_tokens_without_it() {
     assert!((4..=8).contains(&completion), "{completion}");
     assert!((7..=12).contains(&prompt), "{prompt}");
     let rows: i64 = query(&proxy, "SELECT count(*) FROM spend_logs");
-    assert_eq!(rows, 7);
+    assert_eq!(rows, 8);
 }
 
 #[test]

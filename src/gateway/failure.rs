@@ -26,7 +26,9 @@ pub async fn logged(ctx: &Ctx, response: Response, deployment: Option<&Deploymen
     if let Err(e) = ctx.state.ledger.commit(&ctx.state, row, None).await {
         tracing::warn!(request_id = %ctx.request_id, error = %e, "could not log a failed request");
     }
-    Response::from_parts(parts, Body::from(bytes))
+    let mut response = Response::from_parts(parts, Body::from(bytes));
+    ctx.answer_headers(response.headers_mut());
+    response
 }
 
 /// LiteLLM's `error_information`: the status as text, the error's type and its message

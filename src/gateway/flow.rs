@@ -2,7 +2,7 @@
 //! (budgets, limits, reservation), then answer from `mock_response` or the upstream —
 //! whole or streamed — and charge it through the ledger before the answer is finished.
 
-use super::admission::{self, Admitted};
+use super::admission::{self, Admitted, insert};
 use super::providers::Endpoint;
 use super::request::ModelRequest;
 use super::router::{Deployment, Route};
@@ -29,6 +29,8 @@ pub struct Ctx {
     pub group: String,
     pub end_user: Option<String>,
     pub charge: Charge,
+    /// The key's `max_budget`, `rpm_limit` and `tpm_limit`, echoed in headers as LiteLLM does.
+    pub key_limits: (Option<f64>, Option<i64>, Option<i64>),
     /// Tells the ledger this request's row is on its way.
     pub _expected: Expected,
 }
@@ -59,6 +61,22 @@ impl Ctx {
         let mut metadata = self.metadata();
         metadata["error_information"] = error;
         self.base_row(deployment, model, provider, metadata)
+    }
+
+    /// The headers every answer carries: the call id (the spend row's request id) and the
+    /// key's budget and limits, when it has them.
+    pub fn answer_headers(&self, headers: &mut HeaderMap) {
+        insert(headers, "x-litellm-call-id", self.request_id.clone());
+        let (budget, rpm, tpm) = self.key_limits;
+        if let Some(budget) = budget {
+            insert(headers, "x-litellm-key-max-budget", budget.to_string());
+        }
+        if let Some(rpm) = rpm {
+            insert(headers, "x-litellm-key-rpm-limit", rpm.to_string());
+        }
+        if let Some(tpm) = tpm {
+            insert(headers, "x-litellm-key-tpm-limit", tpm.to_string());
+        }
     }
 
     fn metadata(&self) -> Value {
@@ -129,6 +147,7 @@ async fn run(
         group: route.as_ref().map_or_else(|| aliased.clone(), |r| r.group.clone()),
         end_user: request.end_user.clone(),
         charge: Charge::default(),
+        key_limits: key.map_or((None, None, None), |k| (k.max_budget, k.rpm_limit, k.tpm_limit)),
         _expected: Expected::new(&state),
         state: state.clone(),
     };

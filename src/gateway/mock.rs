@@ -57,6 +57,7 @@ pub async fn respond(
     let mut response = (StatusCode::OK, body).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     spend_headers(&mut response, 0.0, committed, "mock");
+    ctx.answer_headers(response.headers_mut());
     Ok(response)
 }
 

@@ -61,6 +61,7 @@ pub async fn complete(
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     spend_headers(&mut response, cost, committed, &upstream.deployment.id);
     rate_headers(response.headers_mut(), &admission.remaining);
+    ctx.answer_headers(response.headers_mut());
     Ok(response)
 }
 

@@ -40,6 +40,8 @@ pub fn relay(
     let remaining = admission.remaining;
     let key_spend = ctx.charge.key.as_deref().and_then(|k| ctx.state.keys.get(k)).map(|k| k.spend);
     let model_id = upstream.deployment.id.clone();
+    let mut answer_headers = axum::http::HeaderMap::new();
+    ctx.answer_headers(&mut answer_headers);
     tokio::spawn(run(ctx, admission, upstream, request, price, sender));
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (Ok::<_, Infallible>(chunk), receiver))
@@ -53,6 +55,7 @@ pub fn relay(
     }
     insert(headers, "x-litellm-model-id", model_id);
     rate_headers(headers, &remaining);
+    headers.extend(answer_headers);
     response
 }
 
