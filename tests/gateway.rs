@@ -419,6 +419,19 @@ fn model_routes_keep_request_ids_body_limits_and_cookies() {
     assert_eq!(header(response.headers(), "x-request-id"), "trace-7");
     let (_, rows) = proxy.admin().get("/spend/logs?request_id=trace-7");
     assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+    // LiteLLM's clients may name the call instead, on either path.
+    for (cookie, id) in [("", "call-8"), ("unrelated=1", "call-9")] {
+        let mut request = http.post(&url).bearer_auth(&key).header("x-litellm-call-id", id).json(&chat("gw-direct"));
+        if !cookie.is_empty() {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(header(response.headers(), "x-litellm-call-id"), id);
+        assert_eq!(header(response.headers(), "x-request-id"), id);
+        let (_, rows) = proxy.admin().get(&format!("/spend/logs?request_id={id}"));
+        assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+    }
 
     let huge = json!({"model": "gw-direct", "messages": [{"role": "user", "content": "x".repeat(3 * 1024 * 1024)}]});
     let response = http.post(&url).bearer_auth(&key).json(&huge).send().unwrap();
@@ -426,13 +439,13 @@ fn model_routes_keep_request_ids_body_limits_and_cookies() {
     assert_eq!(header(response.headers(), "connection"), "close", "the unread body ends the connection");
     let error: Value = response.json().unwrap();
     assert!(error["error"]["message"].as_str().unwrap().contains("larger than"), "{error}");
-    assert_eq!(mock().calls(upstream), 1, "no upstream call for the oversized body");
+    assert_eq!(mock().calls(upstream), 3, "no upstream call for the oversized body");
 
     let response =
         http.post(&url).bearer_auth(&key).header("cookie", "unrelated=1").json(&chat("gw-direct")).send().unwrap();
     assert_eq!(response.status(), 200);
     assert!(!header(response.headers(), "x-request-id").is_empty());
-    assert_eq!(mock().calls(upstream), 2);
+    assert_eq!(mock().calls(upstream), 4);
 
     let response = http.post(&url).json(&chat("gw-direct")).send().unwrap();
     assert_eq!(response.status(), 401);

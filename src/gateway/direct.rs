@@ -9,7 +9,7 @@ use super::flow;
 use super::providers::Endpoint;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::server::{REQUEST_ID, new_request_id};
+use crate::server::{REQUEST_ID, client_request_id, new_request_id};
 use crate::state::AppState;
 use axum::response::{IntoResponse, Response};
 use http::{Method, Request, header};
@@ -34,12 +34,7 @@ pub fn endpoint_of(request: &Request<Incoming>) -> Option<Endpoint> {
 
 pub async fn serve(state: AppState, request: Request<Incoming>, endpoint: Endpoint) -> Response {
     let (mut parts, body) = request.into_parts();
-    let request_id = parts
-        .headers
-        .get(REQUEST_ID)
-        .filter(|v| v.to_str().is_ok_and(|v| !v.is_empty() && v.len() <= 128))
-        .cloned()
-        .unwrap_or_else(new_request_id);
+    let request_id = client_request_id(&parts.headers).unwrap_or_else(new_request_id);
     parts.headers.insert(REQUEST_ID, request_id.clone());
     let span = tracing::info_span!("request", method = "POST", path = %parts.uri.path(), request_id = request_id.to_str().unwrap_or_default());
     let mut response = tracing::Instrument::instrument(answer(state, parts, body, endpoint), span).await;

@@ -29,13 +29,24 @@ pub fn new_request_id() -> HeaderValue {
     HeaderValue::from_str(id).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
-/// Gives a request without `x-request-id` a [`new_request_id`].
+/// LiteLLM's name for the request id, which its clients may send instead.
+const CALL_ID: HeaderName = HeaderName::from_static("x-litellm-call-id");
+
+/// The request id a client sent, in `x-request-id` or else LiteLLM's `x-litellm-call-id`,
+/// if it is usable as one (not empty, at most 128 bytes of visible ASCII).
+pub fn client_request_id(headers: &http::HeaderMap) -> Option<HeaderValue> {
+    let usable = |v: &&HeaderValue| v.to_str().is_ok_and(|v| !v.is_empty() && v.len() <= 128);
+    headers.get(REQUEST_ID).filter(usable).or_else(|| headers.get(CALL_ID).filter(usable)).cloned()
+}
+
+/// Gives a request without `x-request-id` the client's `x-litellm-call-id`, or else a
+/// [`new_request_id`].
 #[derive(Clone, Copy)]
 struct TimeOrderedId;
 
 impl MakeRequestId for TimeOrderedId {
-    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
-        Some(RequestId::new(new_request_id()))
+    fn make_request_id<B>(&mut self, request: &Request<B>) -> Option<RequestId> {
+        Some(RequestId::new(client_request_id(request.headers()).unwrap_or_else(new_request_id)))
     }
 }
 
