@@ -129,13 +129,13 @@ fn errors_have_openai_shape() {
     assert_eq!(body["error"]["code"], "401");
     let response = reqwest::blocking::Client::new().post(&url).json(&chat("gw-errors")).send().unwrap();
     assert_eq!(response.status().as_u16(), 401);
-    // The Azure and Anthropic SDKs' headers carry keys too.
-    for header in ["api-key", "x-api-key"] {
+    // The Azure, Anthropic and Google SDKs' headers carry keys too.
+    for header in ["api-key", "x-api-key", "x-goog-api-key"] {
         let response =
             reqwest::blocking::Client::new().post(&url).header(header, &key).json(&chat("gw-errors")).send().unwrap();
         assert_eq!(response.status().as_u16(), 200, "{header}");
     }
-    assert_eq!(mock().calls("errors-a"), 2, "refused requests never reach the upstream");
+    assert_eq!(mock().calls("errors-a"), 3, "refused requests never reach the upstream");
 }
 
 #[test]

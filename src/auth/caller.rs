@@ -95,7 +95,7 @@ pub fn presented_key(headers: &HeaderMap, custom_header: Option<&str>) -> Result
     if let Some(custom) = custom_header {
         names.push(custom);
     }
-    names.extend(["api-key", "x-api-key"]);
+    names.extend(["api-key", "x-api-key", "x-goog-api-key"]);
     for name in names {
         if let Some(value) = text(name).filter(|v| !v.is_empty()) {
             let key = value.strip_prefix("Bearer ").unwrap_or(value);
