@@ -151,11 +151,10 @@ async fn run(
         _expected: Expected::new(&state),
         state: state.clone(),
     };
-    let (route, admission) = match admit(&state, &caller, &request, &aliased, route) {
+    let (route, Admitted { admission, charge }) = match admit(&state, &caller, &request, &aliased, route) {
         Ok(admitted) => admitted,
         Err(refusal) => return Err(failure::logged(&ctx, refusal, None, &request.model).await),
     };
-    let Admitted { admission, charge } = admission;
     ctx.charge = charge;
     if let Some(text) = request.mock_response.take() {
         return mock::respond(ctx, admission, &request, &text).await;
