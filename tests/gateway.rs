@@ -467,6 +467,7 @@ fn refused_and_failed_requests_are_logged_with_their_error() {
         s.user("fay", "internal_user", None, &[]);
         broke = s.key(KeySpec { user_id: Some("fay"), max_budget: Some(1.0), spend: 1.0, ..Default::default() });
         limited = s.key(KeySpec {
+            alias: Some("lim"),
             user_id: Some("fay"),
             models: &["gw-log", "gw-log-bad"],
             rpm: Some(2),
@@ -483,7 +484,8 @@ fn refused_and_failed_requests_are_logged_with_their_error() {
     assert_eq!(header(&refused, "x-litellm-key-max-budget"), "1");
     expect(&broke, "gw-log-nowhere", 400);
     expect(&limited, "gw-log-other", 401);
-    let answered = expect(&limited, "gw-log", 200);
+    let (status, answered, _) = post(&url, &limited, &json!({"model": "gw-log", "user": "cust-7", "messages": []}));
+    assert_eq!(status, 200);
     assert_eq!(header(&answered, "x-litellm-key-rpm-limit"), "2");
     assert!(header(&answered, "x-litellm-key-max-budget").is_empty(), "no budget, no header");
     let call_id = header(&answered, "x-litellm-call-id");
@@ -533,6 +535,27 @@ fn refused_and_failed_requests_are_logged_with_their_error() {
     assert_eq!(ok["data"][0]["request_id"], call_id.as_str(), "the call id names the spend row");
     let (status, error) = proxy.admin().get("/spend/logs/v2?status_filter=failed");
     assert_eq!((status, error["error"]["param"].as_str()), (400, Some("status_filter")), "{error}");
+    // LiteLLM's other v2 filters, and its sort.
+    let total = |query: &str| {
+        let (status, page) = proxy.admin().get(&format!("/spend/logs/v2?{query}"));
+        assert_eq!(status, 200, "{query}: {page}");
+        page["total"].as_i64().unwrap_or(-1)
+    };
+    assert_eq!(total("error_code=429"), 1);
+    assert_eq!(total("error_message=has%20been%20exceeded"), 1);
+    assert_eq!(total("key_alias=lim"), 4);
+    assert_eq!(total("model_group=gw-log&status_filter=success"), 1);
+    assert_eq!(total("model=log-a%2Bp%3D10%2Bc%3D5"), 1);
+    assert_eq!(total("end_user=cust-7"), 1);
+    assert_eq!(total("min_spend=0.01"), 1);
+    assert_eq!(total("max_spend=0"), 5);
+    let (_, page) = proxy.admin().get("/spend/logs/v2?sort_by=spend&sort_order=desc");
+    assert!(page["data"][0]["spend"].as_f64() > Some(0.0), "{page}");
+    assert_eq!(page["data"][0]["end_user"], "cust-7");
+    for query in ["sort_by=user", "sort_order=up"] {
+        let (status, error) = proxy.admin().get(&format!("/spend/logs/v2?{query}"));
+        assert_eq!(status, 400, "{query}: {error}");
+    }
 
     // Only the answered request was charged; the daily sums count the rest as failed.
     let spend: f64 = query(&proxy, &format!("SELECT spend FROM keys WHERE token = '{}'", hash(&limited)));

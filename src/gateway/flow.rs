@@ -90,6 +90,7 @@ impl Ctx {
             api_key: self.api_key.clone(),
             user: self.user.clone(),
             team_id: self.team_id.clone(),
+            end_user: self.end_user.clone(),
             model: model.to_string(),
             model_id: deployment.map(|d| d.id.clone()),
             model_group: self.group.clone(),

@@ -132,6 +132,7 @@ mod tests {
             api_key: key.into(),
             user: None,
             team_id: None,
+            end_user: Some("customer-1".into()),
             model: "m".into(),
             model_id: None,
             model_group: "m".into(),
@@ -191,6 +192,14 @@ mod tests {
         let _journal = Journal::attach(&db, true);
         assert_eq!(count(&db, "SELECT count(*) * 1.0 FROM spend_logs"), 3.0);
         assert_eq!(count(&db, "SELECT spend FROM keys WHERE token = 'k'"), 1.75);
-        assert_eq!(count(&db, "SELECT spend FROM keys WHERE token = 'k'"), 1.75);
+        assert_eq!(count(&db, "SELECT count(*) * 1.0 FROM spend_logs WHERE end_user = 'customer-1'"), 3.0);
+    }
+
+    #[test]
+    fn entries_from_before_end_user_still_read() {
+        let mut entry = serde_json::to_value(row("old", "k", 0.1)).unwrap();
+        entry.as_object_mut().unwrap().remove("end_user");
+        let read: SpendRow = serde_json::from_value(entry).unwrap();
+        assert_eq!((read.request_id.as_str(), read.end_user), ("old", None));
     }
 }

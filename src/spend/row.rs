@@ -25,6 +25,10 @@ pub struct SpendRow {
     pub api_key: String,
     pub user: Option<String>,
     pub team_id: Option<String>,
+    /// The request's `user` field: the customer the caller serves. (Journal entries
+    /// written before this field existed read as none.)
+    #[serde(default)]
+    pub end_user: Option<String>,
     /// The model the upstream was asked for.
     pub model: String,
     pub model_id: Option<String>,

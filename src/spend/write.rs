@@ -16,8 +16,8 @@ pub(super) fn write_rows(
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO spend_logs (request_id, call_type, api_key, spend, total_tokens, prompt_tokens,
                 completion_tokens, startTime, endTime, model, model_id, model_group, custom_llm_provider, api_base,
-                user, team_id, metadata, cache_hit, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 0, ?18)",
+                user, team_id, metadata, cache_hit, status, end_user)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 0, ?18, ?19)",
         )?;
         for row in rows {
             insert.execute(params![
@@ -39,6 +39,7 @@ pub(super) fn write_rows(
                 row.team_id,
                 row.metadata.to_string(),
                 if row.status_ok { "success" } else { "failure" },
+                row.end_user,
             ])?;
         }
     }

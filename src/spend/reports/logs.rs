@@ -1,7 +1,9 @@
 //! `GET /spend/logs`: spend-log rows by key, user, team, request id and time range, as a
 //! list (LiteLLM's shape, newest first, `page`/`page_size` to page through), or per-day
 //! sums with `summarize` and both dates; `GET /spend/logs/v2` is the paginated envelope.
-//! Every filter but `status_filter` is served by an index of `spend_logs`.
+//! The key, user, team, request-id and date filters are served by indexes of `spend_logs`;
+//! the others (LiteLLM's v2 filters: status, model, alias, error, spend range) narrow what
+//! those find.
 
 use super::{ReadScope, date_bound, key_hash, scope_of};
 use crate::auth::Caller;
@@ -27,6 +29,24 @@ pub struct LogQuery {
     summarize: Option<bool>,
     page: Option<u32>,
     page_size: Option<u32>,
+    min_spend: Option<f64>,
+    max_spend: Option<f64>,
+    /// The model the upstream was asked for.
+    model: Option<String>,
+    /// The deployment's id.
+    model_id: Option<String>,
+    /// The public model name the client asked for.
+    model_group: Option<String>,
+    key_alias: Option<String>,
+    end_user: Option<String>,
+    /// A failure's status, e.g. `429`.
+    error_code: Option<String>,
+    /// Part of a failure's message.
+    error_message: Option<String>,
+    /// `startTime` (default), `endTime`, `spend`, `total_tokens` or `model`.
+    sort_by: Option<String>,
+    /// `desc` (default) or `asc`.
+    sort_order: Option<String>,
 }
 
 const COLUMNS: &str = "request_id, call_type, api_key, spend, total_tokens, prompt_tokens, completion_tokens, \
@@ -54,44 +74,70 @@ fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
 fn filters(state: &AppState, caller: &Caller, route: &str, q: &LogQuery) -> Result<(String, Vec<Sql>), ApiError> {
     let mut clauses = Vec::new();
     let mut values = Vec::new();
-    let mut add = |clause: &str, value: String| {
-        clauses.push(format!("{clause} ?{}", values.len() + 1));
-        values.push(Sql::Text(value));
+    // Each condition has one `?`, numbered here.
+    let mut add = |condition: &str, value: Sql| {
+        clauses.push(condition.replacen('?', &format!("?{}", values.len() + 1), 1));
+        values.push(value);
     };
     match scope_of(state, caller, route)? {
         ReadScope::Everything => {}
-        ReadScope::User(user) => add("user =", user),
-        ReadScope::Key(key) => add("api_key =", key),
+        ReadScope::User(user) => add("user = ?", Sql::Text(user)),
+        ReadScope::Key(key) => add("api_key = ?", Sql::Text(key)),
     }
-    if let Some(key) = &q.api_key {
-        add("api_key =", key_hash(key));
+    if let Some(status) = &q.status_filter
+        && !matches!(status.as_str(), "success" | "failure")
+    {
+        return Err(ApiError::field("status_filter", format!("status_filter is success or failure, not {status:?}.")));
     }
-    if let Some(user) = &q.user_id {
-        add("user =", user.clone());
-    }
-    if let Some(team) = &q.team_id {
-        add("team_id =", team.clone());
-    }
-    if let Some(id) = &q.request_id {
-        add("request_id =", id.clone());
-    }
-    if let Some(status) = &q.status_filter {
-        if !matches!(status.as_str(), "success" | "failure") {
-            return Err(ApiError::field(
-                "status_filter",
-                format!("status_filter is success or failure, not {status:?}."),
-            ));
+    let texts = [
+        ("api_key = ?", q.api_key.as_deref().map(key_hash)),
+        ("user = ?", q.user_id.clone()),
+        ("team_id = ?", q.team_id.clone()),
+        ("request_id = ?", q.request_id.clone()),
+        ("status = ?", q.status_filter.clone()),
+        ("model = ?", q.model.clone()),
+        ("model_id = ?", q.model_id.clone()),
+        ("model_group = ?", q.model_group.clone()),
+        ("end_user = ?", q.end_user.clone()),
+        ("json_extract(metadata, '$.user_api_key_alias') = ?", q.key_alias.clone()),
+        ("json_extract(metadata, '$.error_information.error_code') = ?", q.error_code.clone()),
+        ("instr(json_extract(metadata, '$.error_information.error_message'), ?) > 0", q.error_message.clone()),
+        ("startTime >= ?", q.start_date.as_deref().map(|d| date_bound(d, false)).transpose()?),
+        ("startTime <= ?", q.end_date.as_deref().map(|d| date_bound(d, true)).transpose()?),
+    ];
+    for (condition, value) in texts {
+        if let Some(value) = value {
+            add(condition, Sql::Text(value));
         }
-        add("status =", status.clone());
     }
-    if let Some(start) = &q.start_date {
-        add("startTime >=", date_bound(start, false)?);
-    }
-    if let Some(end) = &q.end_date {
-        add("startTime <=", date_bound(end, true)?);
+    for (condition, value) in [("spend >= ?", q.min_spend), ("spend <= ?", q.max_spend)] {
+        if let Some(value) = value {
+            add(condition, Sql::Real(value));
+        }
     }
     let clause = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     Ok((clause, values))
+}
+
+/// The ORDER BY of a log listing: LiteLLM's `sort_by` and `sort_order`, newest first by
+/// default.
+fn order(q: &LogQuery) -> Result<String, ApiError> {
+    let column = match q.sort_by.as_deref().unwrap_or("startTime") {
+        column @ ("startTime" | "endTime" | "spend" | "total_tokens" | "model") => column,
+        other => {
+            return Err(ApiError::field(
+                "sort_by",
+                format!("sort_by is one of startTime, endTime, spend, total_tokens, model; not {other:?}."),
+            ));
+        }
+    };
+    let direction = match q.sort_order.as_deref().unwrap_or("desc") {
+        "desc" => "DESC",
+        "asc" => "ASC",
+        other => return Err(ApiError::field("sort_order", format!("sort_order is asc or desc, not {other:?}."))),
+    };
+    // Ties (a whole batch of rows in one microsecond, equal spends) in request order.
+    Ok(format!("ORDER BY {column} {direction}, request_id {direction}"))
 }
 
 fn page(q: &LogQuery, default_size: u32) -> (u32, u32) {
@@ -143,7 +189,8 @@ pub async fn spend_logs(
     }
     let (page, size) = page(&q, 1000);
     let offset = (page - 1) * size;
-    let sql = format!("SELECT {COLUMNS} FROM spend_logs {clause} ORDER BY startTime DESC LIMIT {size} OFFSET {offset}");
+    let order = order(&q)?;
+    let sql = format!("SELECT {COLUMNS} FROM spend_logs {clause} {order} LIMIT {size} OFFSET {offset}");
     let rows = state
         .db
         .read(move |conn| {
@@ -166,7 +213,8 @@ pub async fn spend_logs_v2(
     let (page, size) = page(&q, 50);
     let offset = (page - 1) * size;
     let count_sql = format!("SELECT count(*) FROM spend_logs {clause}");
-    let sql = format!("SELECT {COLUMNS} FROM spend_logs {clause} ORDER BY startTime DESC LIMIT {size} OFFSET {offset}");
+    let order = order(&q)?;
+    let sql = format!("SELECT {COLUMNS} FROM spend_logs {clause} {order} LIMIT {size} OFFSET {offset}");
     let (total, rows) = state
         .db
         .read(move |conn| {
