@@ -16,17 +16,8 @@ FLOOR=target/release/examples/passthrough_floor
 [ -x "$FLOOR" ] || { echo "build first: cargo build --release --example passthrough_floor" >&2; exit 1; }
 command -v nginx >/dev/null && command -v wrk >/dev/null || { echo "install nginx and wrk" >&2; exit 1; }
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-MOCK_PORT=$(free_port); BASELINE_PORT=$(free_port); FLOOR_PORT=$(free_port)
-sed -e "s#@DIR@#$WORK#g" -e "s#@MOCK_PORT@#$MOCK_PORT#g" -e "s#@BASELINE_PORT@#$BASELINE_PORT#g" \
-    bench/nginx.conf.template > "$WORK/nginx.conf"
-nginx -c "$WORK/nginx.conf" -p "$WORK" &
-PIDS+=($!)
+source bench/nginx.sh
+FLOOR_PORT=$(free_port)
 PORT=$FLOOR_PORT UPSTREAM="http://127.0.0.1:$MOCK_PORT/v1/chat/completions" "$FLOOR" &
 FLOOR_PID=$!
 PIDS+=($FLOOR_PID)

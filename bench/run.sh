@@ -13,18 +13,9 @@ BIN=target/release/proxy
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 command -v nginx >/dev/null && command -v wrk >/dev/null || { echo "install nginx and wrk" >&2; exit 1; }
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
+source bench/nginx.sh
 trap 'echo "--- proxy log:"; tail -5 "$WORK/proxy.log" 2>/dev/null' ERR
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-MOCK_PORT=$(free_port); BASELINE_PORT=$(free_port); PROXY_PORT=$(free_port)
-sed -e "s#@DIR@#$WORK#g" -e "s#@MOCK_PORT@#$MOCK_PORT#g" -e "s#@BASELINE_PORT@#$BASELINE_PORT#g" \
-    bench/nginx.conf.template > "$WORK/nginx.conf"
-nginx -c "$WORK/nginx.conf" -p "$WORK" &
-PIDS+=($!)
+PROXY_PORT=$(free_port)
 
 MASTER=sk-bench-master-key-0123456789
 cat > "$WORK/proxy.toml" <<TOML
