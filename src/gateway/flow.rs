@@ -235,12 +235,9 @@ fn estimate(state: &AppState, caller: &Caller, route: &Route, request: &ModelReq
     }
 }
 
-/// The request's `x-request-id` (set by the server for every request that came without
-/// one: a time-ordered id, see `server.rs`), else a new time-ordered UUID.
+/// The request's id: the one the server set or the client sent (see
+/// `server::client_request_id`), else a new time-ordered one.
 fn request_id(headers: &HeaderMap) -> String {
-    headers
-        .get(crate::server::REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128)
-        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_string)
+    let id = crate::server::client_request_id(headers).unwrap_or_else(crate::server::new_request_id);
+    id.to_str().unwrap_or_default().to_string()
 }
