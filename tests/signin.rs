@@ -242,11 +242,14 @@ fn onboarding_sets_a_password_once_and_signs_in() {
         "{}
         INSERT INTO users (user_id, user_email, user_role, created_at, updated_at) VALUES
             ('u-dee', 'dee@example.com', 'internal_user', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
-        INSERT INTO invitations (id, user_id, is_accepted, expires_at, created_at, updated_at) VALUES
-            ('inv-open', 'u-dee', 0, '2999-01-01T00:00:00.000000Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
-            ('inv-old', 'u-dee', 0, '2020-01-01T00:00:00.000000Z', '2019-12-25T00:00:00Z', '2019-12-25T00:00:00Z'),
-            ('inv-used', 'u-ivy', 1, '2999-01-01T00:00:00.000000Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');",
-        users_seed()
+        INSERT INTO invitations (id, user_id, is_accepted, expires_at, created_at, created_by, updated_at) VALUES
+            ('{}', 'u-dee', 0, '2999-01-01T00:00:00.000000Z', '2026-01-01T00:00:00Z', 'default_user_id', '2026-01-01T00:00:00Z'),
+            ('{}', 'u-dee', 0, '2020-01-01T00:00:00.000000Z', '2019-12-25T00:00:00Z', 'default_user_id', '2019-12-25T00:00:00Z'),
+            ('{}', 'u-ivy', 1, '2999-01-01T00:00:00.000000Z', '2026-01-01T00:00:00Z', 'default_user_id', '2026-01-01T00:00:00Z');",
+        users_seed(),
+        stored_id("inv-open"),
+        stored_id("inv-old"),
+        stored_id("inv-used"),
     );
     let proxy = start_seeded(vec![], &seed);
     let browser = Browser::new();
@@ -287,7 +290,7 @@ fn onboarding_sets_a_password_once_and_signs_in() {
     assert!(browser.get(&proxy.url("/ui")).body.contains("dee@example.com"));
     let conn = rusqlite::Connection::open(proxy.db_path()).unwrap();
     let (accepted, at): (bool, Option<String>) = conn
-        .query_row("SELECT is_accepted, accepted_at FROM invitations WHERE id = 'inv-open'", [], |r| {
+        .query_row("SELECT is_accepted, accepted_at FROM invitations WHERE id = ?1", [stored_id("inv-open")], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .unwrap();
@@ -370,9 +373,10 @@ fn sign_in_forms_posted_from_another_site_are_refused() {
 fn admin_only_sets_the_password_but_signs_no_user_in_at_onboarding() {
     let seed = "INSERT INTO users (user_id, user_email, user_role, created_at, updated_at) VALUES
             ('u-eli', 'eli@example.com', 'internal_user', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
-        INSERT INTO invitations (id, user_id, is_accepted, expires_at, created_at, updated_at) VALUES
-            ('inv-eli', 'u-eli', 0, '2999-01-01T00:00:00.000000Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');";
-    let proxy = start_seeded(vec![("UI_ACCESS_MODE", "admin_only".into())], seed);
+        INSERT INTO invitations (id, user_id, is_accepted, expires_at, created_at, created_by, updated_at) VALUES
+            ('{}', 'u-eli', 0, '2999-01-01T00:00:00.000000Z', '2026-01-01T00:00:00Z', 'default_user_id', '2026-01-01T00:00:00Z');";
+    let seed = seed.replace("{}", &stored_id("inv-eli"));
+    let proxy = start_seeded(vec![("UI_ACCESS_MODE", "admin_only".into())], &seed);
     let browser = Browser::new();
     let page = browser.get(&proxy.url("/ui/onboarding?id=inv-eli"));
     let csrf = field(&page.body, "csrf_token").unwrap();
@@ -389,4 +393,10 @@ fn admin_only_sets_the_password_but_signs_no_user_in_at_onboarding() {
     assert_eq!(done.status, 403, "{}", done.body);
     assert!(done.body.contains("Your password is set"), "{}", done.body);
     assert!(done.set_cookie("token").is_none());
+}
+
+/// What the database keeps for an invitation id: its sha256, as for keys.
+fn stored_id(link_id: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(link_id.as_bytes()))
 }

@@ -200,7 +200,7 @@ fn a_replayed_code_is_refused() {
 fn an_unverified_email_does_not_take_over_an_existing_user() {
     let idp = MockIdp::start();
     let seed = "INSERT INTO users (user_id, user_email, user_role, created_at, updated_at)
-                VALUES ('bob-local', 'bob@example.com', 'proxy_admin', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');";
+                VALUES ('bob-local', 'bob@example.com', 'internal_user', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');";
     let proxy = start_seeded("", idp.env(), seed);
     idp.set_claims(json!({"sub": "attacker", "preferred_username": "bobby", "email": "bob@example.com",
                           "email_verified": false}));
@@ -221,6 +221,39 @@ fn an_unverified_email_does_not_take_over_an_existing_user() {
                           "email_verified": true}));
     assert_eq!(sign_in(&proxy, &Browser::new()).status, 403);
     assert_eq!(sso_user_id(&proxy, "bob-local").as_deref(), Some("sub-bob"));
+}
+
+#[test]
+fn a_verified_email_never_links_to_an_admin_or_the_built_in_admin() {
+    let idp = MockIdp::start();
+    let seed = "INSERT INTO users (user_id, user_email, user_role, created_at, updated_at) VALUES
+                ('boss-local', 'boss@example.com', 'proxy_admin', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
+                ('viewer-local', 'viewer@example.com', 'proxy_admin_viewer', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+                UPDATE users SET user_email = 'root@example.com' WHERE user_id = 'default_user_id';";
+    let proxy = start_seeded("", idp.env(), seed);
+    for (email, user) in [
+        ("boss@example.com", "boss-local"),
+        ("viewer@example.com", "viewer-local"),
+        ("root@example.com", "default_user_id"),
+    ] {
+        idp.set_claims(json!({"sub": format!("sub-{user}"), "preferred_username": format!("x-{user}"),
+                              "email": email, "email_verified": true}));
+        let page = sign_in(&proxy, &Browser::new());
+        assert_eq!(page.status, 403, "{email}: {}", page.body);
+        assert!(page.body.contains("more rights"), "{}", page.body);
+        assert!(page.set_cookie("token").is_none_or(|c| c.starts_with("token=;")));
+        assert_eq!(sso_user_id(&proxy, user), None);
+    }
+    // A user id claim naming the built-in admin does not link to it either.
+    idp.set_claims(json!({"sub": "sub-root", "preferred_username": "default_user_id", "email": "x@example.com",
+                          "email_verified": true}));
+    assert_eq!(sign_in(&proxy, &Browser::new()).status, 403);
+    assert_eq!(sso_user_id(&proxy, "default_user_id"), None);
+    // The provider saying the user is an admin is what lets the admin's account link.
+    idp.set_claims(json!({"sub": "sub-boss", "preferred_username": "boss", "email": "boss@example.com",
+                          "email_verified": true, "role": "proxy_admin"}));
+    assert_eq!(sign_in(&proxy, &Browser::new()).status, 303);
+    assert_eq!(sso_user_id(&proxy, "boss-local").as_deref(), Some("sub-boss"));
 }
 
 #[test]

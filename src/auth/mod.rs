@@ -11,6 +11,7 @@ pub mod onboarding;
 pub mod password;
 pub mod policy;
 pub mod request_info;
+pub mod rights;
 mod role;
 pub mod session;
 pub mod signing_secret;

@@ -67,6 +67,11 @@ fn closed_page(invitation: &LinkState) -> Response {
         LinkState::Expired => {
             (StatusCode::GONE, "Invitation expired", "This invitation link has expired. Ask your admin for a new one.")
         }
+        LinkState::Revoked => (
+            StatusCode::GONE,
+            "Invitation no longer valid",
+            "Whoever made this invitation may no longer onboard you. Ask your admin for a new one.",
+        ),
         LinkState::Open { .. } => (StatusCode::OK, "Invitation", ""),
     };
     message(status, title, text, Some(("/ui/login", "Go to sign-in")))

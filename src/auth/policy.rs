@@ -7,6 +7,7 @@
 //! Refusals use LiteLLM's statuses and messages: the "proxy admin only" route gate is a
 //! 401, an admin viewer trying to change something a 403, a scoped refusal a 403.
 
+use super::rights::Rights;
 use super::{Caller, Role};
 use crate::config::Settings;
 use crate::error::ApiError;
@@ -39,13 +40,16 @@ pub enum Op<'a> {
         fields: &'a [String],
     },
     /// `/key/update`, `/key/delete`, `/key/regenerate` on an existing key; `new_owner` and
-    /// `new_team` when the call gives the key to another user or team.
+    /// `new_team` when the call gives the key to another user or team (`team` is that
+    /// team, when it exists; `fields` the key's non-null fields after the call).
     KeyChange {
         route: &'a str,
         verb: &'a str,
         key: &'a KeyRecord,
         new_owner: Option<&'a str>,
         new_team: Option<&'a str>,
+        team: Option<&'a TeamRecord>,
+        fields: &'a [String],
         /// The call sets the key's running spend.
         sets_spend: bool,
     },
@@ -62,10 +66,7 @@ pub enum Op<'a> {
         team_id: Option<&'a str>,
     },
     UserNew,
-    /// `email_only`: the update touches no field but `user_email`.
-    UserUpdate {
-        email_only: bool,
-    },
+    UserUpdate,
     UserDelete,
     /// `/user/block`, `/user/unblock`: proxy admins only.
     UserBlock {
@@ -90,8 +91,9 @@ pub enum Op<'a> {
         route: &'a str,
         team: &'a TeamRecord,
     },
-    /// `target_teams`: the teams the invited user belongs to.
+    /// `user_id`: the invited user; `target_teams`: the teams they belong to.
     InvitationNew {
+        user_id: Option<&'a str>,
         target_teams: &'a [String],
     },
     InvitationRead,
@@ -106,7 +108,12 @@ pub enum Op<'a> {
     GlobalSpendRead,
 }
 
-impl Op<'_> {
+impl<'a> Op<'a> {
+    /// A change of `key` that gives it to no one new and leaves its spend alone.
+    pub fn key_change(route: &'a str, verb: &'a str, key: &'a KeyRecord) -> Op<'a> {
+        Op::KeyChange { route, verb, key, new_owner: None, new_team: None, team: None, fields: &[], sets_spend: false }
+    }
+
     fn route(&self) -> &str {
         match self {
             Op::KeyGenerate { .. } => "/key/generate",
@@ -117,7 +124,7 @@ impl Op<'_> {
             Op::KeyRead { .. } => "/key/info",
             Op::KeyList { .. } => "/key/list",
             Op::UserNew => "/user/new",
-            Op::UserUpdate { .. } => "/user/update",
+            Op::UserUpdate => "/user/update",
             Op::UserDelete => "/user/delete",
             Op::UserList => "/user/list",
             Op::UserRead { .. } => "/user/info",
@@ -136,13 +143,82 @@ impl Op<'_> {
     }
 }
 
-/// Decides `op` for `caller`.
+/// Decides `op` for `caller`: the route's rule, then the rule for credentials.
 pub fn authorize(state: &AppState, caller: &Caller, op: Op<'_>) -> Result<Permit, ApiError> {
     let role_in = |team_id: &str| {
         let user = caller.user_id.as_deref()?;
         state.teams.get(team_id).and_then(|t| t.member(user).map(|m| m.role))
     };
-    decide(&state.config.settings, caller, &op, &role_in)
+    let permit = decide(&state.config.settings, caller, &op, &role_in)?;
+    credentials_within_rights(state, caller, &op)?;
+    Ok(permit)
+}
+
+/// No caller may obtain a credential acting for a principal that holds a right the
+/// caller lacks. A key made for, regenerated from, or given to another user acts as that
+/// user; an invitation link sets that user's password. Moving a key to a new owner also
+/// hands the new owner's rights to whoever holds the key's secret now: its owner.
+///
+/// Proxy admins hold every right, so only the last check applies to them: a key they
+/// give to a new owner must not act for more than its current owner may.
+fn credentials_within_rights(state: &AppState, caller: &Caller, op: &Op<'_>) -> Result<(), ApiError> {
+    let me = caller.user_id.as_deref();
+    let mine = || Rights::of_caller(state, caller);
+    match op {
+        Op::KeyGenerate { for_user: Some(user), .. } if Some(*user) != me => {
+            holds_rights_of(state, &mine(), "you", user)
+        }
+        Op::KeyChange { verb, key, new_owner, .. } => {
+            let owner = key.user_id.as_deref();
+            if *verb == "regenerate"
+                && let Some(owner) = owner.filter(|o| Some(*o) != me)
+            {
+                holds_rights_of(state, &mine(), "you", owner)?;
+            }
+            if let Some(new_owner) = new_owner.filter(|n| Some(*n) != owner) {
+                holds_rights_of(state, &mine(), "you", new_owner)?;
+                // Whoever holds a key without an owner is unknown; a proxy admin answers for it.
+                let holder = match owner {
+                    Some(owner) => Rights::of_user(state, owner),
+                    None if caller.role == Some(Role::ProxyAdmin) => return Ok(()),
+                    None => Rights::nobody(),
+                };
+                let name = format!("the key's owner ({})", owner.unwrap_or("none"));
+                holds_rights_of(state, &holder, &name, new_owner)?;
+            }
+            Ok(())
+        }
+        Op::InvitationNew { user_id: Some(user), .. } => may_invite(state, &mine(), user),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `holder` (named `who` in the refusal) may hold a credential acting for `user`.
+fn holds_rights_of(state: &AppState, holder: &Rights, who: &str, user: &str) -> Result<(), ApiError> {
+    match holder.lacking(&Rights::of_user(state, user)) {
+        None => Ok(()),
+        Some(right) => Err(ApiError::Forbidden(format!(
+            "Not allowed: this would give {who} a credential acting for user={user}, who holds {right}, a right not held by {who}"
+        ))),
+    }
+}
+
+/// Whether someone with `inviter`'s rights may make (or, at use, have made) an invitation
+/// for `user`. Using one sets the user's password, so besides holding the user's rights,
+/// an inviter who is not a proxy admin may only onboard a user who does not sign in yet.
+pub fn may_invite(state: &AppState, inviter: &Rights, user: &str) -> Result<(), ApiError> {
+    if inviter.is_proxy_admin() {
+        return Ok(());
+    }
+    holds_rights_of(state, inviter, "the inviter", user)?;
+    match state.users.get(user) {
+        Some(record) if record.password_hash.is_some() || record.sso_user_id.is_some() => {
+            Err(ApiError::Forbidden(format!(
+                "Only proxy admins may invite user={user}: they already sign in, and an invitation would replace their password"
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn grant(sees_all: bool) -> Result<Permit, ApiError> {
@@ -292,10 +368,8 @@ fn decide(
                 "Only proxy admins and admin viewers may read the audit log. Your role={role}"
             ))),
         },
-        // An admin viewer may change a user's email and nothing else.
-        Op::UserUpdate { email_only: true } if role == Role::ProxyAdminViewer => grant(true),
         // Invitations answer 400 to everyone but admins (and team admins for their members).
-        Op::InvitationNew { target_teams } => {
+        Op::InvitationNew { target_teams, .. } => {
             let team_admin =
                 role == Role::InternalUser && target_teams.iter().any(|t| role_in(t) == Some(TeamRole::Admin));
             if team_admin { grant(false) } else { Err(invitation_admin_only(caller)) }
@@ -323,7 +397,7 @@ fn decide(
             }
             grant(false)
         }
-        Op::KeyChange { verb, key, new_owner, new_team, .. } => {
+        Op::KeyChange { verb, key, new_owner, new_team, team, fields, .. } => {
             let team_admin = key.team_id.as_deref().is_some_and(|t| role_in(t) == Some(TeamRole::Admin));
             if !(is_me(key.user_id.as_deref()) || team_admin) {
                 return Err(ApiError::Forbidden(format!("You are not authorized to {verb} this key")));
@@ -334,11 +408,16 @@ fn decide(
                     caller.user_label()
                 )));
             }
-            if let Some(team) = new_team.filter(|t| Some(*t) != key.team_id.as_deref() && role_in(t).is_none()) {
-                return Err(ApiError::Forbidden(format!(
-                    "User={} is not a member of the team={team}, so cannot move keys into it",
-                    caller.user_label()
-                )));
+            if let Some(team_id) = new_team.filter(|t| Some(*t) != key.team_id.as_deref()) {
+                if role_in(team_id).is_none() {
+                    return Err(ApiError::Forbidden(format!(
+                        "User={} is not a member of the team={team_id}, so cannot move keys into it",
+                        caller.user_label()
+                    )));
+                }
+                // A key moved into a team is a team key: the rules for making one there apply.
+                let owner = new_owner.or(key.user_id.as_deref());
+                team_key_rules(settings, caller, team_id, *team, owner, fields, role_in)?;
             }
             grant(false)
         }
@@ -360,7 +439,7 @@ fn decide(
             "Only proxy admins may update team={}; team admins manage members with /team/member_*",
             team.team_id
         ))),
-        Op::UserNew | Op::UserUpdate { .. } | Op::UserDelete | Op::UserBlock { .. } | Op::TeamNew | Op::TeamDelete => {
+        Op::UserNew | Op::UserUpdate | Op::UserDelete | Op::UserBlock { .. } | Op::TeamNew | Op::TeamDelete => {
             Err(admin_only(caller, route))
         }
     }

@@ -94,7 +94,10 @@ fn a_key_without_a_user_reads_only_itself() {
     let none = |_: &str| None;
     assert_eq!(status(decide(&settings, &service, &Op::KeyRead { key: &key }, &none)), 200);
     assert_eq!(status(decide(&settings, &service, &Op::UserList, &none)), 401);
-    assert_eq!(status(decide(&settings, &service, &Op::InvitationNew { target_teams: &[] }, &none)), 400);
+    assert_eq!(
+        status(decide(&settings, &service, &Op::InvitationNew { user_id: None, target_teams: &[] }, &none)),
+        400
+    );
 }
 
 #[test]

@@ -33,6 +33,19 @@ impl Role {
     pub fn is_viewer(self) -> bool {
         matches!(self, Role::ProxyAdminViewer | Role::InternalUserViewer)
     }
+
+    /// Whether this role holds every right of `other`: admins everything, each writer
+    /// role its viewer role, every role itself. An admin viewer reads what an internal
+    /// user cannot, and an internal user writes what a viewer cannot, so neither covers
+    /// the other.
+    pub fn covers(self, other: Role) -> bool {
+        match self {
+            Role::ProxyAdmin => true,
+            Role::ProxyAdminViewer => matches!(other, Role::ProxyAdminViewer | Role::InternalUserViewer),
+            Role::InternalUser => matches!(other, Role::InternalUser | Role::InternalUserViewer),
+            Role::InternalUserViewer => other == Role::InternalUserViewer,
+        }
+    }
 }
 
 impl fmt::Display for Role {
@@ -59,5 +72,23 @@ impl FromStr for Role {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         Role::ALL.into_iter().find(|r| r.as_str() == text).ok_or_else(|| UnknownRole(text.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Role;
+
+    #[test]
+    fn roles_cover_themselves_and_their_viewers_only() {
+        for role in Role::ALL {
+            assert!(role.covers(role));
+            assert!(Role::ProxyAdmin.covers(role));
+        }
+        assert!(Role::InternalUser.covers(Role::InternalUserViewer));
+        assert!(!Role::InternalUser.covers(Role::ProxyAdminViewer));
+        assert!(!Role::ProxyAdminViewer.covers(Role::InternalUser));
+        assert!(!Role::InternalUserViewer.covers(Role::InternalUser));
+        assert!(!Role::ProxyAdminViewer.covers(Role::ProxyAdmin));
     }
 }

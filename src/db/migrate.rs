@@ -14,6 +14,9 @@ pub const UPGRADES: &[&str] = &[
     // 2 -> 3: the spend journal.
     "CREATE TABLE spend_journal (id INTEGER PRIMARY KEY, rows TEXT NOT NULL);",
     WEEKLY_SPEND,
+    // 4 -> 5: invitation ids are stored as their sha256 now; open invitations made before
+    // kept the link's id in clear (readable in every backup), so they end here.
+    "DELETE FROM invitations WHERE is_accepted = 0;",
 ];
 
 /// 3 -> 4: `weekly_spend` and `daily_user_spend`, filled from `daily_spend`. Written to run

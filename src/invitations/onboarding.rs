@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 
 const TOKEN_TYPE: &str = "litellm_onboarding";
+const REVOKED: &str =
+    "Invitation link is no longer valid: whoever made it may no longer onboard this user. Ask an admin.";
 const TOKEN_LIFETIME: chrono::Duration = chrono::Duration::minutes(15);
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -44,6 +46,7 @@ async fn usable(state: &AppState, id: String) -> Result<Invitation, ApiError> {
         LinkState::Unknown => Err(ApiError::Unauthorized("Invitation link does not exist in db.".into())),
         LinkState::Expired => Err(ApiError::Unauthorized("Invitation link has expired.".into())),
         LinkState::Used => Err(ApiError::Unauthorized("Invitation link has already been used.".into())),
+        LinkState::Revoked => Err(ApiError::Unauthorized(REVOKED.into())),
     }
 }
 
@@ -65,14 +68,14 @@ async fn get_token(
         .or(query.invitation_id)
         .or(query.id)
         .ok_or_else(|| ApiError::field("invite_link", "invite_link is required"))?;
-    let invitation = usable(&state, id).await?;
+    let invitation = usable(&state, id.clone()).await?;
     let user = state
         .users
         .get(&invitation.user_id)
         .ok_or_else(|| ApiError::Unauthorized(format!("User={} does not exist.", invitation.user_id)))?;
     let claims = OnboardingClaims {
         token_type: TOKEN_TYPE.into(),
-        invitation_link: invitation.id.clone(),
+        invitation_link: id,
         user_id: user.user_id.clone(),
         exp: (state.clock.now() + TOKEN_LIFETIME).timestamp(),
     };
@@ -122,7 +125,7 @@ async fn claim_token(
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-    let user = claim::claim(&state, &invitation.id, &claim.user_id, hash)
+    let user = claim::claim(&state, &claim.invitation_link, &claim.user_id, hash)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("Invitation link has already been used.".into()))?;
     let role = session::effective_role(&state, &user);

@@ -27,10 +27,12 @@ fn unknown() -> ApiError {
     ApiError::bad_request("Invitation id does not exist in the database.")
 }
 
-/// The invitation with the link to send the user.
-fn shown(base: &str, invitation: &Invitation) -> Value {
+/// The invitation as answered: `id` is the id the link carries (what was stored is its
+/// hash) and `invitation_link` the link, when the caller presented that id.
+fn shown(base: &str, invitation: &Invitation, link_id: &str) -> Value {
     let mut value = audit::json(invitation);
-    let link = format!("{}/ui/onboarding?id={}", base, super::encode(&invitation.id));
+    value["id"] = Value::String(link_id.to_string());
+    let link = format!("{}/ui/onboarding?id={}", base, super::encode(link_id));
     value["invitation_link"] = Value::String(link);
     value
 }
@@ -59,7 +61,8 @@ pub async fn new(state: &AppState, base: &str, caller: &Caller, body: &Value) ->
         .as_deref()
         .map(|u| state.teams.of_user(u).into_iter().map(|(t, _)| t.team_id.clone()).collect())
         .unwrap_or_default();
-    let _permit = policy::authorize(state, caller, Op::InvitationNew { target_teams: &teams })?;
+    let _permit =
+        policy::authorize(state, caller, Op::InvitationNew { user_id: user_id.as_deref(), target_teams: &teams })?;
     let request: NewInvitation = fields::parse(body)?;
     if state.users.get(&request.user_id).is_none() {
         return Err(ApiError::field(
@@ -69,8 +72,9 @@ pub async fn new(state: &AppState, base: &str, caller: &Caller, body: &Value) ->
     }
     let now = state.clock.now();
     let now_text = crate::time::format(now);
+    let link_id = uuid::Uuid::new_v4().to_string();
     let invitation = Invitation {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: store::stored_id(&link_id),
         user_id: request.user_id,
         is_accepted: false,
         accepted_at: None,
@@ -98,12 +102,17 @@ pub async fn new(state: &AppState, base: &str, caller: &Caller, body: &Value) ->
             Ok::<_, ApiError>(invitation)
         })
         .await?;
-    let mut answer = shown(base, &invitation);
+    let mut answer = shown(base, &invitation, &link_id);
     let email = &state.config.settings.email;
     if crate::email::configured(email) {
         // The invitation is stored whatever happens here; the answer says how the send went.
         let to = state.users.get(&invitation.user_id).and_then(|u| u.user_email.clone());
         let result = match to {
+            // Without a configured base URL the link's host came from the request's Host
+            // header, which anyone can set: the email would carry a working link to them.
+            _ if state.config.settings.server.base_url.is_none() => Err(
+                "not emailed: set `base_url` in [server] (PROXY_BASE_URL) so that emailed links point at this proxy, not at the host a request named".to_string(),
+            ),
             Some(to) => {
                 let link = answer["invitation_link"].as_str().unwrap_or_default().to_string();
                 crate::email::send_invitation(email, &to, &link, &invitation.expires_at).await
@@ -133,8 +142,9 @@ async fn invitation_info(
     QueryParams(query): QueryParams<InfoQuery>,
 ) -> Result<Json<Value>, ApiError> {
     policy::authorize(&state, &caller, Op::InvitationRead)?;
+    let link_id = query.invitation_id.clone();
     let invitation = state.db.read(move |conn| store::load(conn, &query.invitation_id)).await?.ok_or_else(unknown)?;
-    Ok(Json(shown(&base, &invitation)))
+    Ok(Json(shown(&base, &invitation, &link_id)))
 }
 
 #[derive(Deserialize)]
@@ -152,6 +162,7 @@ async fn delete_invitation(
 ) -> Result<Json<Value>, ApiError> {
     let _permit = policy::authorize(&state, &caller, Op::InvitationDelete)?;
     let request: DeleteInvitation = fields::parse(&body)?;
+    let link_id = request.invitation_id.clone();
     let actor = Actor::of(&caller);
     let now = crate::time::format(state.clock.now());
     let invitation = state
@@ -172,5 +183,5 @@ async fn delete_invitation(
             Ok::<_, ApiError>(invitation)
         })
         .await?;
-    Ok(Json(shown(&base, &invitation)))
+    Ok(Json(shown(&base, &invitation, &link_id)))
 }

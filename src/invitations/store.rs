@@ -1,10 +1,12 @@
-//! The invitation row and its SQL.
+//! The invitation row and its SQL. An invitation's id is a secret (it is the link), so
+//! only its sha256 is stored, as for keys: `load` takes the id as the link carries it.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Invitation {
+    /// The sha256 of the id in the link.
     pub id: String,
     pub user_id: String,
     pub is_accepted: bool,
@@ -35,8 +37,23 @@ impl Invitation {
     }
 }
 
-pub fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<Invitation>> {
+/// What is stored for the id a link carries.
+pub fn stored_id(link_id: &str) -> String {
+    crate::keys::hash_key(link_id)
+}
+
+/// The invitation whose link carries `link_id`.
+pub fn load(conn: &Connection, link_id: &str) -> rusqlite::Result<Option<Invitation>> {
+    let id = stored_id(link_id);
     conn.query_row(&format!("SELECT {COLUMNS} FROM invitations WHERE id = ?1"), [id], Invitation::from_row).optional()
+}
+
+/// Deletes the user's open invitations other than `except` (a stored id): a password
+/// set one way must not be replaceable through an older link. Returns the stored ids.
+pub fn revoke_open(conn: &Connection, user_id: &str, except: Option<&str>) -> rusqlite::Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare("DELETE FROM invitations WHERE user_id = ?1 AND is_accepted = 0 AND id IS NOT ?2 RETURNING id")?;
+    stmt.query_map(params![user_id, except], |r| r.get(0))?.collect()
 }
 
 pub fn insert(conn: &Connection, i: &Invitation) -> rusqlite::Result<()> {
@@ -62,7 +79,8 @@ pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Marks the invitation used if it is unused and unexpired; false when it was not.
+/// Marks the invitation (by stored id) used if it is unused and unexpired; false when it
+/// was not.
 pub fn accept(conn: &Connection, id: &str, user_id: &str, now: &str) -> rusqlite::Result<bool> {
     let changed = conn.execute(
         "UPDATE invitations SET is_accepted = 1, accepted_at = ?2, updated_at = ?2, updated_by = ?3

@@ -5,7 +5,7 @@
 
 use super::fields::KeyFields;
 use super::record::KeyRecord;
-use super::routes::{alias_error, check_owner_and_team, clear_key};
+use super::routes::{alias_error, check_owner_and_team, clear_key, fields_after};
 use super::view::{self, key_name, token_of};
 use super::{hash_key, store};
 use crate::audit::{self, Actor};
@@ -64,6 +64,8 @@ pub async fn regenerate_key(
         .ok_or_else(|| ApiError::NotFound(format!("Key {} not found.", key_name(&presented))))?;
     let mut request: KeyFields = fields::parse(body)?;
     let (new_owner, new_team) = (request.user_id(), request.team_id());
+    let team = new_team.as_deref().and_then(|t| state.teams.get(t));
+    let fields = fields_after(&current, body);
     let permit = policy::authorize(
         state,
         caller,
@@ -73,6 +75,8 @@ pub async fn regenerate_key(
             key: &current,
             new_owner: new_owner.as_deref(),
             new_team: new_team.as_deref(),
+            team: team.as_deref(),
+            fields: &fields,
             sets_spend: request.spend.is_some(),
         },
     )?;

@@ -54,6 +54,16 @@ pub fn check_owner_and_team(state: &AppState, owner: Option<&str>, team: Option<
     Ok(())
 }
 
+/// The non-null fields a key will have after a change with `body`: what the team key
+/// rules require of a key moved into a team.
+pub(super) fn fields_after(key: &KeyRecord, body: &Value) -> Vec<String> {
+    let mut names = fields::given(body);
+    if let Value::Object(stored) = crate::audit::json(key) {
+        names.extend(stored.into_iter().filter(|(_, v)| !v.is_null()).map(|(name, _)| name));
+    }
+    names
+}
+
 pub(super) fn clear_key(presented: Option<String>, field: &str) -> Result<String, ApiError> {
     match presented {
         Some(key) if !key.starts_with("sk-") || key.len() < 8 => Err(ApiError::field(
@@ -163,6 +173,8 @@ pub async fn update_key(state: &AppState, caller: &Caller, body: &Value) -> Resu
     let current = state.keys.get(&token_of(&presented)).ok_or_else(|| not_found(&presented))?;
     let mut request: KeyFields = fields::parse(body)?;
     let (new_owner, new_team) = (request.user_id(), request.team_id());
+    let team = new_team.as_deref().and_then(|t| state.teams.get(t));
+    let fields = fields_after(&current, body);
     let permit = policy::authorize(
         state,
         caller,
@@ -172,6 +184,8 @@ pub async fn update_key(state: &AppState, caller: &Caller, body: &Value) -> Resu
             key: &current,
             new_owner: new_owner.as_deref(),
             new_team: new_team.as_deref(),
+            team: team.as_deref(),
+            fields: &fields,
             sets_spend: request.spend.is_some(),
         },
     )?;
@@ -257,15 +271,7 @@ pub async fn delete_by(state: &AppState, caller: &Caller, body: &Value) -> Resul
     }
     let mut permit = None;
     for key in &found {
-        let op = Op::KeyChange {
-            route: "/key/delete",
-            verb: "delete",
-            key,
-            new_owner: None,
-            new_team: None,
-            sets_spend: false,
-        };
-        permit = Some(policy::authorize(state, caller, op)?);
+        permit = Some(policy::authorize(state, caller, Op::key_change("/key/delete", "delete", key))?);
     }
     let Some(permit) = permit else { return Err(ApiError::NotFound("No keys found".into())) };
     let tokens: Vec<String> = found.iter().map(|k| k.token.clone()).collect();

@@ -105,8 +105,7 @@ fn row(state: &AppState, signed: &Signed, key: &KeyRecord, now: &str) -> Row {
         .user_id
         .as_deref()
         .map(|u| state.users.get(u).and_then(|u| u.user_email.clone()).unwrap_or_else(|| u.to_string()));
-    let change =
-        Op::KeyChange { route: "/key/delete", verb: "delete", key, new_owner: None, new_team: None, sets_spend: false };
+    let change = Op::key_change("/key/delete", "delete", key);
     Row {
         token: key.token.clone(),
         alias: key.key_alias.clone(),
@@ -210,6 +209,10 @@ async fn confirm_delete(State(state): State<AppState>, signed: Signed, Path(toke
             Some(("/ui/keys", "Back to keys")),
         );
     };
+    // The page shows the key's alias and owner: only to whoever may delete it.
+    if let Err(error) = policy::authorize(&state, &signed.caller, Op::key_change("/key/delete", "delete", &key)) {
+        return refused(&error);
+    }
     let now = crate::time::format(state.clock.now());
     let context = minijinja::context! { key => row(&state, &signed, &key, &now), ..signed.context(&state, "Delete key", "/ui/keys") };
     page(StatusCode::OK, "key_delete.html", context)

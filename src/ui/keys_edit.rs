@@ -24,9 +24,17 @@ const CLEARABLE: &[&str] =
 
 /// Whether the visitor may update `key` (the question `/key/update` asks).
 pub fn may_edit(state: &AppState, signed: &Signed, key: &KeyRecord) -> bool {
-    let op =
-        Op::KeyChange { route: "/key/update", verb: "update", key, new_owner: None, new_team: None, sets_spend: false };
+    let op = Op::key_change("/key/update", "update", key);
     policy::authorize(state, &signed.caller, op).is_ok()
+}
+
+fn not_yours() -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        "Not yours to change",
+        "Your role may not change this key.",
+        Some(("/ui/keys", "Back to keys")),
+    )
 }
 
 fn not_found() -> Response {
@@ -97,12 +105,7 @@ fn form_page(
 async fn form(State(state): State<AppState>, signed: Signed, Path(token): Path<String>) -> Response {
     let Some(key) = state.keys.get(&token).filter(|k| !k.is_session_key) else { return not_found() };
     if !may_edit(&state, &signed, &key) {
-        return message(
-            StatusCode::FORBIDDEN,
-            "Not yours to change",
-            "Your role may not change this key.",
-            Some(("/ui/keys", "Back to keys")),
-        );
+        return not_yours();
     }
     form_page(&state, &signed, &key, StatusCode::OK, values_of(&key), key.models.clone(), None)
 }
@@ -125,6 +128,10 @@ fn body_of(form: &FormData, token: &str) -> Result<Value, Problem> {
 
 async fn save(State(state): State<AppState>, signed: Signed, Path(token): Path<String>, form: FormData) -> Response {
     let Some(key) = state.keys.get(&token).filter(|k| !k.is_session_key) else { return not_found() };
+    // Before anything is rendered: a refused form would show the key's settings.
+    if !may_edit(&state, &signed, &key) {
+        return not_yours();
+    }
     let values = form.values();
     let chosen = form.all("models");
     let mut body = match body_of(&form, &key.token) {

@@ -62,15 +62,19 @@ fn form_page(
     page(status, "team_edit.html", context)
 }
 
+fn admins_only() -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        "Admins only",
+        "Only proxy admins can change a team's settings.",
+        Some(("/ui/teams", "Back to teams")),
+    )
+}
+
 async fn form(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
     let Some(team) = state.teams.get(&id) else { return super::team::not_found() };
     if !may_edit(&state, &signed, &team) {
-        return message(
-            StatusCode::FORBIDDEN,
-            "Admins only",
-            "Only proxy admins can change a team's settings.",
-            Some(("/ui/teams", "Back to teams")),
-        );
+        return admins_only();
     }
     form_page(&state, &signed, &team, StatusCode::OK, values_of(&team), team.models.clone(), None)
 }
@@ -95,6 +99,10 @@ fn body_of(form: &FormData, team_id: &str) -> Result<Value, Problem> {
 
 async fn save(State(state): State<AppState>, signed: Signed, Path(id): Path<String>, form: FormData) -> Response {
     let Some(team) = state.teams.get(&id) else { return super::team::not_found() };
+    // Before anything is rendered: a refused form would show the team's settings.
+    if !may_edit(&state, &signed, &team) {
+        return admins_only();
+    }
     let values = form.values();
     let chosen = form.all("models");
     let mut body = match body_of(&form, &team.team_id) {

@@ -258,6 +258,10 @@ async fn block(State(state): State<AppState>, signed: Signed, Path(id): Path<Str
 }
 
 async fn confirm_delete(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
+    // Asked before the lookup: the page shows the user's email.
+    if let Err(error) = policy::authorize(&state, &signed.caller, Op::UserDelete) {
+        return super::keys::refused(&error);
+    }
     let Some(user) = state.users.get(&id) else {
         return message(
             StatusCode::NOT_FOUND,

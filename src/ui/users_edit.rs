@@ -21,7 +21,7 @@ pub fn routes() -> axum::Router<AppState> {
 
 /// Whether the visitor may change users' settings (not only their email).
 pub fn may_edit(state: &AppState, signed: &Signed) -> bool {
-    policy::authorize(state, &signed.caller, Op::UserUpdate { email_only: false }).is_ok()
+    policy::authorize(state, &signed.caller, Op::UserUpdate).is_ok()
 }
 
 fn refused() -> Response {
@@ -98,6 +98,10 @@ fn body_of(form: &FormData, user_id: &str, is_me: bool) -> Result<Value, Problem
 }
 
 async fn save(State(state): State<AppState>, signed: Signed, Path(id): Path<String>, form: FormData) -> Response {
+    // Before anything is rendered: a refused form would show the user's settings.
+    if !may_edit(&state, &signed) {
+        return refused();
+    }
     let Some(user) = state.users.get(&id) else { return not_found() };
     let values = form.values();
     let mut body = match body_of(&form, &user.user_id, user.user_id == signed.user.user_id) {

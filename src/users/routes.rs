@@ -234,8 +234,7 @@ async fn update_user(
 
 /// `/user/update` for the JSON route and the UI.
 pub async fn update(state: &AppState, caller: &Caller, body: &Value) -> Result<Value, ApiError> {
-    let email_only = fields::given(body).iter().all(|f| f == "user_id" || f == "user_email");
-    let permit = policy::authorize(state, caller, Op::UserUpdate { email_only })?;
+    let permit = policy::authorize(state, caller, Op::UserUpdate)?;
     super::block::refuse_blocked_field(body)?;
     let mut request: UserFields = fields::parse(body)?;
     request.validate()?;
@@ -301,6 +300,7 @@ pub async fn change(
                 let mut user = store::load(tx, &user_id)?
                     .ok_or_else(|| ApiError::NotFound(format!("User not found, passed user_id={user_id}")))?;
                 let before = audit::json(&user);
+                let old_password = user.password_hash.clone();
                 modify(&mut user, now)?;
                 if let Some(email) = &user.user_email
                     && store::by_email(tx, email)?.is_some_and(|other| other.user_id != user.user_id)
@@ -310,6 +310,12 @@ pub async fn change(
                 let now = crate::time::format(now);
                 user.updated_at.clone_from(&now);
                 store::save(tx, &user)?;
+                // A password set here must not be replaceable through an older invitation.
+                if user.password_hash != old_password {
+                    for revoked in crate::invitations::store::revoke_open(tx, &user.user_id, None)? {
+                        audit::record(tx, &actor, &now, "revoked", "invitations", &revoked, None, None)?;
+                    }
+                }
                 audit::record(
                     tx,
                     &actor,

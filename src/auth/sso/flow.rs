@@ -230,6 +230,11 @@ async fn finish(
              not linked. Verify your email at the provider, or ask an admin.",
         ),
         ProvisionError::Blocked => failed(StatusCode::FORBIDDEN, crate::auth::login::BLOCKED),
+        ProvisionError::HigherRole => failed(
+            StatusCode::FORBIDDEN,
+            "An account with this email exists and holds more rights than your sign-in gives, so it was not linked. \
+             Ask an admin.",
+        ),
         ProvisionError::Store(e) => failed(e.status(), &e.message()),
     })?;
     let role = session::effective_role(state, &user);

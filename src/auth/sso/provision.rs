@@ -22,6 +22,10 @@ pub enum ProvisionError {
     UnverifiedEmailTaken,
     /// The user exists and an admin blocked them (nothing is changed).
     Blocked,
+    /// The account found by email (or user id) is the built-in admin, or has a higher
+    /// role than the provider's claims give: linking it would hand those rights to
+    /// whoever controls that address at the provider.
+    HigherRole,
     Store(ApiError),
 }
 
@@ -41,6 +45,13 @@ impl From<rusqlite::Error> for ProvisionError {
     fn from(e: rusqlite::Error) -> Self {
         ProvisionError::Store(e.into())
     }
+}
+
+/// `PROXY_ADMIN_ID` as configured, and the user id the master key acts as (the same, or
+/// `default_user_id`).
+struct Admins {
+    configured: Option<String>,
+    builtin: String,
 }
 
 /// The settings a new SSO user gets.
@@ -72,14 +83,17 @@ fn defaults(state: &AppState, identity: &Identity) -> NewUserDefaults {
 /// Signs the SSO identity in to the user table; returns the user as stored now.
 pub async fn sign_in_sso_user(state: &AppState, identity: Identity) -> Result<UserRecord, ProvisionError> {
     let new_user = defaults(state, &identity);
-    let admin_id = state.config.settings.general_settings.proxy_admin_id.clone();
+    let admins = Admins {
+        configured: state.config.settings.general_settings.proxy_admin_id.clone(),
+        builtin: state.admin_user_id().to_string(),
+    };
     let now = crate::time::format(state.clock.now());
     let cache = state.clone();
     state
         .db
         .write_then(
             move |tx| {
-                let user_id = find_or_create(tx, &identity, new_user, admin_id.as_deref(), &now)?;
+                let user_id = find_or_create(tx, &identity, new_user, &admins, &now)?;
                 let teams = match &identity.teams {
                     Some(listed) => sync_teams(tx, &user_id, listed, &now)?,
                     None => Vec::new(),
@@ -110,25 +124,50 @@ fn find_or_create(
     tx: &Transaction<'_>,
     identity: &Identity,
     new_user: NewUserDefaults,
-    admin_id: Option<&str>,
+    admins: &Admins,
     now: &str,
 ) -> Result<String, ProvisionError> {
-    let find = |sql: &str, value: &str| -> rusqlite::Result<Option<(String, Option<String>)>> {
-        tx.query_row(sql, [value], |r| Ok((r.get(0)?, r.get(1)?))).optional()
+    type Found = (String, Option<String>, String);
+    let find = |sql: &str, value: &str| -> rusqlite::Result<Option<Found>> {
+        tx.query_row(sql, [value], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()
     };
-    let by_subject = find("SELECT user_id, sso_user_id FROM users WHERE sso_user_id = ?1", &identity.subject)?;
-    let by_id = || find("SELECT user_id, sso_user_id FROM users WHERE user_id = ?1", &identity.user_id);
+    let by_subject =
+        find("SELECT user_id, sso_user_id, user_role FROM users WHERE sso_user_id = ?1", &identity.subject)?;
+    let by_id = || find("SELECT user_id, sso_user_id, user_role FROM users WHERE user_id = ?1", &identity.user_id);
     let email = identity.email.clone().unwrap_or_default();
-    let by_email = || find("SELECT user_id, sso_user_id FROM users WHERE lower(user_email) = lower(?1)", &email);
+    let by_email =
+        || find("SELECT user_id, sso_user_id, user_role FROM users WHERE lower(user_email) = lower(?1)", &email);
+    // The role this sign-in may hold by what the provider says.
+    let claimed = |user_id: &str| {
+        if admins.configured.as_deref() == Some(user_id) {
+            Role::ProxyAdmin
+        } else {
+            identity.role.unwrap_or(new_user.role)
+        }
+    };
+    // A first link to an existing account never gains rights the claims do not give.
+    // Without a role claim, an account an admin made for a plain user (internal_user or
+    // less) may be linked; admin roles need the provider to say so.
+    let link = |(id, _, role): Found, by_email: bool| {
+        let stored = role.parse().unwrap_or(Role::ProxyAdmin);
+        let builtin = id == admins.builtin && (by_email || admins.configured.as_deref() != Some(id.as_str()));
+        let may_hold = match identity.role {
+            None if admins.configured.as_deref() != Some(id.as_str()) && !new_user.role.covers(Role::InternalUser) => {
+                Role::InternalUser
+            }
+            _ => claimed(&id),
+        };
+        if builtin || !may_hold.covers(stored) { Err(ProvisionError::HigherRole) } else { Ok(Some(id)) }
+    };
     let existing = match by_subject {
         Some(found) => Some(found.0),
         None => match by_id()? {
-            Some((_, Some(other))) if other != identity.subject => return Err(ProvisionError::LinkedElsewhere),
-            Some((id, _)) => Some(id),
+            Some((_, Some(other), _)) if other != identity.subject => return Err(ProvisionError::LinkedElsewhere),
+            Some(found) => link(found, false)?,
             None => match by_email()? {
                 Some(_) if !identity.email_verified => return Err(ProvisionError::UnverifiedEmailTaken),
-                Some((_, Some(other))) if other != identity.subject => return Err(ProvisionError::LinkedElsewhere),
-                Some((id, _)) => Some(id),
+                Some((_, Some(other), _)) if other != identity.subject => return Err(ProvisionError::LinkedElsewhere),
+                Some(found) => link(found, true)?,
                 None => None,
             },
         },
@@ -140,7 +179,11 @@ fn find_or_create(
             if blocked {
                 return Err(ProvisionError::Blocked);
             }
-            let role = if admin_id == Some(user_id.as_str()) { Some(Role::ProxyAdmin) } else { identity.role };
+            let role = if admins.configured.as_deref() == Some(user_id.as_str()) {
+                Some(Role::ProxyAdmin)
+            } else {
+                identity.role
+            };
             tx.execute(
                 "UPDATE users SET sso_user_id = ?2, user_email = COALESCE(user_email, ?3),
                      user_role = COALESCE(?4, user_role), updated_at = ?5 WHERE user_id = ?1",
@@ -149,7 +192,7 @@ fn find_or_create(
             Ok(user_id)
         }
         None => {
-            let role = if admin_id == Some(identity.user_id.as_str()) { Role::ProxyAdmin } else { new_user.role };
+            let role = claimed(&identity.user_id);
             let metadata = serde_json::json!({ "auth_provider": identity.provider }).to_string();
             tx.execute(
                 "INSERT INTO users (user_id, user_email, user_alias, user_role, sso_user_id, max_budget, budget_duration,
