@@ -325,3 +325,28 @@ fn no_credential_path_gives_a_caller_rights_it_lacks() {
     }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
+
+#[test]
+fn moving_a_key_into_a_team_obeys_the_team_key_settings() {
+    let config =
+        "[litellm_settings.key_generation_settings.team_key_generation]\nallowed_team_member_roles = [\"admin\"]\n";
+    let proxy = Proxy::start_with(common::Options { config: Some(config), ..Default::default() });
+    let admin = proxy.admin();
+    let (status, user) = admin.post("/user/new", json!({"user_id": "member", "user_role": "internal_user"}));
+    assert_eq!(status, 200, "{user}");
+    let (status, team) =
+        admin.post("/team/new", json!({"team_id": "T", "members_with_roles": [{"role": "user", "user_id": "member"}]}));
+    assert_eq!(status, 200, "{team}");
+    let member = proxy.client(user["key"].as_str());
+    let (status, body) = member.post("/key/generate", json!({"team_id": "T"}));
+    assert_eq!(status, 400, "generating it there is refused: {body}");
+    let (status, personal) = member.post("/key/generate", json!({}));
+    assert_eq!(status, 200, "{personal}");
+    let (status, body) = member.post("/key/update", json!({"key": personal["key"], "team_id": "T"}));
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("allowed_team_member_roles"), "{body}");
+    let (status, body) = member.post("/key/regenerate", json!({"key": personal["key"], "team_id": "T"}));
+    assert_eq!(status, 400, "{body}");
+    let (_, info) = member.get(&format!("/key/info?key={}", personal["key"].as_str().unwrap()));
+    assert!(info["info"]["team_id"].is_null(), "{info}");
+}
