@@ -192,6 +192,20 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn an_unreadable_key_file_is_refused_with_the_fix() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("proxy.key");
+        // Root reads any file, so a directory stands in for one that cannot be read.
+        std::fs::create_dir(&path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let Err(error) = ProxySecret::load(None, &dir.path().join("proxy.db")) else { panic!("accepted") };
+        let message = error.to_string();
+        assert!(message.contains("cannot read the key file") && message.contains("PROXY_SECRET_KEY"), "{message}");
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn a_key_file_others_can_read_is_refused_with_the_fix() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
