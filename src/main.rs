@@ -132,6 +132,7 @@ fn serve(config: Config) -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
+    warn_if_weak_master_key(&config);
     let (state, origin) = match AppState::open(config) {
         Ok(opened) => opened,
         Err(e) => return fail(&e.to_string()),
@@ -150,11 +151,34 @@ fn serve(config: Config) -> ExitCode {
     }
 }
 
+/// A weak master key only gets this far with `dangerously_permit_weak_or_unset_master_key`
+/// (validation refuses it otherwise): say so loudly, in the log and on the terminal.
+fn warn_if_weak_master_key(config: &Config) {
+    let general = &config.settings.general_settings;
+    let Some(why) = general.master_key.as_ref().and_then(|key| proxy::auth::master_key_weakness(key.expose())) else {
+        return;
+    };
+    let message = format!(
+        "the master key {why}: anyone who knows or guesses it is proxy admin. It is accepted only because \
+         dangerously_permit_weak_or_unset_master_key is set: never use this outside a throw-away test setup"
+    );
+    tracing::warn!("{message}");
+    eprintln!("\n  WARNING: {message}.\n");
+}
+
 fn backup(config: &Config, target: &std::path::Path) -> ExitCode {
     let source = PathBuf::from(&config.settings.server.database_path);
     match proxy::db::backup_to(&source, target) {
         Ok(bytes) => {
             println!("backed up {} to {} ({bytes} bytes)", source.display(), target.display());
+            let key_file = proxy::auth::proxy_secret::key_file_path(&source);
+            if config.settings.general_settings.secret_key.is_none() && key_file.exists() {
+                // By design: a backup that held the secret could sign sessions for this proxy.
+                println!(
+                    "the key file {} is not in the backup; restored without it, the proxy makes a new one and everyone signs in again",
+                    key_file.display()
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e.to_string()),

@@ -29,7 +29,8 @@ pub struct Shared {
     pub teams: TeamCache,
     pub clock: Clock,
     pub started_at: Instant,
-    /// Signs session cookies and CSRF tokens (secret kept in the database).
+    /// Signs session cookies and CSRF tokens (derived from the proxy's secret, which is
+    /// never in the database).
     pub sessions: SessionKeys,
     /// Failed sign-in counts per account and client address.
     pub login_limits: LoginLimiter,
@@ -64,6 +65,8 @@ pub enum StartError {
     Open(#[from] OpenError),
     #[error("cannot read the database at start: {0}")]
     Load(#[from] DbError),
+    #[error(transparent)]
+    Secret(#[from] crate::auth::proxy_secret::SecretError),
     #[error("{0}")]
     Pricing(String),
     #[error("cannot start: {0}")]
@@ -99,7 +102,7 @@ impl AppState {
             .clone()
             .unwrap_or_else(|| DEFAULT_ADMIN_USER_ID.to_string());
         ensure_admin_user(&db, &admin_id)?;
-        let sessions = SessionKeys::new(crate::auth::signing_secret::load_or_create(&db)?);
+        let sessions = session_keys(&config, &path, &db)?;
         let litellm = &config.settings.litellm_settings;
         let pricing_file = litellm.pricing_file.as_ref().map(|f| {
             let base = config.file.as_ref().and_then(|c| c.parent()).map(std::path::Path::to_path_buf);
@@ -148,6 +151,24 @@ impl AppState {
     pub fn is_proxy_admin_id(&self, user_id: &str) -> bool {
         self.config.settings.general_settings.proxy_admin_id.as_deref() == Some(user_id)
     }
+}
+
+/// The session keys from the proxy's secret (configured or the key file beside the
+/// database), after deleting the secret older versions kept in the database.
+fn session_keys(config: &Config, database: &std::path::Path, db: &Db) -> Result<SessionKeys, StartError> {
+    use crate::auth::proxy_secret::{ProxySecret, SecretSource};
+    let (secret, source) = ProxySecret::load(config.settings.general_settings.secret_key.as_ref(), database)?;
+    match &source {
+        SecretSource::Configured => tracing::info!("the proxy's secret comes from the configuration (secret_key)"),
+        SecretSource::KeyFile { path, created: true } => {
+            tracing::info!(file = %path.display(), "created the key file: the proxy's secret, kept outside the database and its backups")
+        }
+        SecretSource::KeyFile { path, created: false } => {
+            tracing::info!(file = %path.display(), "the proxy's secret comes from the key file")
+        }
+    }
+    crate::auth::signing_secret::forget_stored_secret(db)?;
+    Ok(crate::auth::signing_secret::session_keys(&secret))
 }
 
 fn sso_http_client() -> reqwest::Client {

@@ -61,6 +61,25 @@ impl MasterKey {
     }
 }
 
+/// Why a configured master key is weak, if it is: anyone could guess it, and whoever
+/// knows it is admin. Refused at start unless `dangerously_permit_weak_or_unset_master_key`
+/// is set.
+pub fn weakness(key: &str) -> Option<&'static str> {
+    // LiteLLM's documentation and CI use `sk-1234`; `sk-12345678` would pass the length rule.
+    const EXAMPLE_DIGITS: &str = "12345678901234567890";
+    let rest = key.strip_prefix("sk-").unwrap_or(key);
+    if !rest.is_empty() && EXAMPLE_DIGITS.starts_with(rest) {
+        Some("is LiteLLM's documented example key (or one like it)")
+    } else if key.chars().count() < MIN_LENGTH {
+        Some("is shorter than 8 characters")
+    } else {
+        None
+    }
+}
+
+/// The shortest master key accepted without `dangerously_permit_weak_or_unset_master_key`.
+pub const MIN_LENGTH: usize = 8;
+
 /// A new secret key: `sk-` and 192 random bits, URL-safe.
 pub fn generate_key() -> String {
     use base64::Engine;
@@ -79,6 +98,16 @@ mod tests {
         let b = generate_key();
         assert!(a.starts_with("sk-") && a.len() == 35, "{a}");
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn the_documented_example_keys_and_short_keys_are_weak() {
+        for key in ["sk-1234", "sk-12345678", "sk-1234567890", "sk-abc", ""] {
+            assert!(weakness(key).is_some(), "{key}");
+        }
+        for key in ["sk-abcdefgh", "sk-test-master-key-0123456789", "sk-12345679", &generate_key()] {
+            assert_eq!(weakness(key), None, "{key}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod master_key;
 pub mod onboarding;
 pub mod password;
 pub mod policy;
+pub mod proxy_secret;
 pub mod request_info;
 pub mod rights;
 mod role;
@@ -20,7 +21,7 @@ mod ui_config;
 
 pub use caller::{Caller, Credential, DEFAULT_ADMIN_USER_ID, presented_key, resolve};
 pub use login_limit::{Admission, Limits, LoginLimiter};
-pub use master_key::{MasterKey, MasterKeyOrigin, generate_key};
+pub use master_key::{MasterKey, MasterKeyOrigin, generate_key, weakness as master_key_weakness};
 pub use role::{Role, UnknownRole};
 pub use session::{SessionKeys, SessionUser};
 

@@ -1,4 +1,4 @@
-//! UI sessions: a JWT (HS256, signed with the stored `jwt_signing_secret`) in the cookie
+//! UI sessions: a JWT (HS256, signed with the key `signing_secret.rs` derives) in the cookie
 //! `token`, as LiteLLM's UI expects, but HttpOnly. The token alone proves nothing: every
 //! request checks it against the in-memory user table, so deleting a user, changing their
 //! role or bumping their `session_epoch` (blocking, logout) ends their sessions at once.

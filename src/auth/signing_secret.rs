@@ -1,33 +1,39 @@
-//! The secret that signs session cookies (and any other token the proxy issues to a
-//! browser): 256 random bits made on first start and kept in the `settings` table, so
-//! sessions survive a restart and no configuration is needed. It is never the master key:
-//! rotating the master key must not sign everyone out, and a leaked session must not help
-//! guess the master key.
+//! The key that signs session cookies and every other token the proxy gives a browser
+//! (onboarding tokens, the SSO state cookie, CSRF and form tokens): derived from the
+//! proxy's secret (`proxy_secret.rs`) under its own purpose label, so it is never stored
+//! anywhere. It is never the master key: rotating the master key must not sign everyone
+//! out, and a leaked session must not help guess the master key.
+//!
+//! Versions before this one kept the signing secret in the `settings` table, hence in every
+//! copy and backup of the database. It is deleted on every start (not by a schema upgrade,
+//! so a file that an older binary wrote into again is cleaned too); the sessions it signed
+//! end, which is the point: that secret sits in every old backup.
 
+use super::SessionKeys;
+use super::proxy_secret::ProxySecret;
 use crate::db::{Db, DbError};
-use rand::RngCore;
-use rusqlite::OptionalExtension;
 
-pub const SETTING: &str = "jwt_signing_secret";
+/// The purpose label of the session-signing key. Changing it signs everyone out.
+pub const PURPOSE: &str = "proxy session signing v1";
 
-/// The stored secret, or a new one stored now. Safe to call on every start.
-pub fn load_or_create(db: &Db) -> Result<Vec<u8>, DbError> {
-    let stored: Option<String> = db.read_blocking(|conn| {
-        conn.query_row("SELECT value FROM settings WHERE name = ?1", [SETTING], |r| r.get(0)).optional()
+/// Where versions before this one kept the signing secret.
+pub const LEGACY_SETTING: &str = "jwt_signing_secret";
+
+/// The keys that sign and check sessions and browser tokens.
+pub fn session_keys(secret: &ProxySecret) -> SessionKeys {
+    SessionKeys::new(secret.derive(PURPOSE).to_vec())
+}
+
+/// Deletes the signing secret an older version stored in the database. Returns whether
+/// there was one (and says so in the log: its sessions have ended).
+pub fn forget_stored_secret(db: &Db) -> Result<bool, DbError> {
+    let deleted = db.write_blocking(|tx| {
+        tx.execute("DELETE FROM settings WHERE name = ?1", [LEGACY_SETTING]).map_err(DbError::from)
     })?;
-    if let Some(secret) = stored.and_then(|s| hex::decode(s).ok()).filter(|s| s.len() >= 32) {
-        return Ok(secret);
+    if deleted > 0 {
+        tracing::warn!(
+            "the session-signing secret moved out of the database (it was in every backup): it was deleted from the database and every session signed with it has ended; users sign in again"
+        );
     }
-    let mut secret = vec![0u8; 32];
-    rand::rng().fill_bytes(&mut secret);
-    let text = hex::encode(&secret);
-    // `DO NOTHING` then re-read: whoever stored first wins, so two starts never disagree.
-    db.write_blocking(|tx| {
-        tx.execute(
-            "INSERT INTO settings (name, value, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
-            rusqlite::params![SETTING, text, crate::time::now_text()],
-        )?;
-        let value: String = tx.query_row("SELECT value FROM settings WHERE name = ?1", [SETTING], |r| r.get(0))?;
-        hex::decode(value).map_err(|e| DbError::Other(format!("the stored {SETTING} is not hex: {e}")))
-    })
+    Ok(deleted > 0)
 }

@@ -99,6 +99,18 @@ section! {
         /// The admin credential (`sk-...`). When unset, one is generated on first start,
         /// stored hashed in the database and printed once.
         master_key: Option<Secret> = None, eg "\"os.environ/LITELLM_MASTER_KEY\"", env ["LITELLM_MASTER_KEY", "PROXY_MASTER_KEY"];
+        /// Start although the master key is weak (shorter than 8 characters, or LiteLLM's
+        /// documented example `sk-1234` and its kin): anyone who knows it is admin. For
+        /// throw-away test setups only (LiteLLM's CI runs so); a loud warning is printed at
+        /// start. (An unset key is never weak here: one is generated.)
+        dangerously_permit_weak_or_unset_master_key: bool = false, eg "", env ["LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY"];
+        /// The proxy's own secret, at least 32 random characters (`openssl rand -hex 32`):
+        /// the session-signing key is derived from it. Unset: a key file beside the database
+        /// (`proxy.key` for `proxy.db`, mode 0600) is made on first start and read after.
+        /// Never stored in the database nor in backups; changing it signs everyone out.
+        /// `PROXY_SECRET_KEY_FILE` may name a file holding it; LiteLLM's `LITELLM_SALT_KEY`
+        /// is read when neither is set.
+        secret_key: Option<Secret> = None, eg "\"os.environ/PROXY_SECRET_KEY\"", env ["PROXY_SECRET_KEY", "LITELLM_SALT_KEY"];
         /// User name of the built-in admin sign-in on the UI.
         ui_username: String = "admin".into(), eg "", env ["UI_USERNAME"];
         /// Password of the built-in admin sign-in. Defaults to the master key.

@@ -149,6 +149,47 @@ fn secrets_can_come_from_files() {
 }
 
 #[test]
+fn the_secret_key_comes_from_proxy_secret_key_then_its_file_then_litellm_salt_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secret.txt");
+    std::fs::write(&file, format!("{}\n", "f".repeat(40))).unwrap();
+    let file = file.to_str().unwrap();
+    let (direct, salt) = ("p".repeat(40), "s".repeat(40));
+    let secret = |env: &[(&str, &str)]| load_in(dir.path(), env).unwrap().settings.general_settings.secret_key;
+    let all = [("PROXY_SECRET_KEY", direct.as_str()), ("PROXY_SECRET_KEY_FILE", file), ("LITELLM_SALT_KEY", &salt)];
+    assert_eq!(secret(&all).unwrap().expose(), direct);
+    assert_eq!(secret(&all[1..]).unwrap().expose(), "f".repeat(40), "the file's newline is dropped");
+    assert_eq!(secret(&all[2..]).unwrap().expose(), salt);
+    assert_eq!(secret(&[]), None);
+}
+
+#[test]
+fn a_short_secret_key_is_refused_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let message = load_in(dir.path(), &[("LITELLM_SALT_KEY", "sk-1234")]).unwrap_err().to_string();
+    assert!(message.contains("environment variable LITELLM_SALT_KEY: general_settings.secret_key"), "{message}");
+    assert!(message.contains("is too short (7 characters)") && message.contains("at least 32"), "{message}");
+    assert!(!message.contains("sk-1234"), "the secret itself is not shown: {message}");
+}
+
+#[test]
+fn a_weak_master_key_is_refused_unless_dangerously_permitted() {
+    let dir = tempfile::tempdir().unwrap();
+    for key in ["sk-1234", "sk-12345678", "sk-abc"] {
+        let message = load_in(dir.path(), &[("LITELLM_MASTER_KEY", key)]).unwrap_err().to_string();
+        assert!(message.contains("general_settings.master_key"), "{message}");
+        assert!(message.contains("dangerously_permit_weak_or_unset_master_key"), "{message}");
+    }
+    let permit = ("LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY", "true");
+    let config = load_in(dir.path(), &[("LITELLM_MASTER_KEY", "sk-1234"), permit]).unwrap();
+    assert!(config.settings.general_settings.dangerously_permit_weak_or_unset_master_key);
+    let file = "[general_settings]\nmaster_key = \"sk-1234\"\ndangerously_permit_weak_or_unset_master_key = true\n";
+    assert!(load_text(file, &[]).is_ok());
+    // The setting lifts the weakness rule, not the form LiteLLM requires.
+    assert!(load_in(dir.path(), &[("LITELLM_MASTER_KEY", "1234"), permit]).is_err());
+}
+
+#[test]
 fn bad_environment_values_name_the_variable() {
     let dir = tempfile::tempdir().unwrap();
     let message = load_in(dir.path(), &[("PORT", "eighty")]).unwrap_err().to_string();
@@ -207,6 +248,7 @@ fn the_example_covers_every_setting_and_parses_uncommented() {
         ("GENERIC_CLIENT_SECRET", "x"),
         ("SMTP_PASSWORD", "x"),
         ("OPENAI_API_KEY", "x"),
+        ("PROXY_SECRET_KEY", "an-example-secret-of-32-characters-or-more"),
     ];
     let config = load_text(&uncommented, &env).unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
     assert_eq!(config.settings.model_list.len(), 1);

@@ -21,8 +21,27 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
     if let Some(key) = &general.master_key {
         if !key.expose().starts_with("sk-") {
             bad("general_settings.master_key", "must start with `sk-` (as LiteLLM requires)".into());
-        } else if key.expose().len() < 8 {
-            bad("general_settings.master_key", "is too short: use at least 8 characters".into());
+        } else if let Some(why) = crate::auth::master_key_weakness(key.expose())
+            && !general.dangerously_permit_weak_or_unset_master_key
+        {
+            bad(
+                "general_settings.master_key",
+                format!(
+                    "{why}: it is easy to guess, and whoever knows the master key is admin. Set a long random key, or unset it to have one generated. For a throw-away test setup only, set `dangerously_permit_weak_or_unset_master_key = true` in [general_settings] (or LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY=true)"
+                ),
+            );
+        }
+    }
+    if let Some(secret) = &general.secret_key {
+        let length = secret.expose().chars().count();
+        if length < crate::auth::proxy_secret::MIN_LENGTH {
+            bad(
+                "general_settings.secret_key",
+                format!(
+                    "is too short ({length} characters): the proxy's secret needs at least {} random characters, e.g. the output of `openssl rand -hex 32`",
+                    crate::auth::proxy_secret::MIN_LENGTH
+                ),
+            );
         }
     }
     check_duration(&mut bad, "general_settings.ui_session_duration", Some(&general.ui_session_duration));
