@@ -14,6 +14,7 @@ pub const UPGRADES: &[&str] = &[
     // 2 -> 3: the spend journal.
     "CREATE TABLE spend_journal (id INTEGER PRIMARY KEY, rows TEXT NOT NULL);",
     WEEKLY_SPEND,
+    CLIENT_REQUEST_ID,
 ];
 
 /// 3 -> 4: `weekly_spend` and `daily_user_spend`, filled from `daily_spend`. Written to run
@@ -43,6 +44,22 @@ DELETE FROM daily_user_spend;
 INSERT INTO daily_user_spend (date, user_id, prompt_tokens, completion_tokens, spend, api_requests)
 SELECT date, user_id, SUM(prompt_tokens), SUM(completion_tokens), SUM(spend), SUM(api_requests)
 FROM daily_spend GROUP BY 1, 2;
+";
+
+/// 4 -> 5: a spend row's id is the server's own; the client's id moves to its own column.
+/// Rows already in `spend_logs` keep their id (the search by request id looks at both
+/// columns). Rows still in the spend journal were keyed by what may be a client's id that
+/// is in `spend_logs` already: they get a new random id now and keep theirs as the
+/// client's, so that folding them cannot fail on a duplicate.
+const CLIENT_REQUEST_ID: &str = "
+ALTER TABLE spend_logs ADD COLUMN client_request_id TEXT;
+CREATE INDEX spend_logs_client_request ON spend_logs (client_request_id) WHERE client_request_id IS NOT NULL;
+UPDATE spend_journal SET rows = (
+    SELECT json_group_array(json_set(value,
+        '$.client_request_id', json_extract(value, '$.request_id'),
+        '$.request_id', 'journal-' || lower(hex(randomblob(16)))))
+    FROM json_each(spend_journal.rows)
+);
 ";
 
 /// The version `schema.sql` describes.
@@ -141,6 +158,8 @@ mod tests {
              DROP TABLE spend_journal;
              DROP TABLE weekly_spend;
              DROP TABLE daily_user_spend;
+             DROP INDEX spend_logs_client_request;
+             ALTER TABLE spend_logs DROP COLUMN client_request_id;
              PRAGMA user_version = 1;
              INSERT INTO users (user_id, user_email, created_at, updated_at)
                  VALUES ('old-user', 'old@example.com', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');",
@@ -188,6 +207,30 @@ mod tests {
         assert_eq!(weeks, [("2026-11-16".into(), 1.0, 1), ("2026-11-23".into(), 6.0, 6)]);
         let days: i64 = conn.query_row("SELECT COUNT(*) FROM daily_user_spend", [], |r| r.get(0)).unwrap();
         assert_eq!(days, 3);
+    }
+
+    #[test]
+    fn version_5_gives_journal_rows_new_ids_and_keeps_theirs_as_the_clients() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        conn.execute_batch(
+            r#"DROP INDEX spend_logs_client_request; ALTER TABLE spend_logs DROP COLUMN client_request_id;
+               PRAGMA user_version = 4;
+               INSERT INTO spend_journal (rows) VALUES ('[{"request_id":"same","cost":1.0},{"request_id":"same","cost":2.0}]');"#,
+        )
+        .unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 4 });
+        let rows: String = conn.query_row("SELECT rows FROM spend_journal", [], |r| r.get(0)).unwrap();
+        let rows: serde_json::Value = serde_json::from_str(&rows).unwrap();
+        let ids: Vec<&str> = rows.as_array().unwrap().iter().map(|r| r["request_id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), 2);
+        assert!(ids.iter().all(|id| id.starts_with("journal-")) && ids[0] != ids[1], "{rows}");
+        assert_eq!(rows[0]["client_request_id"], "same");
+        assert_eq!(rows[1]["cost"], 2.0, "the rest of the row is kept");
+        let indexed: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'spend_logs_client_request'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(indexed, 1);
     }
 
     #[test]
