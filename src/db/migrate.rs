@@ -21,7 +21,7 @@ pub const UPGRADES: &[&str] = &[
 /// on a file that has the tables already (one made from a newer `schema.sql` but marked
 /// version 3, as test and benchmark seeds do): the sums are derived, so they are rebuilt
 /// whole.
-const WEEKLY_SPEND: &str = "
+pub const WEEKLY_SPEND: &str = "
 CREATE TABLE IF NOT EXISTS weekly_spend (
     week TEXT NOT NULL, user_id TEXT NOT NULL DEFAULT '', team_id TEXT NOT NULL DEFAULT '',
     api_key TEXT NOT NULL DEFAULT '', model TEXT NOT NULL DEFAULT '',
@@ -194,7 +194,9 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
         conn.execute_batch(
-            "DROP TABLE weekly_spend; DROP TABLE daily_user_spend; PRAGMA user_version = 3;
+            "DROP TABLE weekly_spend; DROP TABLE daily_user_spend;
+             DROP INDEX spend_logs_client_request; ALTER TABLE spend_logs DROP COLUMN client_request_id;
+             PRAGMA user_version = 3;
              INSERT INTO daily_spend (date, api_key, model, spend, api_requests) VALUES
                  ('2026-11-22', 'k', 'm', 1.0, 1), ('2026-11-23', 'k', 'm', 2.0, 2), ('2026-11-29', 'k', 'm', 4.0, 4);",
         )
