@@ -71,3 +71,90 @@ fn a_reused_client_request_id_hides_no_row() {
     }
     assert_eq!(mock().calls("sec-reuse+p=10+c=5"), 2);
 }
+
+/// Finding 11a: an upstream that echoes the request's `Authorization` header in its error
+/// handed the deployment's key to the key's owner (in the relayed error) and to anyone who
+/// reads the spend logs (in the failure row) or the health check.
+#[test]
+fn an_upstream_error_that_echoes_the_key_is_relayed_and_stored_without_it() {
+    let upstream = "sec-echo+echo401";
+    let config = model("sec-echo", upstream, PRICE_IN, PRICE_OUT);
+    let mut key = String::new();
+    let proxy = start_seeded(&config, |s| {
+        s.user("cam", "internal_user", None, &[]);
+        key = s.key(KeySpec { user_id: Some("cam"), ..Default::default() });
+    });
+    let (status, _, error) = common::post(&proxy.url("/v1/chat/completions"), &key, &chat("sec-echo"));
+    assert_eq!(status, 401, "{error}");
+    assert_eq!(mock().last_credential(upstream).as_deref(), Some("Bearer upstream-key"), "the key was sent");
+    let message = error["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("Incorrect API key provided") && message.contains("[redacted]"), "{error}");
+    assert!(!error.to_string().contains("upstream-key"), "relayed: {error}");
+
+    let (status, rows) = proxy.client(Some(&key)).get("/spend/logs?status_filter=failure");
+    assert_eq!(status, 200, "{rows}");
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+    let stored = rows[0]["metadata"]["error_information"]["error_message"].as_str().unwrap_or_default();
+    assert!(stored.contains("[redacted]"), "{rows}");
+    assert!(!rows.to_string().contains("upstream-key"), "stored: {rows}");
+
+    let (status, health) = proxy.admin().get("/health");
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(health["unhealthy_count"], 1, "{health}");
+    assert!(!health.to_string().contains("upstream-key"), "health: {health}");
+}
+
+/// Finding 11b: a password in `api_base` was shown on every page and answer that names a
+/// deployment, and in the logs. It is masked everywhere now, and requests still reach the
+/// upstream with the deployment's key.
+#[test]
+fn a_password_in_api_base_is_shown_nowhere() {
+    const SECRET: &str = "hunter2-base-secret";
+    let base = format!("{}/v1", mock().base.replacen("http://", &format!("http://sec-user:{SECRET}@"), 1));
+    let upstream = "sec-base+p=10+c=5";
+    let config = format!(
+        "[[model_list]]\nmodel_name = \"sec-base\"\n[model_list.litellm_params]\nmodel = \"openai/{upstream}\"\napi_base = \"{base}\"\napi_key = \"upstream-key\"\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let key = {
+        let seed = common::seed::Seed::new(dir.path());
+        seed.user("dee", "internal_user", None, &[]);
+        seed.key(KeySpec { user_id: Some("dee"), ..Default::default() })
+    };
+    // Debug logs too: the HTTP client's connection pool logs each upstream's address.
+    let proxy = common::Proxy::start_with(common::Options {
+        config: Some(&config),
+        dir: Some(dir),
+        env: vec![("RUST_LOG", "debug".into())],
+        ..Default::default()
+    });
+    let (status, _, answer) = common::post(&proxy.url("/v1/chat/completions"), &key, &chat("sec-base"));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(mock().last_credential(upstream).as_deref(), Some("Bearer upstream-key"));
+    let masked = "http://sec-user:****@";
+
+    let (status, health) = proxy.admin().get("/health");
+    assert_eq!(status, 200, "{health}");
+    let health = health.to_string();
+    assert!(health.contains(masked) && !health.contains(SECRET), "{health}");
+
+    let (status, rows) = proxy.admin().get("/spend/logs");
+    assert_eq!(status, 200, "{rows}");
+    assert!(rows[0]["api_base"].as_str().is_some_and(|b| b.starts_with(masked)), "{rows}");
+    assert!(!rows.to_string().contains(SECRET), "{rows}");
+
+    let admin = common::browser::Browser::signed_in(&proxy, "admin", common::MASTER_KEY);
+    for path in ["/ui/models", "/ui/settings"] {
+        let page = admin.get(&proxy.url(path));
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        assert!(page.body.contains("sec-user:****@") && !page.body.contains(SECRET), "{path}: {}", page.body);
+    }
+    let checked = common::command(proxy.dir.path()).arg("check-config").output().unwrap();
+    let printed = String::from_utf8_lossy(&checked.stdout);
+    assert!(checked.status.success(), "{printed}");
+    assert!(printed.contains(masked) && !printed.contains(SECRET), "{printed}");
+
+    let log = proxy.output();
+    assert!(log.contains("DEBUG"), "debug logs were on");
+    assert!(!log.contains(SECRET), "{log}");
+}

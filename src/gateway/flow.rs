@@ -98,7 +98,7 @@ impl Ctx {
             model_id: deployment.map(|d| d.id.clone()),
             model_group: self.group.clone(),
             provider: provider.to_string(),
-            api_base: deployment.and_then(|d| d.api_base.clone()),
+            api_base: deployment.and_then(|d| d.api_base.as_ref().map(crate::config::ApiBase::masked)),
             start: crate::time::format(self.started),
             end: crate::time::format(self.state.clock.now()),
             prompt_tokens: 0,
