@@ -1,5 +1,6 @@
-//! One model request from body to answer: parse, resolve the model, check access, admit
-//! (budgets, limits, reservation), then answer from `mock_response` or the upstream —
+//! One model request from body to answer: refuse it while spend cannot be recorded
+//! (`spend::gate`), parse, resolve the model, check access, admit (budgets, limits,
+//! reservation), then answer from `mock_response` or the upstream —
 //! whole or streamed — and charge it through the ledger before the answer is finished.
 
 use super::admission::{self, Admitted, insert};
@@ -171,6 +172,8 @@ async fn run(
     endpoint: Endpoint,
     body: bytes::Bytes,
 ) -> Result<Response, Response> {
+    // Before anything is reserved or sent: on a full disk the answer could not be charged.
+    state.ledger.admit_model_request(&state).map_err(IntoResponse::into_response)?;
     let started = state.clock.now();
     let mut request = ModelRequest::parse(endpoint, &body).map_err(IntoResponse::into_response)?;
     let aliased = caller
