@@ -142,6 +142,8 @@ fn a_password_in_api_base_is_shown_nowhere() {
     assert_eq!(status, 200, "{rows}");
     assert!(rows[0]["api_base"].as_str().is_some_and(|b| b.starts_with(masked)), "{rows}");
     assert!(!rows.to_string().contains(SECRET), "{rows}");
+    let stored: String = query(&proxy, "SELECT api_base FROM spend_logs");
+    assert!(stored.starts_with(masked), "stored masked, not only shown masked: {stored}");
 
     let admin = common::browser::Browser::signed_in(&proxy, "admin", common::MASTER_KEY);
     for path in ["/ui/models", "/ui/settings"] {

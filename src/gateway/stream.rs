@@ -115,7 +115,7 @@ async fn run(
     admission.release_slots();
     drop(admission);
     if client_gone {
-        tracing::info!(request_id = %ctx.request_id, completion, "client left mid-stream; charged what was generated");
+        tracing::info!(call_id = %ctx.request_id, completion, "client left mid-stream; charged what was generated");
         return;
     }
     let tail = match committed {

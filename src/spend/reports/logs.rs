@@ -55,6 +55,8 @@ const COLUMNS: &str = "request_id, call_type, api_key, spend, total_tokens, prom
     startTime, endTime, model, model_id, model_group, custom_llm_provider, api_base, user, team_id, end_user, \
     metadata, cache_hit, status, client_request_id";
 
+/// A row as LiteLLM shows it. `api_base` is masked again here: rows written before it was
+/// masked at write time may hold a password.
 fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
     let metadata: String = row.get(17)?;
     Ok(json!({
@@ -64,7 +66,7 @@ fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
         "completion_tokens": row.get::<_, i64>(6)?, "startTime": row.get::<_, String>(7)?,
         "endTime": row.get::<_, String>(8)?, "model": row.get::<_, String>(9)?,
         "model_id": row.get::<_, Option<String>>(10)?, "model_group": row.get::<_, Option<String>>(11)?,
-        "custom_llm_provider": row.get::<_, Option<String>>(12)?, "api_base": row.get::<_, Option<String>>(13)?,
+        "custom_llm_provider": row.get::<_, Option<String>>(12)?, "api_base": row.get::<_, Option<String>>(13)?.map(|base| crate::config::mask_url(&base)),
         "user": row.get::<_, Option<String>>(14)?, "team_id": row.get::<_, Option<String>>(15)?,
         "end_user": row.get::<_, Option<String>>(16)?,
         "metadata": serde_json::from_str::<Value>(&metadata).unwrap_or_default(),
