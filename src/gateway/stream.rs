@@ -191,4 +191,12 @@ mod tests {
         assert_eq!(seen.text, "Hi");
         assert!(seen.done);
     }
+
+    #[test]
+    fn an_error_event_loses_the_upstream_key() {
+        let redactor = Redactor::new(["sk-upstream-secret"]);
+        let event = b"data: {\"error\":{\"message\":\"bad key Bearer sk-upstream-secret\"}}\n\n";
+        let forwarded = inspect(event, false, &mut Seen::default(), &redactor).unwrap_or_default();
+        assert_eq!(&forwarded[..], &b"data: {\"error\":{\"message\":\"bad key Bearer [redacted]\"}}\n\n"[..]);
+    }
 }
