@@ -136,7 +136,7 @@ CREATE TABLE invitations (
 
 -- One row per model request (LiteLLM_SpendLogs).
 CREATE TABLE spend_logs (
-    request_id          TEXT PRIMARY KEY,
+    request_id          TEXT PRIMARY KEY,          -- made by the server, never the client's
     call_type           TEXT NOT NULL,
     api_key             TEXT NOT NULL,             -- key hash, or "master_key"
     spend               REAL NOT NULL DEFAULT 0,
@@ -155,9 +155,12 @@ CREATE TABLE spend_logs (
     end_user            TEXT,
     metadata            TEXT NOT NULL DEFAULT '{}',
     cache_hit           INTEGER NOT NULL DEFAULT 0,
-    status              TEXT NOT NULL DEFAULT 'success'
+    status              TEXT NOT NULL DEFAULT 'success',
+    client_request_id   TEXT                       -- the client's x-request-id, to search by
 );
 CREATE INDEX spend_logs_start ON spend_logs (startTime);
+-- Only rows whose client sent an id: the others cost no index page per commit.
+CREATE INDEX spend_logs_client_request ON spend_logs (client_request_id) WHERE client_request_id IS NOT NULL;
 CREATE INDEX spend_logs_key_start ON spend_logs (api_key, startTime);
 CREATE INDEX spend_logs_user_start ON spend_logs (user, startTime);
 CREATE INDEX spend_logs_team_start ON spend_logs (team_id, startTime);

@@ -19,6 +19,9 @@ trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 echo "seeding $work/proxy.db ..." >&2
 sqlite3 "$work/proxy.db" < schema.sql
 sqlite3 "$work/proxy.db" <<'SQL'
+-- What versions after 3 added is taken out again, so that their upgrade steps apply.
+DROP INDEX spend_logs_client_request;
+ALTER TABLE spend_logs DROP COLUMN client_request_id;
 PRAGMA user_version = 3;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;

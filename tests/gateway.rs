@@ -427,10 +427,16 @@ fn model_routes_keep_request_ids_body_limits_and_cookies() {
         }
         let response = request.send().unwrap();
         assert_eq!(response.status(), 200);
-        assert_eq!(header(response.headers(), "x-litellm-call-id"), id);
+        // The row's id is the server's own; the client's is echoed and searchable.
+        let call_id = header(response.headers(), "x-litellm-call-id");
+        assert!(!call_id.is_empty() && call_id != id, "{call_id}");
         assert_eq!(header(response.headers(), "x-request-id"), id);
         let (_, rows) = proxy.admin().get(&format!("/spend/logs?request_id={id}"));
         assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+        assert_eq!(
+            (rows[0]["request_id"].as_str(), rows[0]["client_request_id"].as_str()),
+            (Some(&*call_id), Some(id))
+        );
     }
 
     let huge = json!({"model": "gw-direct", "messages": [{"role": "user", "content": "x".repeat(3 * 1024 * 1024)}]});
@@ -498,7 +504,8 @@ fn refused_and_failed_requests_are_logged_with_their_error() {
         .send()
         .unwrap();
     assert_eq!(refused.status(), 429);
-    assert_eq!(header(refused.headers(), "x-litellm-call-id"), "refused-1");
+    assert_eq!(header(refused.headers(), "x-request-id"), "refused-1");
+    assert_ne!(header(refused.headers(), "x-litellm-call-id"), "refused-1", "the row's id is the server's");
     expect("sk-not-a-key", "gw-log", 401);
 
     let (status, page) = proxy.admin().get("/spend/logs/v2?status_filter=failure&page_size=100");

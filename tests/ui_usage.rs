@@ -79,7 +79,7 @@ fn group_spend(page: &str, name: &str) -> String {
 fn breakdowns_over_weeks_equal_the_daily_sums() {
     let today = chrono::Utc::now().date_naive();
     let day = |back: u64| (today - chrono::Days::new(back)).format("%Y-%m-%d").to_string();
-    // Seeded as a version-1 file: starting the proxy builds the coarser sums from daily_spend.
+    // The seed builds the coarser sums from daily_spend, as the upgrade does.
     let proxy = common::start_seeded(&common::model("wk-chat", "wk-chat", 0.001, 0.002), |seed| {
         for back in 0..100u64 {
             for (user, model, spend) in [("u", "wk-a", back as f64 + 1.0), ("u", "wk-b", 0.5), ("w", "wk-a", 100.0)] {
@@ -94,7 +94,7 @@ fn breakdowns_over_weeks_equal_the_daily_sums() {
         }
     });
     let weeks: i64 = common::query(&proxy, "SELECT COUNT(*) FROM weekly_spend");
-    assert!(weeks >= 28, "weekly_spend was built on upgrade: {weeks} rows");
+    assert!(weeks >= 28, "weekly_spend was built: {weeks} rows");
     // `u` signs in as an internal user and sees only their own rows.
     let (status, user) = proxy.admin().post(
         "/user/new",

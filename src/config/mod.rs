@@ -3,12 +3,14 @@
 //! (`example.rs`). Loading either yields a complete, valid `Config` or the problems found,
 //! each naming the file line, variable or flag at fault; nothing is opened before that.
 
+mod api_base;
 mod example;
 mod secret;
 mod settings;
 mod source;
 mod validate;
 
+pub use api_base::{ApiBase, mask_url};
 pub use example::{example_file, readme_table};
 pub use secret::{Secret, mask};
 pub use settings::*;

@@ -3,6 +3,7 @@
 //! config, the README table, the unknown-key check and the environment overrides are all
 //! derived from these declarations, so a new setting cannot be half-added.
 
+use super::api_base::ApiBase;
 use super::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -333,7 +334,7 @@ section! {
         /// `provider/model`: `openai/gpt-4o-mini`, `azure/<deployment>`, or a bare OpenAI model name.
         model: String = String::new(), eg "\"openai/gpt-4o-mini\"", env [];
         /// Base URL of an OpenAI-compatible server (vLLM, Ollama, ...) or the Azure resource.
-        api_base: Option<String> = None, eg "\"http://localhost:8000/v1\"", env [];
+        api_base: Option<ApiBase> = None, eg "\"http://localhost:8000/v1\"", env [];
         /// The upstream key, usually `os.environ/NAME`.
         api_key: Option<Secret> = None, eg "\"os.environ/OPENAI_API_KEY\"", env [];
         /// Azure `api-version`.

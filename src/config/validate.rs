@@ -131,7 +131,7 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
             bad(&at("litellm_params.model"), "is required, e.g. `openai/gpt-4o-mini`".into());
         }
         if let Some(base) = &params.api_base
-            && !(base.starts_with("http://") || base.starts_with("https://"))
+            && !(base.expose().starts_with("http://") || base.expose().starts_with("https://"))
         {
             bad(&at("litellm_params.api_base"), format!("`{base}` must start with http:// or https://"));
         }

@@ -14,7 +14,8 @@ pub const UPGRADES: &[&str] = &[
     // 2 -> 3: the spend journal.
     "CREATE TABLE spend_journal (id INTEGER PRIMARY KEY, rows TEXT NOT NULL);",
     WEEKLY_SPEND,
-    // 4 -> 5: invitation ids are stored as their sha256 now; open invitations made before
+    CLIENT_REQUEST_ID,
+    // 5 -> 6: invitation ids are stored as their sha256 now; open invitations made before
     // kept the link's id in clear (readable in every backup), so they end here.
     "DELETE FROM invitations WHERE is_accepted = 0;",
 ];
@@ -23,7 +24,7 @@ pub const UPGRADES: &[&str] = &[
 /// on a file that has the tables already (one made from a newer `schema.sql` but marked
 /// version 3, as test and benchmark seeds do): the sums are derived, so they are rebuilt
 /// whole.
-const WEEKLY_SPEND: &str = "
+pub const WEEKLY_SPEND: &str = "
 CREATE TABLE IF NOT EXISTS weekly_spend (
     week TEXT NOT NULL, user_id TEXT NOT NULL DEFAULT '', team_id TEXT NOT NULL DEFAULT '',
     api_key TEXT NOT NULL DEFAULT '', model TEXT NOT NULL DEFAULT '',
@@ -46,6 +47,22 @@ DELETE FROM daily_user_spend;
 INSERT INTO daily_user_spend (date, user_id, prompt_tokens, completion_tokens, spend, api_requests)
 SELECT date, user_id, SUM(prompt_tokens), SUM(completion_tokens), SUM(spend), SUM(api_requests)
 FROM daily_spend GROUP BY 1, 2;
+";
+
+/// 4 -> 5: a spend row's id is the server's own; the client's id moves to its own column.
+/// Rows already in `spend_logs` keep their id (the search by request id looks at both
+/// columns). Rows still in the spend journal were keyed by what may be a client's id that
+/// is in `spend_logs` already: they get a new random id now and keep theirs as the
+/// client's, so that folding them cannot fail on a duplicate.
+const CLIENT_REQUEST_ID: &str = "
+ALTER TABLE spend_logs ADD COLUMN client_request_id TEXT;
+CREATE INDEX spend_logs_client_request ON spend_logs (client_request_id) WHERE client_request_id IS NOT NULL;
+UPDATE spend_journal SET rows = (
+    SELECT json_group_array(json_set(value,
+        '$.client_request_id', json_extract(value, '$.request_id'),
+        '$.request_id', 'journal-' || lower(hex(randomblob(16)))))
+    FROM json_each(spend_journal.rows)
+);
 ";
 
 /// The version `schema.sql` describes.
@@ -144,6 +161,8 @@ mod tests {
              DROP TABLE spend_journal;
              DROP TABLE weekly_spend;
              DROP TABLE daily_user_spend;
+             DROP INDEX spend_logs_client_request;
+             ALTER TABLE spend_logs DROP COLUMN client_request_id;
              PRAGMA user_version = 1;
              INSERT INTO users (user_id, user_email, created_at, updated_at)
                  VALUES ('old-user', 'old@example.com', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');",
@@ -178,7 +197,9 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
         conn.execute_batch(
-            "DROP TABLE weekly_spend; DROP TABLE daily_user_spend; PRAGMA user_version = 3;
+            "DROP TABLE weekly_spend; DROP TABLE daily_user_spend;
+             DROP INDEX spend_logs_client_request; ALTER TABLE spend_logs DROP COLUMN client_request_id;
+             PRAGMA user_version = 3;
              INSERT INTO daily_spend (date, api_key, model, spend, api_requests) VALUES
                  ('2026-11-22', 'k', 'm', 1.0, 1), ('2026-11-23', 'k', 'm', 2.0, 2), ('2026-11-29', 'k', 'm', 4.0, 4);",
         )
@@ -191,6 +212,52 @@ mod tests {
         assert_eq!(weeks, [("2026-11-16".into(), 1.0, 1), ("2026-11-23".into(), 6.0, 6)]);
         let days: i64 = conn.query_row("SELECT COUNT(*) FROM daily_user_spend", [], |r| r.get(0)).unwrap();
         assert_eq!(days, 3);
+    }
+
+    #[test]
+    fn version_5_gives_journal_rows_new_ids_and_keeps_theirs_as_the_clients() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        conn.execute_batch(
+            r#"DROP INDEX spend_logs_client_request; ALTER TABLE spend_logs DROP COLUMN client_request_id;
+               PRAGMA user_version = 4;
+               INSERT INTO spend_journal (rows) VALUES ('[{"request_id":"same","cost":1.0},{"request_id":"same","cost":2.0}]');"#,
+        )
+        .unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 4 });
+        let rows: String = conn.query_row("SELECT rows FROM spend_journal", [], |r| r.get(0)).unwrap();
+        let rows: serde_json::Value = serde_json::from_str(&rows).unwrap();
+        let ids: Vec<&str> = rows.as_array().unwrap().iter().map(|r| r["request_id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), 2);
+        assert!(ids.iter().all(|id| id.starts_with("journal-")) && ids[0] != ids[1], "{rows}");
+        assert_eq!(rows[0]["client_request_id"], "same");
+        assert_eq!(rows[1]["cost"], 2.0, "the rest of the row is kept");
+        let indexed: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'spend_logs_client_request'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(indexed, 1);
+    }
+
+    #[test]
+    fn version_6_ends_the_invitations_whose_ids_were_stored_in_clear() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 5;
+             INSERT INTO users (user_id, user_role, created_at, updated_at) VALUES ('u', 'internal_user', 't', 't');
+             INSERT INTO invitations (id, user_id, is_accepted, expires_at, created_at, updated_at) VALUES
+                 ('open-link', 'u', 0, '2999-01-01', 't', 't'), ('used-link', 'u', 1, '2999-01-01', 't', 't');",
+        )
+        .unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 5 });
+        let left: Vec<String> = conn
+            .prepare("SELECT id FROM invitations")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(left, ["used-link"]);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The model routes served straight from the connection, past the router and its layers
 //! (routing table, CSRF guard, trace span, request-id layers): every model request of
 //! every user comes this way, and those layers cost a tenth of its CPU. What they do for
-//! these routes is done here: the request id is taken or made and echoed, the caller is
+//! these routes is done here: the client's request id is echoed (else the spend row's
+//! server-made id is), the caller is
 //! the presented key, and the body is read with the same size limit. A request that
 //! carries a cookie (the admin UI's session) takes the router's way, with its CSRF guard.
 
@@ -12,7 +13,7 @@ use crate::error::ApiError;
 use crate::server::{REQUEST_ID, client_request_id, new_request_id};
 use crate::state::AppState;
 use axum::response::{IntoResponse, Response};
-use http::{Method, Request, header};
+use http::{HeaderValue, Method, Request, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
@@ -33,16 +34,22 @@ pub fn endpoint_of(request: &Request<Incoming>) -> Option<Endpoint> {
 }
 
 pub async fn serve(state: AppState, request: Request<Incoming>, endpoint: Endpoint) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let request_id = client_request_id(&parts.headers).unwrap_or_else(new_request_id);
-    parts.headers.insert(REQUEST_ID, request_id.clone());
-    let span = tracing::info_span!("request", method = "POST", path = %parts.uri.path(), request_id = request_id.to_str().unwrap_or_default());
-    let mut response = tracing::Instrument::instrument(answer(state, parts, body, endpoint), span).await;
-    response.headers_mut().insert(REQUEST_ID, request_id);
+    let (parts, body) = request.into_parts();
+    let ids = flow::RequestIds::new(client_request_id(&parts.headers).as_ref());
+    let shown = HeaderValue::from_str(ids.shown()).unwrap_or_else(|_| new_request_id());
+    let span = tracing::info_span!("request", method = "POST", path = %parts.uri.path(), request_id = ids.shown(), call_id = %ids.row);
+    let mut response = tracing::Instrument::instrument(answer(state, parts, body, endpoint, ids), span).await;
+    response.headers_mut().insert(REQUEST_ID, shown);
     response
 }
 
-async fn answer(state: AppState, parts: http::request::Parts, body: Incoming, endpoint: Endpoint) -> Response {
+async fn answer(
+    state: AppState,
+    parts: http::request::Parts,
+    body: Incoming,
+    endpoint: Endpoint,
+    ids: flow::RequestIds,
+) -> Response {
     let caller = Caller::from_key(&state, &parts.headers).unwrap_or_else(|| Err(Caller::no_key()));
     let caller = match caller {
         Ok(caller) => caller,
@@ -58,5 +65,5 @@ async fn answer(state: AppState, parts: http::request::Parts, body: Incoming, en
             return ApiError::bad_request(format!("The request body could not be read: {error}")).into_response();
         }
     };
-    flow::handle(state, caller, parts.headers, endpoint, body).await
+    flow::handle_named(state, caller, ids, endpoint, body).await
 }

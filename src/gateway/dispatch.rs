@@ -1,7 +1,8 @@
 //! Sending a request upstream with retries: on a connect error, a timeout, a 429 or a 5xx
 //! the request goes to another deployment of the group (the same one when it is alone),
 //! up to `num_retries` more times — always before any byte went to the client. Other
-//! upstream errors are passed through with their status and body.
+//! upstream errors are passed through with their status and body, the upstream's
+//! credentials taken out of it (`upstream::read_error`).
 
 use super::request::ModelRequest;
 use super::router::{Deployment, Route};
@@ -74,7 +75,7 @@ pub async fn send(state: &AppState, route: &Route, request: &mut ModelRequest) -
             }
             Ok(response) => {
                 let status = response.status().as_u16();
-                let body = upstream::read_body(response, deadline).await.unwrap_or_default();
+                let body = upstream::read_error(response, deadline, &state.router.redactor).await;
                 if !retryable(status) {
                     return Err(passthrough(status, &body));
                 }

@@ -24,7 +24,7 @@ pub async fn logged(ctx: &Ctx, response: Response, deployment: Option<&Deploymen
     let error = error_information(parts.status.as_u16(), &bytes);
     let row = ctx.failure_row(deployment, model, error);
     if let Err(e) = ctx.state.ledger.commit(&ctx.state, row, None).await {
-        tracing::warn!(request_id = %ctx.request_id, error = %e, "could not log a failed request");
+        tracing::warn!(call_id = %ctx.request_id, error = %e, "could not log a failed request");
     }
     let mut response = Response::from_parts(parts, Body::from(bytes));
     ctx.answer_headers(response.headers_mut());

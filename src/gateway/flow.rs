@@ -1,5 +1,6 @@
-//! One model request from body to answer: parse, resolve the model, check access, admit
-//! (budgets, limits, reservation), then answer from `mock_response` or the upstream —
+//! One model request from body to answer: refuse it while spend cannot be recorded
+//! (`spend::gate`), parse, resolve the model, check access, admit (budgets, limits,
+//! reservation), then answer from `mock_response` or the upstream —
 //! whole or streamed — and charge it through the ledger before the answer is finished.
 
 use super::admission::{self, Admitted, insert};
@@ -11,7 +12,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::spend::{Charge, Expected, Price, SpendRow};
 use crate::state::AppState;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -19,7 +20,9 @@ use serde_json::{Value, json};
 /// What a spend row needs to know about the request.
 pub struct Ctx {
     pub state: AppState,
+    /// The spend row's id, made here (see [`RequestIds`]).
     pub request_id: String,
+    pub client_request_id: Option<String>,
     pub started: DateTime<Utc>,
     pub api_key: String,
     pub user: Option<String>,
@@ -63,8 +66,8 @@ impl Ctx {
         self.base_row(deployment, model, provider, metadata)
     }
 
-    /// The headers every answer carries: the call id (the spend row's request id) and the
-    /// key's budget and limits, when it has them.
+    /// The headers every answer carries: the call id (the spend row's server-made id) and
+    /// the key's budget and limits, when it has them.
     pub fn answer_headers(&self, headers: &mut HeaderMap) {
         insert(headers, "x-litellm-call-id", self.request_id.clone());
         let (budget, rpm, tpm) = self.key_limits;
@@ -86,6 +89,7 @@ impl Ctx {
     fn base_row(&self, deployment: Option<&Deployment>, model: &str, provider: &str, metadata: Value) -> SpendRow {
         SpendRow {
             request_id: self.request_id.clone(),
+            client_request_id: self.client_request_id.clone(),
             call_type: self.endpoint.call_type().to_string(),
             api_key: self.api_key.clone(),
             user: self.user.clone(),
@@ -95,7 +99,7 @@ impl Ctx {
             model_id: deployment.map(|d| d.id.clone()),
             model_group: self.group.clone(),
             provider: provider.to_string(),
-            api_base: deployment.and_then(|d| d.api_base.clone()),
+            api_base: deployment.and_then(|d| d.api_base.as_ref().map(crate::config::ApiBase::masked)),
             start: crate::time::format(self.started),
             end: crate::time::format(self.state.clock.now()),
             prompt_tokens: 0,
@@ -108,6 +112,36 @@ impl Ctx {
     }
 }
 
+/// How a request is named. The spend row's id is always made here: when it was the
+/// client's `x-request-id`, a client could reuse an id and so hide later rows (other users'
+/// too) from the logs while they were still charged. The client's id is kept beside it,
+/// to search by and to echo, and is never a key.
+pub struct RequestIds {
+    /// A new time-ordered id (see `server::new_request_id`): the spend row's primary key
+    /// and the answer's `x-litellm-call-id`.
+    pub row: String,
+    /// What the client sent in `x-request-id` or `x-litellm-call-id`, if usable.
+    pub client: Option<String>,
+}
+
+impl RequestIds {
+    pub fn new(client: Option<&HeaderValue>) -> Self {
+        let made = crate::server::new_request_id();
+        Self {
+            row: made.to_str().unwrap_or_default().to_string(),
+            client: client.and_then(|v| v.to_str().ok()).map(str::to_string),
+        }
+    }
+
+    /// The id the answer's `x-request-id` carries and the logs name: the client's, else the
+    /// row's.
+    pub fn shown(&self) -> &str {
+        self.client.as_deref().unwrap_or(&self.row)
+    }
+}
+
+/// A model request that came through the router: the client's id is in the headers (there
+/// the router's request-id layer has put one it made, when the client sent none).
 pub async fn handle(
     state: AppState,
     caller: Caller,
@@ -115,7 +149,18 @@ pub async fn handle(
     endpoint: Endpoint,
     body: bytes::Bytes,
 ) -> Response {
-    match run(state, caller, headers, endpoint, body).await {
+    let ids = RequestIds::new(crate::server::client_request_id(&headers).as_ref());
+    handle_named(state, caller, ids, endpoint, body).await
+}
+
+pub async fn handle_named(
+    state: AppState,
+    caller: Caller,
+    ids: RequestIds,
+    endpoint: Endpoint,
+    body: bytes::Bytes,
+) -> Response {
+    match run(state, caller, ids, endpoint, body).await {
         Ok(response) | Err(response) => response,
     }
 }
@@ -123,10 +168,12 @@ pub async fn handle(
 async fn run(
     state: AppState,
     caller: Caller,
-    headers: HeaderMap,
+    ids: RequestIds,
     endpoint: Endpoint,
     body: bytes::Bytes,
 ) -> Result<Response, Response> {
+    // Before anything is reserved or sent: on a full disk the answer could not be charged.
+    state.ledger.admit_model_request(&state).map_err(IntoResponse::into_response)?;
     let started = state.clock.now();
     let mut request = ModelRequest::parse(endpoint, &body).map_err(IntoResponse::into_response)?;
     let aliased = caller
@@ -138,7 +185,8 @@ async fn run(
     let route = state.router.resolve(&aliased);
     let key = caller.key();
     let mut ctx = Ctx {
-        request_id: request_id(&headers),
+        request_id: ids.row,
+        client_request_id: ids.client,
         started,
         api_key: caller.api_key_hash().to_string(),
         user: caller.user_id.clone(),
@@ -233,11 +281,4 @@ fn estimate(state: &AppState, caller: &Caller, route: &Route, request: &ModelReq
         (None, Some(bound)) => bound,
         (None, None) => price.cost(prompt, prompt),
     }
-}
-
-/// The request's id: the one the server set or the client sent (see
-/// `server::client_request_id`), else a new time-ordered one.
-fn request_id(headers: &HeaderMap) -> String {
-    let id = crate::server::client_request_id(headers).unwrap_or_else(crate::server::new_request_id);
-    id.to_str().unwrap_or_default().to_string()
 }

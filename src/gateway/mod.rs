@@ -12,6 +12,7 @@ pub(crate) mod flow;
 mod mock;
 pub(crate) mod models;
 pub mod providers;
+mod redact;
 mod request;
 mod respond;
 pub mod router;

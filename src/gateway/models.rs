@@ -5,6 +5,7 @@
 use super::access;
 use super::providers::Endpoint;
 use crate::auth::{Caller, Role};
+use crate::config::ApiBase;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Json;
@@ -71,10 +72,10 @@ pub async fn health(State(state): State<AppState>, caller: Caller) -> Result<Jso
                 endpoint,
                 body.to_string().into(),
             ) {
-                Ok(request) => probe(state.http.get(), request, deadline).await,
+                Ok(request) => probe(state.http.get(), request, deadline, &state.router.redactor).await,
                 Err(message) => Err(message),
             };
-            let mut entry = json!({"model": deployment.litellm_model, "model_name": deployment.model_name, "model_id": deployment.id, "api_base": deployment.api_base});
+            let mut entry = json!({"model": deployment.litellm_model, "model_name": deployment.model_name, "model_id": deployment.id, "api_base": deployment.api_base.as_ref().map(ApiBase::masked)});
             if let Err(error) = &outcome {
                 entry["error"] = json!(error);
             }
@@ -100,12 +101,13 @@ async fn probe(
     client: &super::upstream::Client,
     request: super::upstream::Request,
     deadline: tokio::time::Instant,
+    redactor: &super::redact::Redactor,
 ) -> Result<(), String> {
     let response = client.send(request, Some(deadline)).await.map_err(|e| e.to_string())?;
     if response.status().is_success() {
         return Ok(());
     }
     let status = response.status().as_u16();
-    let body = super::upstream::read_body(response, Some(deadline)).await.unwrap_or_default();
+    let body = super::upstream::read_error(response, Some(deadline), redactor).await;
     Err(format!("status {status}: {}", String::from_utf8_lossy(&body)))
 }

@@ -5,7 +5,8 @@
 //! skips deployments cooling down after `allowed_fails` failures within a minute.
 
 use super::providers::{self, Provider};
-use crate::config::{ModelEntry, RouterSettings, RoutingStrategy};
+use super::redact::Redactor;
+use crate::config::{ApiBase, ModelEntry, RouterSettings, RoutingStrategy};
 use crate::spend::{Price, PriceTable};
 use parking_lot::Mutex;
 use rand::Rng;
@@ -22,7 +23,8 @@ pub struct Deployment {
     /// The model (or Azure deployment) name sent upstream, `*` kept for wildcards.
     pub upstream_model: String,
     pub provider: &'static dyn Provider,
-    pub api_base: Option<String>,
+    /// Shown only masked (`ApiBase::masked`); requests use `ApiBase::request_url`.
+    pub api_base: Option<ApiBase>,
     pub api_key: Option<String>,
     pub api_version: Option<String>,
     pub timeout: Duration,
@@ -62,6 +64,8 @@ pub struct ModelRouter {
     allowed_fails: u32,
     cooldown: Duration,
     pub prices: PriceTable,
+    /// Every deployment's credentials, to keep out of relayed upstream errors.
+    pub redactor: Redactor,
 }
 
 impl ModelRouter {
@@ -101,6 +105,9 @@ impl ModelRouter {
         let mut wildcards: Vec<(String, String)> =
             names.iter().filter_map(|n| n.strip_suffix('*').map(|prefix| (prefix.to_string(), n.clone()))).collect();
         wildcards.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
+        let redactor = Redactor::new(groups.values().flatten().flat_map(|d| {
+            [d.api_key.as_deref(), d.api_base.as_ref().and_then(ApiBase::credential)].into_iter().flatten()
+        }));
         Self {
             groups: groups.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
             wildcards,
@@ -111,6 +118,7 @@ impl ModelRouter {
             allowed_fails: settings.allowed_fails,
             cooldown: Duration::from_secs(settings.cooldown_time),
             prices,
+            redactor,
         }
     }
 

@@ -9,6 +9,7 @@
 use super::admission::{insert, rate_headers};
 use super::dispatch::Upstream;
 use super::flow::Ctx;
+use super::redact::Redactor;
 use super::request::ModelRequest;
 use super::upstream;
 use crate::limits::Admission;
@@ -91,7 +92,7 @@ async fn run(
         buffer.extend(chunk.iter().filter(|b| **b != b'\r'));
         while let Some(end) = buffer.windows(2).position(|w| w == b"\n\n") {
             let event: Vec<u8> = buffer.drain(..end + 2).collect();
-            if let Some(forward) = inspect(&event, request.client_wants_usage, &mut seen)
+            if let Some(forward) = inspect(&event, request.client_wants_usage, &mut seen, &ctx.state.router.redactor)
                 && sender.send(forward).await.is_err()
             {
                 client_gone = true;
@@ -114,7 +115,7 @@ async fn run(
     admission.release_slots();
     drop(admission);
     if client_gone {
-        tracing::info!(request_id = %ctx.request_id, completion, "client left mid-stream; charged what was generated");
+        tracing::info!(call_id = %ctx.request_id, completion, "client left mid-stream; charged what was generated");
         return;
     }
     let tail = match committed {
@@ -131,8 +132,9 @@ fn error_event(message: &str) -> Bytes {
     Bytes::from(format!("data: {body}\n\n"))
 }
 
-/// Reads one event; returns what to forward (None: hold it back).
-fn inspect(event: &[u8], client_wants_usage: bool, seen: &mut Seen) -> Option<Bytes> {
+/// Reads one event; returns what to forward (None: hold it back). An error event is an
+/// upstream error body too: the upstream's credentials are taken out of it.
+fn inspect(event: &[u8], client_wants_usage: bool, seen: &mut Seen, redactor: &Redactor) -> Option<Bytes> {
     let text = std::str::from_utf8(event).ok()?;
     let data: String =
         text.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim_start).collect::<Vec<_>>().join("\n");
@@ -148,6 +150,9 @@ fn inspect(event: &[u8], client_wants_usage: bool, seen: &mut Seen) -> Option<By
     let Ok(chunk) = serde_json::from_str::<serde_json::Value>(&data) else {
         return Some(Bytes::copy_from_slice(event));
     };
+    if chunk.get("error").is_some() {
+        return Some(Bytes::from(redactor.redact(event).into_owned()));
+    }
     if let Some(usage) = chunk.get("usage").filter(|u| !u.is_null()) {
         let get = |f: &str| usage.get(f).and_then(serde_json::Value::as_u64);
         if let Some(prompt) = get("prompt_tokens") {
@@ -175,14 +180,23 @@ mod tests {
     #[test]
     fn reads_usage_and_strips_the_chunk_the_client_did_not_ask_for() {
         let mut seen = Seen::default();
+        let none = Redactor::default();
         let content = b"data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}],\"usage\":null}\n\n";
-        assert!(inspect(content, false, &mut seen).is_some());
+        assert!(inspect(content, false, &mut seen, &none).is_some());
         let usage = b"data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7}}\n\n";
-        assert!(inspect(usage, false, &mut seen).is_none());
-        assert!(inspect(usage, true, &mut seen).is_some());
-        assert!(inspect(b"data: [DONE]\n\n", false, &mut seen).is_none());
+        assert!(inspect(usage, false, &mut seen, &none).is_none());
+        assert!(inspect(usage, true, &mut seen, &none).is_some());
+        assert!(inspect(b"data: [DONE]\n\n", false, &mut seen, &none).is_none());
         assert_eq!(seen.usage, Some((5, 7)));
         assert_eq!(seen.text, "Hi");
         assert!(seen.done);
+    }
+
+    #[test]
+    fn an_error_event_loses_the_upstream_key() {
+        let redactor = Redactor::new(["sk-upstream-secret"]);
+        let event = b"data: {\"error\":{\"message\":\"bad key Bearer sk-upstream-secret\"}}\n\n";
+        let forwarded = inspect(event, false, &mut Seen::default(), &redactor).unwrap_or_default();
+        assert_eq!(&forwarded[..], &b"data: {\"error\":{\"message\":\"bad key Bearer [redacted]\"}}\n\n"[..]);
     }
 }

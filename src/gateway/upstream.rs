@@ -6,6 +6,7 @@
 //! around [`Client::send`] and the body.
 
 use super::egress::Connector;
+use super::redact::Redactor;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
@@ -90,6 +91,18 @@ pub async fn read_body(response: Response, deadline: Option<Instant>) -> Result<
         None => collected.await,
     };
     body.map(|b| b.to_bytes()).map_err(|e| SendError::Failed(e.to_string()))
+}
+
+/// An error answer's whole body with every configured upstream credential taken out (see
+/// `redact`): upstream error bodies enter the gateway only this way, so what is relayed to
+/// the client, stored in the failure row or shown by the health check never has them. A
+/// body that cannot be read is empty.
+pub async fn read_error(response: Response, deadline: Option<Instant>, redactor: &Redactor) -> Bytes {
+    let body = read_body(response, deadline).await.unwrap_or_default();
+    match redactor.redact(&body) {
+        std::borrow::Cow::Borrowed(_) => body,
+        std::borrow::Cow::Owned(redacted) => Bytes::from(redacted),
+    }
 }
 
 /// The answer's body as a stream of data chunks.

@@ -10,6 +10,11 @@
 //! info route, reset or backup ever sees the tables without them, and the order of writes
 //! is kept: a budget reset folds the rows before it, rows after it come after. The
 //! in-memory spend (admission's view) is raised at append time, as before.
+//!
+//! A fold is idempotent by its transaction, not by ignoring known ids: it inserts the rows
+//! and deletes their journal entries in one commit, so a crash or a failed fold leaves
+//! both as they were and the next fold does it once. Each row's id is the server's own
+//! (`SpendRow::request_id`); a duplicate fails the fold, as the bug it would be.
 
 use super::ledger::Deltas;
 use super::row::SpendRow;
@@ -128,6 +133,7 @@ mod tests {
     fn row(id: &str, key: &str, cost: f64) -> SpendRow {
         SpendRow {
             request_id: id.into(),
+            client_request_id: None,
             call_type: "acompletion".into(),
             api_key: key.into(),
             user: None,

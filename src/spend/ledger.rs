@@ -62,6 +62,8 @@ pub struct Ledger {
     gathering: AtomicBool,
     /// The writer thread, started by the first commit (None if it could not start).
     writer: OnceLock<Option<std::thread::Thread>>,
+    /// Closed while the disk is too full to commit spend rows.
+    gate: super::gate::Gate,
 }
 
 /// A request that will bring a spend row (answered or failed), counted until it is dropped, so
@@ -116,6 +118,12 @@ impl Ledger {
             _ => self.drive(state, Mode::Journal),
         }
         answer.await.map_err(|_| ApiError::internal("the spend ledger dropped a request"))?
+    }
+
+    /// Whether a model request may call the upstream: not while spend rows cannot be
+    /// committed for lack of space (see `gate`).
+    pub fn admit_model_request(&self, state: &AppState) -> Result<(), ApiError> {
+        self.gate.admit(|| super::gate::probe(&state.db))
     }
 
     /// Persists a budget reset that admission found due.
@@ -295,6 +303,7 @@ fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset], mode: 
     tracing::debug!(rows = spends.len(), micros = timer.elapsed().as_micros() as u64, "spend batch committed");
     match result {
         Ok(_) => {
+            state.ledger.gate.committed();
             for pending in spends {
                 let row = &pending.row;
                 if let (Some(key), true) = (&row.charge.key, row.status_ok) {
@@ -306,6 +315,7 @@ fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset], mode: 
         }
         Err(e) => {
             tracing::error!(error = %e, rows = spends.len(), "could not commit spend rows; the requests fail");
+            state.ledger.gate.commit_failed(&e);
             let error = ApiError::from(e);
             for pending in spends {
                 let _ = pending.reply.send(Err(error.clone()));

@@ -2,6 +2,7 @@
 //! LiteLLM-compatible spend and usage reports.
 
 pub mod checkpoint;
+pub mod gate;
 pub mod journal;
 pub mod ledger;
 pub mod prices;

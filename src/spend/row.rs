@@ -18,7 +18,13 @@ pub struct Charge {
 /// Serialized into the spend journal (see `journal.rs`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SpendRow {
+    /// The row's identity: made by the server for every request, never taken from the
+    /// client (a client-chosen key let one request hide another's row).
     pub request_id: String,
+    /// The id the client sent (`x-request-id` or `x-litellm-call-id`), kept to search by.
+    /// Journal entries written before this field existed read as none.
+    #[serde(default)]
+    pub client_request_id: Option<String>,
     /// LiteLLM's call type: `acompletion`, `atext_completion`, `aembedding`.
     pub call_type: String,
     /// The key hash, or `master_key`.

@@ -43,7 +43,7 @@ fn rows(state: &AppState, health: &HashMap<String, Option<String>>) -> Vec<Row> 
                 name: d.model_name.clone(),
                 provider: d.provider.name(),
                 model: d.litellm_model.clone(),
-                api_base: d.api_base.clone(),
+                api_base: d.api_base.as_ref().map(crate::config::ApiBase::masked),
                 input_per_million: price.map(|p| p.input * 1e6),
                 output_per_million: price.map(|p| p.output * 1e6),
                 health: checked.map(|e| if e.is_none() { "healthy".into() } else { "unhealthy".into() }),

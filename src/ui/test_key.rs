@@ -88,7 +88,7 @@ async fn summary(state: &AppState, request_id: String) -> Option<Value> {
         .read(move |conn| {
             use rusqlite::OptionalExtension;
             conn.query_row(
-                "SELECT prompt_tokens, completion_tokens, spend FROM spend_logs WHERE request_id = ?1",
+                "SELECT prompt_tokens, completion_tokens, spend FROM spend_logs WHERE client_request_id = ?1",
                 [request_id],
                 |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, f64>(2)?)),
             )

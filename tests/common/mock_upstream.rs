@@ -3,7 +3,8 @@
 //! as `+`-separated flags (tests pick unique model names, so counts never mix):
 //! `fail429`, `fail500`, `fail400`, `delay=MS` (before answering), `nousage`, `p=N`
 //! (prompt tokens, default 10), `c=N` (completion tokens / stream chunks, default 5),
-//! `slow=MS` (between stream chunks). It counts calls per model and streams the client
+//! `slow=MS` (between stream chunks), `echo401` (a 401 whose message repeats the
+//! `Authorization` header, as a careless upstream might). It counts calls per model and streams the client
 //! abandoned, and keeps the last request body and credential headers per model.
 #![allow(dead_code)]
 
@@ -126,7 +127,12 @@ async fn azure(
 async fn chat(State(seen): State<Shared>, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
     let model = body["model"].as_str().unwrap_or("").to_string();
     let credential = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    record(&seen, &model, &body, credential);
+    record(&seen, &model, &body, credential.clone());
+    if has(&model, "echo401") {
+        let message = format!("Incorrect API key provided: {credential}");
+        let body = json!({"error": {"message": message, "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}});
+        return (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+    }
     if let Some(failure) = failure(&model).await {
         return failure;
     }

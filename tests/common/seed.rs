@@ -37,9 +37,7 @@ impl Seed {
     pub fn new(dir: &Path) -> Seed {
         let conn = Connection::open(dir.join("proxy.db")).unwrap();
         conn.execute_batch(SCHEMA).unwrap();
-        // Marked as the version before the derived spend sums (weekly_spend,
-        // daily_user_spend): the proxy's upgrade on start builds them from seeded daily_spend.
-        conn.pragma_update(None, "user_version", proxy::db::migrate::CURRENT - 1).unwrap();
+        conn.pragma_update(None, "user_version", proxy::db::migrate::CURRENT).unwrap();
         Seed { conn }
     }
 
@@ -117,6 +115,16 @@ impl Seed {
             )
             .unwrap();
         clear
+    }
+}
+
+impl Drop for Seed {
+    /// The derived spend sums (weekly_spend, daily_user_spend) are built from the seeded
+    /// daily_spend, as the upgrade to schema version 4 builds them. (Marking the file one
+    /// version old to have the proxy do it breaks as soon as a later upgrade step is not
+    /// one that can run twice.)
+    fn drop(&mut self) {
+        self.conn.execute_batch(proxy::db::migrate::WEEKLY_SPEND).unwrap();
     }
 }
 

@@ -3,6 +3,7 @@
 //! key goes in the `api-key` header.
 
 use super::{Endpoint, Provider, join, post};
+use crate::config::ApiBase;
 use crate::gateway::router::Deployment;
 use crate::gateway::upstream::Request;
 use bytes::Bytes;
@@ -23,10 +24,11 @@ impl Provider for Azure {
         body: Bytes,
     ) -> Result<Request, String> {
         // Validation requires api_base and api_version for azure/ models.
-        let base = deployment.api_base.as_deref().unwrap_or_default();
+        let base = deployment.api_base.as_ref().map(ApiBase::request_url).unwrap_or_default();
         let version: String =
             form_urlencoded::byte_serialize(deployment.api_version.as_deref().unwrap_or_default().as_bytes()).collect();
-        let url = join(base, &format!("openai/deployments/{upstream_model}/{}?api-version={version}", endpoint.path()));
+        let url =
+            join(&base, &format!("openai/deployments/{upstream_model}/{}?api-version={version}", endpoint.path()));
         let credential = deployment.api_key.as_ref().map(|key| (HeaderName::from_static("api-key"), key.clone()));
         post(&url, credential, body)
     }

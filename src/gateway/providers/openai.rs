@@ -2,6 +2,7 @@
 //! OpenRouter, ...): `{api_base}/chat/completions` with a Bearer key.
 
 use super::{Endpoint, Provider, join, post};
+use crate::config::ApiBase;
 use crate::gateway::router::Deployment;
 use crate::gateway::upstream::Request;
 use bytes::Bytes;
@@ -23,8 +24,8 @@ impl Provider for OpenAi {
         endpoint: Endpoint,
         body: Bytes,
     ) -> Result<Request, String> {
-        let base = deployment.api_base.as_deref().unwrap_or(DEFAULT_BASE);
+        let base = deployment.api_base.as_ref().map_or_else(|| DEFAULT_BASE.to_string(), ApiBase::request_url);
         let credential = deployment.api_key.as_ref().map(|key| (AUTHORIZATION, format!("Bearer {key}")));
-        post(&join(base, endpoint.path()), credential, body)
+        post(&join(&base, endpoint.path()), credential, body)
     }
 }

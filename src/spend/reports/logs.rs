@@ -1,4 +1,5 @@
-//! `GET /spend/logs`: spend-log rows by key, user, team, request id and time range, as a
+//! `GET /spend/logs`: spend-log rows by key, user, team, request id (the server's or the
+//! client's) and time range, as a
 //! list (LiteLLM's shape, newest first, `page`/`page_size` to page through), or per-day
 //! sums with `summarize` and both dates; `GET /spend/logs/v2` is the paginated envelope.
 //! The key, user, team, request-id and date filters are served by indexes of `spend_logs`;
@@ -21,6 +22,7 @@ pub struct LogQuery {
     api_key: Option<String>,
     user_id: Option<String>,
     team_id: Option<String>,
+    /// The row's id (the answer's `x-litellm-call-id`) or the id the client sent.
     request_id: Option<String>,
     /// `success` or `failure` (requests refused by the proxy or failed upstream).
     status_filter: Option<String>,
@@ -51,8 +53,10 @@ pub struct LogQuery {
 
 const COLUMNS: &str = "request_id, call_type, api_key, spend, total_tokens, prompt_tokens, completion_tokens, \
     startTime, endTime, model, model_id, model_group, custom_llm_provider, api_base, user, team_id, end_user, \
-    metadata, cache_hit, status";
+    metadata, cache_hit, status, client_request_id";
 
+/// A row as LiteLLM shows it. `api_base` is masked again here: rows written before it was
+/// masked at write time may hold a password.
 fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
     let metadata: String = row.get(17)?;
     Ok(json!({
@@ -62,11 +66,12 @@ fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
         "completion_tokens": row.get::<_, i64>(6)?, "startTime": row.get::<_, String>(7)?,
         "endTime": row.get::<_, String>(8)?, "model": row.get::<_, String>(9)?,
         "model_id": row.get::<_, Option<String>>(10)?, "model_group": row.get::<_, Option<String>>(11)?,
-        "custom_llm_provider": row.get::<_, Option<String>>(12)?, "api_base": row.get::<_, Option<String>>(13)?,
+        "custom_llm_provider": row.get::<_, Option<String>>(12)?, "api_base": row.get::<_, Option<String>>(13)?.map(|base| crate::config::mask_url(&base)),
         "user": row.get::<_, Option<String>>(14)?, "team_id": row.get::<_, Option<String>>(15)?,
         "end_user": row.get::<_, Option<String>>(16)?,
         "metadata": serde_json::from_str::<Value>(&metadata).unwrap_or_default(),
         "cache_hit": if row.get::<_, bool>(18)? { "True" } else { "False" }, "status": row.get::<_, String>(19)?,
+        "client_request_id": row.get::<_, Option<String>>(20)?,
     }))
 }
 
@@ -74,9 +79,9 @@ fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
 fn filters(state: &AppState, caller: &Caller, route: &str, q: &LogQuery) -> Result<(String, Vec<Sql>), ApiError> {
     let mut clauses = Vec::new();
     let mut values = Vec::new();
-    // Each condition has one `?`, numbered here.
+    // Each condition takes one value, numbered here (a condition may use it twice).
     let mut add = |condition: &str, value: Sql| {
-        clauses.push(condition.replacen('?', &format!("?{}", values.len() + 1), 1));
+        clauses.push(condition.replace('?', &format!("?{}", values.len() + 1)));
         values.push(value);
     };
     match scope_of(state, caller, route)? {
@@ -93,7 +98,8 @@ fn filters(state: &AppState, caller: &Caller, route: &str, q: &LogQuery) -> Resu
         ("api_key = ?", q.api_key.as_deref().map(key_hash)),
         ("user = ?", q.user_id.clone()),
         ("team_id = ?", q.team_id.clone()),
-        ("request_id = ?", q.request_id.clone()),
+        // The server's id (`x-litellm-call-id`) or the one the client sent.
+        ("(request_id = ? OR client_request_id = ?)", q.request_id.clone()),
         ("status = ?", q.status_filter.clone()),
         ("model = ?", q.model.clone()),
         ("model_id = ?", q.model_id.clone()),
