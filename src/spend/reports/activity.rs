@@ -134,7 +134,7 @@ fn entry<'a>(map: &'a mut Value, name: &str, metadata: Value) -> &'a mut Value {
 }
 
 /// Daily usage (LiteLLM's `SpendAnalyticsPaginatedResponse`).
-#[utoipa::path(get, path = "/user/daily/activity", tag = "spend", params(ActivityQuery), responses((status = 200, description = "usage per day with breakdowns"), (status = 400)))]
+#[utoipa::path(get, path = "/user/daily/activity", tag = "spend", params(ActivityQuery), responses((status = 200, description = "usage per day with breakdowns", body = crate::docs::schemas::reports::ActivityAnswer)))]
 pub async fn daily_activity(
     State(state): State<AppState>,
     caller: Caller,
@@ -185,7 +185,7 @@ pub async fn daily_activity(
 }
 
 /// Spend per day grouped by team (default) or key (admin roles).
-#[utoipa::path(get, path = "/global/spend/report", tag = "spend", params(ActivityQuery), responses((status = 200, description = "spend per day and group"), (status = 401)))]
+#[utoipa::path(get, path = "/global/spend/report", tag = "spend", params(ActivityQuery), responses((status = 200, description = "spend per day and group", body = Vec<crate::docs::schemas::reports::SpendReportDay>)))]
 pub async fn global_spend_report(
     State(state): State<AppState>,
     caller: Caller,

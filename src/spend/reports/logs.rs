@@ -145,7 +145,7 @@ fn page(q: &LogQuery, default_size: u32) -> (u32, u32) {
 }
 
 /// Spend-log rows (LiteLLM's `/spend/logs`): a list, newest first.
-#[utoipa::path(get, path = "/spend/logs", tag = "spend", params(LogQuery), responses((status = 200, description = "spend-log rows, or per-day sums with summarize")))]
+#[utoipa::path(get, path = "/spend/logs", tag = "spend", params(LogQuery), responses((status = 200, description = "spend-log rows, or per-day sums with summarize", body = Vec<crate::docs::schemas::reports::SpendLogsEntry>)))]
 pub async fn spend_logs(
     State(state): State<AppState>,
     caller: Caller,
@@ -203,7 +203,7 @@ pub async fn spend_logs(
 }
 
 /// Spend-log rows, paginated: `{data, total, page, page_size, total_pages}`.
-#[utoipa::path(get, path = "/spend/logs/v2", tag = "spend", params(LogQuery), responses((status = 200, description = "a page of spend-log rows")))]
+#[utoipa::path(get, path = "/spend/logs/v2", tag = "spend", params(LogQuery), responses((status = 200, description = "a page of spend-log rows", body = crate::docs::schemas::reports::SpendLogsPage)))]
 pub async fn spend_logs_v2(
     State(state): State<AppState>,
     caller: Caller,
