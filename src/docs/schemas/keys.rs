@@ -130,7 +130,7 @@ pub struct KeyListAnswer {
 #[serde(untagged)]
 pub enum KeyListEntry {
     Hash(String),
-    Key(KeyObject),
+    Key(Box<KeyObject>),
 }
 
 /// `POST /key/update`: the key as `/key/info` shows it, with its hash and the `key` sent.

@@ -48,7 +48,7 @@ pub struct SpendDay {
 #[derive(ToSchema)]
 #[serde(untagged)]
 pub enum SpendLogsEntry {
-    Row(SpendLogRow),
+    Row(Box<SpendLogRow>),
     Day(SpendDay),
 }
 
