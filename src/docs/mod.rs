@@ -21,7 +21,7 @@ use utoipa::OpenApi;
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "proxy", description = "An OpenAI-compatible LLM gateway with virtual keys, users, teams and budgets. The admin UI is at [/ui](/ui). Management routes answer errors in LiteLLM's envelope (`ManagementError`), the OpenAI routes in OpenAI's (`OpenAiError`)."),
-    components(schemas(errors::ManagementError, errors::OpenAiError)),
+    components(schemas(errors::ManagementError, errors::OpenAiError, schemas::gateway::StreamChunk)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

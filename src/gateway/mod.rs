@@ -51,7 +51,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/v1/chat/completions", tag = "gateway",
     request_body = crate::docs::schemas::gateway::ChatCompletionRequest,
     responses((status = 200, description = "The completion, or with `stream: true` server-sent events",
-        content((crate::docs::schemas::gateway::ChatCompletion = "application/json"), (String = "text/event-stream")))))]
+        content((crate::docs::schemas::gateway::ChatCompletion = "application/json"), (crate::docs::schemas::gateway::StreamEvent = "text/event-stream")))))]
 async fn chat_completions(State(state): State<AppState>, caller: Caller, headers: HeaderMap, body: Bytes) -> Response {
     flow::handle(state, caller, headers, Endpoint::Chat, body).await
 }
@@ -60,7 +60,7 @@ async fn chat_completions(State(state): State<AppState>, caller: Caller, headers
 #[utoipa::path(post, path = "/v1/completions", tag = "gateway",
     request_body = crate::docs::schemas::gateway::CompletionRequest,
     responses((status = 200, description = "The completion, or with `stream: true` server-sent events",
-        content((crate::docs::schemas::gateway::Completion = "application/json"), (String = "text/event-stream")))))]
+        content((crate::docs::schemas::gateway::Completion = "application/json"), (crate::docs::schemas::gateway::StreamEvent = "text/event-stream")))))]
 async fn completions(State(state): State<AppState>, caller: Caller, headers: HeaderMap, body: Bytes) -> Response {
     flow::handle(state, caller, headers, Endpoint::Completions, body).await
 }

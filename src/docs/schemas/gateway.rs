@@ -231,3 +231,22 @@ pub struct ModelHealth {
     healthy_count: u64,
     unhealthy_count: u64,
 }
+
+/// One server-sent event of a stream (`stream: true`): its `data` is a `StreamChunk` as
+/// JSON, or `[DONE]` at the end.
+#[derive(ToSchema)]
+pub struct StreamEvent {
+    data: String,
+}
+
+/// A piece of a streamed completion; the last chunk carries `usage` and no choices.
+#[derive(ToSchema)]
+pub struct StreamChunk {
+    id: String,
+    /// `chat.completion.chunk` or `text_completion`.
+    object: String,
+    created: i64,
+    model: String,
+    choices: Vec<BTreeMap<String, Value>>,
+    usage: Option<Usage>,
+}

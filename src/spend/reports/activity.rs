@@ -7,9 +7,10 @@ use super::{ReadScope, key_hash, scope_of};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Op};
 use crate::error::ApiError;
+use crate::extract::QueryParams;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use rusqlite::types::Value as Sql;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -138,7 +139,7 @@ fn entry<'a>(map: &'a mut Value, name: &str, metadata: Value) -> &'a mut Value {
 pub async fn daily_activity(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<ActivityQuery>,
+    QueryParams(q): QueryParams<ActivityQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let rows = load(&state, &caller, &q).await?;
     let mut days: BTreeMap<String, Value> = BTreeMap::new();
@@ -189,7 +190,7 @@ pub async fn daily_activity(
 pub async fn global_spend_report(
     State(state): State<AppState>,
     caller: Caller,
-    Query(mut q): Query<ActivityQuery>,
+    QueryParams(mut q): QueryParams<ActivityQuery>,
 ) -> Result<Json<Value>, ApiError> {
     policy::authorize(&state, &caller, Op::GlobalSpendRead)?;
     let today = state.clock.now().date_naive();

@@ -8,9 +8,10 @@
 use super::{ReadScope, date_bound, key_hash, scope_of};
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::extract::QueryParams;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use rusqlite::types::Value as Sql;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -149,7 +150,7 @@ fn page(q: &LogQuery, default_size: u32) -> (u32, u32) {
 pub async fn spend_logs(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<LogQuery>,
+    QueryParams(q): QueryParams<LogQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let (clause, values) = filters(&state, &caller, "/spend/logs", &q)?;
     if q.summarize.unwrap_or(true) && q.start_date.is_some() && q.end_date.is_some() {
@@ -188,7 +189,7 @@ pub async fn spend_logs(
         return Ok(Json(Value::Array(days)));
     }
     let (page, size) = page(&q, 1000);
-    let offset = (page - 1) * size;
+    let offset = u64::from(page - 1) * u64::from(size);
     let order = order(&q)?;
     let sql = format!("SELECT {COLUMNS} FROM spend_logs {clause} {order} LIMIT {size} OFFSET {offset}");
     let rows = state
@@ -207,11 +208,11 @@ pub async fn spend_logs(
 pub async fn spend_logs_v2(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<LogQuery>,
+    QueryParams(q): QueryParams<LogQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let (clause, values) = filters(&state, &caller, "/spend/logs/v2", &q)?;
     let (page, size) = page(&q, 50);
-    let offset = (page - 1) * size;
+    let offset = u64::from(page - 1) * u64::from(size);
     let count_sql = format!("SELECT count(*) FROM spend_logs {clause}");
     let order = order(&q)?;
     let sql = format!("SELECT {COLUMNS} FROM spend_logs {clause} {order} LIMIT {size} OFFSET {offset}");
