@@ -140,3 +140,33 @@ fn bodies_parameters_and_errors_are_described() {
     let team_info = &doc["paths"]["/team/info"]["get"]["parameters"][0];
     assert_eq!((team_info["name"].as_str(), team_info["required"].as_bool()), (Some("team_id"), Some(true)));
 }
+
+/// Found by the schema fuzzer: a far page overflowed the row offset, and the request
+/// died without an answer.
+#[test]
+fn a_far_spend_log_page_is_empty() {
+    let proxy = Proxy::start();
+    for path in ["/spend/logs?page=4294967295&page_size=1000", "/spend/logs/v2?page=4294967295&page_size=1000"] {
+        let (status, body) = proxy.admin().get(path);
+        assert_eq!(status, 200, "{path}: {body}");
+        let rows = if body.is_array() { &body } else { &body["data"] };
+        assert_eq!(rows.as_array().map(Vec::len), Some(0), "{path}: {body}");
+    }
+}
+
+/// Found by the schema fuzzer: the spend reports refused a bad query string in plain
+/// text, which no LiteLLM client can read, instead of the JSON error every route answers.
+#[test]
+fn a_bad_spend_query_answers_the_json_error() {
+    let proxy = Proxy::start();
+    for path in [
+        "/spend/logs?page_size=-1",
+        "/spend/logs/v2?summarize=maybe",
+        "/user/daily/activity?page_size=-1",
+        "/global/spend/report?page=first",
+    ] {
+        let (status, body) = proxy.admin().get(path);
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["error"]["type"], "bad_request_error", "{path}: {body}");
+    }
+}

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 /// `POST /key/generate`: the key's settings, and optionally its secret.
 #[derive(ToSchema)]
 pub struct KeyGenerateRequest {
-    /// The secret to use instead of a generated one: `sk-` and at least 24 more characters.
+    /// The secret to use instead of a generated one (it starts with `sk-`).
     key: Option<String>,
     #[serde(flatten)]
     settings: KeyFields,
