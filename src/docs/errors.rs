@@ -119,3 +119,18 @@ pub fn add_error_answers(openapi: &mut OpenApi, pages: &[&str]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openai_routes_are_known_with_and_without_v1() {
+        for path in ["/v1/chat/completions", "/completions", "/v1/embeddings", "/models/{id}", "/v1/models"] {
+            assert!(is_openai_route(path), "{path}");
+        }
+        for path in ["/key/generate", "/health", "/v1", "/team/list", "/v2/login"] {
+            assert!(!is_openai_route(path), "{path}");
+        }
+    }
+}
