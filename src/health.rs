@@ -14,7 +14,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The process is up and answering.
-#[utoipa::path(get, path = "/health/liveliness", tag = "health", responses((status = 200, body = String)))]
+#[utoipa::path(get, path = "/health/liveliness", tag = "health", responses((status = 200, body = String, content_type = "application/json")))]
 async fn liveliness() -> Json<&'static str> {
     Json("I'm alive!")
 }

@@ -29,7 +29,7 @@ pub struct AuditQuery {
 }
 
 /// The audit log, newest first.
-#[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery), responses((status = 200, body = crate::docs::schemas::reports::AuditPage)))]
 async fn list_audit(
     State(state): State<AppState>,
     caller: Caller,

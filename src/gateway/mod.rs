@@ -50,37 +50,39 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Chat completion (OpenAI's API; also at `/chat/completions`). `stream: true` answers
 /// with server-sent events.
 #[utoipa::path(post, path = "/v1/chat/completions", tag = "gateway",
-    request_body(content = String, content_type = "application/json", description = "OpenAI's request body; unknown fields are forwarded"),
-    responses((status = 200, description = "The upstream's answer"), (status = 400), (status = 401), (status = 429)))]
+    request_body = crate::docs::schemas::gateway::ChatCompletionRequest,
+    responses((status = 200, description = "The completion, or with `stream: true` server-sent events",
+        content((crate::docs::schemas::gateway::ChatCompletion = "application/json"), (crate::docs::schemas::gateway::StreamEvent = "text/event-stream")))))]
 async fn chat_completions(State(state): State<AppState>, caller: Caller, headers: HeaderMap, body: Bytes) -> Response {
     flow::handle(state, caller, headers, Endpoint::Chat, body).await
 }
 
 /// Text completion (also at `/completions`).
 #[utoipa::path(post, path = "/v1/completions", tag = "gateway",
-    request_body(content = String, content_type = "application/json", description = "OpenAI's request body; unknown fields are forwarded"),
-    responses((status = 200, description = "The upstream's answer"), (status = 400), (status = 401), (status = 429)))]
+    request_body = crate::docs::schemas::gateway::CompletionRequest,
+    responses((status = 200, description = "The completion, or with `stream: true` server-sent events",
+        content((crate::docs::schemas::gateway::Completion = "application/json"), (crate::docs::schemas::gateway::StreamEvent = "text/event-stream")))))]
 async fn completions(State(state): State<AppState>, caller: Caller, headers: HeaderMap, body: Bytes) -> Response {
     flow::handle(state, caller, headers, Endpoint::Completions, body).await
 }
 
 /// Embeddings (also at `/embeddings`).
 #[utoipa::path(post, path = "/v1/embeddings", tag = "gateway",
-    request_body(content = String, content_type = "application/json", description = "OpenAI's request body; unknown fields are forwarded"),
-    responses((status = 200, description = "The upstream's answer"), (status = 400), (status = 401), (status = 429)))]
+    request_body = crate::docs::schemas::gateway::EmbeddingRequest,
+    responses((status = 200, body = crate::docs::schemas::gateway::EmbeddingList)))]
 async fn embeddings(State(state): State<AppState>, caller: Caller, headers: HeaderMap, body: Bytes) -> Response {
     flow::handle(state, caller, headers, Endpoint::Embeddings, body).await
 }
 
 /// The models the caller may use (also at `/models`).
-#[utoipa::path(get, path = "/v1/models", tag = "gateway", responses((status = 200, description = "OpenAI's model list")))]
+#[utoipa::path(get, path = "/v1/models", tag = "gateway", responses((status = 200, body = crate::docs::schemas::gateway::ModelList)))]
 async fn list_models(state: State<AppState>, caller: Caller) -> axum::Json<serde_json::Value> {
     models::list(state, caller).await
 }
 
 /// One model, if the caller may use it (also at `/models/{id}`).
 #[utoipa::path(get, path = "/v1/models/{id}", tag = "gateway", params(("id" = String, Path, description = "model name")),
-    responses((status = 200, description = "OpenAI's model object"), (status = 404)))]
+    responses((status = 200, body = crate::docs::schemas::gateway::Model)))]
 async fn get_model(
     state: State<AppState>,
     caller: Caller,
@@ -90,7 +92,7 @@ async fn get_model(
 }
 
 /// Probes every deployment with a one-token request (proxy admins only).
-#[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, description = "healthy and unhealthy endpoints")))]
+#[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, body = crate::docs::schemas::gateway::ModelHealth)))]
 async fn model_health(
     state: State<AppState>,
     caller: Caller,

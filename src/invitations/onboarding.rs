@@ -1,7 +1,7 @@
 //! `GET /onboarding/get_token` and `POST /onboarding/claim_token`, as LiteLLM's onboarding
 //! page calls them. No API key: the invitation id, then a 15-minute onboarding token
-//! signed with the proxy's signing secret, are the credentials. Hidden from the API docs,
-//! as LiteLLM hides them.
+//! signed with the proxy's signing secret, are the credentials. LiteLLM hides them from
+//! its API docs; here `docs/unrouted.rs` describes them, as it does every route.
 
 use super::claim::{self, LinkState};
 use super::store::Invitation;

@@ -44,7 +44,7 @@ struct NewInvitation {
 
 /// Invite an existing user: the answer holds `invitation_link`, valid for 7 days, once.
 /// With `[email]` configured the link is also emailed (`email_sent`, `email_error`).
-#[utoipa::path(post, path = "/invitation/new", tag = "invitations", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/invitation/new", tag = "invitations", request_body = crate::docs::schemas::invitations::InvitationNewRequest, responses((status = 200, body = crate::docs::schemas::invitations::InvitationObject)))]
 async fn new_invitation(
     State(state): State<AppState>,
     PublicBase(base): PublicBase,
@@ -134,7 +134,7 @@ pub struct InfoQuery {
 }
 
 /// An invitation (proxy admins and admin viewers).
-#[utoipa::path(get, path = "/invitation/info", tag = "invitations", params(InfoQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/invitation/info", tag = "invitations", params(InfoQuery), responses((status = 200, body = crate::docs::schemas::invitations::InvitationObject)))]
 async fn invitation_info(
     State(state): State<AppState>,
     PublicBase(base): PublicBase,
@@ -153,7 +153,7 @@ struct DeleteInvitation {
 }
 
 /// Delete an invitation; its link stops working. Answers the deleted row.
-#[utoipa::path(post, path = "/invitation/delete", tag = "invitations", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/invitation/delete", tag = "invitations", request_body = crate::docs::schemas::invitations::InvitationRef, responses((status = 200, body = crate::docs::schemas::invitations::InvitationObject)))]
 async fn delete_invitation(
     State(state): State<AppState>,
     PublicBase(base): PublicBase,

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// Key fields of a request. Outer `None`: not sent; `Some(None)`: sent as `null`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct KeyFields {
     #[serde(default, deserialize_with = "double")]
     pub key_alias: Option<Option<String>>,

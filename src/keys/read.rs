@@ -29,7 +29,7 @@ pub struct InfoQuery {
 }
 
 /// A key's settings and spend.
-#[utoipa::path(get, path = "/key/info", tag = "keys", params(InfoQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/key/info", tag = "keys", params(InfoQuery), responses((status = 200, body = crate::docs::schemas::keys::KeyInfoAnswer)))]
 async fn info(
     State(state): State<AppState>,
     caller: Caller,
@@ -71,7 +71,7 @@ pub struct ListQuery {
 }
 
 /// Keys, paginated. Admins and admin viewers see all; others their own.
-#[utoipa::path(get, path = "/key/list", tag = "keys", params(ListQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/key/list", tag = "keys", params(ListQuery), responses((status = 200, body = crate::docs::schemas::keys::KeyListAnswer)))]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,

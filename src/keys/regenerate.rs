@@ -27,7 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// New secret, same settings. `grace_period` (e.g. `24h`) keeps the old secret working.
-#[utoipa::path(post, path = "/key/regenerate", tag = "keys", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/key/regenerate", tag = "keys", request_body = crate::docs::schemas::keys::KeyRegenerateRequest, responses((status = 200, body = crate::docs::schemas::keys::KeyGenerated)))]
 async fn regenerate(
     State(state): State<AppState>,
     caller: Caller,
@@ -37,7 +37,7 @@ async fn regenerate(
 }
 
 /// The same as `/key/regenerate`, with the key in the path.
-#[utoipa::path(post, path = "/key/{key}/regenerate", tag = "keys", params(("key" = String, Path)), request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/key/{key}/regenerate", tag = "keys", params(("key" = String, Path, description = "the clear key or its hash")), request_body = crate::docs::schemas::keys::KeyRegeneratePathRequest, responses((status = 200, body = crate::docs::schemas::keys::KeyGenerated)))]
 async fn regenerate_path(
     State(state): State<AppState>,
     caller: Caller,

@@ -104,7 +104,7 @@ pub async fn create(state: &AppState, _permit: &Permit, key: KeyRecord, actor: A
 }
 
 /// Create a virtual key (`sk-...`). The clear key is in this answer only.
-#[utoipa::path(post, path = "/key/generate", tag = "keys", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/key/generate", tag = "keys", request_body = crate::docs::schemas::keys::KeyGenerateRequest, responses((status = 200, body = crate::docs::schemas::keys::KeyGenerated)))]
 async fn generate(
     State(state): State<AppState>,
     caller: Caller,
@@ -153,7 +153,7 @@ pub async fn issue_key(
 }
 
 /// Update a key's settings (`key` is the clear key or its hash).
-#[utoipa::path(post, path = "/key/update", tag = "keys", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/key/update", tag = "keys", request_body = crate::docs::schemas::keys::KeyUpdateRequest, responses((status = 200, body = crate::docs::schemas::keys::KeyUpdated)))]
 async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -232,7 +232,7 @@ async fn change(
 }
 
 /// Delete keys, given as `keys` (clear or hashes) or `key_aliases`.
-#[utoipa::path(post, path = "/key/delete", tag = "keys", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/key/delete", tag = "keys", request_body = crate::docs::schemas::keys::KeyDeleteRequest, responses((status = 200, body = crate::docs::schemas::keys::KeyDeleted)))]
 async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -314,7 +314,7 @@ pub async fn delete_keys(
 }
 
 /// Block a key: every request with it is refused until it is unblocked.
-#[utoipa::path(post, path = "/key/block", tag = "keys", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/key/block", tag = "keys", request_body = crate::docs::schemas::keys::KeyRef, responses((status = 200, body = crate::docs::schemas::keys::KeyObject)))]
 async fn block(
     State(state): State<AppState>,
     caller: Caller,
@@ -324,7 +324,7 @@ async fn block(
 }
 
 /// Unblock a key.
-#[utoipa::path(post, path = "/key/unblock", tag = "keys", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/key/unblock", tag = "keys", request_body = crate::docs::schemas::keys::KeyRef, responses((status = 200, body = crate::docs::schemas::keys::KeyObject)))]
 async fn unblock(
     State(state): State<AppState>,
     caller: Caller,

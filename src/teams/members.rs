@@ -180,7 +180,7 @@ enum OneOrMany {
 }
 
 /// Add one member or several.
-#[utoipa::path(post, path = "/team/member_add", tag = "teams", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/team/member_add", tag = "teams", request_body = crate::docs::schemas::teams::MemberAddRequest, responses((status = 200, body = crate::docs::schemas::teams::MembersAdded)))]
 async fn member_add(
     State(state): State<AppState>,
     caller: Caller,
@@ -249,7 +249,7 @@ struct MemberRef {
 }
 
 /// Remove a member; their keys in this team are deleted (archived).
-#[utoipa::path(post, path = "/team/member_delete", tag = "teams", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/team/member_delete", tag = "teams", request_body = crate::docs::schemas::teams::MemberChangeRequest, responses((status = 200, body = crate::docs::schemas::teams::TeamObject)))]
 async fn member_delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -292,7 +292,7 @@ pub async fn remove(state: &AppState, caller: &Caller, body: &Value) -> Result<T
 }
 
 /// Change a member's team role or budget in the team.
-#[utoipa::path(post, path = "/team/member_update", tag = "teams", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/team/member_update", tag = "teams", request_body = crate::docs::schemas::teams::MemberChangeRequest, responses((status = 200, body = crate::docs::schemas::teams::MemberUpdated)))]
 async fn member_update(
     State(state): State<AppState>,
     caller: Caller,

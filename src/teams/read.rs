@@ -36,7 +36,7 @@ fn team_keys(state: &AppState, team: &TeamRecord) -> Vec<Value> {
 }
 
 /// A team, its keys and its members' spend.
-#[utoipa::path(get, path = "/team/info", tag = "teams", params(InfoQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/team/info", tag = "teams", params(("team_id" = String, Query)), responses((status = 200, body = crate::docs::schemas::teams::TeamInfoAnswer)))]
 async fn team_info(
     State(state): State<AppState>,
     caller: Caller,
@@ -64,7 +64,7 @@ pub struct ListQuery {
 }
 
 /// Teams, sorted by alias. Each carries its memberships and keys.
-#[utoipa::path(get, path = "/team/list", tag = "teams", params(ListQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/team/list", tag = "teams", params(ListQuery), responses((status = 200, body = Vec<crate::docs::schemas::teams::TeamListEntry>)))]
 async fn team_list(
     State(state): State<AppState>,
     caller: Caller,

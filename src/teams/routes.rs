@@ -35,7 +35,7 @@ struct NewTeamExtra {
 }
 
 /// Create a team, optionally with members.
-#[utoipa::path(post, path = "/team/new", tag = "teams", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/team/new", tag = "teams", request_body = crate::docs::schemas::teams::TeamNewRequest, responses((status = 200, body = crate::docs::schemas::teams::TeamObject)))]
 async fn new_team(
     State(state): State<AppState>,
     caller: Caller,
@@ -110,7 +110,7 @@ fn team_not_found(team_id: &str) -> ApiError {
 }
 
 /// Change a team's settings (members: `/team/member_*`).
-#[utoipa::path(post, path = "/team/update", tag = "teams", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/team/update", tag = "teams", request_body = crate::docs::schemas::teams::TeamUpdateRequest, responses((status = 200, body = crate::docs::schemas::teams::TeamUpdated)))]
 async fn update_team(
     State(state): State<AppState>,
     caller: Caller,
@@ -177,7 +177,7 @@ struct DeleteTeams {
 }
 
 /// Delete teams with their keys (archived) and memberships.
-#[utoipa::path(post, path = "/team/delete", tag = "teams", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/team/delete", tag = "teams", request_body = crate::docs::schemas::teams::TeamDeleteRequest, responses((status = 200, body = crate::docs::schemas::teams::TeamsDeleted)))]
 async fn delete_team(
     State(state): State<AppState>,
     caller: Caller,

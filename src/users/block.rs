@@ -31,7 +31,7 @@ struct UserIds {
 }
 
 /// Block users: no sign-in, sessions end, keys refused, until they are unblocked.
-#[utoipa::path(post, path = "/user/block", tag = "users", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/user/block", tag = "users", request_body = crate::docs::schemas::users::UserIdsRequest, responses((status = 200, body = crate::docs::schemas::users::UsersAnswer)))]
 async fn block_users(
     State(state): State<AppState>,
     caller: Caller,
@@ -41,7 +41,7 @@ async fn block_users(
 }
 
 /// Unblock users.
-#[utoipa::path(post, path = "/user/unblock", tag = "users", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/user/unblock", tag = "users", request_body = crate::docs::schemas::users::UserIdsRequest, responses((status = 200, body = crate::docs::schemas::users::UsersAnswer)))]
 async fn unblock_users(
     State(state): State<AppState>,
     caller: Caller,

@@ -29,7 +29,7 @@ pub struct InfoQuery {
 }
 
 /// A user, their keys (hashes, never clear keys) and their teams.
-#[utoipa::path(get, path = "/user/info", tag = "users", params(InfoQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/user/info", tag = "users", params(InfoQuery), responses((status = 200, body = crate::docs::schemas::users::UserInfoAnswer)))]
 async fn user_info(
     State(state): State<AppState>,
     caller: Caller,
@@ -89,7 +89,7 @@ pub struct ListQuery {
 }
 
 /// Users, paginated (proxy admins and admin viewers).
-#[utoipa::path(get, path = "/user/list", tag = "users", params(ListQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/user/list", tag = "users", params(ListQuery), responses((status = 200, body = crate::docs::schemas::users::UserListAnswer)))]
 async fn user_list(
     State(state): State<AppState>,
     caller: Caller,

@@ -77,7 +77,7 @@ fn membership_list(state: &AppState, extra: &NewUserExtra) -> Result<Vec<(String
 }
 
 /// Create a user (and, unless `auto_create_key` is false, a first key for them).
-#[utoipa::path(post, path = "/user/new", tag = "users", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/user/new", tag = "users", request_body = crate::docs::schemas::users::UserNewRequest, responses((status = 200, body = crate::docs::schemas::users::UserCreated)))]
 async fn new_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -223,7 +223,7 @@ pub async fn create(
 }
 
 /// Change a user, found by `user_id` or `user_email`.
-#[utoipa::path(post, path = "/user/update", tag = "users", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/user/update", tag = "users", request_body = crate::docs::schemas::users::UserUpdateRequest, responses((status = 200, body = crate::docs::schemas::users::UserObject)))]
 async fn update_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -340,7 +340,7 @@ struct DeleteUsers {
 
 /// Delete users with their keys (archived), memberships and invitations. Answers the
 /// number of users deleted, as LiteLLM does.
-#[utoipa::path(post, path = "/user/delete", tag = "users", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(post, path = "/user/delete", tag = "users", request_body = crate::docs::schemas::users::UserIdsRequest, responses((status = 200, description = "the number of users deleted", body = u64)))]
 async fn delete_user(
     State(state): State<AppState>,
     caller: Caller,

@@ -7,9 +7,10 @@ use super::{ReadScope, key_hash, scope_of};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Op};
 use crate::error::ApiError;
+use crate::extract::QueryParams;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use rusqlite::types::Value as Sql;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -134,11 +135,11 @@ fn entry<'a>(map: &'a mut Value, name: &str, metadata: Value) -> &'a mut Value {
 }
 
 /// Daily usage (LiteLLM's `SpendAnalyticsPaginatedResponse`).
-#[utoipa::path(get, path = "/user/daily/activity", tag = "spend", params(ActivityQuery), responses((status = 200, description = "usage per day with breakdowns"), (status = 400)))]
+#[utoipa::path(get, path = "/user/daily/activity", tag = "spend", params(ActivityQuery), responses((status = 200, description = "usage per day with breakdowns", body = crate::docs::schemas::reports::ActivityAnswer)))]
 pub async fn daily_activity(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<ActivityQuery>,
+    QueryParams(q): QueryParams<ActivityQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let rows = load(&state, &caller, &q).await?;
     let mut days: BTreeMap<String, Value> = BTreeMap::new();
@@ -185,11 +186,11 @@ pub async fn daily_activity(
 }
 
 /// Spend per day grouped by team (default) or key (admin roles).
-#[utoipa::path(get, path = "/global/spend/report", tag = "spend", params(ActivityQuery), responses((status = 200, description = "spend per day and group"), (status = 401)))]
+#[utoipa::path(get, path = "/global/spend/report", tag = "spend", params(ActivityQuery), responses((status = 200, description = "spend per day and group", body = Vec<crate::docs::schemas::reports::SpendReportDay>)))]
 pub async fn global_spend_report(
     State(state): State<AppState>,
     caller: Caller,
-    Query(mut q): Query<ActivityQuery>,
+    QueryParams(mut q): QueryParams<ActivityQuery>,
 ) -> Result<Json<Value>, ApiError> {
     policy::authorize(&state, &caller, Op::GlobalSpendRead)?;
     let today = state.clock.now().date_naive();

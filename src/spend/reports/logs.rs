@@ -9,9 +9,10 @@
 use super::{ReadScope, date_bound, key_hash, scope_of};
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::extract::QueryParams;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use rusqlite::types::Value as Sql;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -151,11 +152,11 @@ fn page(q: &LogQuery, default_size: u32) -> (u32, u32) {
 }
 
 /// Spend-log rows (LiteLLM's `/spend/logs`): a list, newest first.
-#[utoipa::path(get, path = "/spend/logs", tag = "spend", params(LogQuery), responses((status = 200, description = "spend-log rows, or per-day sums with summarize")))]
+#[utoipa::path(get, path = "/spend/logs", tag = "spend", params(LogQuery), responses((status = 200, description = "spend-log rows, or per-day sums with summarize", body = Vec<crate::docs::schemas::reports::SpendLogsEntry>)))]
 pub async fn spend_logs(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<LogQuery>,
+    QueryParams(q): QueryParams<LogQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let (clause, values) = filters(&state, &caller, "/spend/logs", &q)?;
     if q.summarize.unwrap_or(true) && q.start_date.is_some() && q.end_date.is_some() {
@@ -194,7 +195,7 @@ pub async fn spend_logs(
         return Ok(Json(Value::Array(days)));
     }
     let (page, size) = page(&q, 1000);
-    let offset = (page - 1) * size;
+    let offset = u64::from(page - 1) * u64::from(size);
     let order = order(&q)?;
     let sql = format!("SELECT {COLUMNS} FROM spend_logs {clause} {order} LIMIT {size} OFFSET {offset}");
     let rows = state
@@ -209,15 +210,15 @@ pub async fn spend_logs(
 }
 
 /// Spend-log rows, paginated: `{data, total, page, page_size, total_pages}`.
-#[utoipa::path(get, path = "/spend/logs/v2", tag = "spend", params(LogQuery), responses((status = 200, description = "a page of spend-log rows")))]
+#[utoipa::path(get, path = "/spend/logs/v2", tag = "spend", params(LogQuery), responses((status = 200, description = "a page of spend-log rows", body = crate::docs::schemas::reports::SpendLogsPage)))]
 pub async fn spend_logs_v2(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<LogQuery>,
+    QueryParams(q): QueryParams<LogQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let (clause, values) = filters(&state, &caller, "/spend/logs/v2", &q)?;
     let (page, size) = page(&q, 50);
-    let offset = (page - 1) * size;
+    let offset = u64::from(page - 1) * u64::from(size);
     let count_sql = format!("SELECT count(*) FROM spend_logs {clause}");
     let order = order(&q)?;
     let sql = format!("SELECT {COLUMNS} FROM spend_logs {clause} {order} LIMIT {size} OFFSET {offset}");

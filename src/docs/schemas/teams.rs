@@ -1,0 +1,176 @@
+//! The `/team/*` bodies and answers. The settable fields are the handlers' own
+//! `TeamFields`; members and the team's id are described here.
+
+use crate::teams::fields::TeamFields;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// A member to add: by `user_id`, or by `user_email` (a user with that email is created
+/// if there is none).
+#[derive(ToSchema)]
+pub struct TeamMember {
+    user_id: Option<String>,
+    user_email: Option<String>,
+    /// The team role (default `user`).
+    role: Option<TeamRole>,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TeamRole {
+    Admin,
+    User,
+}
+
+/// `POST /team/new`.
+#[derive(ToSchema)]
+pub struct TeamNewRequest {
+    /// Generated (a UUID) when not given.
+    team_id: Option<String>,
+    members_with_roles: Option<Vec<TeamMember>>,
+    #[serde(flatten)]
+    settings: TeamFields,
+}
+
+/// `POST /team/update`: the fields to change (`null` clears a field; a field not sent
+/// stays as it is). Members change through `/team/member_*`.
+#[derive(ToSchema)]
+pub struct TeamUpdateRequest {
+    team_id: String,
+    #[serde(flatten)]
+    settings: TeamFields,
+}
+
+/// `POST /team/delete`.
+#[derive(ToSchema)]
+pub struct TeamDeleteRequest {
+    #[schema(min_items = 1)]
+    team_ids: Vec<String>,
+}
+
+#[derive(ToSchema)]
+pub struct TeamsDeleted {
+    deleted_teams: Vec<String>,
+}
+
+/// `POST /team/member_add`: one member or a list.
+#[derive(ToSchema)]
+pub struct MemberAddRequest {
+    team_id: String,
+    member: OneOrMoreMembers,
+    /// The new members' budget in this team, in USD.
+    #[schema(minimum = 0)]
+    max_budget_in_team: Option<f64>,
+}
+
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum OneOrMoreMembers {
+    One(TeamMember),
+    Many(Vec<TeamMember>),
+}
+
+/// `POST /team/member_delete` and `/team/member_update`: the member by `user_id` or
+/// `user_email`.
+#[derive(ToSchema)]
+pub struct MemberChangeRequest {
+    team_id: String,
+    user_id: Option<String>,
+    user_email: Option<String>,
+    /// `/team/member_update` only: the new team role.
+    role: Option<TeamRole>,
+    /// `/team/member_update` only: the member's budget in this team (`null`: none).
+    #[schema(minimum = 0)]
+    max_budget_in_team: Option<f64>,
+}
+
+/// A team member with their email.
+#[derive(ToSchema)]
+pub struct TeamMemberShown {
+    user_id: String,
+    user_email: Option<String>,
+    role: TeamRole,
+}
+
+/// A team as answers show it.
+#[derive(ToSchema)]
+pub struct TeamObject {
+    team_id: String,
+    team_alias: Option<String>,
+    max_budget: Option<f64>,
+    soft_budget: Option<f64>,
+    spend: f64,
+    budget_duration: Option<String>,
+    budget_reset_at: Option<String>,
+    models: Vec<String>,
+    tpm_limit: Option<i64>,
+    rpm_limit: Option<i64>,
+    max_parallel_requests: Option<i64>,
+    blocked: bool,
+    metadata: BTreeMap<String, Value>,
+    team_member_permissions: Option<Vec<String>>,
+    members_with_roles: Vec<TeamMemberShown>,
+    /// The ids of the team's admins.
+    admins: Vec<String>,
+    /// The ids of the team's other members.
+    members: Vec<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+/// A membership with its spend (LiteLLM's `team_memberships`).
+#[derive(ToSchema)]
+pub struct TeamMembership {
+    user_id: String,
+    team_id: String,
+    role: TeamRole,
+    spend: f64,
+    /// `{"max_budget": ...}` when the member has a budget in the team.
+    litellm_budget_table: Option<BTreeMap<String, Value>>,
+}
+
+/// `GET /team/info`.
+#[derive(ToSchema)]
+pub struct TeamInfoAnswer {
+    team_id: String,
+    team_info: TeamObject,
+    keys: Vec<super::keys::KeyInfo>,
+    team_memberships: Vec<TeamMembership>,
+}
+
+/// One entry of `GET /team/list`: the team with its memberships and keys.
+#[derive(ToSchema)]
+pub struct TeamListEntry {
+    team_memberships: Vec<TeamMembership>,
+    keys: Vec<super::keys::KeyInfo>,
+    #[serde(flatten)]
+    team: TeamObject,
+}
+
+/// `POST /team/update`: the team, and again under `data`.
+#[derive(ToSchema)]
+pub struct TeamUpdated {
+    data: TeamObject,
+    #[serde(flatten)]
+    team: TeamObject,
+}
+
+/// `POST /team/member_add`: the team, the users added and their memberships.
+#[derive(ToSchema)]
+pub struct MembersAdded {
+    updated_users: Vec<super::users::UserObject>,
+    updated_team_memberships: Vec<TeamMembership>,
+    #[serde(flatten)]
+    team: TeamObject,
+}
+
+/// `POST /team/member_update`: the membership after the change.
+#[derive(ToSchema)]
+pub struct MemberUpdated {
+    team_id: String,
+    user_id: String,
+    user_email: Option<String>,
+    role: TeamRole,
+    max_budget_in_team: Option<f64>,
+}
