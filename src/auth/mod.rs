@@ -4,6 +4,7 @@
 
 mod caller;
 pub mod csrf;
+mod key_guesses;
 pub mod login;
 mod login_limit;
 mod master_key;
@@ -18,6 +19,7 @@ pub mod sso;
 mod ui_config;
 
 pub use caller::{Caller, Credential, DEFAULT_ADMIN_USER_ID, presented_key, resolve};
+pub use key_guesses::KeyGuessLimiter;
 pub use login_limit::{Admission, Limits, LoginLimiter};
 pub use master_key::{MasterKey, MasterKeyOrigin, generate_key};
 pub use role::{Role, UnknownRole};

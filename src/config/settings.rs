@@ -90,6 +90,13 @@ section! {
         log_format: LogFormat = LogFormat::Text, eg "", env ["PROXY_LOG_FORMAT"];
         /// Addresses of reverse proxies whose `X-Forwarded-Proto`/`X-Forwarded-For` are trusted.
         trusted_proxies: Vec<String> = Vec::new(), eg "[\"127.0.0.1\"]", env ["PROXY_TRUSTED_PROXIES"];
+        /// Seconds a client has to send a request's whole body once its headers are in (the
+        /// headers have 30). A slower body is answered 408 and its connection closed, so a
+        /// trickling client cannot hold a connection for ever.
+        body_read_timeout_seconds: u64 = 30, eg "", env ["PROXY_BODY_READ_TIMEOUT_SECONDS"];
+        /// Client connections held open at once; further ones are closed at once, with a
+        /// warning in the log. Lowered at start to fit the open-file limit (`ulimit -n`).
+        max_connections: usize = 4096, eg "", env ["PROXY_MAX_CONNECTIONS"];
     }
 }
 

@@ -14,7 +14,8 @@ use crate::state::AppState;
 use axum::response::{IntoResponse, Response};
 use http::{Method, Request, header};
 use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
+use std::net::IpAddr;
 
 /// What the router reads at most of a body (axum's default limit), kept the same here.
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -32,18 +33,28 @@ pub fn endpoint_of(request: &Request<Incoming>) -> Option<Endpoint> {
     }
 }
 
-pub async fn serve(state: AppState, request: Request<Incoming>, endpoint: Endpoint) -> Response {
+/// Answers a model request; `peer` is the connection's address (failed key lookups are
+/// limited per client address, as on the router's way).
+pub async fn serve<B>(state: AppState, request: Request<B>, endpoint: Endpoint, peer: IpAddr) -> Response
+where
+    B: Body<Data = bytes::Bytes>,
+    B::Error: Into<axum::BoxError>,
+{
     let (mut parts, body) = request.into_parts();
     let request_id = client_request_id(&parts.headers).unwrap_or_else(new_request_id);
     parts.headers.insert(REQUEST_ID, request_id.clone());
     let span = tracing::info_span!("request", method = "POST", path = %parts.uri.path(), request_id = request_id.to_str().unwrap_or_default());
-    let mut response = tracing::Instrument::instrument(answer(state, parts, body, endpoint), span).await;
+    let mut response = tracing::Instrument::instrument(answer(state, parts, body, endpoint, peer), span).await;
     response.headers_mut().insert(REQUEST_ID, request_id);
     response
 }
 
-async fn answer(state: AppState, parts: http::request::Parts, body: Incoming, endpoint: Endpoint) -> Response {
-    let caller = Caller::from_key(&state, &parts.headers).unwrap_or_else(|| Err(Caller::no_key()));
+async fn answer<B>(state: AppState, parts: http::request::Parts, body: B, endpoint: Endpoint, peer: IpAddr) -> Response
+where
+    B: Body<Data = bytes::Bytes>,
+    B::Error: Into<axum::BoxError>,
+{
+    let caller = Caller::from_key(&state, &parts.headers, Some(peer)).unwrap_or_else(|| Err(Caller::no_key()));
     let caller = match caller {
         Ok(caller) => caller,
         Err(error) => return error.into_response(),
