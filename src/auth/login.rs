@@ -51,13 +51,25 @@ pub struct Credentials {
     next: Option<String>,
 }
 
-/// Where to go after signing in: a local path only, so `next` cannot send the browser
-/// (and its fresh session) to another site.
+/// Where the browser goes after signing in when `next` is missing or refused.
+pub const DEFAULT_NEXT: &str = "/ui";
+
+/// Where to go after signing in: `next` if it is a plain path on this site, else
+/// [`DEFAULT_NEXT`]. Every route that takes `next` (the sign-in page and form, SSO) asks
+/// this one function, so `next` cannot send the browser and its fresh session elsewhere.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next.map(str::trim) {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => n.into(),
-        _ => "/ui".into(),
-    }
+    next.filter(|n| is_local_path(n)).unwrap_or(DEFAULT_NEXT).to_string()
+}
+
+/// A path that stays on this site in every browser: one leading `/`, then neither `/` nor
+/// `\`. Browsers drop tabs and line breaks from a URL and read `\` as `/`, so `/<TAB>/x`
+/// and `/\x` both become `//x`, another host: any control character, white space or
+/// backslash anywhere refuses the value (and CR/LF could not go into a header anyway).
+fn is_local_path(next: &str) -> bool {
+    let bytes = next.as_bytes();
+    bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && !bytes.iter().any(|b| b.is_ascii_control() || b.is_ascii_whitespace() || *b == b'\\')
 }
 
 /// `next`, URL-encoded for the "Login with SSO" link; `None` hides the link (no provider).
@@ -338,8 +350,25 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/ui/keys?x=1")), "/ui/keys?x=1");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "ui", ""] {
-            assert_eq!(safe_next(Some(bad)), "/ui", "{bad}");
+        assert_eq!(safe_next(Some("/ui/usage?back=https://example.com/")), "/ui/usage?back=https://example.com/");
+        let refused = [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\r\n/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            " //evil.example",
+            "/ui\\..\\..",
+            "/ui/\u{7f}",
+            "/ui/\u{0}",
+            "ui",
+            "",
+        ];
+        for bad in refused {
+            assert_eq!(safe_next(Some(bad)), "/ui", "{bad:?}");
         }
         assert_eq!(safe_next(None), "/ui");
     }
