@@ -126,7 +126,7 @@ fn limits(state: &AppState) -> Limits {
 fn lock_message(retry_after: u64) -> String {
     let minutes = retry_after.div_ceil(60);
     format!(
-        "Too many failed sign-in attempts. Sign-in is locked for this account or address: try again in {} {}.",
+        "Too many failed sign-in attempts. Sign-in from your address is locked: try again in {} {}.",
         minutes,
         if minutes == 1 { "minute" } else { "minutes" }
     )
@@ -176,7 +176,7 @@ async fn attempt(
     };
     match found {
         Some((user, role)) => {
-            state.login_limits.succeeded(username);
+            state.login_limits.succeeded(username, client);
             // Said only to someone who knows the password, so it reveals nothing more.
             if user.blocked {
                 return Err(Failure::Blocked);

@@ -120,7 +120,9 @@ section! {
         ui_session_duration: String = "24h".into(), eg "", env ["LITELLM_UI_SESSION_DURATION"];
         /// Shortest password a user may set on the onboarding page.
         min_password_length: usize = 8, eg "", env ["PROXY_MIN_PASSWORD_LENGTH"];
-        /// Failed sign-ins to one account before it is locked for `login_lockout_duration`.
+        /// Failed sign-ins to one account from one client address before that address may not
+        /// sign in to it for `login_lockout_duration`. Other addresses still can (failures only
+        /// slow them down), so no one can lock the owner out.
         login_max_failures: u32 = 5, eg "", env ["PROXY_LOGIN_MAX_FAILURES"];
         /// Failed sign-ins from one client address before it is locked.
         login_max_failures_per_address: u32 = 20, eg "", env ["PROXY_LOGIN_MAX_FAILURES_PER_ADDRESS"];
