@@ -1,6 +1,7 @@
 //! Password sign-in and sign-out: `GET /ui/login` (the page), `POST /login` (the form, as
 //! LiteLLM's UI posts it), `POST /v2/login` (JSON, returns the token too) and
-//! `GET /logout`. The built-in admin (`UI_USERNAME`/`UI_PASSWORD`, the password defaulting
+//! `POST /logout` (CSRF-checked like every cookie-authenticated change; `GET /logout` only
+//! asks, so a link or image on another site cannot sign anyone out). The built-in admin (`UI_USERNAME`/`UI_PASSWORD`, the password defaulting
 //! to the master key) signs in as `PROXY_ADMIN_ID`; everyone else by email and the
 //! argon2id password set at onboarding. Failures never say whether the email exists.
 
@@ -32,7 +33,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/fallback/login", get(login_page))
         .route("/login", post(login_form))
         .route("/v2/login", post(login_json))
-        .route("/logout", get(logout))
+        .route("/logout", get(logout_page).post(logout))
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -301,7 +302,17 @@ async fn login_json(
     }
 }
 
-/// Ends the session: bumps the user's `session_epoch` (so this token, and any copy of it,
+/// `GET /logout`: a page with the sign-out form (signing out changes state, so it takes a
+/// POST with the CSRF token); signed out already, the sign-in page.
+async fn logout_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(user) = session::from_headers(&state, &headers) else {
+        return Redirect::to("/ui/login").into_response();
+    };
+    let csrf_token = state.sessions.csrf_token(&user.sid);
+    crate::ui::page(StatusCode::OK, "logout.html", minijinja::context! { title => "Sign out", csrf_token })
+}
+
+/// `POST /logout` ends the session: bumps the user's `session_epoch` (so this token, and any copy of it,
 /// stops working), clears the cookie and leaves for `PROXY_LOGOUT_URL` or the sign-in page.
 async fn logout(State(state): State<AppState>, Peer(peer): Peer, headers: HeaderMap) -> Response {
     let info = client_of(&headers, peer, &state);
