@@ -1,7 +1,7 @@
 //! What every handler shares: the configuration, the store, the in-memory tables and the
 //! clock. Built once at start by `AppState::open`.
 
-use crate::auth::{DEFAULT_ADMIN_USER_ID, LoginLimiter, MasterKey, MasterKeyOrigin, SessionKeys};
+use crate::auth::{DEFAULT_ADMIN_USER_ID, KeyGuessLimiter, LoginLimiter, MasterKey, MasterKeyOrigin, SessionKeys};
 use crate::config::Config;
 use crate::db::{Db, DbError, OpenError};
 use crate::gateway::ModelRouter;
@@ -34,6 +34,8 @@ pub struct Shared {
     pub sessions: SessionKeys,
     /// Failed sign-in counts per account and client address.
     pub login_limits: LoginLimiter,
+    /// Failed key lookups per client address.
+    pub key_guesses: KeyGuessLimiter,
     /// The client for SSO providers' token and userinfo endpoints (never follows
     /// redirects, as OAuth 2.0 asks).
     pub sso_http: reqwest::Client,
@@ -131,6 +133,7 @@ impl AppState {
                 started_at: Instant::now(),
                 sessions,
                 login_limits: LoginLimiter::default(),
+                key_guesses: KeyGuessLimiter::default(),
                 sso_http: sso_http_client(),
                 sso_keys: Default::default(),
                 router,

@@ -124,7 +124,8 @@ fn repeated_failures_lock_the_account_without_revealing_it() {
     let third = login(&proxy, &Browser::new(), "ivy@example.com", "wrong");
     assert_eq!(third.status, 429, "{}", third.body);
     assert!(third.body.contains("Too many failed sign-in attempts"), "{}", third.body);
-    // Now even the right password is refused, on both routes, with Retry-After.
+    // Now even the right password is refused from this address, on both routes, with
+    // Retry-After (another address still signs in: tests/edge_security.rs).
     let locked = login(&proxy, &Browser::new(), "ivy@example.com", PASSWORD);
     assert_eq!(locked.status, 429);
     assert!(locked.set_cookie("token").is_none());
@@ -197,7 +198,8 @@ fn logout_ends_the_session_and_goes_to_the_logout_url() {
     let browser = Browser::new();
     login(&proxy, &browser, "ivy@example.com", PASSWORD);
     let old = browser.cookie("token").unwrap();
-    let out = browser.get(&proxy.url("/logout"));
+    let token = field(&browser.get(&proxy.url("/ui")).body, "csrf_token").expect("the sign-out form's token");
+    let out = browser.post_form(&proxy.url("/logout"), &[("csrf_token", &token)], &[]);
     assert_eq!(out.status, 303);
     assert_eq!(out.location.as_deref(), Some("https://example.com/bye"));
     assert!(out.set_cookie("token").unwrap().contains("Max-Age=0"));
@@ -206,7 +208,7 @@ fn logout_ends_the_session_and_goes_to_the_logout_url() {
     assert_eq!(browser.get(&proxy.url("/ui")).status, 303);
 
     let plain = Proxy::start();
-    let out = Browser::new().get(&plain.url("/logout"));
+    let out = Browser::new().post_form(&plain.url("/logout"), &[], &[]);
     assert_eq!(out.location.as_deref(), Some("/ui/login"));
 }
 

@@ -1,6 +1,7 @@
 //! Password sign-in and sign-out: `GET /ui/login` (the page), `POST /login` (the form, as
 //! LiteLLM's UI posts it), `POST /v2/login` (JSON, returns the token too) and
-//! `GET /logout`. The built-in admin (`UI_USERNAME`/`UI_PASSWORD`, the password defaulting
+//! `POST /logout` (CSRF-checked like every cookie-authenticated change; `GET /logout` only
+//! asks, so a link or image on another site cannot sign anyone out). The built-in admin (`UI_USERNAME`/`UI_PASSWORD`, the password defaulting
 //! to the master key) signs in as `PROXY_ADMIN_ID`; everyone else by email and the
 //! argon2id password set at onboarding. Failures never say whether the email exists.
 
@@ -32,7 +33,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/fallback/login", get(login_page))
         .route("/login", post(login_form))
         .route("/v2/login", post(login_json))
-        .route("/logout", get(logout))
+        .route("/logout", get(logout_page).post(logout))
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -51,13 +52,25 @@ pub struct Credentials {
     next: Option<String>,
 }
 
-/// Where to go after signing in: a local path only, so `next` cannot send the browser
-/// (and its fresh session) to another site.
+/// Where the browser goes after signing in when `next` is missing or refused.
+pub const DEFAULT_NEXT: &str = "/ui";
+
+/// Where to go after signing in: `next` if it is a plain path on this site, else
+/// [`DEFAULT_NEXT`]. Every route that takes `next` (the sign-in page and form, SSO) asks
+/// this one function, so `next` cannot send the browser and its fresh session elsewhere.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next.map(str::trim) {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => n.into(),
-        _ => "/ui".into(),
-    }
+    next.filter(|n| is_local_path(n)).unwrap_or(DEFAULT_NEXT).to_string()
+}
+
+/// A path that stays on this site in every browser: one leading `/`, then neither `/` nor
+/// `\`. Browsers drop tabs and line breaks from a URL and read `\` as `/`, so `/<TAB>/x`
+/// and `/\x` both become `//x`, another host: any control character, white space or
+/// backslash anywhere refuses the value (and CR/LF could not go into a header anyway).
+fn is_local_path(next: &str) -> bool {
+    let bytes = next.as_bytes();
+    bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && !bytes.iter().any(|b| b.is_ascii_control() || b.is_ascii_whitespace() || *b == b'\\')
 }
 
 /// `next`, URL-encoded for the "Login with SSO" link; `None` hides the link (no provider).
@@ -114,7 +127,7 @@ fn limits(state: &AppState) -> Limits {
 fn lock_message(retry_after: u64) -> String {
     let minutes = retry_after.div_ceil(60);
     format!(
-        "Too many failed sign-in attempts. Sign-in is locked for this account or address: try again in {} {}.",
+        "Too many failed sign-in attempts. Sign-in from your address is locked: try again in {} {}.",
         minutes,
         if minutes == 1 { "minute" } else { "minutes" }
     )
@@ -164,7 +177,7 @@ async fn attempt(
     };
     match found {
         Some((user, role)) => {
-            state.login_limits.succeeded(username);
+            state.login_limits.succeeded(username, client);
             // Said only to someone who knows the password, so it reveals nothing more.
             if user.blocked {
                 return Err(Failure::Blocked);
@@ -289,7 +302,17 @@ async fn login_json(
     }
 }
 
-/// Ends the session: bumps the user's `session_epoch` (so this token, and any copy of it,
+/// `GET /logout`: a page with the sign-out form (signing out changes state, so it takes a
+/// POST with the CSRF token); signed out already, the sign-in page.
+async fn logout_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(user) = session::from_headers(&state, &headers) else {
+        return Redirect::to("/ui/login").into_response();
+    };
+    let csrf_token = state.sessions.csrf_token(&user.sid);
+    crate::ui::page(StatusCode::OK, "logout.html", minijinja::context! { title => "Sign out", csrf_token })
+}
+
+/// `POST /logout` ends the session: bumps the user's `session_epoch` (so this token, and any copy of it,
 /// stops working), clears the cookie and leaves for `PROXY_LOGOUT_URL` or the sign-in page.
 async fn logout(State(state): State<AppState>, Peer(peer): Peer, headers: HeaderMap) -> Response {
     let info = client_of(&headers, peer, &state);
@@ -338,8 +361,25 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/ui/keys?x=1")), "/ui/keys?x=1");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "ui", ""] {
-            assert_eq!(safe_next(Some(bad)), "/ui", "{bad}");
+        assert_eq!(safe_next(Some("/ui/usage?back=https://example.com/")), "/ui/usage?back=https://example.com/");
+        let refused = [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\r\n/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            " //evil.example",
+            "/ui\\..\\..",
+            "/ui/\u{7f}",
+            "/ui/\u{0}",
+            "ui",
+            "",
+        ];
+        for bad in refused {
+            assert_eq!(safe_next(Some(bad)), "/ui", "{bad:?}");
         }
         assert_eq!(safe_next(None), "/ui");
     }

@@ -4,6 +4,7 @@
 
 mod caller;
 pub mod csrf;
+mod key_guesses;
 pub mod login;
 mod login_limit;
 mod master_key;
@@ -20,6 +21,7 @@ pub mod sso;
 mod ui_config;
 
 pub use caller::{Caller, Credential, DEFAULT_ADMIN_USER_ID, presented_key, resolve};
+pub use key_guesses::KeyGuessLimiter;
 pub use login_limit::{Admission, Limits, LoginLimiter};
 pub use master_key::{MasterKey, MasterKeyOrigin, generate_key, weakness as master_key_weakness};
 pub use role::{Role, UnknownRole};

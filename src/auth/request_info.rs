@@ -25,19 +25,11 @@ impl RequestInfo {
         let trusted = peer.is_some_and(|ip| server.trusted_proxies.iter().any(|t| matches_peer(t, ip)));
         let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
         let forwarded_proto = if trusted { text(header::HeaderName::from_static("x-forwarded-proto")) } else { None };
-        // Proxies append to X-Forwarded-For, so the left end is whatever the client wrote:
-        // the client is the rightmost address that is not one of our trusted proxies.
-        let forwarded_for = if trusted {
-            text(header::HeaderName::from_static("x-forwarded-for")).and_then(|v| {
-                v.rsplit(',')
-                    .map(str::trim)
-                    .find(|hop| !server.trusted_proxies.iter().any(|t| t.trim() == *hop))
-                    .map(str::to_string)
-            })
-        } else {
-            None
-        };
-        let client = forwarded_for.or_else(|| peer.map(|p| p.to_string())).unwrap_or_else(|| "unknown".into());
+        let forwarded_for = if trusted { forwarded_client(headers, &server.trusted_proxies) } else { None };
+        let client = forwarded_for
+            .map(str::to_string)
+            .or_else(|| peer.map(|p| p.to_string()))
+            .unwrap_or_else(|| "unknown".into());
         let configured = server.base_url.as_deref().map(|b| b.trim_end_matches('/').to_string());
         let https = match forwarded_proto {
             Some(proto) => proto.eq_ignore_ascii_case("https"),
@@ -56,6 +48,25 @@ impl RequestInfo {
         };
         Self { client, https, origin }
     }
+}
+
+/// The client's address as [`RequestInfo::client`] finds it, as an IP (`None` without
+/// connection info), for per-address limits. Reads no more than it needs.
+pub fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>, state: &AppState) -> Option<IpAddr> {
+    let peer = peer?;
+    let trusted = &state.config.settings.server.trusted_proxies;
+    if trusted.is_empty() || !trusted.iter().any(|t| matches_peer(t, peer)) {
+        return Some(peer);
+    }
+    Some(forwarded_client(headers, trusted).and_then(|hop| hop.parse().ok()).unwrap_or(peer))
+}
+
+/// The client in `X-Forwarded-For`, sent by a trusted proxy. Proxies append to it, so the
+/// left end is whatever the client wrote: the client is the rightmost address that is not
+/// one of our trusted proxies.
+fn forwarded_client<'h>(headers: &'h HeaderMap, trusted: &[String]) -> Option<&'h str> {
+    let value = headers.get("x-forwarded-for")?.to_str().ok()?;
+    value.rsplit(',').map(str::trim).find(|hop| !trusted.iter().any(|t| t.trim() == *hop))
 }
 
 /// The base URL the proxy builds absolute links with: `server.base_url`, else the origin

@@ -91,6 +91,13 @@ section! {
         log_format: LogFormat = LogFormat::Text, eg "", env ["PROXY_LOG_FORMAT"];
         /// Addresses of reverse proxies whose `X-Forwarded-Proto`/`X-Forwarded-For` are trusted.
         trusted_proxies: Vec<String> = Vec::new(), eg "[\"127.0.0.1\"]", env ["PROXY_TRUSTED_PROXIES"];
+        /// Seconds a client has to send a request's whole body once its headers are in (the
+        /// headers have 30). A slower body is answered 408 and its connection closed, so a
+        /// trickling client cannot hold a connection for ever.
+        body_read_timeout_seconds: u64 = 30, eg "", env ["PROXY_BODY_READ_TIMEOUT_SECONDS"];
+        /// Client connections held open at once; further ones are closed at once, with a
+        /// warning in the log. Lowered at start to fit the open-file limit (`ulimit -n`).
+        max_connections: usize = 4096, eg "", env ["PROXY_MAX_CONNECTIONS"];
     }
 }
 
@@ -126,7 +133,9 @@ section! {
         ui_session_duration: String = "24h".into(), eg "", env ["LITELLM_UI_SESSION_DURATION"];
         /// Shortest password a user may set on the onboarding page.
         min_password_length: usize = 8, eg "", env ["PROXY_MIN_PASSWORD_LENGTH"];
-        /// Failed sign-ins to one account before it is locked for `login_lockout_duration`.
+        /// Failed sign-ins to one account from one client address before that address may not
+        /// sign in to it for `login_lockout_duration`. Other addresses still can (failures only
+        /// slow them down), so no one can lock the owner out.
         login_max_failures: u32 = 5, eg "", env ["PROXY_LOGIN_MAX_FAILURES"];
         /// Failed sign-ins from one client address before it is locked.
         login_max_failures_per_address: u32 = 20, eg "", env ["PROXY_LOGIN_MAX_FAILURES_PER_ADDRESS"];

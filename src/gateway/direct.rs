@@ -15,7 +15,8 @@ use crate::state::AppState;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, Method, Request, header};
 use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
+use std::net::IpAddr;
 
 /// What the router reads at most of a body (axum's default limit), kept the same here.
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -33,24 +34,35 @@ pub fn endpoint_of(request: &Request<Incoming>) -> Option<Endpoint> {
     }
 }
 
-pub async fn serve(state: AppState, request: Request<Incoming>, endpoint: Endpoint) -> Response {
+/// Answers a model request; `peer` is the connection's address (failed key lookups are
+/// limited per client address, as on the router's way).
+pub async fn serve<B>(state: AppState, request: Request<B>, endpoint: Endpoint, peer: IpAddr) -> Response
+where
+    B: Body<Data = bytes::Bytes>,
+    B::Error: Into<axum::BoxError>,
+{
     let (parts, body) = request.into_parts();
     let ids = flow::RequestIds::new(client_request_id(&parts.headers).as_ref());
     let shown = HeaderValue::from_str(ids.shown()).unwrap_or_else(|_| new_request_id());
     let span = tracing::info_span!("request", method = "POST", path = %parts.uri.path(), request_id = ids.shown(), call_id = %ids.row);
-    let mut response = tracing::Instrument::instrument(answer(state, parts, body, endpoint, ids), span).await;
+    let mut response = tracing::Instrument::instrument(answer(state, parts, body, endpoint, ids, peer), span).await;
     response.headers_mut().insert(REQUEST_ID, shown);
     response
 }
 
-async fn answer(
+async fn answer<B>(
     state: AppState,
     parts: http::request::Parts,
-    body: Incoming,
+    body: B,
     endpoint: Endpoint,
     ids: flow::RequestIds,
-) -> Response {
-    let caller = Caller::from_key(&state, &parts.headers).unwrap_or_else(|| Err(Caller::no_key()));
+    peer: IpAddr,
+) -> Response
+where
+    B: Body<Data = bytes::Bytes>,
+    B::Error: Into<axum::BoxError>,
+{
+    let caller = Caller::from_key(&state, &parts.headers, Some(peer)).unwrap_or_else(|| Err(Caller::no_key()));
     let caller = match caller {
         Ok(caller) => caller,
         Err(error) => return error.into_response(),

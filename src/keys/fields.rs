@@ -44,6 +44,32 @@ pub struct KeyFields {
     pub allowed_routes: Option<Vec<String>>,
 }
 
+/// Characters a chosen key needs after `sk-`: 24 random characters of the 64 a key may
+/// use are 144 bits, so nothing shorter is accepted from a client (generated keys are
+/// longer still).
+pub const MIN_CHOSEN_KEY_CHARS: usize = 24;
+
+/// Checks a key the client chose (`key` on `/key/generate`, `new_key` on
+/// `/key/regenerate`; `field` names it in the error): `sk-`, then at least
+/// [`MIN_CHOSEN_KEY_CHARS`] characters a header can carry (visible ASCII, no spaces).
+pub fn check_chosen_key(key: &str, field: &str) -> Result<(), ApiError> {
+    let rest = key.strip_prefix("sk-");
+    let long_enough = rest.is_some_and(|r| r.len() >= MIN_CHOSEN_KEY_CHARS);
+    let printable = key.bytes().all(|b| b.is_ascii_graphic());
+    if long_enough && printable {
+        return Ok(());
+    }
+    Err(ApiError::field(
+        field,
+        format!(
+            "Invalid key format: `{field}` must start with 'sk-' followed by at least {MIN_CHOSEN_KEY_CHARS} \
+             characters (letters, digits or other visible ASCII, no spaces), so it cannot be guessed. Leave it \
+             out to get a generated key. Received={}",
+            crate::config::mask(key)
+        ),
+    ))
+}
+
 fn flat<T: Clone>(value: &Option<Option<T>>) -> Option<T> {
     value.clone().flatten()
 }
@@ -212,6 +238,17 @@ mod tests {
         f.clamp(&bounds(), false);
         assert_eq!(f.max_budget, None);
         assert_eq!(f.duration, None);
+    }
+
+    #[test]
+    fn chosen_keys_must_be_long_and_printable() {
+        let long = format!("sk-{}", "a".repeat(MIN_CHOSEN_KEY_CHARS));
+        assert!(check_chosen_key(&long, "key").is_ok());
+        for bad in ["sk-12345678", "sk-", "xx-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "sk-aaaaaaaaaaaa aaaaaaaaaaaaaaaa"] {
+            let error = check_chosen_key(bad, "new_key").unwrap_err();
+            assert!(matches!(&error, ApiError::InvalidField { param, .. } if param == "new_key"), "{bad}: {error:?}");
+        }
+        assert!(check_chosen_key(&long[..long.len() - 1], "key").is_err());
     }
 
     #[test]

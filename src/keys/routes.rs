@@ -66,14 +66,7 @@ pub(super) fn fields_after(key: &KeyRecord, body: &Value) -> Vec<String> {
 
 pub(super) fn clear_key(presented: Option<String>, field: &str) -> Result<String, ApiError> {
     match presented {
-        Some(key) if !key.starts_with("sk-") || key.len() < 8 => Err(ApiError::field(
-            field,
-            format!(
-                "Invalid key format. LiteLLM Virtual Key must start with 'sk-' and have at least 8 characters. Received={}",
-                crate::config::mask(&key)
-            ),
-        )),
-        Some(key) => Ok(key),
+        Some(key) => super::fields::check_chosen_key(&key, field).map(|()| key),
         None => Ok(generate_key()),
     }
 }

@@ -2,6 +2,8 @@
 //! routes (tests drive it in-process); `serve` adds the socket, the ready line and a
 //! graceful shutdown that lets in-flight requests finish before the store is closed.
 
+mod body_deadline;
+mod capacity;
 mod workers;
 
 use crate::docs::ApiDoc;
@@ -110,10 +112,12 @@ pub async fn serve(state: AppState) -> Result<(), ServeError> {
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let service = workers::Service { app: app(state.clone()), state: state.clone() };
+    let body_timeout = Duration::from_secs(server.body_read_timeout_seconds.max(1));
+    let max_connections = capacity::max_connections(server.max_connections);
+    let service = workers::Service { app: app(state.clone()), state: state.clone(), body_timeout };
     let pool = workers::Pool::start(threads, service, stop_rx)?;
     tokio::select! {
-        () = pool.accept(listener) => {}
+        () = pool.accept(listener, max_connections) => {}
         () = shutdown_signal() => {}
     }
     // The listener is gone with the accept loop: new connections are refused from here.

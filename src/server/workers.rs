@@ -8,16 +8,21 @@
 //! One listener rather than a `SO_REUSEPORT` socket per thread, so that a port held by
 //! another process is still refused instead of shared.
 
+use super::body_deadline::DeadlineBody;
+use super::capacity::RefusalLog;
 use crate::gateway::direct;
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -29,7 +34,12 @@ use tower::ServiceExt;
 pub struct Service {
     pub app: Router,
     pub state: AppState,
+    /// How long a request's body may take to arrive after its headers.
+    pub body_timeout: Duration,
 }
+
+/// How long a request's headers may take to arrive (hyper's default, said here).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A serving thread as the acceptor sees it.
 struct Worker {
@@ -64,11 +74,20 @@ impl Pool {
         Ok(pool)
     }
 
-    /// Accepts connections until the future is dropped.
-    pub async fn accept(&self, listener: TcpListener) {
+    /// Accepts connections until the future is dropped, holding at most `max_connections`
+    /// open: past it a new connection is closed at once.
+    pub async fn accept(&self, listener: TcpListener, max_connections: usize) {
+        let mut refusals = RefusalLog::default();
         loop {
             match listener.accept().await {
-                Ok((stream, address)) => self.hand_over(stream, address),
+                Ok((stream, address)) => {
+                    if self.open_connections() >= max_connections {
+                        drop(stream);
+                        refusals.refused(max_connections, std::time::Instant::now());
+                        continue;
+                    }
+                    self.hand_over(stream, address);
+                }
                 Err(error) if is_connection_error(&error) => {}
                 // Out of file descriptors, most likely: wait for connections to close
                 // rather than spin.
@@ -78,6 +97,10 @@ impl Pool {
                 }
             }
         }
+    }
+
+    fn open_connections(&self) -> usize {
+        self.workers.iter().map(|w| w.connections.load(Ordering::Relaxed)).sum()
     }
 
     fn hand_over(&self, stream: TcpStream, address: SocketAddr) {
@@ -124,19 +147,36 @@ async fn serve_handed_over(
 }
 
 async fn serve_connection(stream: TcpStream, address: SocketAddr, app: Service, mut stop: watch::Receiver<bool>) {
+    // One request at a time on an HTTP/1 connection, so one flag serves them all.
+    let body_timed_out = Arc::new(AtomicBool::new(false));
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let app = app.clone();
+        let timed_out = body_timed_out.clone();
         async move {
-            if let Some(endpoint) = direct::endpoint_of(&request) {
-                return Ok(direct::serve(app.state, request, endpoint).await);
+            timed_out.store(false, Ordering::Relaxed);
+            let deadline = tokio::time::Instant::now() + app.body_timeout;
+            let endpoint = direct::endpoint_of(&request);
+            let request = request.map(|body| DeadlineBody::new(body, deadline, timed_out.clone()));
+            let response = match endpoint {
+                Some(endpoint) => direct::serve(app.state, request, endpoint, address.ip()).await,
+                None => {
+                    let mut request = request.map(Body::new);
+                    request.extensions_mut().insert(ConnectInfo(address));
+                    match app.app.oneshot(request).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    }
+                }
+            };
+            if timed_out.load(Ordering::Relaxed) {
+                return Ok::<_, Infallible>(body_too_slow(app.body_timeout));
             }
-            let mut request = request.map(Body::new);
-            request.extensions_mut().insert(ConnectInfo(address));
-            app.app.oneshot(request).await
+            Ok(response)
         }
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
@@ -151,6 +191,21 @@ async fn serve_connection(stream: TcpStream, address: SocketAddr, app: Service, 
     // Finishes the request in flight (a stream runs to its end), then closes.
     connection.as_mut().graceful_shutdown();
     let _ = connection.await;
+}
+
+/// The answer to a request whose body did not arrive in time; the connection closes
+/// after it (the rest of the body may still come and cannot be told from a request).
+fn body_too_slow(timeout: Duration) -> Response {
+    let message = format!(
+        "The request body did not arrive within {} seconds of its headers (server.body_read_timeout_seconds).",
+        timeout.as_secs()
+    );
+    let body = serde_json::json!({
+        "error": {"message": message, "type": "request_timeout", "param": null, "code": "408"}
+    });
+    let mut response = (StatusCode::REQUEST_TIMEOUT, axum::Json(body)).into_response();
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 fn is_connection_error(error: &std::io::Error) -> bool {

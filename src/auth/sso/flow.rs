@@ -241,7 +241,8 @@ async fn finish(
     if !session::may_use_ui(state, role) {
         return Err(failed(StatusCode::FORBIDDEN, crate::auth::login::ADMIN_ONLY));
     }
-    let redirect = Redirect::to(&pending.next).into_response();
+    // Checked again: a cookie signed before a tightening of the rule may still be pending.
+    let redirect = Redirect::to(&safe_next(Some(&pending.next))).into_response();
     with_session(state, info, &user, role, session::SSO, redirect).map_err(|e| {
         tracing::error!(error = %e, "cannot open an SSO session");
         failed(StatusCode::SERVICE_UNAVAILABLE, "Could not open a session; try again.")
