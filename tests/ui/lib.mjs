@@ -39,7 +39,7 @@ export async function signIn(page, base, username, password, path = "/ui") {
   check(page.url().includes("/ui/login?next="), `a signed-out visit to ${path} goes to the sign-in page`);
   await page.fill("#username", username);
   await page.fill("#password", password);
-  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/ui/login") && url.pathname !== "/login"), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/ui/login") && url.pathname !== "/login"), page.click("main button[type=submit]")]);
   check(new URL(page.url()).pathname === path, `after sign-in the browser is back at ${path}`);
 }
 

@@ -19,13 +19,13 @@ run(async () => {
 
   await a.click("text=+ New user");
   await a.fill("#f-user_email", "not-an-email");
-  await a.click("button[type=submit]");
+  await a.click("main button[type=submit]");
   check(await a.locator(".field.invalid #f-user_email").count() === 1, "a bad email is shown beside its field");
   check(await a.inputValue("#f-user_email") === "not-an-email", "the value typed is kept");
   await shot(a, "new-user-error");
   await a.fill("#f-user_email", "alice@example.com");
   await a.selectOption("#f-user_role", "internal_user");
-  await a.click("button[type=submit]");
+  await a.click("main button[type=submit]");
   const link = await a.inputValue("#invitation-link");
   check(link.includes("/ui/onboarding?id="), "the invitation link is shown");
   await a.click("button[data-copy=invitation-link]");
@@ -40,7 +40,7 @@ run(async () => {
   await shot(u, "onboarding");
   await u.fill("#password", "correct horse battery");
   await u.fill("#confirm_password", "correct horse battery");
-  await Promise.all([u.waitForURL((url) => url.pathname === "/ui"), u.click("button[type=submit]")]);
+  await Promise.all([u.waitForURL((url) => url.pathname === "/ui"), u.click("main button[type=submit]")]);
   check((await u.textContent(".who")).includes("alice@example.com"), "the invited user is signed in");
   await shot(u, "user-overview-phone");
   await userContext.close();
@@ -57,7 +57,7 @@ run(async () => {
   await p.fill("#f-max_budget", "500");
   await p.check(`input[name=models][value="${model}"]`);
   await shot(p, "key-form");
-  await p.click("button[type=submit]");
+  await p.click("main button[type=submit]");
   const key = await p.inputValue("#new-key");
   check(key.startsWith("sk-"), "the new key is shown once");
   const budget = await p.textContent("#budget");
@@ -71,12 +71,12 @@ run(async () => {
   await p.click("tr:has-text('alice-laptop') >> text=Edit");
   check((await p.inputValue("#f-max_budget")) === "10", "the edit form shows the key's budget");
   await p.fill("#f-max_budget", "-4");
-  await p.click("button[type=submit]");
+  await p.click("main button[type=submit]");
   check(await p.locator(".field.invalid #f-max_budget").count() === 1, "a negative budget is shown beside its field");
   check((await p.inputValue("#f-max_budget")) === "-4", "the value typed is kept");
   await shot(p, "key-edit-error");
   await p.fill("#f-max_budget", "4.5");
-  await Promise.all([p.waitForURL((url) => url.pathname === "/ui/keys"), p.click("button[type=submit]")]);
+  await Promise.all([p.waitForURL((url) => url.pathname === "/ui/keys"), p.click("main button[type=submit]")]);
   check((await p.textContent("tr:has-text('alice-laptop')")).includes("$4.50"), "the edited budget is listed");
   await shot(p, "key-edited");
 
@@ -109,5 +109,10 @@ run(async () => {
   await shot(a, "admin-usage");
   const csv = await a.evaluate(async () => (await fetch("/ui/usage.csv")).text());
   check(csv.startsWith("date,team,key") && csv.includes("alice-laptop"), "the CSV export has the rows");
+
+  // Signing out is a button (a POST with the page's CSRF token), and it ends the session.
+  await Promise.all([p.waitForURL((url) => url.pathname.startsWith("/ui/login") || url.pathname === "/login"), p.click("text=Sign out")]);
+  await p.goto(base + "/ui/keys");
+  check(new URL(p.url()).pathname.startsWith("/ui/login"), "after signing out, /ui/keys asks to sign in again");
   await browser.close();
 });
