@@ -104,7 +104,11 @@ fn main() -> ExitCode {
                 .file
                 .as_ref()
                 .map_or("no config file: defaults and environment".to_string(), |f| f.display().to_string());
-            println!("# configuration is valid ({source})\n{}", config.to_masked_toml());
+            println!("# configuration is valid ({source})");
+            for warning in &config.warnings {
+                println!("# warning: {warning}");
+            }
+            println!("{}", config.to_masked_toml());
             ExitCode::SUCCESS
         }
         Command::Healthcheck => healthcheck(&config),
@@ -133,6 +137,9 @@ fn serve(config: Config) -> ExitCode {
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
     warn_if_weak_master_key(&config);
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
     let (state, origin) = match AppState::open(config) {
         Ok(opened) => opened,
         Err(e) => return fail(&e.to_string()),

@@ -1,14 +1,16 @@
-//! The configuration: declared settings (`settings.rs`), read from `proxy.toml`, `.env`, the
-//! environment and the command line (`source.rs`), checked (`validate.rs`), documented
-//! (`example.rs`). Loading either yields a complete, valid `Config` or the problems found,
+//! The configuration: declared settings (`settings.rs`), read from `proxy.toml` (or LiteLLM's
+//! `config.yaml`, `yaml.rs`), `.env`, the environment and the command line (`source.rs`),
+//! checked (`validate.rs`), documented (`example.rs`). Loading either yields a complete, valid `Config` or the problems found,
 //! each naming the file line, variable or flag at fault; nothing is opened before that.
 
 mod api_base;
 mod example;
+mod keys;
 mod secret;
 mod settings;
 mod source;
 mod validate;
+mod yaml;
 
 pub use api_base::{ApiBase, mask_url};
 pub use example::{example_file, readme_table};
@@ -36,6 +38,9 @@ pub struct Config {
     pub settings: Settings,
     /// The config file that was read, if any.
     pub file: Option<PathBuf>,
+    /// What the operator should know although the configuration is valid (settings of a
+    /// LiteLLM `config.yaml` that only LiteLLM acts on), one line each, said once at start.
+    pub warnings: Vec<String>,
 }
 
 /// Why the configuration cannot be used.
@@ -62,13 +67,13 @@ impl From<Problem> for ConfigError {
 impl Config {
     /// Defaults only: what `./proxy` with no file and no environment runs on.
     pub fn defaults() -> Self {
-        Self { settings: Settings::default(), file: None }
+        Self { settings: Settings::default(), file: None, warnings: Vec::new() }
     }
 
     /// Loads from the working directory `dir`: `--config` (or `PROXY_CONFIG`, or
     /// `./proxy.toml` when present), `dir/.env`, the given environment, then the flags.
     pub fn load(flags: &Flags, dir: &Path, environment: Vec<(String, String)>) -> Result<Self, ConfigError> {
-        let env = source::EnvVars::new(environment, Some(&dir.join(".env")))?;
+        let mut env = source::EnvVars::new(environment, Some(&dir.join(".env")))?;
         let file = match (&flags.config, env.get("PROXY_CONFIG")?) {
             (Some(path), _) => Some(dir.join(path)),
             (None, Some(path)) => Some(dir.join(path)),
@@ -76,8 +81,27 @@ impl Config {
         };
         let mut merged = match &file {
             Some(path) => source::read_file(path)?,
-            None => source::Merged { table: toml::Table::new(), origins: Default::default() },
+            None => source::Merged::default(),
         };
+        let mut warnings = Vec::new();
+        if !merged.ignored.is_empty() {
+            warnings.push(format!("ignored: {} (LiteLLM-only)", merged.ignored.join(", ")));
+        }
+        for (name, value, origin) in std::mem::take(&mut merged.environment) {
+            // As LiteLLM: a value naming another variable is resolved now, and skipped when unset.
+            let value = match value.strip_prefix("os.environ/") {
+                Some(other) => match env.get(other)? {
+                    Some(resolved) => resolved,
+                    None => continue,
+                },
+                None => value,
+            };
+            if env.set_from_file(&name, value, origin.clone()).is_some() {
+                warnings.push(format!(
+                    "{origin}: environment_variables.{name} replaces the value {name} had in the environment"
+                ));
+            }
+        }
         source::apply_env(&mut merged, &env)?;
         if let Some(db) = &flags.db {
             let value = toml::Value::String(db.display().to_string());
@@ -112,7 +136,7 @@ impl Config {
         if db.is_relative() {
             settings.server.database_path = dir.join(db).display().to_string();
         }
-        Ok(Self { settings, file })
+        Ok(Self { settings, file, warnings })
     }
 
     /// The effective configuration as TOML, secrets masked (for `check-config` and the UI).

@@ -3,7 +3,8 @@
 //! `os.environ/NAME` references are resolved last. A map from setting path to its origin
 //! lets validation errors point at the file line, variable or flag that set the value.
 
-use super::settings::{self, SettingDoc};
+use super::keys::check_keys;
+use super::settings;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -51,6 +52,8 @@ pub struct EnvVars {
     vars: HashMap<String, String>,
     /// Which of them came from `.env` (for error messages).
     from_dotenv: Vec<String>,
+    /// Which of them the config file set, and where (for error messages).
+    from_file: HashMap<String, Origin>,
 }
 
 impl EnvVars {
@@ -69,7 +72,15 @@ impl EnvVars {
             from_dotenv.retain(|n| n != &name);
             vars.insert(name, value);
         }
-        Ok(Self { vars, from_dotenv })
+        Ok(Self { vars, from_dotenv, from_file: HashMap::new() })
+    }
+
+    /// Sets a variable from the config file's `environment_variables`. As in LiteLLM, it
+    /// replaces the value the process was started with; returns that value when it differed.
+    pub fn set_from_file(&mut self, name: &str, value: String, origin: Origin) -> Option<String> {
+        self.from_dotenv.retain(|n| n != name);
+        self.from_file.insert(name.to_string(), origin);
+        self.vars.insert(name.to_string(), value.clone()).filter(|previous| previous != &value)
     }
 
     /// A variable's value, or the content of the file named by `NAME_FILE`.
@@ -91,7 +102,10 @@ impl EnvVars {
     }
 
     fn origin(&self, name: &str) -> Origin {
-        if self.from_dotenv.iter().any(|n| n == name) {
+        if let Some(Origin::File { path, line, column }) = self.from_file.get(name) {
+            let file = path.file_name().map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().to_string());
+            Origin::Env(format!("{name} (from environment_variables at {file}:{line}:{column})"))
+        } else if self.from_dotenv.iter().any(|n| n == name) {
             Origin::Env(format!("{name} (from .env)"))
         } else {
             Origin::Env(name.to_string())
@@ -104,9 +118,15 @@ fn dotenv_problem(path: &Path, error: &dotenvy::Error) -> Problem {
 }
 
 /// The merged raw table and the origin of every value in it.
+#[derive(Default)]
 pub struct Merged {
     pub table: toml::Table,
     pub origins: BTreeMap<String, Origin>,
+    /// Variables the file sets for the process (LiteLLM's `environment_variables`), with
+    /// where each was set.
+    pub environment: Vec<(String, String, Origin)>,
+    /// Settings the file holds that only LiteLLM acts on, by path; read and left unused.
+    pub ignored: Vec<String>,
 }
 
 impl Merged {
@@ -122,7 +142,7 @@ pub fn read_file(path: &Path) -> Result<Merged, Problem> {
         path: String::new(),
         message: format!("cannot read the config file {}: {e}", path.display()),
     })?;
-    parse_text(path, &text)
+    if super::yaml::is_yaml(path, &text) { super::yaml::parse_text(path, &text) } else { parse_text(path, &text) }
 }
 
 pub fn parse_text(path: &Path, text: &str) -> Result<Merged, Problem> {
@@ -138,87 +158,71 @@ pub fn parse_text(path: &Path, text: &str) -> Result<Merged, Problem> {
         message: format!("TOML syntax error: {}", e.message().trim()),
     })?;
     let mut origins = BTreeMap::new();
-    check_table(document.as_table(), "", "", &position, &mut origins)?;
+    record_positions(document.as_table(), "", &position, &mut origins);
     let table: toml::Table = toml::from_str(text).map_err(|e| Problem {
         origin: e.span().map(|span| position(span.start)),
         path: String::new(),
         message: format!("TOML error: {}", e.message()),
     })?;
-    Ok(Merged { table, origins })
+    check_keys(&table, &origins, &|_| Vec::new())?;
+    Ok(Merged { table, origins, ..Merged::default() })
 }
 
-/// Walks one table: every key must be declared for its section, with a suggestion if not.
-fn check_table(
+/// Records where every key and array element of the file starts, by value path.
+fn record_positions(
     table: &toml_edit::Table,
-    section_path: &str,
     value_path: &str,
     position: &dyn Fn(usize) -> Origin,
     origins: &mut BTreeMap<String, Origin>,
-) -> Result<(), Problem> {
-    let known: Vec<&SettingDoc> = if section_path.is_empty() {
-        Vec::new()
-    } else {
-        settings::section(section_path).map(|s| s.settings.iter().collect()).unwrap_or_default()
-    };
-    let top_level: Vec<&str> =
-        ["server", "general_settings", "litellm_settings", "router_settings", "sso", "email", "model_list"].to_vec();
+) {
     for (key, item) in table.iter() {
-        let key_span = table.key(key).and_then(|k| k.span()).or_else(|| item.span());
-        let at = key_span.map(|s| position(s.start));
-        let child_value_path = if value_path.is_empty() { key.to_string() } else { format!("{value_path}.{key}") };
-        let child_section = if section_path.is_empty() { key.to_string() } else { format!("{section_path}.{key}") };
-        let declared =
-            if section_path.is_empty() { top_level.contains(&key) } else { known.iter().any(|s| s.name == key) };
-        if !declared {
-            let names: Vec<&str> =
-                if section_path.is_empty() { top_level.clone() } else { known.iter().map(|s| s.name).collect() };
-            let place =
-                if section_path.is_empty() { "at the top level".to_string() } else { format!("in [{section_path}]") };
-            return Err(Problem {
-                origin: at,
-                path: String::new(),
-                message: format!("unknown setting `{key}` {place}{}", suggestion(key, &names)),
-            });
-        }
-        if let Some(origin) = at {
-            origins.insert(child_value_path.clone(), origin);
-        }
-        let is_free_map = known.iter().any(|s| s.name == key && s.example == "map");
-        if is_free_map {
-            continue;
+        let path = if value_path.is_empty() { key.to_string() } else { format!("{value_path}.{key}") };
+        if let Some(span) = table.key(key).and_then(|k| k.span()).or_else(|| item.span()) {
+            origins.insert(path.clone(), position(span.start));
         }
         match item {
-            toml_edit::Item::Table(sub) => check_table(sub, &child_section, &child_value_path, position, origins)?,
-            toml_edit::Item::Value(toml_edit::Value::InlineTable(inline)) => {
-                let sub = inline.clone().into_table();
-                check_table(&sub, &child_section, &child_value_path, position, origins)?;
-            }
+            toml_edit::Item::Table(sub) => record_positions(sub, &path, position, origins),
+            toml_edit::Item::Value(value) => record_value_positions(value, &path, position, origins),
             toml_edit::Item::ArrayOfTables(array) => {
                 for (index, sub) in array.iter().enumerate() {
-                    let element_path = format!("{child_value_path}[{index}]");
+                    let element_path = format!("{path}[{index}]");
                     if let Some(span) = sub.span() {
                         origins.insert(element_path.clone(), position(span.start));
                     }
-                    check_table(sub, &child_section, &element_path, position, origins)?;
+                    record_positions(sub, &element_path, position, origins);
                 }
             }
-            _ => {}
+            toml_edit::Item::None => {}
         }
     }
-    Ok(())
 }
 
-/// ", did you mean `x`?" when a declared name is close to the unknown one.
-pub fn suggestion(unknown: &str, names: &[&str]) -> String {
-    let best = names
-        .iter()
-        .map(|name| (strsim::jaro_winkler(unknown, name), *name))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
-        Some((_, name)) => format!("; did you mean `{name}`?"),
-        None if names.is_empty() => String::new(),
-        None => format!("; known settings here: {}", names.join(", ")),
+fn record_value_positions(
+    value: &toml_edit::Value,
+    path: &str,
+    position: &dyn Fn(usize) -> Origin,
+    origins: &mut BTreeMap<String, Origin>,
+) {
+    match value {
+        toml_edit::Value::InlineTable(inline) => {
+            for (key, child) in inline.iter() {
+                let child_path = format!("{path}.{key}");
+                if let Some(span) = inline.key(key).and_then(|k| k.span()).or_else(|| child.span()) {
+                    origins.insert(child_path.clone(), position(span.start));
+                }
+                record_value_positions(child, &child_path, position, origins);
+            }
+        }
+        toml_edit::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let element_path = format!("{path}[{index}]");
+                if let Some(span) = item.span() {
+                    origins.insert(element_path.clone(), position(span.start));
+                }
+                record_value_positions(item, &element_path, position, origins);
+            }
+        }
+        _ => {}
     }
 }
 
