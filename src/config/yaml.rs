@@ -75,6 +75,7 @@ pub fn parse_text(path: &Path, text: &str) -> Result<Merged, Problem> {
         });
     }
     let environment = take_environment(&mut table, &origins)?;
+    move_router_aliases(&mut table, &mut origins);
     let mut ignored = Vec::new();
     strip_litellm_only(&mut table, "", "", &mut ignored);
     keys::check_keys(&table, &origins, &|section| litellm_keys(section).to_vec())?;
@@ -177,6 +178,35 @@ fn take_environment(
         environment.push((name, text, origin));
     }
     Ok(environment)
+}
+
+/// LiteLLM keeps `model_group_alias` in `router_settings`, we in `litellm_settings`: the
+/// aliases move there (those already in `litellm_settings` win), with their positions. An
+/// alias may be LiteLLM's `{model: NAME, hidden: true}`; it becomes NAME (hiding is LiteLLM's).
+fn move_router_aliases(table: &mut toml::Table, origins: &mut BTreeMap<String, Origin>) {
+    let Some(toml::Value::Table(router)) = table.get_mut("router_settings") else { return };
+    let Some(toml::Value::Table(aliases)) = router.remove("model_group_alias") else { return };
+    let from = "router_settings.model_group_alias";
+    let to = "litellm_settings.model_group_alias";
+    let moved: Vec<(String, Origin)> = origins
+        .range(from.to_string()..)
+        .take_while(|(path, _)| path.starts_with(from))
+        .map(|(p, o)| (p.clone(), o.clone()))
+        .collect();
+    for (path, origin) in moved {
+        origins.entry(format!("{to}{}", &path[from.len()..])).or_insert(origin);
+    }
+    let litellm = table.entry("litellm_settings").or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let Some(litellm) = litellm.as_table_mut() else { return };
+    let target = litellm.entry("model_group_alias").or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let Some(target) = target.as_table_mut() else { return };
+    for (alias, value) in aliases {
+        let value = match value {
+            toml::Value::Table(mut entry) => entry.remove("model").unwrap_or(toml::Value::Table(entry)),
+            other => other,
+        };
+        target.entry(alias).or_insert(value);
+    }
 }
 
 /// Removes every key that we do not declare but LiteLLM accepts, recording its path

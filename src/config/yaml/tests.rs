@@ -115,6 +115,26 @@ fn unknown_keys_are_refused_with_line_column_and_a_suggestion() {
 }
 
 #[test]
+fn router_aliases_become_ours_in_both_of_litellms_forms() {
+    let yaml = "model_list:
+  - model_name: gpt-4o
+    litellm_params:
+      model: openai/gpt-4o
+router_settings:
+  model_group_alias:
+    gpt-4: gpt-4o
+    gpt-4-hidden: {model: gpt-4o, hidden: true}
+";
+    let config = load(yaml, &[]).unwrap();
+    let aliases = &config.settings.litellm_settings.model_group_alias;
+    assert_eq!(aliases.get("gpt-4").map(String::as_str), Some("gpt-4o"));
+    assert_eq!(aliases.get("gpt-4-hidden").map(String::as_str), Some("gpt-4o"));
+
+    let message = error("router_settings:\n  model_group_alias:\n    gpt-4: no-such-model\n");
+    assert!(message.contains("config.yaml:3:5: litellm_settings.model_group_alias.gpt-4"), "{message}");
+}
+
+#[test]
 fn the_first_unknown_key_in_the_file_is_reported() {
     let message = error("server:\n  zzz_port: 1\n  aaa_host: x\n");
     assert!(message.contains("config.yaml:2:3") && message.contains("zzz_port"), "{message}");
