@@ -31,7 +31,8 @@ struct Cli {
 
 #[derive(Args, Clone, Default)]
 struct Common {
-    /// The config file (default: ./proxy.toml when it exists).
+    /// The config file (default: ./proxy.toml when it exists). A `.yaml`/`.yml` file is read as
+    /// LiteLLM's config.yaml.
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
     /// The SQLite database file (default: ./proxy.db).
