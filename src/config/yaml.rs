@@ -51,10 +51,11 @@ pub fn parse_text(path: &Path, text: &str) -> Result<Merged, Problem> {
             message: "the file holds more than one YAML document (`---`): keep one".into(),
         });
     }
+    let reader = Reader { at: &at, text };
     let mut origins = BTreeMap::new();
     let mut table = match documents.first().map(|d| (d, &d.data)) {
         None | Some((_, YamlData::Value(Scalar::Null))) => toml::Table::new(),
-        Some((root, YamlData::Mapping(_))) => match convert(root, "", &at, &mut origins)? {
+        Some((root, YamlData::Mapping(_))) => match convert(root, "", &reader, &mut origins)? {
             Some(toml::Value::Table(table)) => table,
             _ => toml::Table::new(),
         },
@@ -82,28 +83,52 @@ pub fn parse_text(path: &Path, text: &str) -> Result<Merged, Problem> {
     Ok(Merged { table, origins, environment, ignored })
 }
 
+/// The source text and how to name a place in it.
+struct Reader<'a> {
+    at: &'a dyn Fn(&saphyr::Marker) -> Origin,
+    text: &'a str,
+}
+
+impl Reader<'_> {
+    /// LiteLLM's reader (PyYAML) follows YAML 1.1, where an unquoted yes/no/on/off is a
+    /// boolean; YAML 1.2 made them text. Read as LiteLLM reads them.
+    fn yaml_1_1_boolean(&self, node: &MarkedYaml, value: &str) -> Option<bool> {
+        let truth = match value {
+            "yes" | "Yes" | "YES" | "on" | "On" | "ON" => true,
+            "no" | "No" | "NO" | "off" | "Off" | "OFF" => false,
+            _ => return None,
+        };
+        let unquoted = self.text.chars().skip(node.span.start.index()).take(value.len()).eq(value.chars());
+        unquoted.then_some(truth)
+    }
+}
+
 /// Converts one node; `None` for a null, which YAML writes for a key left empty and which
 /// means "unset" here, as a missing TOML key does.
 fn convert(
     node: &MarkedYaml,
     path: &str,
-    at: &dyn Fn(&saphyr::Marker) -> Origin,
+    reader: &Reader,
     origins: &mut BTreeMap<String, Origin>,
 ) -> Result<Option<toml::Value>, Problem> {
+    let at = reader.at;
     let value = match &node.data {
         YamlData::Value(Scalar::Null) => return Ok(None),
         YamlData::Value(Scalar::Boolean(b)) => toml::Value::Boolean(*b),
         YamlData::Value(Scalar::Integer(i)) => toml::Value::Integer(*i),
         YamlData::Value(Scalar::FloatingPoint(f)) => toml::Value::Float(f.into_inner()),
-        YamlData::Value(Scalar::String(s)) => toml::Value::String(s.to_string()),
+        YamlData::Value(Scalar::String(s)) => match reader.yaml_1_1_boolean(node, s) {
+            Some(truth) => toml::Value::Boolean(truth),
+            None => toml::Value::String(s.to_string()),
+        },
         YamlData::Representation(text, _, _) => toml::Value::String(text.to_string()),
-        YamlData::Tagged(_, inner) => return convert(inner, path, at, origins),
+        YamlData::Tagged(_, inner) => return convert(inner, path, reader, origins),
         YamlData::Sequence(items) => {
             let mut array = Vec::new();
             for (index, item) in items.iter().enumerate() {
                 let element_path = format!("{path}[{index}]");
                 origins.insert(element_path.clone(), at(&item.span.start));
-                if let Some(value) = convert(item, &element_path, at, origins)? {
+                if let Some(value) = convert(item, &element_path, reader, origins)? {
                     array.push(value);
                 }
             }
@@ -126,7 +151,7 @@ fn convert(
                 };
                 let child_path = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
                 origins.insert(child_path.clone(), at(&key.span.start));
-                if let Some(value) = convert(child, &child_path, at, origins)? {
+                if let Some(value) = convert(child, &child_path, reader, origins)? {
                     table.insert(name, value);
                 }
             }

@@ -180,6 +180,16 @@ fn empty_values_mean_unset() {
 }
 
 #[test]
+fn unquoted_yes_and_no_are_booleans_as_in_litellms_yaml_reader() {
+    let yaml =
+        "general_settings:\n  disable_spend_logs: yes\n  ui_username: \"no\"\nsso:\n  generic_client_use_pkce: Off\n";
+    let config = load(yaml, &[]).unwrap();
+    assert!(config.settings.general_settings.disable_spend_logs);
+    assert_eq!(config.settings.general_settings.ui_username, "no");
+    assert!(!config.settings.sso.generic_client_use_pkce);
+}
+
+#[test]
 fn the_format_is_chosen_by_extension_then_content() {
     assert!(is_yaml(Path::new("c.yaml"), "[server]"));
     assert!(is_yaml(Path::new("c.YML"), ""));
