@@ -18,6 +18,9 @@ pub const UPGRADES: &[&str] = &[
     // 5 -> 6: invitation ids are stored as their sha256 now; open invitations made before
     // kept the link's id in clear (readable in every backup), so they end here.
     "DELETE FROM invitations WHERE is_accepted = 0;",
+    // 6 -> 7: the Claude Code session a request belongs to (`X-Claude-Code-Session-Id`).
+    "ALTER TABLE spend_logs ADD COLUMN session_id TEXT;
+     CREATE INDEX spend_logs_session ON spend_logs (session_id) WHERE session_id IS NOT NULL;",
 ];
 
 /// 3 -> 4: `weekly_spend` and `daily_user_spend`, filled from `daily_spend`. Written to run
