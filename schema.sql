@@ -156,8 +156,8 @@ CREATE TABLE spend_logs (
     metadata            TEXT NOT NULL DEFAULT '{}',
     cache_hit           INTEGER NOT NULL DEFAULT 0,
     status              TEXT NOT NULL DEFAULT 'success',
-    client_request_id   TEXT,                      -- the client's x-request-id, to search by
-    session_id          TEXT                       -- the client's X-Claude-Code-Session-Id
+    client_request_id   TEXT                       -- the client's x-request-id, to search by
+    , session_id        TEXT                       -- Claude Code's session (X-Claude-Code-Session-Id)
 );
 CREATE INDEX spend_logs_start ON spend_logs (startTime);
 -- Only rows whose client sent an id: the others cost no index page per commit.
