@@ -36,7 +36,11 @@ impl ModelRequest {
         let Value::Object(mut body) = value else {
             return Err(ApiError::bad_request("The request body must be a JSON object."));
         };
-        let raw_model = body.get("model").and_then(Value::as_str).unwrap_or_default().to_string();
+        // Only Anthropic's requests are relayed as their bytes; chat's need no copy of it.
+        let raw_model = match endpoint.dialect() {
+            Dialect::Anthropic => body.get("model").and_then(Value::as_str).unwrap_or_default().to_string(),
+            Dialect::OpenAi => String::new(),
+        };
         let model = match body.get("model") {
             Some(Value::String(m)) if !m.trim().is_empty() => m.trim().to_string(),
             _ => {
