@@ -157,10 +157,12 @@ CREATE TABLE spend_logs (
     cache_hit           INTEGER NOT NULL DEFAULT 0,
     status              TEXT NOT NULL DEFAULT 'success',
     client_request_id   TEXT                       -- the client's x-request-id, to search by
+    , session_id        TEXT                       -- Claude Code's session (X-Claude-Code-Session-Id)
 );
 CREATE INDEX spend_logs_start ON spend_logs (startTime);
 -- Only rows whose client sent an id: the others cost no index page per commit.
 CREATE INDEX spend_logs_client_request ON spend_logs (client_request_id) WHERE client_request_id IS NOT NULL;
+CREATE INDEX spend_logs_session ON spend_logs (session_id) WHERE session_id IS NOT NULL;
 CREATE INDEX spend_logs_key_start ON spend_logs (api_key, startTime);
 CREATE INDEX spend_logs_user_start ON spend_logs (user, startTime);
 CREATE INDEX spend_logs_team_start ON spend_logs (team_id, startTime);

@@ -3,6 +3,12 @@
 //! `code`; clients match on `type`. Each variant maps to exactly one status and type in
 //! one exhaustive `match`, so adding a variant forces that decision. The message is for
 //! the client; internal details go to the log (by the `Internal` constructor), never out.
+//!
+//! Anthropic's routes (`/v1/messages`) answer the same errors in Anthropic's shape
+//! (`{"type": "error", "error": {"type", "message"}}`, [`ApiError::anthropic_response`]),
+//! decided by a second exhaustive `match`. An error answer carries its `ApiError` as a
+//! response extension, so an error made deep in the gateway is rendered in the client's
+//! dialect at the edge without parsing its body back.
 
 use crate::db::DbError;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -91,6 +97,11 @@ impl ApiError {
         self.parts().2
     }
 
+    /// The error's type in OpenAI's shape (`bad_request_error`, `budget_exceeded`, ...).
+    pub fn error_type(&self) -> &'static str {
+        self.parts().1
+    }
+
     /// The request field the error is about, if any (the UI shows the message beside it).
     pub fn param(&self) -> Option<String> {
         self.parts().3
@@ -146,6 +157,69 @@ impl ApiError {
         let (status, kind, message, param) = self.parts();
         json!({"error": {"message": message, "type": kind, "param": param, "code": status.as_u16().to_string()}})
     }
+
+    /// Anthropic's status and error type for this error, chosen so that Anthropic's SDKs
+    /// raise the matching exception (401 `AuthenticationError`, 403
+    /// `PermissionDeniedError`, 429 `RateLimitError`, ...).
+    pub fn anthropic_parts(&self) -> (StatusCode, &'static str) {
+        let status = |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
+        match self {
+            ApiError::BadRequest(_) | ApiError::InvalidField { .. } | ApiError::AlreadyInTeam(_) => {
+                (StatusCode::BAD_REQUEST, "invalid_request_error")
+            }
+            ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request_too_large"),
+            ApiError::Unauthorized(_) | ApiError::ExpiredKey(_) | ApiError::KeyNotFound(_) => {
+                (StatusCode::UNAUTHORIZED, "authentication_error")
+            }
+            // OpenAI's shape answers 401 here, as LiteLLM does; Anthropic's clients expect
+            // a refused model to be a permission error.
+            ApiError::Forbidden(_) | ApiError::ModelAccessDenied { .. } | ApiError::TeamMemberPermission(_) => {
+                (StatusCode::FORBIDDEN, "permission_error")
+            }
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found_error"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "invalid_request_error"),
+            ApiError::BudgetExceeded { status: code, .. } | ApiError::Upstream { status: code, .. } => {
+                (status(*code), anthropic_error_type(*code))
+            }
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limit_error"),
+            ApiError::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "api_error"),
+            ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "api_error"),
+        }
+    }
+
+    /// The error in Anthropic's shape.
+    pub fn anthropic_body(&self) -> serde_json::Value {
+        let (_, kind) = self.anthropic_parts();
+        json!({"type": "error", "error": {"type": kind, "message": self.message()}})
+    }
+
+    /// The answer to an Anthropic client: its status, body and the same headers as
+    /// [`IntoResponse`] gives.
+    pub fn anthropic_response(self) -> Response {
+        let status = self.anthropic_parts().0;
+        let body = self.anthropic_body();
+        let mut response = self.into_response();
+        *response.status_mut() = status;
+        *response.body_mut() = axum::body::Body::from(body.to_string());
+        response.headers_mut().remove(header::CONTENT_LENGTH);
+        response
+    }
+}
+
+/// Anthropic's error type for an HTTP status (for errors that carry a status of their
+/// own: an upstream's, or the configured budget status).
+pub fn anthropic_error_type(status: u16) -> &'static str {
+    match status {
+        401 => "authentication_error",
+        402 => "billing_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        529 | 503 => "overloaded_error",
+        400..=499 => "invalid_request_error",
+        _ => "api_error",
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -157,6 +231,7 @@ impl std::fmt::Display for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status(), axum::Json(self.body())).into_response();
+        response.extensions_mut().insert(self.clone());
         if let ApiError::RateLimited { retry_after, .. } = &self
             && let Ok(value) = HeaderValue::from_str(&retry_after.to_string())
         {

@@ -117,7 +117,9 @@ fn bodies_parameters_and_errors_are_described() {
             if PAGE_ROUTES.contains(&path.as_str()) {
                 continue;
             }
-            let error = if path.starts_with("/v1")
+            let error = if path.starts_with("/v1/messages") || path.starts_with("/messages") {
+                "#/components/schemas/AnthropicError"
+            } else if path.starts_with("/v1")
                 || ["/chat", "/completions", "/embeddings", "/models"].iter().any(|p| path.starts_with(p))
             {
                 "#/components/schemas/OpenAiError"

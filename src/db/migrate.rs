@@ -18,6 +18,9 @@ pub const UPGRADES: &[&str] = &[
     // 5 -> 6: invitation ids are stored as their sha256 now; open invitations made before
     // kept the link's id in clear (readable in every backup), so they end here.
     "DELETE FROM invitations WHERE is_accepted = 0;",
+    // 6 -> 7: the Claude Code session a request belongs to (`X-Claude-Code-Session-Id`).
+    "ALTER TABLE spend_logs ADD COLUMN session_id TEXT;
+     CREATE INDEX spend_logs_session ON spend_logs (session_id) WHERE session_id IS NOT NULL;",
 ];
 
 /// 3 -> 4: `weekly_spend` and `daily_user_spend`, filled from `daily_spend`. Written to run
@@ -158,6 +161,7 @@ mod tests {
         migrate_with(&mut old, SCHEMA, UPGRADES).unwrap();
         old.execute_batch(
             "ALTER TABLE users DROP COLUMN blocked;
+             DROP INDEX spend_logs_session; ALTER TABLE spend_logs DROP COLUMN session_id;
              DROP TABLE spend_journal;
              DROP TABLE weekly_spend;
              DROP TABLE daily_user_spend;
@@ -198,6 +202,7 @@ mod tests {
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
         conn.execute_batch(
             "DROP TABLE weekly_spend; DROP TABLE daily_user_spend;
+             DROP INDEX spend_logs_session; ALTER TABLE spend_logs DROP COLUMN session_id;
              DROP INDEX spend_logs_client_request; ALTER TABLE spend_logs DROP COLUMN client_request_id;
              PRAGMA user_version = 3;
              INSERT INTO daily_spend (date, api_key, model, spend, api_requests) VALUES
@@ -219,7 +224,8 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
         conn.execute_batch(
-            r#"DROP INDEX spend_logs_client_request; ALTER TABLE spend_logs DROP COLUMN client_request_id;
+            r#"DROP INDEX spend_logs_session; ALTER TABLE spend_logs DROP COLUMN session_id;
+               DROP INDEX spend_logs_client_request; ALTER TABLE spend_logs DROP COLUMN client_request_id;
                PRAGMA user_version = 4;
                INSERT INTO spend_journal (rows) VALUES ('[{"request_id":"same","cost":1.0},{"request_id":"same","cost":2.0}]');"#,
         )
@@ -243,7 +249,8 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
         conn.execute_batch(
-            "PRAGMA user_version = 5;
+            "DROP INDEX spend_logs_session; ALTER TABLE spend_logs DROP COLUMN session_id;
+             PRAGMA user_version = 5;
              INSERT INTO users (user_id, user_role, created_at, updated_at) VALUES ('u', 'internal_user', 't', 't');
              INSERT INTO invitations (id, user_id, is_accepted, expires_at, created_at, updated_at) VALUES
                  ('open-link', 'u', 0, '2999-01-01', 't', 't'), ('used-link', 'u', 1, '2999-01-01', 't', 't');",
@@ -258,6 +265,27 @@ mod tests {
             .map(Result::unwrap)
             .collect();
         assert_eq!(left, ["used-link"]);
+    }
+
+    #[test]
+    fn version_7_adds_the_session_of_a_spend_row() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        conn.execute_batch(
+            "DROP INDEX spend_logs_session; ALTER TABLE spend_logs DROP COLUMN session_id;
+             PRAGMA user_version = 6;
+             INSERT INTO spend_logs (request_id, call_type, api_key, startTime, endTime, model)
+                 VALUES ('r', 'acompletion', 'k', 't', 't', 'm');",
+        )
+        .unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 6 });
+        let session: Option<String> =
+            conn.query_row("SELECT session_id FROM spend_logs WHERE request_id = 'r'", [], |r| r.get(0)).unwrap();
+        assert_eq!(session, None);
+        let indexed: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'spend_logs_session'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(indexed, 1);
     }
 
     #[test]

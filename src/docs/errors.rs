@@ -3,7 +3,8 @@
 //! statuses and their bodies are added to every operation in one place here instead of
 //! on each handler's attribute, where one would be forgotten. Management routes answer
 //! LiteLLM's envelope (`ApiError`); the OpenAI routes answer OpenAI's, which is the same
-//! envelope except that an upstream's own error is relayed, so its fields are looser.
+//! envelope except that an upstream's own error is relayed, so its fields are looser;
+//! Anthropic's routes (`/v1/messages...`) answer Anthropic's shape.
 
 // Schema-only types: the answers are built by `ApiError::body`, never from these.
 #![allow(dead_code)]
@@ -74,6 +75,11 @@ pub fn is_openai_route(path: &str) -> bool {
     ["/chat/completions", "/completions", "/embeddings", "/models"].iter().any(|p| path.starts_with(p))
 }
 
+/// Whether a path is one of Anthropic's routes (which answer Anthropic's error shape).
+pub fn is_anthropic_route(path: &str) -> bool {
+    path.strip_prefix("/v1").unwrap_or(path).starts_with("/messages")
+}
+
 fn answer(description: &str, schema: &str) -> RefOr<Response> {
     let content = ContentBuilder::new().schema(Some(utoipa::openapi::Ref::from_schema_name(schema))).build();
     RefOr::T(ResponseBuilder::new().description(description).content("application/json", content).build())
@@ -93,8 +99,13 @@ pub fn add_error_answers(openapi: &mut OpenApi, pages: &[&str]) {
         if pages.contains(&path.as_str()) {
             continue;
         }
-        let openai = is_openai_route(path);
-        let schema = if openai { "OpenAiError" } else { "ManagementError" };
+        let anthropic = is_anthropic_route(path);
+        let openai = is_openai_route(path) || anthropic;
+        let schema = match (anthropic, openai) {
+            (true, _) => "AnthropicError",
+            (false, true) => "OpenAiError",
+            (false, false) => "ManagementError",
+        };
         let mut operations: Vec<(&mut Operation, bool)> = Vec::new();
         for (operation, has_body) in [
             (item.get.as_mut(), false),

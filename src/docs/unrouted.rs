@@ -97,8 +97,8 @@ pub struct Unrouted;
 /// description gives and get no JSON error answers.
 pub const PAGE_ROUTES: &[&str] = &["/login", "/logout", "/sso/key/generate", "/sso/callback"];
 
-/// The OpenAI routes are also served without `/v1`, as OpenAI's clients with a base URL
-/// that lacks it call them.
+/// The OpenAI and Anthropic routes are also served without `/v1`, as clients with a base
+/// URL that lacks it call them.
 pub fn add_aliases(openapi: &mut OpenApi) {
     let twins: Vec<_> = openapi
         .paths
@@ -106,7 +106,8 @@ pub fn add_aliases(openapi: &mut OpenApi) {
         .iter()
         .filter_map(|(path, item)| {
             let alias = path.strip_prefix("/v1")?;
-            super::errors::is_openai_route(alias).then(|| (alias.to_string(), item.clone()))
+            let model_route = super::errors::is_openai_route(alias) || super::errors::is_anthropic_route(alias);
+            model_route.then(|| (alias.to_string(), item.clone()))
         })
         .collect();
     for (alias, mut item) in twins {

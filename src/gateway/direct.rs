@@ -30,8 +30,16 @@ pub fn endpoint_of(request: &Request<Incoming>) -> Option<Endpoint> {
         "/v1/chat/completions" | "/chat/completions" => Some(Endpoint::Chat),
         "/v1/completions" | "/completions" => Some(Endpoint::Completions),
         "/v1/embeddings" | "/embeddings" => Some(Endpoint::Embeddings),
+        // Claude Code adds `?beta=true`; the path alone decides.
+        "/v1/messages" | "/messages" => Some(Endpoint::Messages),
         _ => None,
     }
+}
+
+/// A client's reachability probe (`HEAD /`, as Claude Code sends before it starts): it is
+/// answered at once, without a key.
+pub fn is_probe(request: &Request<Incoming>) -> bool {
+    request.method() == Method::HEAD && request.uri().path() == "/"
 }
 
 /// Answers a model request; `peer` is the connection's address (failed key lookups are
@@ -45,7 +53,8 @@ where
     let ids = flow::RequestIds::new(client_request_id(&parts.headers).as_ref());
     let shown = HeaderValue::from_str(ids.shown()).unwrap_or_else(|_| new_request_id());
     let span = tracing::info_span!("request", method = "POST", path = %parts.uri.path(), request_id = ids.shown(), call_id = %ids.row);
-    let mut response = tracing::Instrument::instrument(answer(state, parts, body, endpoint, ids, peer), span).await;
+    let response = tracing::Instrument::instrument(answer(state, parts, body, endpoint, ids, peer), span).await;
+    let mut response = flow::in_dialect(endpoint, response);
     response.headers_mut().insert(REQUEST_ID, shown);
     response
 }
@@ -77,5 +86,5 @@ where
             return ApiError::bad_request(format!("The request body could not be read: {error}")).into_response();
         }
     };
-    flow::handle_named(state, caller, ids, endpoint, body).await
+    flow::handle_named(state, caller, ids, endpoint, &parts.headers, body).await
 }

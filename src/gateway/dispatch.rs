@@ -66,7 +66,7 @@ pub async fn send(state: &AppState, route: &Route, request: &mut ModelRequest) -
         let in_flight = InFlight(deployment.clone());
         let outgoing = deployment
             .provider
-            .request(&deployment, &upstream_model, request.endpoint, body)
+            .request(&deployment, &upstream_model, request.endpoint, body, &request.forwarded)
             .map_err(|message| ApiError::Upstream { status: 500, message }.into_response())?;
         let deadline = (!request.stream).then(|| Instant::now() + deployment.timeout);
         match state.http.get().send(outgoing, deadline).await {

@@ -3,10 +3,14 @@
 //! LiteLLM, it is a `failure` row with no tokens and no cost, and the error's status,
 //! type and message under `metadata.error_information`, so that a user who asks "why was
 //! my request refused?" finds the answer in the logs. Requests without a valid key get
-//! no row: anyone can send those, and the log is the key owners'.
+//! no row: anyone can send those, and the log is the key owners'. A refusal the gateway
+//! made is read from its typed error, as the client's dialect renders it (so the row's
+//! status is the one the client saw); an upstream's error from its body.
 
 use super::flow::Ctx;
+use super::providers::Dialect;
 use super::router::Deployment;
+use crate::error::ApiError;
 use axum::body::Body;
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -21,7 +25,10 @@ pub async fn logged(ctx: &Ctx, response: Response, deployment: Option<&Deploymen
     let (parts, body) = response.into_parts();
     // Error answers are built whole in memory; this only joins their pieces.
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
-    let error = error_information(parts.status.as_u16(), &bytes);
+    let error = match parts.extensions.get::<ApiError>() {
+        Some(typed) => typed_information(typed, ctx.endpoint.dialect()),
+        None => error_information(parts.status.as_u16(), &bytes),
+    };
     let row = ctx.failure_row(deployment, model, error);
     if let Err(e) = ctx.state.ledger.commit(&ctx.state, row, None).await {
         tracing::warn!(call_id = %ctx.request_id, error = %e, "could not log a failed request");
@@ -29,6 +36,19 @@ pub async fn logged(ctx: &Ctx, response: Response, deployment: Option<&Deploymen
     let mut response = Response::from_parts(parts, Body::from(bytes));
     ctx.answer_headers(response.headers_mut());
     response
+}
+
+/// LiteLLM's `error_information` of an error the gateway made, as `dialect` renders it.
+fn typed_information(error: &ApiError, dialect: Dialect) -> Value {
+    let (status, kind) = match dialect {
+        Dialect::OpenAi => (error.status(), error.error_type()),
+        Dialect::Anthropic => error.anthropic_parts(),
+    };
+    json!({
+        "error_code": status.as_u16().to_string(),
+        "error_class": kind,
+        "error_message": truncated(error.message()),
+    })
 }
 
 /// LiteLLM's `error_information`: the status as text, the error's type and its message
@@ -71,6 +91,22 @@ mod tests {
         assert_eq!(
             info,
             json!({"error_code": "400", "error_class": "budget_exceeded", "error_message": "Budget has been exceeded!"})
+        );
+    }
+
+    #[test]
+    fn typed_errors_are_recorded_as_the_dialect_answers_them() {
+        let denied =
+            ApiError::ModelAccessDenied { kind: crate::error::ModelAccessKind::Key, message: "not this one".into() };
+        let openai = typed_information(&denied, Dialect::OpenAi);
+        assert_eq!(
+            (openai["error_code"].as_str(), openai["error_class"].as_str()),
+            (Some("401"), Some("key_model_access_denied"))
+        );
+        let anthropic = typed_information(&denied, Dialect::Anthropic);
+        assert_eq!(
+            anthropic,
+            json!({"error_code": "403", "error_class": "permission_error", "error_message": "not this one"})
         );
     }
 

@@ -2,15 +2,18 @@
 //! (`spend::gate`), parse, resolve the model, check access, admit (budgets, limits,
 //! reservation), then answer from `mock_response` or the upstream —
 //! whole or streamed — and charge it through the ledger before the answer is finished.
+//! Chat's and Anthropic's Messages requests take this one path; what differs is read from
+//! the endpoint's dialect, and every refusal of an Anthropic request is rendered in
+//! Anthropic's shape at the end (`anthropic::errors`).
 
 use super::admission::{self, Admitted, insert};
-use super::providers::Endpoint;
+use super::providers::{Dialect, Endpoint};
 use super::request::ModelRequest;
 use super::router::{Deployment, Route};
-use super::{access, dispatch, failure, mock, respond, stream};
+use super::{access, anthropic, dispatch, failure, mock, respond, stream};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::spend::{Charge, Expected, Price, SpendRow};
+use crate::spend::{Charge, Expected, Price, SpendRow, Usage};
 use crate::state::AppState;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -23,6 +26,8 @@ pub struct Ctx {
     /// The spend row's id, made here (see [`RequestIds`]).
     pub request_id: String,
     pub client_request_id: Option<String>,
+    /// Claude Code's session (`X-Claude-Code-Session-Id`).
+    pub session_id: Option<String>,
     pub started: DateTime<Utc>,
     pub api_key: String,
     pub user: Option<String>,
@@ -41,17 +46,15 @@ pub struct Ctx {
 impl Ctx {
     /// The row of an answered request: its tokens and cost, charged to the caller. `None`
     /// for the deployment is a `mock_response` answer.
-    pub fn row(
-        &self,
-        deployment: Option<&Deployment>,
-        model: &str,
-        prompt_tokens: u64,
-        completion_tokens: u64,
-        cost: f64,
-    ) -> SpendRow {
+    pub fn row(&self, deployment: Option<&Deployment>, model: &str, usage: Usage, cost: f64) -> SpendRow {
         let provider = deployment.map_or("mock", |d| d.provider.name());
-        let mut row = self.base_row(deployment, model, provider, self.metadata());
-        (row.prompt_tokens, row.completion_tokens, row.cost) = (prompt_tokens, completion_tokens, cost);
+        let mut metadata = self.metadata();
+        if usage.cache_read > 0 || usage.cache_creation > 0 {
+            metadata["cache_read_input_tokens"] = usage.cache_read.into();
+            metadata["cache_creation_input_tokens"] = usage.cache_creation.into();
+        }
+        let mut row = self.base_row(deployment, model, provider, metadata);
+        (row.prompt_tokens, row.completion_tokens, row.cost) = (usage.prompt(), usage.output, cost);
         row.status_ok = true;
         row.charge = self.charge.clone();
         row
@@ -90,6 +93,7 @@ impl Ctx {
         SpendRow {
             request_id: self.request_id.clone(),
             client_request_id: self.client_request_id.clone(),
+            session_id: self.session_id.clone(),
             call_type: self.endpoint.call_type().to_string(),
             api_key: self.api_key.clone(),
             user: self.user.clone(),
@@ -150,7 +154,7 @@ pub async fn handle(
     body: bytes::Bytes,
 ) -> Response {
     let ids = RequestIds::new(crate::server::client_request_id(&headers).as_ref());
-    handle_named(state, caller, ids, endpoint, body).await
+    handle_named(state, caller, ids, endpoint, &headers, body).await
 }
 
 pub async fn handle_named(
@@ -158,10 +162,38 @@ pub async fn handle_named(
     caller: Caller,
     ids: RequestIds,
     endpoint: Endpoint,
+    headers: &HeaderMap,
     body: bytes::Bytes,
 ) -> Response {
-    match run(state, caller, ids, endpoint, body).await {
+    let response = match run(state, caller, ids, endpoint, headers, body).await {
         Ok(response) | Err(response) => response,
+    };
+    in_dialect(endpoint, response)
+}
+
+/// An answer as the endpoint's clients expect it: errors the gateway made are rendered
+/// in Anthropic's shape on its routes.
+pub fn in_dialect(endpoint: Endpoint, response: Response) -> Response {
+    match endpoint.dialect() {
+        Dialect::OpenAi => response,
+        Dialect::Anthropic => anthropic::errors::render(response),
+    }
+}
+
+/// The model a request's name stands for under the key's `aliases`.
+pub fn aliased(caller: &Caller, model: &str) -> String {
+    caller.key().and_then(|k| k.aliases.get(model)).and_then(|v| v.as_str()).unwrap_or(model).to_string()
+}
+
+/// The refusal of a model name that names no deployment, with the models the caller may use.
+pub fn unknown_model(state: &AppState, caller: &Caller, model: &str) -> ApiError {
+    let usable = access::usable_models(state, caller);
+    ApiError::InvalidField {
+        param: "model".into(),
+        message: format!(
+            "Invalid model name passed in model={model}. Call `/v1/models` to view available models for your key. Models you may use: {}",
+            usable.join(", ")
+        ),
     }
 }
 
@@ -170,23 +202,23 @@ async fn run(
     caller: Caller,
     ids: RequestIds,
     endpoint: Endpoint,
+    headers: &HeaderMap,
     body: bytes::Bytes,
 ) -> Result<Response, Response> {
     // Before anything is reserved or sent: on a full disk the answer could not be charged.
     state.ledger.admit_model_request(&state).map_err(IntoResponse::into_response)?;
     let started = state.clock.now();
     let mut request = ModelRequest::parse(endpoint, &body).map_err(IntoResponse::into_response)?;
-    let aliased = caller
-        .key()
-        .and_then(|k| k.aliases.get(&request.model))
-        .and_then(|v| v.as_str())
-        .unwrap_or(&request.model)
-        .to_string();
+    if endpoint.dialect() == Dialect::Anthropic {
+        request.forwarded = anthropic::forwarded_headers(headers);
+    }
+    let aliased = aliased(&caller, &request.model);
     let route = state.router.resolve(&aliased);
     let key = caller.key();
     let mut ctx = Ctx {
         request_id: ids.row,
         client_request_id: ids.client,
+        session_id: anthropic::session_id(headers),
         started,
         api_key: caller.api_key_hash().to_string(),
         user: caller.user_id.clone(),
@@ -242,21 +274,29 @@ fn admit(
     }
     access::check(state, caller, &names).map_err(IntoResponse::into_response)?;
     let Some(route) = route else {
-        let usable = access::usable_models(state, caller);
-        return Err(ApiError::InvalidField {
-            param: "model".into(),
-            message: format!(
-                "Invalid model name passed in model={}. Call `/v1/models` to view available models for your key. Models you may use: {}",
-                request.model,
-                usable.join(", ")
-            ),
-        }
-        .into_response());
+        return Err(unknown_model(state, caller, &request.model).into_response());
     };
+    let wanted = request.endpoint.dialect();
+    if let Some(other) = route.deployments.iter().find(|d| d.provider.dialect() != wanted) {
+        return Err(untranslated(&route.group, other, wanted).into_response());
+    }
     let price = price_of(state, &route);
     let estimate = estimate(state, caller, &route, request, price);
     let admitted = admission::admit(state, caller, estimate)?;
     Ok((route, admitted))
+}
+
+/// The refusal of a request whose dialect the model's deployment does not speak.
+fn untranslated(group: &str, deployment: &Deployment, wanted: Dialect) -> ApiError {
+    let (asked, route) = match wanted {
+        Dialect::Anthropic => ("Anthropic's Messages API", "/v1/chat/completions"),
+        Dialect::OpenAi => ("the OpenAI API", "/v1/messages"),
+    };
+    ApiError::bad_request(format!(
+        "Model {group} is served by a `{}` deployment ({}); translating {asked} to it is not built yet. Call this model at {route}, or use a model whose deployment speaks {asked}.",
+        deployment.provider.name(),
+        deployment.litellm_model,
+    ))
 }
 
 fn price_of(state: &AppState, route: &Route) -> Option<Price> {

@@ -21,7 +21,8 @@ pub async fn respond(
     let model = request.model.clone();
     let prompt = tokens::prompt_tokens(&model, &Value::Object(request.body.clone()));
     let completion = if request.endpoint == Endpoint::Embeddings { 0 } else { tokens::count(&model, text) };
-    let row = ctx.row(None, &model, prompt, completion, 0.0);
+    let usage = crate::spend::Usage { input: prompt, output: completion, ..Default::default() };
+    let row = ctx.row(None, &model, usage, 0.0);
     let committed = ctx
         .state
         .ledger
@@ -50,6 +51,12 @@ pub async fn respond(
                 "object": "list", "model": model,
                 "data": [{"object": "embedding", "index": 0, "embedding": vec![0.0; 8]}],
                 "usage": usage,
+            }),
+            // Never reached today: Anthropic's requests keep `mock_response` for the upstream.
+            Endpoint::Messages | Endpoint::CountTokens => json!({
+                "id": id, "type": "message", "role": "assistant", "model": model,
+                "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
+                "usage": {"input_tokens": prompt, "output_tokens": completion},
             }),
         };
         (body.to_string(), "application/json")

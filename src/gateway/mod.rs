@@ -1,9 +1,11 @@
-//! The gateway: the OpenAI-compatible `/v1/...` routes (and the same without `/v1`), the
-//! model router, provider adapters, streaming and usage. The request path is in
-//! `flow.rs`; each step has its own file.
+//! The gateway: the OpenAI-compatible `/v1/...` routes and Anthropic's `/v1/messages` (and
+//! the same without `/v1`), the model router, provider adapters, streaming and usage. The
+//! request path is in `flow.rs`; each step has its own file, each dialect's own parts in
+//! its folder (`anthropic/`).
 
 mod access;
 mod admission;
+mod anthropic;
 pub mod direct;
 mod dispatch;
 mod egress;
@@ -37,12 +39,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(chat_completions))
         .routes(routes!(completions))
         .routes(routes!(embeddings))
+        .routes(routes!(messages))
+        .routes(routes!(count_tokens))
         .routes(routes!(list_models))
         .routes(routes!(get_model))
         .routes(routes!(model_health))
         .route("/chat/completions", post(chat_completions))
         .route("/completions", post(completions))
         .route("/embeddings", post(embeddings))
+        .route("/messages", post(messages))
+        .route("/messages/count_tokens", post(count_tokens))
         .route("/models", get(list_models))
         .route("/models/{id}", get(get_model))
 }
@@ -74,10 +80,70 @@ async fn embeddings(State(state): State<AppState>, caller: Caller, headers: Head
     flow::handle(state, caller, headers, Endpoint::Embeddings, body).await
 }
 
-/// The models the caller may use (also at `/models`).
-#[utoipa::path(get, path = "/v1/models", tag = "gateway", responses((status = 200, body = crate::docs::schemas::gateway::ModelList)))]
-async fn list_models(state: State<AppState>, caller: Caller) -> axum::Json<serde_json::Value> {
-    models::list(state, caller).await
+/// Anthropic's Messages API (also at `/messages`; Claude Code adds `?beta=true`). The key
+/// goes in `x-api-key` or as a Bearer token; `anthropic-version` and `anthropic-beta` are
+/// passed to the upstream. `stream: true` answers with Anthropic's server-sent events.
+/// Errors come in Anthropic's shape.
+#[utoipa::path(post, path = "/v1/messages", tag = "gateway",
+    params(
+        ("anthropic-version" = Option<String>, Header, description = "Anthropic's API version, passed upstream (default 2023-06-01)"),
+        ("anthropic-beta" = Option<String>, Header, description = "Beta flags, passed upstream as they are"),
+        ("X-Claude-Code-Session-Id" = Option<String>, Header, description = "Claude Code's session, kept on the spend row"),
+        ("beta" = Option<bool>, Query, description = "Sent by Claude Code; ignored"),
+    ),
+    request_body = crate::docs::schemas::anthropic::MessagesRequest,
+    responses(
+        (status = 200, description = "The message, or with `stream: true` server-sent events",
+            content((crate::docs::schemas::anthropic::Message = "application/json"), (crate::docs::schemas::anthropic::MessageStreamEvent = "text/event-stream"))),
+        (status = 400, description = "Invalid request, or a model whose deployment is not Anthropic's", body = crate::docs::schemas::anthropic::AnthropicError),
+        (status = 401, description = "No valid key", body = crate::docs::schemas::anthropic::AnthropicError),
+        (status = 403, description = "The key may not use the model", body = crate::docs::schemas::anthropic::AnthropicError),
+        (status = 429, description = "A rate limit", body = crate::docs::schemas::anthropic::AnthropicError),
+    ))]
+async fn messages(
+    State(state): State<AppState>,
+    caller: Result<Caller, crate::error::ApiError>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match caller {
+        Ok(caller) => flow::handle(state, caller, headers, Endpoint::Messages, body).await,
+        Err(error) => anthropic::errors::render(axum::response::IntoResponse::into_response(error)),
+    }
+}
+
+/// Counts a Messages request's input tokens (also at `/messages/count_tokens`): exactly by
+/// an Anthropic upstream, else estimated by the gateway's tokenizer (then the answer has
+/// `x-token-count-estimated: true`). Free: no spend row, but the key must be allowed the model.
+#[utoipa::path(post, path = "/v1/messages/count_tokens", tag = "gateway",
+    params(("anthropic-version" = Option<String>, Header, description = "Anthropic's API version, passed upstream")),
+    request_body = crate::docs::schemas::anthropic::CountTokensRequest,
+    responses(
+        (status = 200, body = crate::docs::schemas::anthropic::TokenCount),
+        (status = 401, description = "No valid key", body = crate::docs::schemas::anthropic::AnthropicError),
+        (status = 403, description = "The key may not use the model", body = crate::docs::schemas::anthropic::AnthropicError),
+    ))]
+async fn count_tokens(
+    State(state): State<AppState>,
+    caller: Result<Caller, crate::error::ApiError>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match caller {
+        Ok(caller) => anthropic::count::handle(state, caller, headers, body).await,
+        Err(error) => anthropic::errors::render(axum::response::IntoResponse::into_response(error)),
+    }
+}
+
+/// The models the caller may use (also at `/models`): OpenAI's list, or Anthropic's
+/// (`data[].type = "model"`, `has_more`, `first_id`, `last_id`) when the request carries
+/// `anthropic-version`.
+#[utoipa::path(get, path = "/v1/models", tag = "gateway",
+    params(("anthropic-version" = Option<String>, Header, description = "When present, the answer is in Anthropic's shape")),
+    responses((status = 200, description = "OpenAI's list, or Anthropic's with `anthropic-version`",
+        body = crate::docs::schemas::anthropic::AnyModelList)))]
+async fn list_models(state: State<AppState>, caller: Caller, headers: HeaderMap) -> axum::Json<serde_json::Value> {
+    models::list(state, caller, &headers).await
 }
 
 /// One model, if the caller may use it (also at `/models/{id}`).

@@ -1,9 +1,10 @@
-//! `GET /v1/models` (only the models the caller may use), `GET /v1/models/{id}`, and
+//! `GET /v1/models` (only the models the caller may use; in Anthropic's shape for its
+//! clients, which send `anthropic-version`), `GET /v1/models/{id}`, and
 //! `GET /health`: every deployment probed with a one-token request (admins only, as it
 //! costs upstream calls).
 
 use super::access;
-use super::providers::Endpoint;
+use super::providers::{Dialect, Endpoint};
 use crate::auth::{Caller, Role};
 use crate::config::ApiBase;
 use crate::error::ApiError;
@@ -18,9 +19,25 @@ fn model_object(id: &str) -> Value {
     json!({"id": id, "object": "model", "created": CREATED, "owned_by": "openai"})
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller) -> Json<Value> {
-    let data: Vec<Value> = access::usable_models(&state, &caller).iter().map(|m| model_object(m)).collect();
+pub async fn list(State(state): State<AppState>, caller: Caller, headers: &axum::http::HeaderMap) -> Json<Value> {
+    let names = access::usable_models(&state, &caller);
+    if headers.contains_key("anthropic-version") {
+        return Json(anthropic_list(&names));
+    }
+    let data: Vec<Value> = names.iter().map(|m| model_object(m)).collect();
     Json(json!({"object": "list", "data": data}))
+}
+
+/// Anthropic's model list: one page holding every model.
+fn anthropic_list(names: &[String]) -> Value {
+    let created_at = chrono::DateTime::from_timestamp(CREATED, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default();
+    let data: Vec<Value> = names
+        .iter()
+        .map(|name| json!({"type": "model", "id": name, "display_name": name, "created_at": created_at}))
+        .collect();
+    json!({"data": data, "has_more": false, "first_id": names.first(), "last_id": names.last()})
 }
 
 pub async fn one(
@@ -55,15 +72,16 @@ pub async fn health(State(state): State<AppState>, caller: Caller) -> Result<Jso
         }
         let state = state.clone();
         probes.push(tokio::spawn(async move {
-            let endpoint = match deployment.mode.as_deref() {
-                Some("embedding") => Endpoint::Embeddings,
-                Some("completion") => Endpoint::Completions,
-                _ => Endpoint::Chat,
+            let endpoint = match (deployment.provider.dialect(), deployment.mode.as_deref()) {
+                (Dialect::Anthropic, _) => Endpoint::Messages,
+                (Dialect::OpenAi, Some("embedding")) => Endpoint::Embeddings,
+                (Dialect::OpenAi, Some("completion")) => Endpoint::Completions,
+                (Dialect::OpenAi, _) => Endpoint::Chat,
             };
             let body = match endpoint {
                 Endpoint::Embeddings => json!({"model": deployment.upstream_model, "input": "ping"}),
                 Endpoint::Completions => json!({"model": deployment.upstream_model, "prompt": "ping", "max_tokens": 1}),
-                Endpoint::Chat => json!({"model": deployment.upstream_model, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 1}),
+                Endpoint::Chat | Endpoint::Messages | Endpoint::CountTokens => json!({"model": deployment.upstream_model, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 1}),
             };
             let deadline = tokio::time::Instant::now() + deployment.timeout.min(std::time::Duration::from_secs(30));
             let outcome = match deployment.provider.request(
@@ -71,6 +89,7 @@ pub async fn health(State(state): State<AppState>, caller: Caller) -> Result<Jso
                 &deployment.upstream_model,
                 endpoint,
                 body.to_string().into(),
+                &axum::http::HeaderMap::new(),
             ) {
                 Ok(request) => probe(state.http.get(), request, deadline, &state.router.redactor).await,
                 Err(message) => Err(message),

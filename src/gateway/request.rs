@@ -1,10 +1,12 @@
 //! The client's request body, read once: the fields the gateway acts on (`model`,
 //! `stream`, `stream_options`, `max_tokens`, `mock_response`, `user`) and the rest kept
-//! as they are, so unknown fields reach the upstream untouched.
+//! as they are, so unknown fields reach the upstream untouched. An Anthropic request
+//! keeps its bytes too: they go upstream as they came unless `model` must change.
 
-use super::providers::Endpoint;
+use super::providers::{Dialect, Endpoint};
 use crate::error::ApiError;
 use bytes::Bytes;
+use http::HeaderMap;
 use serde_json::{Map, Value};
 
 pub struct ModelRequest {
@@ -20,14 +22,24 @@ pub struct ModelRequest {
     pub end_user: Option<String>,
     /// Size of the body in bytes, the base of the prompt estimate.
     pub size: usize,
+    /// The body as the client sent it, and the `model` written in it.
+    raw: Bytes,
+    raw_model: String,
+    /// The client headers the provider may forward (`anthropic-version`, `anthropic-beta`).
+    pub forwarded: HeaderMap,
 }
 
 impl ModelRequest {
-    pub fn parse(endpoint: Endpoint, bytes: &[u8]) -> Result<Self, ApiError> {
+    pub fn parse(endpoint: Endpoint, bytes: &Bytes) -> Result<Self, ApiError> {
         let value: Value = serde_json::from_slice(bytes)
             .map_err(|e| ApiError::bad_request(format!("Invalid JSON in the request body: {e}")))?;
         let Value::Object(mut body) = value else {
             return Err(ApiError::bad_request("The request body must be a JSON object."));
+        };
+        // Only Anthropic's requests are relayed as their bytes; chat's need no copy of it.
+        let raw_model = match endpoint.dialect() {
+            Dialect::Anthropic => body.get("model").and_then(Value::as_str).unwrap_or_default().to_string(),
+            Dialect::OpenAi => String::new(),
         };
         let model = match body.get("model") {
             Some(Value::String(m)) if !m.trim().is_empty() => m.trim().to_string(),
@@ -42,7 +54,9 @@ impl ModelRequest {
         let client_wants_usage =
             body.get("stream_options").and_then(|o| o.get("include_usage")).and_then(Value::as_bool).unwrap_or(false);
         let max_tokens = ["max_completion_tokens", "max_tokens"].iter().find_map(|f| body.get(*f)?.as_u64());
-        let mock_response = match body.remove("mock_response") {
+        // Anthropic's requests pass to Anthropic as they are: `mock_response` is OpenAI's.
+        let mock_field = if endpoint.dialect() == Dialect::OpenAi { body.remove("mock_response") } else { None };
+        let mock_response = match mock_field {
             Some(Value::String(text)) => Some(text),
             Some(Value::Null) | None => None,
             Some(other) => Some(other.to_string()),
@@ -58,6 +72,9 @@ impl ModelRequest {
             mock_response,
             end_user,
             size: bytes.len(),
+            raw: bytes.clone(),
+            raw_model,
+            forwarded: HeaderMap::new(),
         })
     }
 
@@ -67,8 +84,16 @@ impl ModelRequest {
         (self.size as u64 / 4).max(1)
     }
 
-    /// The body for the upstream: `model` rewritten, usage asked for on streams.
+    /// The body for the upstream: `model` rewritten, usage asked for on OpenAI streams. An
+    /// Anthropic request naming the upstream's model goes as its very bytes.
     pub fn upstream_body(&mut self, upstream_model: &str) -> Result<Bytes, ApiError> {
+        if self.endpoint.dialect() == Dialect::Anthropic {
+            if self.raw_model == upstream_model {
+                return Ok(self.raw.clone());
+            }
+            self.body.insert("model".into(), Value::String(upstream_model.to_string()));
+            return serde_json::to_vec(&self.body).map(Bytes::from).map_err(ApiError::internal);
+        }
         self.body.insert("model".into(), Value::String(upstream_model.to_string()));
         if self.stream {
             let options = self.body.entry("stream_options").or_insert_with(|| Value::Object(Map::new()));
@@ -87,7 +112,7 @@ mod tests {
     #[test]
     fn keeps_unknown_fields_and_rewrites_the_model() {
         let body = br#"{"model":"gpt","stream":true,"seed":7,"x_custom":{"a":1},"mock_response":null}"#;
-        let mut request = ModelRequest::parse(Endpoint::Chat, body).unwrap();
+        let mut request = ModelRequest::parse(Endpoint::Chat, &Bytes::from_static(body)).unwrap();
         assert!(request.stream && !request.client_wants_usage);
         let sent: Value = serde_json::from_slice(&request.upstream_body("gpt-4o").unwrap()).unwrap();
         assert_eq!(sent["model"], "gpt-4o");
@@ -99,8 +124,29 @@ mod tests {
 
     #[test]
     fn refuses_bad_bodies() {
-        assert_eq!(ModelRequest::parse(Endpoint::Chat, b"{nope").err().map(|e| e.status().as_u16()), Some(400));
-        assert_eq!(ModelRequest::parse(Endpoint::Chat, b"{}").err().map(|e| e.status().as_u16()), Some(400));
-        assert_eq!(ModelRequest::parse(Endpoint::Chat, b"[1]").err().map(|e| e.status().as_u16()), Some(400));
+        for body in [&b"{nope"[..], b"{}", b"[1]"] {
+            let parsed = ModelRequest::parse(Endpoint::Chat, &Bytes::from_static(body));
+            assert_eq!(parsed.err().map(|e| e.status().as_u16()), Some(400));
+        }
+    }
+
+    #[test]
+    fn anthropic_bodies_go_as_they_came() {
+        let body = Bytes::from_static(
+            br#"{ "model" : "claude-sonnet-4-5", "max_tokens": 9, "mock_response": "x", "stream": true, "new_field": 1 }"#,
+        );
+        let mut request = ModelRequest::parse(Endpoint::Messages, &body).unwrap();
+        assert!(request.stream && request.mock_response.is_none());
+        assert_eq!(request.max_tokens, Some(9));
+        assert_eq!(request.upstream_body("claude-sonnet-4-5").unwrap(), body);
+        let renamed: Value =
+            serde_json::from_slice(&request.upstream_body("claude-sonnet-4-5-20250929").unwrap()).unwrap();
+        assert_eq!(renamed["model"], "claude-sonnet-4-5-20250929");
+        assert_eq!(renamed["new_field"], 1);
+        assert!(renamed.get("stream_options").is_none());
+        // A retry (the body's model rewritten already) still goes with the upstream's name.
+        let again: Value =
+            serde_json::from_slice(&request.upstream_body("claude-sonnet-4-5-20250929").unwrap()).unwrap();
+        assert_eq!(again["model"], "claude-sonnet-4-5-20250929");
     }
 }

@@ -1,31 +1,55 @@
 //! A whole (non-streamed) answer: read the upstream body, take the usage from it (or count
 //! the tokens when the upstream reports none), price it, commit the spend row, free the
 //! request's slots, and only then answer, with the cost and the key's new spend in headers.
+//! The body goes out as it came; only the usage is read from it, in the endpoint's dialect.
 
 use super::admission::{insert, rate_headers};
+use super::anthropic;
 use super::dispatch::Upstream;
 use super::failure;
 use super::flow::Ctx;
+use super::providers::Dialect;
 use super::request::ModelRequest;
 use super::upstream::{self, SendError};
 use crate::error::ApiError;
 use crate::limits::Admission;
-use crate::spend::{Committed, Price, tokens};
+use crate::spend::{Committed, Price, Usage, tokens};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde_json::Value;
 
-#[derive(Deserialize, Default, Clone, Copy)]
-pub struct Usage {
-    #[serde(default)]
-    pub prompt_tokens: Option<u64>,
-    #[serde(default)]
-    pub completion_tokens: Option<u64>,
+/// OpenAI's usage: `prompt_tokens` includes the cached ones
+/// (`prompt_tokens_details.cached_tokens`), which are priced apart.
+pub fn openai_usage(prompt: u64, completion: u64, usage: &Value) -> Usage {
+    let cached = usage
+        .get("prompt_tokens_details")
+        .and_then(|d| d.get("cached_tokens"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+        .min(prompt);
+    Usage { input: prompt - cached, cache_read: cached, output: completion, cache_creation: 0 }
 }
 
-#[derive(Deserialize)]
-struct WithUsage {
-    usage: Option<Usage>,
+/// The usage an answer reports, in its dialect.
+fn usage_of(dialect: Dialect, body: &[u8]) -> Option<Usage> {
+    match dialect {
+        Dialect::Anthropic => anthropic::usage::of_answer(body),
+        Dialect::OpenAi => {
+            let answer: Value = serde_json::from_slice(body).ok()?;
+            let usage = answer.get("usage")?;
+            let prompt = usage.get("prompt_tokens")?.as_u64()?;
+            let completion = usage.get("completion_tokens").and_then(Value::as_u64).unwrap_or(0);
+            Some(openai_usage(prompt, completion, usage))
+        }
+    }
+}
+
+/// The request's prompt tokens by the tokenizer, for upstreams that report no usage.
+pub fn prompt_tokens(model: &str, request: &ModelRequest) -> u64 {
+    match request.endpoint.dialect() {
+        Dialect::OpenAi => tokens::prompt_tokens(model, &Value::Object(request.body.clone())),
+        Dialect::Anthropic => anthropic::count::estimate(model, &request.body),
+    }
 }
 
 pub async fn complete(
@@ -46,13 +70,9 @@ pub async fn complete(
         }
     };
     let model = &upstream.upstream_model;
-    let usage = serde_json::from_slice::<WithUsage>(&body).ok().and_then(|w| w.usage);
-    let (prompt, completion) = match usage {
-        Some(Usage { prompt_tokens: Some(p), completion_tokens }) => (p, completion_tokens.unwrap_or(0)),
-        _ => count_tokens(model, request, &body),
-    };
-    let cost = price.map_or(0.0, |p| p.cost(prompt, completion));
-    let row = ctx.row(Some(&upstream.deployment), model, prompt, completion, cost);
+    let usage = usage_of(request.endpoint.dialect(), &body).unwrap_or_else(|| count_tokens(model, request, &body));
+    let cost = price.map_or(0.0, |p| p.cost_of(usage));
+    let row = ctx.row(Some(&upstream.deployment), model, usage, cost);
     let reservation = admission.reservation.clone();
     let committed =
         ctx.state.ledger.commit(&ctx.state, row, Some(reservation)).await.map_err(IntoResponse::into_response)?;
@@ -75,10 +95,15 @@ pub fn spend_headers(response: &mut Response, cost: f64, committed: Committed, m
 }
 
 /// Tokens by the tokenizer, for upstreams that report no usage.
-fn count_tokens(model: &str, request: &ModelRequest, body: &[u8]) -> (u64, u64) {
-    let prompt = tokens::prompt_tokens(model, &serde_json::Value::Object(request.body.clone()));
+fn count_tokens(model: &str, request: &ModelRequest, body: &[u8]) -> Usage {
+    let input = prompt_tokens(model, request);
     let answer: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    let completion = answer
+    if request.endpoint.dialect() == Dialect::Anthropic {
+        let blocks = answer.get("content").and_then(Value::as_array).into_iter().flatten();
+        let output = blocks.map(|block| tokens::count(model, &anthropic::count::block_text(block))).sum();
+        return Usage { input, output, ..Usage::default() };
+    }
+    let output = answer
         .get("choices")
         .and_then(|c| c.as_array())
         .map(|choices| {
@@ -91,5 +116,5 @@ fn count_tokens(model: &str, request: &ModelRequest, body: &[u8]) -> (u64, u64) 
                 .sum()
         })
         .unwrap_or(0);
-    (prompt, completion)
+    Usage { input, output, ..Usage::default() }
 }

@@ -226,6 +226,8 @@ impl ModelRouter {
             (input, output, table) => Some(Price {
                 input: input.or(table.map(|t| t.input)).unwrap_or(0.0),
                 output: output.or(table.map(|t| t.output)).unwrap_or(0.0),
+                cache_read: table.and_then(|t| t.cache_read),
+                cache_creation: table.and_then(|t| t.cache_creation),
             }),
         }
     }
@@ -286,10 +288,10 @@ mod tests {
         let router = router(&[]);
         let route = router.resolve("gpt-4o").unwrap();
         let table = router.price(&route.deployments[0], "gpt-4o").unwrap();
-        assert_eq!(table, Price { input: 2.5e-6, output: 1e-5 });
+        assert_eq!(table, Price { input: 2.5e-6, output: 1e-5, ..Price::default() });
         // The configured input price wins; the output price still comes from the table.
         let azure = router.price(&route.deployments[1], "eu-deployment").unwrap();
-        assert_eq!(azure, Price { input: 1.0, output: 1e-5 });
+        assert_eq!(azure, Price { input: 1.0, output: 1e-5, ..Price::default() });
         let wild = router.resolve("openai/gpt-4o-mini").unwrap();
         assert_eq!(router.price(&wild.deployments[0], "gpt-4o-mini").unwrap().input, 1.5e-7);
         let local = router.resolve("local").unwrap();

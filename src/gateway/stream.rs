@@ -3,17 +3,20 @@
 //! it too; without one, the tokens are counted. A task owns the upstream stream and sends
 //! to the client through a small channel: when the client goes away the channel closes,
 //! the task drops the upstream request (stopping it) and still charges what was generated.
-//! The final `[DONE]` goes out only after the spend row is committed and the request's
-//! slots are free.
+//! The final `[DONE]` (Anthropic's `message_stop`) goes out only after the spend row is
+//! committed and the request's slots are free. Each dialect reads its own events
+//! (`inspect` here for OpenAI's, `anthropic::events` for Anthropic's).
 
 use super::admission::{insert, rate_headers};
+use super::anthropic;
 use super::dispatch::Upstream;
 use super::flow::Ctx;
+use super::providers::Dialect;
 use super::redact::Redactor;
 use super::request::ModelRequest;
 use super::upstream;
 use crate::limits::Admission;
-use crate::spend::{Price, tokens};
+use crate::spend::{Price, Usage, tokens};
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,10 +27,12 @@ use tokio::sync::mpsc;
 
 /// What the relay learned from the events.
 #[derive(Default)]
-struct Seen {
-    usage: Option<(u64, u64)>,
-    text: String,
-    done: bool,
+pub struct Seen {
+    pub usage: Option<Usage>,
+    /// The answer's text, to count tokens by when no usage comes.
+    pub text: String,
+    /// The stream's last event, held back until the spend row is committed.
+    pub tail: Option<Bytes>,
 }
 
 pub fn relay(
@@ -76,6 +81,8 @@ async fn run(
     let mut seen = Seen::default();
     let mut client_gone = false;
     let mut broken = false;
+    let dialect = request.endpoint.dialect();
+    let redactor = &ctx.state.router.redactor;
     'read: loop {
         let next = tokio::select! {
             () = sender.closed() => { client_gone = true; break 'read; }
@@ -92,7 +99,11 @@ async fn run(
         buffer.extend(chunk.iter().filter(|b| **b != b'\r'));
         while let Some(end) = buffer.windows(2).position(|w| w == b"\n\n") {
             let event: Vec<u8> = buffer.drain(..end + 2).collect();
-            if let Some(forward) = inspect(&event, request.client_wants_usage, &mut seen, &ctx.state.router.redactor)
+            let forward = match dialect {
+                Dialect::OpenAi => inspect(&event, request.client_wants_usage, &mut seen, redactor),
+                Dialect::Anthropic => anthropic::events::inspect(&event, &mut seen, redactor),
+            };
+            if let Some(forward) = forward
                 && sender.send(forward).await.is_err()
             {
                 client_gone = true;
@@ -105,12 +116,14 @@ async fn run(
     if broken {
         ctx.state.router.record_failure(&deployment);
     }
-    let (prompt, completion) = seen.usage.unwrap_or_else(|| {
-        let prompt = tokens::prompt_tokens(&model, &serde_json::Value::Object(request.body.clone()));
-        (prompt, tokens::count(&model, &seen.text))
+    let usage = seen.usage.unwrap_or_else(|| Usage {
+        input: super::respond::prompt_tokens(&model, &request),
+        output: tokens::count(&model, &seen.text),
+        ..Usage::default()
     });
-    let cost = price.map_or(0.0, |p| p.cost(prompt, completion));
-    let row = ctx.row(Some(&deployment), &model, prompt, completion, cost);
+    let completion = usage.output;
+    let cost = price.map_or(0.0, |p| p.cost_of(usage));
+    let row = ctx.row(Some(&deployment), &model, usage, cost);
     let committed = ctx.state.ledger.commit(&ctx.state, row, Some(admission.reservation.clone())).await;
     admission.release_slots();
     drop(admission);
@@ -119,17 +132,26 @@ async fn run(
         return;
     }
     let tail = match committed {
-        Ok(_) if seen.done || !broken => Bytes::from_static(b"data: [DONE]\n\n"),
-        Ok(_) => error_event("The upstream stream broke off before it was complete."),
-        Err(error) => error_event(&error.message()),
+        Ok(_) if seen.tail.is_some() || !broken => seen.tail.or(match dialect {
+            Dialect::OpenAi => Some(Bytes::from_static(b"data: [DONE]\n\n")),
+            Dialect::Anthropic => None,
+        }),
+        Ok(_) => Some(error_event(dialect, "The upstream stream broke off before it was complete.")),
+        Err(error) => Some(error_event(dialect, &error.message())),
     };
-    let _ = sender.send(tail).await;
+    if let Some(tail) = tail {
+        let _ = sender.send(tail).await;
+    }
 }
 
-fn error_event(message: &str) -> Bytes {
-    let body =
-        serde_json::json!({"error": {"message": message, "type": "upstream_error", "param": null, "code": "502"}});
-    Bytes::from(format!("data: {body}\n\n"))
+fn error_event(dialect: Dialect, message: &str) -> Bytes {
+    match dialect {
+        Dialect::OpenAi => {
+            let body = serde_json::json!({"error": {"message": message, "type": "upstream_error", "param": null, "code": "502"}});
+            Bytes::from(format!("data: {body}\n\n"))
+        }
+        Dialect::Anthropic => anthropic::errors::event("api_error", message),
+    }
 }
 
 /// Reads one event; returns what to forward (None: hold it back). An error event is an
@@ -144,7 +166,7 @@ fn inspect(event: &[u8], client_wants_usage: bool, seen: &mut Seen, redactor: &R
     }
     if data.trim() == "[DONE]" {
         // Held back until the spend row is committed.
-        seen.done = true;
+        seen.tail = Some(Bytes::copy_from_slice(event));
         return None;
     }
     let Ok(chunk) = serde_json::from_str::<serde_json::Value>(&data) else {
@@ -156,7 +178,7 @@ fn inspect(event: &[u8], client_wants_usage: bool, seen: &mut Seen, redactor: &R
     if let Some(usage) = chunk.get("usage").filter(|u| !u.is_null()) {
         let get = |f: &str| usage.get(f).and_then(serde_json::Value::as_u64);
         if let Some(prompt) = get("prompt_tokens") {
-            seen.usage = Some((prompt, get("completion_tokens").unwrap_or(0)));
+            seen.usage = Some(super::respond::openai_usage(prompt, get("completion_tokens").unwrap_or(0), usage));
         }
     }
     let choices = chunk.get("choices").and_then(|c| c.as_array());
@@ -187,9 +209,9 @@ mod tests {
         assert!(inspect(usage, false, &mut seen, &none).is_none());
         assert!(inspect(usage, true, &mut seen, &none).is_some());
         assert!(inspect(b"data: [DONE]\n\n", false, &mut seen, &none).is_none());
-        assert_eq!(seen.usage, Some((5, 7)));
+        assert_eq!(seen.usage, Some(Usage { input: 5, output: 7, ..Usage::default() }));
         assert_eq!(seen.text, "Hi");
-        assert!(seen.done);
+        assert!(seen.tail.is_some());
     }
 
     #[test]

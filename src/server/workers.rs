@@ -155,6 +155,9 @@ async fn serve_connection(stream: TcpStream, address: SocketAddr, app: Service, 
         async move {
             timed_out.store(false, Ordering::Relaxed);
             let deadline = tokio::time::Instant::now() + app.body_timeout;
+            if direct::is_probe(&request) {
+                return Ok::<_, Infallible>(StatusCode::OK.into_response());
+            }
             let endpoint = direct::endpoint_of(&request);
             let request = request.map(|body| DeadlineBody::new(body, deadline, timed_out.clone()));
             let response = match endpoint {

@@ -134,6 +134,7 @@ mod tests {
         SpendRow {
             request_id: id.into(),
             client_request_id: None,
+            session_id: None,
             call_type: "acompletion".into(),
             api_key: key.into(),
             user: None,

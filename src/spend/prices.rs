@@ -13,11 +13,42 @@ const BUILT_IN: &str = include_str!("prices.json");
 pub struct Price {
     pub input: f64,
     pub output: f64,
+    /// A prompt token read from the provider's prompt cache (LiteLLM's
+    /// `cache_read_input_token_cost`); the input price when the table has none.
+    pub cache_read: Option<f64>,
+    /// A prompt token written to the prompt cache (`cache_creation_input_token_cost`).
+    pub cache_creation: Option<f64>,
+}
+
+/// The tokens of one answer, with the prompt split as providers with a prompt cache report
+/// it: `input` is the uncached part only (Anthropic's `input_tokens`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub input: u64,
+    pub cache_creation: u64,
+    pub cache_read: u64,
+    pub output: u64,
+}
+
+impl Usage {
+    /// Every prompt token, cached or not (the spend row's `prompt_tokens`).
+    pub fn prompt(self) -> u64 {
+        self.input + self.cache_creation + self.cache_read
+    }
 }
 
 impl Price {
     pub fn cost(self, prompt_tokens: u64, completion_tokens: u64) -> f64 {
         prompt_tokens as f64 * self.input + completion_tokens as f64 * self.output
+    }
+
+    /// The cost of an answer whose prompt was partly read from or written to a cache, each
+    /// part at its own price.
+    pub fn cost_of(self, usage: Usage) -> f64 {
+        usage.input as f64 * self.input
+            + usage.cache_creation as f64 * self.cache_creation.unwrap_or(self.input)
+            + usage.cache_read as f64 * self.cache_read.unwrap_or(self.input)
+            + usage.output as f64 * self.output
     }
 }
 
@@ -25,6 +56,12 @@ impl Price {
 struct Entry {
     input_cost_per_token: Option<f64>,
     output_cost_per_token: Option<f64>,
+    cache_read_input_token_cost: Option<f64>,
+    cache_creation_input_token_cost: Option<f64>,
+}
+
+fn usable(price: Option<f64>) -> Option<f64> {
+    price.filter(|p| p.is_finite() && *p >= 0.0)
 }
 
 #[derive(Default)]
@@ -52,13 +89,16 @@ impl PriceTable {
         // Entries of other shapes (LiteLLM's `sample_spec`, image models) are skipped.
         let raw: HashMap<String, serde_json::Value> = serde_json::from_str(text)?;
         for (model, value) in raw {
-            if let Ok(Entry { input_cost_per_token: Some(input), output_cost_per_token: output }) =
-                serde_json::from_value::<Entry>(value)
-                && input.is_finite()
-                && input >= 0.0
+            if let Ok(entry) = serde_json::from_value::<Entry>(value)
+                && let Some(input) = usable(entry.input_cost_per_token)
             {
-                let output = output.filter(|o| o.is_finite() && *o >= 0.0).unwrap_or(0.0);
-                self.by_model.insert(model, Price { input, output });
+                let price = Price {
+                    input,
+                    output: usable(entry.output_cost_per_token).unwrap_or(0.0),
+                    cache_read: usable(entry.cache_read_input_token_cost),
+                    cache_creation: usable(entry.cache_creation_input_token_cost),
+                };
+                self.by_model.insert(model, price);
             }
         }
         Ok(())
@@ -92,7 +132,7 @@ mod tests {
     fn built_in_prices_and_prefixes() {
         let table = PriceTable::load(None).unwrap();
         let price = table.lookup("openai/gpt-4o-mini").unwrap();
-        assert_eq!(price, Price { input: 1.5e-7, output: 6e-7 });
+        assert_eq!(price, Price { input: 1.5e-7, output: 6e-7, cache_read: None, cache_creation: None });
         assert_eq!(table.lookup("azure/gpt-4o"), table.lookup("gpt-4o"));
         assert!(table.lookup("my-local-llama").is_none());
         assert!((price.cost(1000, 100) - (1.5e-4 + 6e-5)).abs() < 1e-12);
@@ -104,11 +144,25 @@ mod tests {
         let path = dir.path().join("prices.json");
         std::fs::write(
             &path,
-            r#"{"sample_spec": {"max_tokens": "set to max"}, "gpt-4o": {"input_cost_per_token": 1.0, "output_cost_per_token": 2.0}}"#,
+            r#"{"sample_spec": {"max_tokens": "set to max"}, "gpt-4o": {"input_cost_per_token": 1.0, "output_cost_per_token": 2.0, "cache_read_input_token_cost": 0.1, "cache_creation_input_token_cost": 1.25}}"#,
         )
         .unwrap();
         let table = PriceTable::load(Some(&path)).unwrap();
-        assert_eq!(table.lookup("gpt-4o"), Some(Price { input: 1.0, output: 2.0 }));
+        let price = Price { input: 1.0, output: 2.0, cache_read: Some(0.1), cache_creation: Some(1.25) };
+        assert_eq!(table.lookup("gpt-4o"), Some(price));
         assert!(PriceTable::load(Some(&dir.path().join("missing.json"))).is_err());
+    }
+
+    #[test]
+    fn cached_prompt_tokens_cost_their_own_price() {
+        let table = PriceTable::load(None).unwrap();
+        let sonnet = table.lookup("anthropic/claude-sonnet-4-5").unwrap();
+        let usage = Usage { input: 10, cache_creation: 1000, cache_read: 2000, output: 100 };
+        let expected = 10.0 * 3e-6 + 1000.0 * 3.75e-6 + 2000.0 * 3e-7 + 100.0 * 1.5e-5;
+        assert!((sonnet.cost_of(usage) - expected).abs() < 1e-12, "{}", sonnet.cost_of(usage));
+        assert_eq!(usage.prompt(), 3010);
+        // Without cache prices a cached token costs the input price.
+        let plain = Price { input: 1.0, output: 2.0, ..Price::default() };
+        assert_eq!(plain.cost_of(usage), 3010.0 + 200.0);
     }
 }

@@ -25,6 +25,11 @@ pub struct SpendRow {
     /// Journal entries written before this field existed read as none.
     #[serde(default)]
     pub client_request_id: Option<String>,
+    /// The coding-agent session the request belongs to (Claude Code's
+    /// `X-Claude-Code-Session-Id`). Journal entries written before this field existed read
+    /// as none.
+    #[serde(default)]
+    pub session_id: Option<String>,
     /// LiteLLM's call type: `acompletion`, `atext_completion`, `aembedding`.
     pub call_type: String,
     /// The key hash, or `master_key`.

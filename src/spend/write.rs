@@ -18,8 +18,8 @@ pub(super) fn write_rows(
             // the commit rather than drop a row that was charged.
             "INSERT INTO spend_logs (request_id, call_type, api_key, spend, total_tokens, prompt_tokens,
                 completion_tokens, startTime, endTime, model, model_id, model_group, custom_llm_provider, api_base,
-                user, team_id, metadata, cache_hit, status, end_user, client_request_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 0, ?18, ?19, ?20)",
+                user, team_id, metadata, cache_hit, status, end_user, client_request_id, session_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 0, ?18, ?19, ?20, ?21)",
         )?;
         for row in rows {
             insert.execute(params![
@@ -43,6 +43,7 @@ pub(super) fn write_rows(
                 if row.status_ok { "success" } else { "failure" },
                 row.end_user,
                 row.client_request_id,
+                row.session_id,
             ])?;
         }
     }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod mock_anthropic;
 pub mod mock_upstream;
 pub mod oidc;
 pub mod seed;

@@ -8,6 +8,7 @@
 // Schema-only types: never constructed, their fields never read.
 #![allow(dead_code)]
 
+pub mod anthropic;
 pub mod auth;
 pub mod gateway;
 pub mod invitations;

@@ -22,6 +22,7 @@ impl Provider for Azure {
         upstream_model: &str,
         endpoint: Endpoint,
         body: Bytes,
+        _client: &http::HeaderMap,
     ) -> Result<Request, String> {
         // Validation requires api_base and api_version for azure/ models.
         let base = deployment.api_base.as_ref().map(ApiBase::request_url).unwrap_or_default();

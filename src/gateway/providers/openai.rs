@@ -23,6 +23,7 @@ impl Provider for OpenAi {
         _upstream_model: &str,
         endpoint: Endpoint,
         body: Bytes,
+        _client: &http::HeaderMap,
     ) -> Result<Request, String> {
         let base = deployment.api_base.as_ref().map_or_else(|| DEFAULT_BASE.to_string(), ApiBase::request_url);
         let credential = deployment.api_key.as_ref().map(|key| (AUTHORIZATION, format!("Bearer {key}")));

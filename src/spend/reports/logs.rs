@@ -1,5 +1,5 @@
 //! `GET /spend/logs`: spend-log rows by key, user, team, request id (the server's or the
-//! client's) and time range, as a
+//! client's), Claude Code session and time range, as a
 //! list (LiteLLM's shape, newest first, `page`/`page_size` to page through), or per-day
 //! sums with `summarize` and both dates; `GET /spend/logs/v2` is the paginated envelope.
 //! The key, user, team, request-id and date filters are served by indexes of `spend_logs`;
@@ -42,6 +42,8 @@ pub struct LogQuery {
     model_group: Option<String>,
     key_alias: Option<String>,
     end_user: Option<String>,
+    /// The Claude Code session (`X-Claude-Code-Session-Id`) the requests belong to.
+    session_id: Option<String>,
     /// A failure's status, e.g. `429`.
     error_code: Option<String>,
     /// Part of a failure's message.
@@ -54,7 +56,7 @@ pub struct LogQuery {
 
 const COLUMNS: &str = "request_id, call_type, api_key, spend, total_tokens, prompt_tokens, completion_tokens, \
     startTime, endTime, model, model_id, model_group, custom_llm_provider, api_base, user, team_id, end_user, \
-    metadata, cache_hit, status, client_request_id";
+    metadata, cache_hit, status, client_request_id, session_id";
 
 /// A row as LiteLLM shows it. `api_base` is masked again here: rows written before it was
 /// masked at write time may hold a password.
@@ -73,6 +75,7 @@ fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
         "metadata": serde_json::from_str::<Value>(&metadata).unwrap_or_default(),
         "cache_hit": if row.get::<_, bool>(18)? { "True" } else { "False" }, "status": row.get::<_, String>(19)?,
         "client_request_id": row.get::<_, Option<String>>(20)?,
+        "session_id": row.get::<_, Option<String>>(21)?,
     }))
 }
 
@@ -106,6 +109,7 @@ fn filters(state: &AppState, caller: &Caller, route: &str, q: &LogQuery) -> Resu
         ("model_id = ?", q.model_id.clone()),
         ("model_group = ?", q.model_group.clone()),
         ("end_user = ?", q.end_user.clone()),
+        ("session_id = ?", q.session_id.clone()),
         ("json_extract(metadata, '$.user_api_key_alias') = ?", q.key_alias.clone()),
         ("json_extract(metadata, '$.error_information.error_code') = ?", q.error_code.clone()),
         ("instr(json_extract(metadata, '$.error_information.error_message'), ?) > 0", q.error_message.clone()),
