@@ -76,7 +76,7 @@ fn litellms_quick_start_config_yaml_serves_a_virtual_key() {
         ..Options::default()
     });
 
-    let output = proxy.output();
+    let output = proxy.output_with("LiteLLM-only");
     let warnings: Vec<&str> = output.lines().filter(|l| l.contains("LiteLLM-only")).collect();
     assert_eq!(warnings.len(), 1, "{output}");
     assert!(

@@ -123,6 +123,20 @@ impl Proxy {
         self.child.id()
     }
 
+    /// The output once it holds `needle` (waiting up to 5 s: stdout and stderr reach the
+    /// test through pipes and reader threads, so a line printed just before the ready line,
+    /// or just now, may not be in yet).
+    pub fn output_with(&self, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let output = self.output();
+            if output.contains(needle) || std::time::Instant::now() >= deadline {
+                return output;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn output(&self) -> String {
         self.output.lock().unwrap().clone()
     }
