@@ -1,0 +1,135 @@
+//! Spend-log retention (`general_settings.maximum_spend_logs_retention_period`): deleting
+//! the raw `spend_logs` rows older than a cutoff. Only the raw rows go: the per-day and
+//! per-week sums (`daily_spend`, `weekly_spend`, `daily_user_spend`) and the running spend
+//! of keys, users, teams and memberships are kept for ever, so the usage page, the
+//! activity and spend reports and every budget read the same before and after.
+//!
+//! The rows go in small batches, each its own write: every write folds the spend journal
+//! first (see `db::Deferred`), so a row still in the journal reaches `spend_logs` before
+//! anything is deleted, and the ledger gets the writer between two batches, so a request
+//! waits at most one batch (a few milliseconds) however many rows are due. Freed pages
+//! are reused by later rows, so at steady load the file stops growing.
+
+use crate::db::{Db, DbError};
+use chrono::{DateTime, Utc};
+use std::time::{Duration, Instant};
+
+/// Rows per batch: deleting one row touches its table and five index b-trees, so this
+/// keeps a batch to a few milliseconds of the writer.
+pub const BATCH_ROWS: usize = 500;
+
+/// A progress line is logged every this many rows of a long run (the first run after
+/// turning retention on may have millions to delete).
+const PROGRESS_EVERY: u64 = 100_000;
+
+/// What one run deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pruned {
+    pub rows: u64,
+    pub batches: u64,
+}
+
+/// The moment before which rows are deleted: `now` less the period; a period in months
+/// counts calendar months, as budgets do.
+pub fn cutoff(now: DateTime<Utc>, period: crate::duration::Duration) -> DateTime<Utc> {
+    match period {
+        crate::duration::Duration::Seconds(s) => chrono::TimeDelta::try_seconds(s).and_then(|d| now.checked_sub_signed(d)),
+        crate::duration::Duration::Months(m) => now.checked_sub_months(chrono::Months::new(m)),
+    }
+    // A period longer than the calendar reaches: nothing is that old.
+    .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// Deletes every spend-log row that started before `cutoff`, `batch_rows` at a time, and
+/// rests between batches as long as the last one took, so the writer is free at least
+/// half of the time while a long backlog drains. Blocking: run it off the async runtime.
+pub fn prune(db: &Db, cutoff: DateTime<Utc>, batch_rows: usize) -> Result<Pruned, DbError> {
+    let cutoff = crate::time::format(cutoff);
+    let limit = i64::try_from(batch_rows.max(1)).unwrap_or(i64::MAX);
+    let mut pruned = Pruned::default();
+    loop {
+        let began = Instant::now();
+        let deleted = db.write_blocking(|tx| {
+            // The rowid walk of `spend_logs_start` (startTime order): the oldest first, so
+            // a run cut short leaves a consistent tail.
+            let deleted = tx
+                .prepare_cached(
+                    "DELETE FROM spend_logs WHERE rowid IN
+                        (SELECT rowid FROM spend_logs WHERE startTime < ?1 ORDER BY startTime LIMIT ?2)",
+                )?
+                .execute(rusqlite::params![cutoff, limit])?;
+            Ok::<_, DbError>(deleted)
+        })?;
+        if deleted == 0 {
+            return Ok(pruned);
+        }
+        let before = pruned.rows;
+        pruned.rows += deleted as u64;
+        pruned.batches += 1;
+        if pruned.rows / PROGRESS_EVERY > before / PROGRESS_EVERY {
+            tracing::info!(rows = pruned.rows, cutoff = %cutoff, "spend-log retention: still deleting old rows");
+        }
+        if deleted < batch_rows {
+            return Ok(pruned);
+        }
+        std::thread::sleep(began.elapsed().min(Duration::from_millis(50)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::duration::Duration as Period;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        crate::time::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_cutoff_is_the_period_before_now() {
+        let now = at("2026-03-31T12:00:00Z");
+        assert_eq!(cutoff(now, Period::parse("30d").unwrap()), at("2026-03-01T12:00:00Z"));
+        assert_eq!(cutoff(now, Period::parse("1h").unwrap()), at("2026-03-31T11:00:00Z"));
+        // Calendar months, clamped to the month's last day.
+        assert_eq!(cutoff(now, Period::parse("1mo").unwrap()), at("2026-02-28T12:00:00Z"));
+    }
+
+    fn scalar(db: &Db, sql: &str) -> i64 {
+        db.read_blocking(|conn| conn.query_row(sql, [], |r| r.get(0))).unwrap()
+    }
+
+    #[test]
+    fn deletes_only_rows_before_the_cutoff_in_batches_and_keeps_the_sums() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(&dir.path().join("r.db")).unwrap();
+        db.write_blocking(|tx| {
+            let mut insert = tx.prepare(
+                "INSERT INTO spend_logs (request_id, call_type, api_key, spend, startTime, endTime, model)
+                 VALUES (?1, 'acompletion', 'k', 0.5, ?2, ?2, 'm')",
+            )?;
+            for i in 0..23 {
+                insert.execute(rusqlite::params![format!("old-{i}"), format!("2026-01-{:02}T10:00:00.000000Z", i + 1)])?;
+            }
+            for i in 0..4 {
+                insert.execute(rusqlite::params![format!("new-{i}"), format!("2026-03-{:02}T10:00:00.000000Z", i + 1)])?;
+            }
+            tx.execute(
+                "INSERT INTO daily_spend (date, api_key, spend, api_requests) VALUES ('2026-01-01', 'k', 11.5, 23)",
+                [],
+            )?;
+            Ok::<_, DbError>(())
+        })
+        .unwrap();
+
+        let pruned = prune(&db, at("2026-02-01T00:00:00Z"), 5).unwrap();
+        assert_eq!(pruned, Pruned { rows: 23, batches: 5 });
+        assert_eq!(scalar(&db, "SELECT count(*) FROM spend_logs WHERE request_id LIKE 'old-%'"), 0);
+        assert_eq!(scalar(&db, "SELECT count(*) FROM spend_logs WHERE request_id LIKE 'new-%'"), 4);
+        assert_eq!(scalar(&db, "SELECT api_requests FROM daily_spend"), 23);
+
+        // Nothing left before the cutoff: a run deletes nothing and says so.
+        assert_eq!(prune(&db, at("2026-02-01T00:00:00Z"), 5).unwrap(), Pruned::default());
+        // A row exactly at the cutoff is kept ("older than the period" only).
+        assert_eq!(prune(&db, at("2026-03-01T10:00:00Z"), 5).unwrap(), Pruned::default());
+    }
+}
