@@ -33,7 +33,9 @@ pub struct Pruned {
 /// counts calendar months, as budgets do.
 pub fn cutoff(now: DateTime<Utc>, period: crate::duration::Duration) -> DateTime<Utc> {
     match period {
-        crate::duration::Duration::Seconds(s) => chrono::TimeDelta::try_seconds(s).and_then(|d| now.checked_sub_signed(d)),
+        crate::duration::Duration::Seconds(s) => {
+            chrono::TimeDelta::try_seconds(s).and_then(|d| now.checked_sub_signed(d))
+        }
         crate::duration::Duration::Months(m) => now.checked_sub_months(chrono::Months::new(m)),
     }
     // A period longer than the calendar reaches: nothing is that old.
@@ -108,10 +110,12 @@ mod tests {
                  VALUES (?1, 'acompletion', 'k', 0.5, ?2, ?2, 'm')",
             )?;
             for i in 0..23 {
-                insert.execute(rusqlite::params![format!("old-{i}"), format!("2026-01-{:02}T10:00:00.000000Z", i + 1)])?;
+                insert
+                    .execute(rusqlite::params![format!("old-{i}"), format!("2026-01-{:02}T10:00:00.000000Z", i + 1)])?;
             }
             for i in 0..4 {
-                insert.execute(rusqlite::params![format!("new-{i}"), format!("2026-03-{:02}T10:00:00.000000Z", i + 1)])?;
+                insert
+                    .execute(rusqlite::params![format!("new-{i}"), format!("2026-03-{:02}T10:00:00.000000Z", i + 1)])?;
             }
             tx.execute(
                 "INSERT INTO daily_spend (date, api_key, spend, api_requests) VALUES ('2026-01-01', 'k', 11.5, 23)",
