@@ -6,7 +6,7 @@
 
 use crate::config::GeneralSettings;
 use crate::duration::Duration as Period;
-use crate::spend::retention::{self, BATCH_ROWS};
+use crate::spend::retention::{self, Batches};
 use crate::state::AppState;
 use std::time::Duration;
 
@@ -55,7 +55,7 @@ async fn run_once(state: &AppState, period: Period) {
     let cutoff = retention::cutoff(state.clock.now(), period);
     let db = state.db.clone();
     let began = std::time::Instant::now();
-    let result = tokio::task::spawn_blocking(move || retention::prune(&db, cutoff, BATCH_ROWS)).await;
+    let result = tokio::task::spawn_blocking(move || retention::prune(&db, cutoff, Batches::DEFAULT)).await;
     match result {
         Ok(Ok(pruned)) if pruned.rows > 0 => tracing::info!(
             rows = pruned.rows,

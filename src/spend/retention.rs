@@ -14,9 +14,37 @@ use crate::db::{Db, DbError};
 use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
 
-/// Rows per batch: deleting one row touches its table and five index b-trees, so this
-/// keeps a batch to a few milliseconds of the writer.
-pub const BATCH_ROWS: usize = 500;
+/// How many rows a batch deletes: it starts at `first` and adapts so that one batch holds
+/// the writer about [`BATCH_TARGET`] (deleting a row touches its table and its index
+/// b-trees, tens of microseconds on a busy disk), never more than `max` rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Batches {
+    pub first: usize,
+    pub max: usize,
+}
+
+impl Batches {
+    pub const DEFAULT: Batches = Batches { first: 128, max: 4096 };
+}
+
+/// The writer time a batch aims at: a request that arrives during a batch waits about
+/// this long at most.
+pub const BATCH_TARGET: Duration = Duration::from_millis(2);
+
+const MIN_BATCH_ROWS: usize = 16;
+
+/// The next batch's size after one of `rows` rows took `took`: doubled while well under
+/// the target, halved while well over it.
+pub fn next_batch(rows: usize, took: Duration, max: usize) -> usize {
+    let next = if took < BATCH_TARGET / 2 {
+        rows.saturating_mul(2)
+    } else if took > BATCH_TARGET * 2 {
+        rows / 2
+    } else {
+        rows
+    };
+    next.clamp(MIN_BATCH_ROWS.min(max), max.max(1))
+}
 
 /// A progress line is logged every this many rows of a long run (the first run after
 /// turning retention on may have millions to delete).
@@ -42,25 +70,26 @@ pub fn cutoff(now: DateTime<Utc>, period: crate::duration::Duration) -> DateTime
     .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-/// Deletes every spend-log row that started before `cutoff`, `batch_rows` at a time, and
-/// rests between batches as long as the last one took, so the writer is free at least
-/// half of the time while a long backlog drains. Blocking: run it off the async runtime.
-pub fn prune(db: &Db, cutoff: DateTime<Utc>, batch_rows: usize) -> Result<Pruned, DbError> {
+/// Deletes every spend-log row that started before `cutoff`, in batches sized by
+/// `batches`, and rests between batches as long as the last one took, so the writer is
+/// free at least half of the time while a long backlog drains. Blocking: run it off the
+/// async runtime.
+pub fn prune(db: &Db, cutoff: DateTime<Utc>, batches: Batches) -> Result<Pruned, DbError> {
     let cutoff = crate::time::format(cutoff);
-    let limit = i64::try_from(batch_rows.max(1)).unwrap_or(i64::MAX);
+    let mut rows = batches.first.clamp(1, batches.max.max(1));
     let mut pruned = Pruned::default();
     loop {
         let began = Instant::now();
-        let deleted = db.write_blocking(|tx| {
-            // The rowid walk of `spend_logs_start` (startTime order): the oldest first, so
-            // a run cut short leaves a consistent tail.
+        let (deleted, took) = db.write_blocking(|tx| {
+            let deleting = Instant::now();
+            // Through `spend_logs_start`, oldest first: a run cut short leaves the newer rows.
             let deleted = tx
                 .prepare_cached(
                     "DELETE FROM spend_logs WHERE rowid IN
                         (SELECT rowid FROM spend_logs WHERE startTime < ?1 ORDER BY startTime LIMIT ?2)",
                 )?
-                .execute(rusqlite::params![cutoff, limit])?;
-            Ok::<_, DbError>(deleted)
+                .execute(rusqlite::params![cutoff, i64::try_from(rows).unwrap_or(i64::MAX)])?;
+            Ok::<_, DbError>((deleted, deleting.elapsed()))
         })?;
         if deleted == 0 {
             return Ok(pruned);
@@ -71,9 +100,10 @@ pub fn prune(db: &Db, cutoff: DateTime<Utc>, batch_rows: usize) -> Result<Pruned
         if pruned.rows / PROGRESS_EVERY > before / PROGRESS_EVERY {
             tracing::info!(rows = pruned.rows, cutoff = %cutoff, "spend-log retention: still deleting old rows");
         }
-        if deleted < batch_rows {
+        if deleted < rows {
             return Ok(pruned);
         }
+        rows = next_batch(rows, took, batches.max);
         std::thread::sleep(began.elapsed().min(Duration::from_millis(50)));
     }
 }
@@ -94,6 +124,17 @@ mod tests {
         assert_eq!(cutoff(now, Period::parse("1h").unwrap()), at("2026-03-31T11:00:00Z"));
         // Calendar months, clamped to the month's last day.
         assert_eq!(cutoff(now, Period::parse("1mo").unwrap()), at("2026-02-28T12:00:00Z"));
+    }
+
+    #[test]
+    fn batches_grow_while_quick_and_shrink_while_slow_within_bounds() {
+        let (quick, slow, fair) = (Duration::from_micros(100), Duration::from_millis(20), BATCH_TARGET);
+        assert_eq!(next_batch(128, quick, 4096), 256);
+        assert_eq!(next_batch(4096, quick, 4096), 4096);
+        assert_eq!(next_batch(128, slow, 4096), 64);
+        assert_eq!(next_batch(16, slow, 4096), 16);
+        assert_eq!(next_batch(128, fair, 4096), 128);
+        assert_eq!(next_batch(5, quick, 5), 5);
     }
 
     fn scalar(db: &Db, sql: &str) -> i64 {
@@ -125,15 +166,16 @@ mod tests {
         })
         .unwrap();
 
-        let pruned = prune(&db, at("2026-02-01T00:00:00Z"), 5).unwrap();
+        let five = Batches { first: 5, max: 5 };
+        let pruned = prune(&db, at("2026-02-01T00:00:00Z"), five).unwrap();
         assert_eq!(pruned, Pruned { rows: 23, batches: 5 });
         assert_eq!(scalar(&db, "SELECT count(*) FROM spend_logs WHERE request_id LIKE 'old-%'"), 0);
         assert_eq!(scalar(&db, "SELECT count(*) FROM spend_logs WHERE request_id LIKE 'new-%'"), 4);
         assert_eq!(scalar(&db, "SELECT api_requests FROM daily_spend"), 23);
 
         // Nothing left before the cutoff: a run deletes nothing and says so.
-        assert_eq!(prune(&db, at("2026-02-01T00:00:00Z"), 5).unwrap(), Pruned::default());
+        assert_eq!(prune(&db, at("2026-02-01T00:00:00Z"), five).unwrap(), Pruned::default());
         // A row exactly at the cutoff is kept ("older than the period" only).
-        assert_eq!(prune(&db, at("2026-03-01T10:00:00Z"), 5).unwrap(), Pruned::default());
+        assert_eq!(prune(&db, at("2026-03-01T10:00:00Z"), five).unwrap(), Pruned::default());
     }
 }
