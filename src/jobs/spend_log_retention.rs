@@ -53,7 +53,7 @@ pub fn spawn(state: AppState) {
 /// One run: everything older than `period` before the state's clock goes.
 async fn run_once(state: &AppState, period: Period) {
     let cutoff = retention::cutoff(state.clock.now(), period);
-    let db = state.db.clone();
+    let db = state.db.downgrade();
     let began = std::time::Instant::now();
     let result = tokio::task::spawn_blocking(move || retention::prune(&db, cutoff, Batches::DEFAULT)).await;
     match result {

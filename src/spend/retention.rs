@@ -10,7 +10,7 @@
 //! waits at most one batch (a few milliseconds) however many rows are due. Freed pages
 //! are reused by later rows, so at steady load the file stops growing.
 
-use crate::db::{Db, DbError};
+use crate::db::{DbError, WeakDb};
 use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
 
@@ -72,14 +72,16 @@ pub fn cutoff(now: DateTime<Utc>, period: crate::duration::Duration) -> DateTime
 
 /// Deletes every spend-log row that started before `cutoff`, in batches sized by
 /// `batches`, and rests between batches as long as the last one took, so the writer is
-/// free at least half of the time while a long backlog drains. Blocking: run it off the
-/// async runtime.
-pub fn prune(db: &Db, cutoff: DateTime<Utc>, batches: Batches) -> Result<Pruned, DbError> {
+/// free at least half of the time while a long backlog drains. Holds the database only
+/// during a batch and stops when it is closed, so a shutdown never waits for a long run
+/// (the next run goes on from the oldest row left). Blocking: run it off the async runtime.
+pub fn prune(db: &WeakDb, cutoff: DateTime<Utc>, batches: Batches) -> Result<Pruned, DbError> {
     let cutoff = crate::time::format(cutoff);
     let mut rows = batches.first.clamp(1, batches.max.max(1));
     let mut pruned = Pruned::default();
     loop {
         let began = Instant::now();
+        let Some(db) = db.upgrade() else { return Ok(pruned) };
         let (deleted, took) = db.write_blocking(|tx| {
             let deleting = Instant::now();
             // Through `spend_logs_start`, oldest first: a run cut short leaves the newer rows.
@@ -91,6 +93,7 @@ pub fn prune(db: &Db, cutoff: DateTime<Utc>, batches: Batches) -> Result<Pruned,
                 .execute(rusqlite::params![cutoff, i64::try_from(rows).unwrap_or(i64::MAX)])?;
             Ok::<_, DbError>((deleted, deleting.elapsed()))
         })?;
+        drop(db);
         if deleted == 0 {
             return Ok(pruned);
         }
@@ -111,6 +114,7 @@ pub fn prune(db: &Db, cutoff: DateTime<Utc>, batches: Batches) -> Result<Pruned,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::Db;
     use crate::duration::Duration as Period;
 
     fn at(text: &str) -> DateTime<Utc> {
@@ -167,15 +171,22 @@ mod tests {
         .unwrap();
 
         let five = Batches { first: 5, max: 5 };
-        let pruned = prune(&db, at("2026-02-01T00:00:00Z"), five).unwrap();
+        let pruned = prune(&db.downgrade(), at("2026-02-01T00:00:00Z"), five).unwrap();
         assert_eq!(pruned, Pruned { rows: 23, batches: 5 });
         assert_eq!(scalar(&db, "SELECT count(*) FROM spend_logs WHERE request_id LIKE 'old-%'"), 0);
         assert_eq!(scalar(&db, "SELECT count(*) FROM spend_logs WHERE request_id LIKE 'new-%'"), 4);
         assert_eq!(scalar(&db, "SELECT api_requests FROM daily_spend"), 23);
 
         // Nothing left before the cutoff: a run deletes nothing and says so.
-        assert_eq!(prune(&db, at("2026-02-01T00:00:00Z"), five).unwrap(), Pruned::default());
+        assert_eq!(prune(&db.downgrade(), at("2026-02-01T00:00:00Z"), five).unwrap(), Pruned::default());
         // A row exactly at the cutoff is kept ("older than the period" only).
-        assert_eq!(prune(&db, at("2026-03-01T10:00:00Z"), five).unwrap(), Pruned::default());
+        assert_eq!(prune(&db.downgrade(), at("2026-03-01T10:00:00Z"), five).unwrap(), Pruned::default());
+
+        // A closed database (the proxy shutting down) ends a run; nothing is deleted.
+        let weak = db.downgrade();
+        drop(db);
+        assert_eq!(prune(&weak, at("2026-04-01T00:00:00Z"), five).unwrap(), Pruned::default());
+        let raw = rusqlite::Connection::open(dir.path().join("r.db")).unwrap();
+        assert_eq!(raw.query_row("SELECT count(*) FROM spend_logs", [], |r| r.get::<_, i64>(0)).unwrap(), 4);
     }
 }
