@@ -27,6 +27,7 @@ impl Schedule {
     }
 }
 
+/// Starts the job when a retention period is set, and logs the retention in force.
 pub fn spawn(state: AppState) {
     let general = &state.config.settings.general_settings;
     let Some(schedule) = Schedule::of(general) else {

@@ -7,8 +7,8 @@
 //! The rows go in small batches, each its own write: every write folds the spend journal
 //! first (see `db::Deferred`), so a row still in the journal reaches `spend_logs` before
 //! anything is deleted, and the ledger gets the writer between two batches, so a request
-//! waits at most one batch (a few milliseconds) however many rows are due. Freed pages
-//! are reused by later rows, so at steady load the file stops growing.
+//! waits at most one batch (sized to take about [`BATCH_TARGET`]) however many rows are
+//! due. Freed pages are reused by later rows, so at steady load the file stops growing.
 
 use crate::db::{DbError, WeakDb};
 use chrono::{DateTime, Utc};
