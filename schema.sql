@@ -164,8 +164,10 @@ CREATE INDEX spend_logs_start ON spend_logs (startTime);
 CREATE INDEX spend_logs_client_request ON spend_logs (client_request_id) WHERE client_request_id IS NOT NULL;
 CREATE INDEX spend_logs_session ON spend_logs (session_id) WHERE session_id IS NOT NULL;
 CREATE INDEX spend_logs_key_start ON spend_logs (api_key, startTime);
-CREATE INDEX spend_logs_user_start ON spend_logs (user, startTime);
-CREATE INDEX spend_logs_team_start ON spend_logs (team_id, startTime);
+-- By user and by team only for rows that have one: no query looks rows up by a missing
+-- user or team, and most keys have no team.
+CREATE INDEX spend_logs_user_start ON spend_logs (user, startTime) WHERE user IS NOT NULL;
+CREATE INDEX spend_logs_team_start ON spend_logs (team_id, startTime) WHERE team_id IS NOT NULL;
 
 -- Spend rows committed by the gateway and not yet folded into spend_logs, the running
 -- spend and daily_spend: one JSON array per ledger commit (src/spend/journal.rs).

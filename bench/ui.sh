@@ -22,6 +22,8 @@ sqlite3 "$work/proxy.db" <<'SQL'
 -- What versions after 3 added is taken out again, so that their upgrade steps apply.
 DROP INDEX spend_logs_client_request;
 ALTER TABLE spend_logs DROP COLUMN client_request_id;
+DROP INDEX spend_logs_session;
+ALTER TABLE spend_logs DROP COLUMN session_id;
 PRAGMA user_version = 3;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;

@@ -145,6 +145,15 @@ section! {
         litellm_key_header_name: Option<String> = None, eg "\"x-litellm-api-key\"", env [];
         /// Do not write a spend-log row per request (running spend is still kept).
         disable_spend_logs: bool = false, eg "", env [];
+        /// How long spend-log rows (one per request, listed by `/spend/logs`) are kept, e.g.
+        /// `30d` or `1mo`; older ones are deleted every `maximum_spend_logs_retention_interval`,
+        /// in small batches. The per-day and per-week sums behind the usage page,
+        /// `/user/daily/activity` and `/global/spend/report`, and the spend of keys, users
+        /// and teams are kept for ever. Unset: rows are kept for ever.
+        maximum_spend_logs_retention_period: Option<String> = None, eg "\"30d\"", env [];
+        /// How often rows older than `maximum_spend_logs_retention_period` are deleted
+        /// (`1h`, `1d`); also once at start.
+        maximum_spend_logs_retention_interval: String = "1d".into(), eg "", env [];
         /// Team ids claim of the SSO token (auto-adds users to those teams).
         litellm_jwtauth: JwtAuthSettings = JwtAuthSettings::default(), eg "table", env [];
     }

@@ -46,6 +46,16 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
     }
     check_duration(&mut bad, "general_settings.ui_session_duration", Some(&general.ui_session_duration));
     check_duration(&mut bad, "general_settings.login_lockout_duration", Some(&general.login_lockout_duration));
+    check_duration(
+        &mut bad,
+        "general_settings.maximum_spend_logs_retention_period",
+        general.maximum_spend_logs_retention_period.as_deref(),
+    );
+    check_duration(
+        &mut bad,
+        "general_settings.maximum_spend_logs_retention_interval",
+        Some(&general.maximum_spend_logs_retention_interval),
+    );
     if general.min_password_length < 8 {
         bad("general_settings.min_password_length", "must be at least 8".into());
     }

@@ -21,7 +21,18 @@ pub const UPGRADES: &[&str] = &[
     // 6 -> 7: the Claude Code session a request belongs to (`X-Claude-Code-Session-Id`).
     "ALTER TABLE spend_logs ADD COLUMN session_id TEXT;
      CREATE INDEX spend_logs_session ON spend_logs (session_id) WHERE session_id IS NOT NULL;",
+    SPEND_LOG_PARTIAL_INDEXES,
 ];
+
+/// 7 -> 8: the spend-log indexes by user and by team leave out the rows without one (the
+/// master key's requests, keys without a team): a lookup by user or team never wants them,
+/// and each was an index entry per request.
+const SPEND_LOG_PARTIAL_INDEXES: &str = "
+DROP INDEX spend_logs_user_start;
+CREATE INDEX spend_logs_user_start ON spend_logs (user, startTime) WHERE user IS NOT NULL;
+DROP INDEX spend_logs_team_start;
+CREATE INDEX spend_logs_team_start ON spend_logs (team_id, startTime) WHERE team_id IS NOT NULL;
+";
 
 /// 3 -> 4: `weekly_spend` and `daily_user_spend`, filled from `daily_spend`. Written to run
 /// on a file that has the tables already (one made from a newer `schema.sql` but marked
@@ -286,6 +297,38 @@ mod tests {
             .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'spend_logs_session'", [], |r| r.get(0))
             .unwrap();
         assert_eq!(indexed, 1);
+    }
+
+    #[test]
+    fn version_8_leaves_rows_without_user_or_team_out_of_their_indexes_which_still_serve_lookups() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        conn.execute_batch(
+            "DROP INDEX spend_logs_user_start; CREATE INDEX spend_logs_user_start ON spend_logs (user, startTime);
+             DROP INDEX spend_logs_team_start; CREATE INDEX spend_logs_team_start ON spend_logs (team_id, startTime);
+             PRAGMA user_version = 7;",
+        )
+        .unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 7 });
+        for (index, column) in [("spend_logs_user_start", "user"), ("spend_logs_team_start", "team_id")] {
+            let sql: String =
+                conn.query_row("SELECT sql FROM sqlite_master WHERE name = ?1", [index], |r| r.get(0)).unwrap();
+            assert!(sql.ends_with(&format!("WHERE {column} IS NOT NULL")), "{sql}");
+            // The lookups of `/spend/logs` by user or team, with and without dates.
+            for filter in [format!("{column} = ?1"), format!("{column} = ?1 AND startTime >= ?2 AND startTime <= ?3")] {
+                let query = format!(
+                    "EXPLAIN QUERY PLAN SELECT * FROM spend_logs WHERE {filter} ORDER BY startTime DESC, request_id DESC"
+                );
+                let plan: Vec<String> = conn
+                    .prepare(&query)
+                    .unwrap()
+                    .query_map(rusqlite::params!["x", "a", "b"][..filter.matches('?').count()].as_ref(), |r| r.get(3))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                assert!(plan.iter().any(|step| step.contains(&format!("USING INDEX {index}"))), "{filter}: {plan:?}");
+            }
+        }
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Periodic jobs, one per file, each with its own interval; `start` spawns them all.
 
 pub mod budget_reset;
+pub mod spend_log_retention;
 
 use crate::state::AppState;
 
 /// Spawns every periodic job on the current runtime.
 pub fn start(state: &AppState) {
     budget_reset::spawn(state.clone());
+    spend_log_retention::spawn(state.clone());
 }

@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod prices;
 mod reports;
 mod reset;
+pub mod retention;
 pub mod row;
 pub mod tokens;
 mod write;
