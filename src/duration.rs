@@ -11,19 +11,31 @@ pub enum Duration {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DurationError(pub String);
+pub enum DurationError {
+    Malformed(String),
+    TooLong(String),
+}
 
 impl fmt::Display for DurationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "`{}` is not a duration: use a number and a unit, one of s, m, h, d, w, mo (e.g. `30s`, `10m`, `1h`, `7d`, `1mo`)",
-            self.0
-        )
+        match self {
+            DurationError::Malformed(text) => write!(
+                f,
+                "`{text}` is not a duration: use a number and a unit, one of s, m, h, d, w, mo (e.g. `30s`, `10m`, `1h`, `7d`, `1mo`)"
+            ),
+            DurationError::TooLong(text) => write!(f, "`{text}` is longer than 1000 years, the longest duration taken"),
+        }
     }
 }
 
 impl std::error::Error for DurationError {}
+
+/// The longest duration taken: 1,000 years.
+const MAX_MONTHS: u32 = 12_000;
+
+fn too_long(text: &str) -> DurationError {
+    DurationError::TooLong(text.to_string())
+}
 
 impl Duration {
     /// Parses a duration; `-1` (never) is handled by the callers that allow it.
@@ -31,23 +43,26 @@ impl Duration {
         let text = text.trim();
         let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
-        let n: i64 = number.parse().map_err(|_| DurationError(text.to_string()))?;
+        let n: i64 = number.parse().map_err(|_| DurationError::Malformed(text.to_string()))?;
         if n <= 0 {
-            return Err(DurationError(text.to_string()));
+            return Err(DurationError::Malformed(text.to_string()));
         }
-        let seconds = match unit {
-            "s" => n,
-            "m" => n * 60,
-            "h" => n * 3600,
-            "d" => n * 86_400,
-            "w" => n * 7 * 86_400,
+        let unit_seconds = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            "w" => 7 * 86_400,
             "mo" => {
-                let months = u32::try_from(n).map_err(|_| DurationError(text.to_string()))?;
+                let months = u32::try_from(n).ok().filter(|m| *m <= MAX_MONTHS).ok_or_else(|| too_long(text))?;
                 return Ok(Duration::Months(months));
             }
-            _ => return Err(DurationError(text.to_string())),
+            _ => return Err(DurationError::Malformed(text.to_string())),
         };
-        Ok(Duration::Seconds(seconds))
+        // Checked, and bounded so that any date plus it stays a date: a number a client
+        // sends must not overflow into a panic or a lifetime in the past.
+        let seconds = n.checked_mul(unit_seconds).filter(|s| *s <= MAX_MONTHS as i64 * 31 * 86_400);
+        seconds.map(Duration::Seconds).ok_or_else(|| too_long(text))
     }
 
     /// Length in seconds, a month counted as 30 days (for comparing against a bound).
@@ -70,6 +85,19 @@ impl Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_past_a_thousand_years_are_refused_not_overflowed() {
+        for text in ["9999999999999999d", "9223372036854775807s", "400000000000w", "12001mo", "99999999999mo"] {
+            let error = Duration::parse(text).unwrap_err();
+            assert!(error.to_string().contains("1000 years"), "{text}: {error}");
+        }
+        let longest = Duration::parse("1000000000000s").map(|d| d.after(chrono::Utc::now()));
+        assert!(longest.is_err());
+        let now = chrono::Utc::now();
+        assert!(Duration::parse("365000d").unwrap().after(now) > now);
+        assert!(Duration::parse("12000mo").unwrap().after(now) > now);
+    }
 
     #[test]
     fn parses_litellm_units() {

@@ -299,6 +299,8 @@ async fn bad_input_is_refused_by_field_and_changes_nothing() {
         ("/key/generate", json!({"user_id": "ghost"}), 400, "user_id"),
         ("/key/generate", json!({"key_alias": "alias-1"}), 400, "alias-1"),
         ("/key/generate", json!({"duration": "forever"}), 400, "duration"),
+        ("/key/generate", json!({"duration": "9999999999999999d"}), 400, "1000 years"),
+        ("/user/new", json!({"budget_duration": "99999999999mo"}), 400, "1000 years"),
         ("/key/generate", json!({"max_budget": -5}), 400, "max_budget"),
         ("/key/generate", json!({"rpm_limit": -1}), 400, "rpm_limit"),
         ("/key/generate", json!({"key": "not-an-sk-key"}), 400, "sk-"),
