@@ -81,7 +81,9 @@ pub fn page(page: Option<i64>, size: Option<i64>, default_size: i64, max: i64) -
     if !(1..=max).contains(&size) {
         return Err(ApiError::field("page_size", format!("page size must be between 1 and {max}")));
     }
-    Ok((page, size))
+    // A page past every row answers empty; bounded so that `(page - 1) * size`, the offset
+    // the callers compute, cannot overflow.
+    Ok((page.min(i64::MAX / max), size))
 }
 
 pub fn total_pages(total: usize, size: i64) -> i64 {

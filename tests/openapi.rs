@@ -156,6 +156,22 @@ fn a_far_spend_log_page_is_empty() {
     }
 }
 
+/// The same for the lists paged with 64-bit page numbers: `(page - 1) * size` overflowed.
+#[test]
+fn the_farthest_page_of_every_list_is_empty() {
+    let proxy = Proxy::start();
+    let far = i64::MAX;
+    for (path, rows) in [
+        (format!("/key/list?page={far}&size=100"), "keys"),
+        (format!("/user/list?page={far}&page_size=100"), "users"),
+        (format!("/audit?page={far}&page_size=1000"), "audit_logs"),
+    ] {
+        let (status, body) = proxy.admin().get(&path);
+        assert_eq!(status, 200, "{path}: {body}");
+        assert_eq!(body[rows].as_array().map(Vec::len), Some(0), "{path}: {body}");
+    }
+}
+
 /// Found by the schema fuzzer: the spend reports refused a bad query string in plain
 /// text, which no LiteLLM client can read, instead of the JSON error every route answers.
 #[test]
