@@ -6,8 +6,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-/// A member to add: by `user_id`, or by `user_email` (a user with that email is created
-/// if there is none).
+/// A member to add: by `user_id`, or by `user_email`. A user with that id (or, given only
+/// an email, that email) is created with the defaults for new users if there is none.
 #[derive(ToSchema)]
 pub struct TeamMember {
     user_id: Option<String>,

@@ -1,0 +1,110 @@
+//! Places where LiteLLM's clients expect LiteLLM's answer and the proxy used to answer
+//! differently: members named by ids or emails nobody has yet, the status of a refused
+//! model, keys and users for ids without a user row, and the shapes of `/user/info` and
+//! `/team/new`. Each test drives the real binary over HTTP.
+
+mod common;
+
+use common::mock_upstream::mock;
+use common::seed::KeySpec;
+use common::{Proxy, model, post, query, start_seeded};
+use serde_json::{Value, json};
+
+const DEFAULTS: &str = "[litellm_settings.default_internal_user_params]\nmax_budget = 7.5\nmodels = [\"parity-a\"]\n\n";
+
+fn start() -> Proxy {
+    let config = format!("{DEFAULTS}{}", model("parity-a", "parity-a", 0.001, 0.002));
+    start_seeded(&config, |_| {})
+}
+
+fn user(proxy: &Proxy, id: &str) -> Value {
+    let (status, info) = proxy.admin().get(&format!("/user/info?user_id={id}"));
+    assert_eq!(status, 200, "{info}");
+    info["user_info"].clone()
+}
+
+fn member_ids(team: &Value) -> Vec<(String, String)> {
+    let mut ids: Vec<(String, String)> = team["members_with_roles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| (m["user_id"].as_str().unwrap_or("?").to_string(), m["role"].as_str().unwrap_or("?").to_string()))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn members_named_by_unknown_ids_or_emails_are_created_with_the_defaults() {
+    let proxy = start();
+    let admin = proxy.admin();
+    let (status, team) = admin.post(
+        "/team/new",
+        json!({"team_id": "parity-team", "members_with_roles": [
+            {"role": "admin", "user_id": "new-lead"},
+            {"role": "user", "user_email": "new-member@example.com"},
+            {"role": "user", "user_id": "new-both", "user_email": "both@example.com"},
+        ]}),
+    );
+    assert_eq!(status, 200, "{team}");
+    let lead = user(&proxy, "new-lead");
+    assert_eq!((lead["user_role"].as_str(), lead["max_budget"].as_f64()), (Some("internal_user"), Some(7.5)));
+    assert_eq!(lead["models"], json!(["parity-a"]), "{lead}");
+    assert_eq!(user(&proxy, "new-both")["user_email"], "both@example.com");
+    let by_email: i64 = query(&proxy, "SELECT COUNT(*) FROM users WHERE user_email = 'new-member@example.com'");
+    assert_eq!(by_email, 1);
+    let roles = member_ids(&team);
+    assert!(roles.contains(&("new-lead".into(), "admin".into())), "{roles:?}");
+    assert!(roles.contains(&("new-both".into(), "user".into())), "{roles:?}");
+
+    // The team admin adds a member nobody knows yet, by id: created, in the team, holding
+    // nothing else (no key, no other team, the default role).
+    let (status, key) = admin.post("/key/generate", json!({"user_id": "new-lead", "team_id": "parity-team"}));
+    assert_eq!(status, 200, "{key}");
+    let lead_client = proxy.client(key["key"].as_str());
+    let (status, added) = lead_client
+        .post("/team/member_add", json!({"team_id": "parity-team", "member": {"role": "user", "user_id": "newcomer"}}));
+    assert_eq!(status, 200, "{added}");
+    assert_eq!(added["updated_users"][0]["user_id"], "newcomer", "{added}");
+    let newcomer = user(&proxy, "newcomer");
+    assert_eq!(newcomer["user_role"], "internal_user", "{newcomer}");
+    let keys: i64 = query(&proxy, "SELECT COUNT(*) FROM keys WHERE user_id = 'newcomer'");
+    let teams: i64 = query(&proxy, "SELECT COUNT(*) FROM team_memberships WHERE user_id = 'newcomer'");
+    assert_eq!((keys, teams), (0, 1));
+
+    // An id nobody has with an email somebody has is refused, and changes nothing.
+    let (status, refused) = admin.post(
+        "/team/member_add",
+        json!({"team_id": "parity-team", "member": {"user_id": "other-id", "user_email": "both@example.com"}}),
+    );
+    assert_eq!(status, 400, "{refused}");
+    let other: i64 = query(&proxy, "SELECT COUNT(*) FROM users WHERE user_id = 'other-id'");
+    assert_eq!(other, 0);
+}
+
+#[test]
+fn a_refused_model_is_a_403_in_litellms_envelope() {
+    let mut config = model("parity-a", "parity-a", 0.001, 0.002);
+    config += &model("parity-b", "parity-b", 0.001, 0.002);
+    let (mut key_only_a, mut team_key) = Default::default();
+    let proxy = start_seeded(&config, |s| {
+        s.team("parity-team", None, &["parity-a"]);
+        key_only_a = s.key(KeySpec { models: &["parity-a"], ..Default::default() });
+        team_key = s.key(KeySpec { team_id: Some("parity-team"), ..Default::default() });
+    });
+    let url = proxy.url("/v1/chat/completions");
+    let chat = json!({"model": "parity-b", "messages": [{"role": "user", "content": "hi"}]});
+    for (key, kind) in [(&key_only_a, "key_model_access_denied"), (&team_key, "team_model_access_denied")] {
+        let (status, _, body) = post(&url, key, &chat);
+        assert_eq!(status, 403, "{body}");
+        let error = &body["error"];
+        assert_eq!(
+            (error["type"].as_str(), error["code"].as_str(), error["param"].as_str()),
+            (Some(kind), Some("403"), Some("model"))
+        );
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("The requested model 'parity-b' is not available for this API key"), "{message}");
+        assert!(!message.contains("parity-a"), "the allowed list is not shown: {message}");
+    }
+    assert_eq!(mock().calls("parity-b"), 0, "refused requests never reach the upstream");
+}
