@@ -108,3 +108,56 @@ fn a_refused_model_is_a_403_in_litellms_envelope() {
     }
     assert_eq!(mock().calls("parity-b"), 0, "refused requests never reach the upstream");
 }
+
+#[test]
+fn keys_and_users_for_ids_without_a_row() {
+    let proxy = start();
+    let admin = proxy.admin();
+    // A proxy admin's key for an id without a user row: accepted, no row made, and the
+    // key works.
+    let (status, key) = admin.post("/key/generate", json!({"user_id": "ghost"}));
+    assert_eq!((status, key["user_id"].as_str()), (200, Some("ghost")), "{key}");
+    let ghosts: i64 = query(&proxy, "SELECT COUNT(*) FROM users WHERE user_id = 'ghost'");
+    assert_eq!(ghosts, 0, "LiteLLM makes no user row for /key/generate");
+    let chat = json!({"model": "parity-a", "messages": [{"role": "user", "content": "hi"}]});
+    let (status, _, body) = post(&proxy.url("/v1/chat/completions"), key["key"].as_str().unwrap_or_default(), &chat);
+    assert_eq!(status, 200, "{body}");
+
+    // A team admin may not plant a key for an id nobody has yet.
+    let (status, _) = admin.post(
+        "/team/new",
+        json!({"team_id": "plant-team", "members_with_roles": [{"role": "admin", "user_id": "planter"}]}),
+    );
+    assert_eq!(status, 200);
+    let (_, planter) = admin.post("/key/generate", json!({"user_id": "planter", "team_id": "plant-team"}));
+    let planter = proxy.client(planter["key"].as_str());
+    let (status, refused) = planter.post("/key/generate", json!({"user_id": "future-user", "team_id": "plant-team"}));
+    assert_eq!(status, 400, "{refused}");
+    let planted: i64 = query(&proxy, "SELECT COUNT(*) FROM keys WHERE user_id = 'future-user'");
+    assert_eq!(planted, 0);
+
+    // /user/new with a team that does not exist: the user is made, the team add is not,
+    // and the first key names no team.
+    let (status, made) =
+        admin.post("/user/new", json!({"user_id": "teamless", "team_id": "no-such-team", "teams": ["plant-team"]}));
+    assert_eq!(status, 200, "{made}");
+    assert_eq!(made["teams"], json!(["plant-team"]), "{made}");
+    let key_team: Option<String> = query(&proxy, "SELECT team_id FROM keys WHERE user_id = 'teamless'");
+    assert_eq!(key_team, None);
+
+    // /user/update of an id or email nobody has creates the user, with the defaults.
+    let (status, upserted) = admin.post("/user/update", json!({"user_id": "upserted", "user_alias": "Up"}));
+    assert_eq!(status, 200, "{upserted}");
+    let row = user(&proxy, "upserted");
+    assert_eq!((row["user_alias"].as_str(), row["max_budget"].as_f64()), (Some("Up"), Some(7.5)), "{row}");
+    let (status, by_email) = admin.post("/user/update", json!({"user_email": "fresh@example.com", "max_budget": 3.0}));
+    assert_eq!(status, 200, "{by_email}");
+    let id = by_email["user_id"].as_str().unwrap_or_default().to_string();
+    let row = user(&proxy, &id);
+    assert_eq!((row["user_email"].as_str(), row["max_budget"].as_f64()), (Some("fresh@example.com"), Some(3.0)));
+    // Updating it again changes that row instead of making another.
+    let (status, _) = admin.post("/user/update", json!({"user_email": "fresh@example.com", "max_budget": 4.0}));
+    assert_eq!(status, 200);
+    let rows: i64 = query(&proxy, "SELECT COUNT(*) FROM users WHERE user_email = 'fresh@example.com'");
+    assert_eq!((rows, user(&proxy, &id)["max_budget"].as_f64()), (1, Some(4.0)));
+}
