@@ -349,7 +349,9 @@ async fn deleting_a_user_archives_their_keys_and_ends_memberships() {
         assert_eq!(status, 401, "a deleted user's key stops at once");
     }
     let (_, team) = app.get("/team/info?team_id=t").await;
-    assert_eq!(team["team_info"]["members_with_roles"], json!([]));
+    // Only the team's creator (the master key's admin row) is left.
+    let left = json!([{"user_id": "default_user_id", "user_email": null, "role": "admin"}]);
+    assert_eq!(team["team_info"]["members_with_roles"], left);
     let (archived, members): (i64, i64) = app
         .state
         .db
@@ -361,7 +363,7 @@ async fn deleting_a_user_archives_their_keys_and_ends_memberships() {
         })
         .await
         .unwrap();
-    assert_eq!((archived, members), (2, 0));
+    assert_eq!((archived, members), (2, 1));
     let (status, _) = app.get("/user/info?user_id=u").await;
     assert_eq!(status, 404);
 }
@@ -397,7 +399,8 @@ async fn concurrent_changes_are_never_lost() {
         task.await.unwrap();
     }
     let (_, team) = app.get("/team/info?team_id=t").await;
-    assert_eq!(team["team_info"]["members_with_roles"].as_array().unwrap().len(), 20);
+    // 20 members and the team's creator.
+    assert_eq!(team["team_info"]["members_with_roles"].as_array().unwrap().len(), 21);
     assert_eq!(team["team_info"]["spend"], 20.0);
     let (_, info) = app.get(&format!("/key/info?key={token}")).await;
     assert_eq!(info["info"]["spend"], 20.0, "no charge lost to a concurrent /key/update");
@@ -479,8 +482,8 @@ async fn a_member_named_by_an_unknown_email_becomes_a_user() {
         )
         .await;
     assert_eq!(status, 200, "{team}");
-    assert_eq!(team["members_with_roles"][0]["user_email"], "Lead@Example.com");
-    assert_eq!(team["members_with_roles"][0]["role"], "admin");
+    let lead = team["members_with_roles"].as_array().unwrap().iter().find(|m| m["user_id"] != "default_user_id");
+    assert_eq!(lead.map(|m| (&m["user_email"], &m["role"])), Some((&json!("Lead@Example.com"), &json!("admin"))));
     let (status, body) = app
         .post("/team/member_add", json!({"team_id": "t", "member": {"role": "user", "user_email": "new@example.com"}}))
         .await;

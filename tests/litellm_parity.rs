@@ -161,3 +161,39 @@ fn keys_and_users_for_ids_without_a_row() {
     let rows: i64 = query(&proxy, "SELECT COUNT(*) FROM users WHERE user_email = 'fresh@example.com'");
     assert_eq!((rows, user(&proxy, &id)["max_budget"].as_f64()), (1, Some(4.0)));
 }
+
+#[test]
+fn the_creator_is_the_teams_admin_and_user_info_shows_memberships_and_keys() {
+    let proxy = start();
+    let admin = proxy.admin();
+    // The master key acts as the admin's user row: it becomes the team's admin.
+    let (status, team) =
+        admin.post("/team/new", json!({"team_id": "made", "members_with_roles": [{"role": "user", "user_id": "m1"}]}));
+    assert_eq!(status, 200, "{team}");
+    assert_eq!(member_ids(&team), [("default_user_id".into(), "admin".into()), ("m1".into(), "user".into())]);
+    // A proxy admin's own key: that admin; not added twice when named already.
+    let (status, boss) = admin.post("/user/new", json!({"user_id": "boss", "user_role": "proxy_admin"}));
+    assert_eq!(status, 200, "{boss}");
+    let boss = proxy.client(boss["key"].as_str());
+    let (status, team) = boss.post("/team/new", json!({"team_id": "bossed"}));
+    assert_eq!((status, member_ids(&team)), (200, vec![("boss".into(), "admin".into())]), "{team}");
+    let (status, team) = boss
+        .post("/team/new", json!({"team_id": "bossed-2", "members_with_roles": [{"role": "user", "user_id": "boss"}]}));
+    assert_eq!((status, member_ids(&team)), (200, vec![("boss".into(), "user".into())]), "{team}");
+
+    // /user/info's teams carry their memberships and keys, as /team/list's do.
+    let (status, key) = admin.post("/key/generate", json!({"user_id": "m1", "team_id": "made", "key_alias": "m1-key"}));
+    assert_eq!(status, 200, "{key}");
+    let (status, info) = admin.get("/user/info?user_id=m1");
+    assert_eq!(status, 200, "{info}");
+    let made = &info["teams"][0];
+    assert_eq!(made["team_id"], "made", "{info}");
+    assert_eq!(made["keys"][0]["key_alias"], "m1-key", "{made}");
+    let mut members: Vec<&str> =
+        made["team_memberships"].as_array().into_iter().flatten().filter_map(|m| m["user_id"].as_str()).collect();
+    members.sort();
+    assert_eq!(members, ["default_user_id", "m1"], "{made}");
+    let (_, list) = admin.get("/team/list?user_id=m1");
+    assert_eq!(list[0]["team_memberships"], made["team_memberships"]);
+    assert_eq!(list[0]["keys"], made["keys"]);
+}

@@ -1,5 +1,6 @@
 //! How teams look in answers, with LiteLLM's field names: `members_with_roles` (with the
-//! members' emails), and the legacy `admins` / `members` id lists.
+//! members' emails), the legacy `admins` / `members` id lists, and the memberships and
+//! keys that `/team/list` and `/user/info` add.
 
 use super::record::TeamRecord;
 use crate::state::AppState;
@@ -52,4 +53,25 @@ pub fn memberships(team: &TeamRecord) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// The team's keys (not the UI's session keys), oldest first.
+pub fn team_keys(state: &AppState, team: &TeamRecord) -> Vec<Value> {
+    let mut keys: Vec<_> = state
+        .keys
+        .all()
+        .into_iter()
+        .filter(|k| k.team_id.as_deref() == Some(team.team_id.as_str()) && !k.is_session_key)
+        .collect();
+    keys.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.token.cmp(&b.token)));
+    keys.iter().map(|k| crate::keys::view::info(k)).collect()
+}
+
+/// A team as `/team/list` and `/user/info`'s `teams` show it: with its memberships and
+/// keys. Whoever may see the team sees these too.
+pub fn with_memberships_and_keys(state: &AppState, team: &TeamRecord) -> Value {
+    let mut shown = self::team(state, team);
+    shown["team_memberships"] = json!(memberships(team));
+    shown["keys"] = json!(team_keys(state, team));
+    shown
 }

@@ -91,7 +91,8 @@ pub struct UserInfoAnswer {
     user_id: String,
     user_info: UserObject,
     keys: Vec<super::keys::KeyObject>,
-    teams: Vec<super::teams::TeamObject>,
+    /// The user's teams, each with its memberships and keys (as in `/team/list`).
+    teams: Vec<super::teams::TeamListEntry>,
 }
 
 /// `GET /user/list`.
