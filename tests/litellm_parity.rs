@@ -197,3 +197,27 @@ fn the_creator_is_the_teams_admin_and_user_info_shows_memberships_and_keys() {
     assert_eq!(list[0]["team_memberships"], made["team_memberships"]);
     assert_eq!(list[0]["keys"], made["keys"]);
 }
+
+#[test]
+fn legacy_admins_and_members_lists_are_kept_as_given() {
+    let proxy = start();
+    let admin = proxy.admin();
+    let (status, team) = admin.post(
+        "/team/new",
+        json!({"team_id": "legacy", "admins": ["a1"], "members": ["m1", "m2"],
+               "members_with_roles": [{"role": "admin", "user_id": "lead"}]}),
+    );
+    assert_eq!(status, 200, "{team}");
+    assert_eq!((&team["admins"], &team["members"]), (&json!(["a1"]), &json!(["m1", "m2"])), "{team}");
+    // The lists grant nothing: only members_with_roles made memberships.
+    let a1: i64 = query(&proxy, "SELECT COUNT(*) FROM team_memberships WHERE user_id IN ('a1', 'm1', 'm2')");
+    assert_eq!(a1, 0);
+    // Member changes leave them as they were.
+    let (status, _) =
+        admin.post("/team/member_add", json!({"team_id": "legacy", "member": {"role": "admin", "user_id": "other"}}));
+    assert_eq!(status, 200);
+    let (_, info) = admin.get("/team/info?team_id=legacy");
+    assert_eq!((&info["team_info"]["admins"], &info["team_info"]["members"]), (&json!(["a1"]), &json!(["m1", "m2"])));
+    let (_, plain) = admin.post("/team/new", json!({"team_id": "plain"}));
+    assert_eq!((&plain["admins"], &plain["members"]), (&json!([]), &json!([])), "{plain}");
+}

@@ -32,6 +32,11 @@ struct NewTeamExtra {
     team_id: Option<String>,
     #[serde(default)]
     members_with_roles: Vec<Member>,
+    /// LiteLLM's legacy id lists, kept and shown as given.
+    #[serde(default)]
+    admins: Vec<String>,
+    #[serde(default)]
+    members: Vec<String>,
 }
 
 /// Create a team, optionally with members.
@@ -67,6 +72,8 @@ pub async fn new(state: &AppState, caller: &Caller, body: &Value) -> Result<Team
     let now_text = crate::time::format(now);
     let mut team = blank(&team_id, &now_text);
     request.apply(&mut team, now)?;
+    team.listed_admins = extra.admins;
+    team.listed_members = extra.members;
     let actor = Actor::of(caller);
     let cache = state.clone();
     let (team, _) = state

@@ -1,5 +1,6 @@
 //! How teams look in answers, with LiteLLM's field names: `members_with_roles` (with the
-//! members' emails), the legacy `admins` / `members` id lists, and the memberships and
+//! members' emails), the legacy `admins` / `members` id lists as given at `/team/new`
+//! (LiteLLM keeps them apart from the memberships), and the memberships and
 //! keys that `/team/list` and `/user/info` add.
 
 use super::record::TeamRecord;
@@ -16,18 +17,13 @@ pub fn team(state: &AppState, team: &TeamRecord) -> Value {
             json!({"user_id": m.user_id, "user_email": email, "role": m.role.as_str()})
         })
         .collect();
-    let ids = |admins: bool| -> Vec<String> {
-        team.members
-            .iter()
-            .filter(|m| (m.role == super::TeamRole::Admin) == admins)
-            .map(|m| m.user_id.clone())
-            .collect()
-    };
     if let Some(map) = value.as_object_mut() {
-        map.remove("members");
+        for internal in ["members", "listed_admins", "listed_members"] {
+            map.remove(internal);
+        }
         map.insert("members_with_roles".into(), Value::Array(members));
-        map.insert("admins".into(), json!(ids(true)));
-        map.insert("members".into(), json!(ids(false)));
+        map.insert("admins".into(), json!(team.listed_admins));
+        map.insert("members".into(), json!(team.listed_members));
         for extra in ["organization_id", "model_id", "litellm_model_table", "object_permission_id"] {
             map.insert(extra.into(), Value::Null);
         }
