@@ -227,6 +227,12 @@ pub async fn create(
     Ok((user, key))
 }
 
+/// Whom `/user/update` changes: a user found, or the id of one to create.
+enum Target {
+    Found(std::sync::Arc<UserRecord>),
+    Create(String),
+}
+
 /// Change a user, found by `user_id` or `user_email`; a user nobody has is created.
 #[utoipa::path(post, path = "/user/update", tag = "users", request_body = crate::docs::schemas::users::UserUpdateRequest, responses((status = 200, body = crate::docs::schemas::users::UserObject)))]
 async fn update_user(
@@ -246,14 +252,14 @@ pub async fn update(state: &AppState, caller: &Caller, body: &Value) -> Result<V
     // As LiteLLM's upsert: a user_id or email nobody has names a user to create.
     let target = match (fields::text(body, "user_id"), request.email()) {
         (Some(id), _) if id.trim().is_empty() => return Err(ApiError::field("user_id", "user_id must not be empty")),
-        (Some(id), _) => state.users.get(&id).ok_or(id),
+        (Some(id), _) => state.users.get(&id).map_or(Target::Create(id), Target::Found),
         (None, Some(email)) => match state.users.by_email(&email) {
             Some(found) => {
                 // Looked up by its email, the email is the key, not a change.
                 request.user_email = None;
-                Ok(found)
+                Target::Found(found)
             }
-            None => Err(uuid::Uuid::new_v4().to_string()),
+            None => Target::Create(uuid::Uuid::new_v4().to_string()),
         },
         (None, None) => return Err(ApiError::field("user_id", "user_id or user_email is required")),
     };
@@ -267,8 +273,8 @@ pub async fn update(state: &AppState, caller: &Caller, body: &Value) -> Result<V
     };
     let settings = state.config.settings.litellm_settings.clone();
     let target = match target {
-        Ok(target) => target,
-        Err(new_id) => {
+        Target::Found(target) => target,
+        Target::Create(new_id) => {
             let role = request.apply_defaults(&settings)?;
             let now = state.clock.now();
             let mut user = blank(&new_id, role, &crate::time::format(now));
