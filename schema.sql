@@ -34,6 +34,8 @@ CREATE TABLE users (
 );
 CREATE UNIQUE INDEX users_email ON users (lower(user_email)) WHERE user_email IS NOT NULL;
 
+-- admins, members: LiteLLM's legacy id lists, kept as given at /team/new; the
+-- memberships, which grant rights, are in team_memberships.
 CREATE TABLE teams (
     team_id                 TEXT PRIMARY KEY,
     team_alias              TEXT,
@@ -50,7 +52,9 @@ CREATE TABLE teams (
     metadata                TEXT NOT NULL DEFAULT '{}',
     team_member_permissions TEXT,
     created_at              TEXT NOT NULL,
-    updated_at              TEXT NOT NULL
+    updated_at              TEXT NOT NULL,
+    admins                  TEXT NOT NULL DEFAULT '[]',
+    members                 TEXT NOT NULL DEFAULT '[]'
 );
 
 CREATE TABLE team_memberships (

@@ -128,7 +128,7 @@ impl ApiError {
                     ModelAccessKind::Team => "team_model_access_denied",
                     ModelAccessKind::User => "user_model_access_denied",
                 };
-                (StatusCode::UNAUTHORIZED, kind, message.clone(), Some("model".into()))
+                (StatusCode::FORBIDDEN, kind, message.clone(), Some("model".into()))
             }
             ApiError::TeamMemberPermission(m) => {
                 (StatusCode::UNAUTHORIZED, "team_member_permission_error", m.clone(), None)
@@ -171,8 +171,7 @@ impl ApiError {
             ApiError::Unauthorized(_) | ApiError::ExpiredKey(_) | ApiError::KeyNotFound(_) => {
                 (StatusCode::UNAUTHORIZED, "authentication_error")
             }
-            // OpenAI's shape answers 401 here, as LiteLLM does; Anthropic's clients expect
-            // a refused model to be a permission error.
+            // Anthropic's clients expect a refused model to be a permission error.
             ApiError::Forbidden(_) | ApiError::ModelAccessDenied { .. } | ApiError::TeamMemberPermission(_) => {
                 (StatusCode::FORBIDDEN, "permission_error")
             }

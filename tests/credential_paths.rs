@@ -164,6 +164,9 @@ fn world() -> World {
     for team in ["T", "U"] {
         let (status, body) = admin.post("/team/new", json!({"team_id": team}));
         assert_eq!(status, 200, "{body}");
+        // The master key's creator joined as the team's admin; these teams start empty.
+        let (status, body) = admin.post("/team/member_delete", json!({"team_id": team, "user_id": "default_user_id"}));
+        assert_eq!(status, 200, "{body}");
     }
     world.add_to("T", "team_admin", "admin");
     world.add_to("T", "team_member", "user");

@@ -163,7 +163,7 @@ fn model_access_aliases_and_wildcards() {
     let url = proxy.url("/v1/chat/completions");
     let refused = |key: &str, model: &str, kind: &str| {
         let (status, _, body) = post(&url, key, &chat(model));
-        assert_eq!((status, body["error"]["type"].as_str().unwrap_or_default()), (401, kind), "{model}: {body}");
+        assert_eq!((status, body["error"]["type"].as_str().unwrap_or_default()), (403, kind), "{model}: {body}");
     };
     refused(&only_a, "gw-b", "key_model_access_denied");
     refused(&team_key, "gw-b", "team_model_access_denied");
@@ -489,7 +489,7 @@ fn refused_and_failed_requests_are_logged_with_their_error() {
     let refused = expect(&broke, "gw-log", 400);
     assert_eq!(header(&refused, "x-litellm-key-max-budget"), "1");
     expect(&broke, "gw-log-nowhere", 400);
-    expect(&limited, "gw-log-other", 401);
+    expect(&limited, "gw-log-other", 403);
     let (status, answered, _) = post(&url, &limited, &json!({"model": "gw-log", "user": "cust-7", "messages": []}));
     assert_eq!(status, 200);
     assert_eq!(header(&answered, "x-litellm-key-rpm-limit"), "2");
@@ -525,7 +525,7 @@ fn refused_and_failed_requests_are_logged_with_their_error() {
         ("400", "bad_request_error"),
         ("400", "budget_exceeded"),
         ("400", "mock_error"),
-        ("401", "key_model_access_denied"),
+        ("403", "key_model_access_denied"),
         ("429", "rate_limit_error"),
     ];
     assert_eq!(errors, expected.map(|(c, t)| (c.to_string(), t.to_string())), "{rows:?}");

@@ -24,6 +24,10 @@ fn team_with_lead(proxy: &Proxy) -> String {
         .admin()
         .post("/team/new", json!({"team_id": "T", "members_with_roles": [{"role": "admin", "user_id": "lead"}]}));
     assert_eq!(status, 200, "{team}");
+    // The master key's creator joined as an admin too; this team is the lead's alone.
+    let (status, team) =
+        proxy.admin().post("/team/member_delete", json!({"team_id": "T", "user_id": "default_user_id"}));
+    assert_eq!(status, 200, "{team}");
     lead
 }
 

@@ -291,12 +291,11 @@ async fn bad_input_is_refused_by_field_and_changes_nothing() {
         ("/user/new", json!({"budget_duration": "soon"}), 400, "budget_duration"),
         ("/user/new", json!({"user_id": "taken"}), 409, "taken"),
         ("/user/new", json!({"user_email": "taken@example.com"}), 409, "taken@example.com"),
-        ("/user/new", json!({"teams": ["nope"]}), 400, "nope"),
         ("/user/new", json!({"password": "secret-secret"}), 400, "password"),
+        ("/user/new", json!({"teams": [{"user_role": "admin"}]}), 400, "teams"),
         ("/user/update", json!({"user_id": "taken", "user_role": "boss"}), 400, "user_role"),
-        ("/user/update", json!({"user_id": "ghost", "user_alias": "x"}), 404, "ghost"),
+        ("/user/update", json!({"user_id": "ghost", "user_email": "taken@example.com"}), 409, "taken@example.com"),
         ("/key/generate", json!({"team_id": "nope"}), 400, "team_id"),
-        ("/key/generate", json!({"user_id": "ghost"}), 400, "user_id"),
         ("/key/generate", json!({"key_alias": "alias-1"}), 400, "alias-1"),
         ("/key/generate", json!({"duration": "forever"}), 400, "duration"),
         ("/key/generate", json!({"duration": "9999999999999999d"}), 400, "1000 years"),
@@ -310,8 +309,13 @@ async fn bad_input_is_refused_by_field_and_changes_nothing() {
         ("/team/new", json!({"team_id": "t"}), 400, "already exists"),
         ("/team/new", json!({"max_budget": 10, "soft_budget": 20}), 400, "soft_budget"),
         ("/team/new", json!({"members_with_roles": [{"role": "boss", "user_id": "taken"}]}), 400, "boss"),
-        ("/team/new", json!({"members_with_roles": [{"role": "user", "user_id": "ghost"}]}), 400, "ghost"),
-        ("/team/member_add", json!({"team_id": "t", "member": {"role": "user", "user_id": "ghost"}}), 400, "ghost"),
+        ("/team/new", json!({"members_with_roles": [{"role": "user", "user_id": ""}]}), 400, "empty"),
+        (
+            "/team/member_add",
+            json!({"team_id": "t", "member": {"user_id": "ghost", "user_email": "taken@example.com"}}),
+            400,
+            "ghost",
+        ),
         ("/team/member_add", json!({"team_id": "nope", "member": {"role": "user", "user_id": "taken"}}), 404, "nope"),
         ("/team/member_delete", json!({"team_id": "t", "user_id": "taken"}), 400, "not found in team"),
         ("/team/update", json!({"team_id": "t", "budget_duration": "1y"}), 400, "budget_duration"),
@@ -347,7 +351,9 @@ async fn deleting_a_user_archives_their_keys_and_ends_memberships() {
         assert_eq!(status, 401, "a deleted user's key stops at once");
     }
     let (_, team) = app.get("/team/info?team_id=t").await;
-    assert_eq!(team["team_info"]["members_with_roles"], json!([]));
+    // Only the team's creator (the master key's admin row) is left.
+    let left = json!([{"user_id": "default_user_id", "user_email": null, "role": "admin"}]);
+    assert_eq!(team["team_info"]["members_with_roles"], left);
     let (archived, members): (i64, i64) = app
         .state
         .db
@@ -359,7 +365,7 @@ async fn deleting_a_user_archives_their_keys_and_ends_memberships() {
         })
         .await
         .unwrap();
-    assert_eq!((archived, members), (2, 0));
+    assert_eq!((archived, members), (2, 1));
     let (status, _) = app.get("/user/info?user_id=u").await;
     assert_eq!(status, 404);
 }
@@ -395,7 +401,8 @@ async fn concurrent_changes_are_never_lost() {
         task.await.unwrap();
     }
     let (_, team) = app.get("/team/info?team_id=t").await;
-    assert_eq!(team["team_info"]["members_with_roles"].as_array().unwrap().len(), 20);
+    // 20 members and the team's creator.
+    assert_eq!(team["team_info"]["members_with_roles"].as_array().unwrap().len(), 21);
     assert_eq!(team["team_info"]["spend"], 20.0);
     let (_, info) = app.get(&format!("/key/info?key={token}")).await;
     assert_eq!(info["info"]["spend"], 20.0, "no charge lost to a concurrent /key/update");
@@ -477,8 +484,8 @@ async fn a_member_named_by_an_unknown_email_becomes_a_user() {
         )
         .await;
     assert_eq!(status, 200, "{team}");
-    assert_eq!(team["members_with_roles"][0]["user_email"], "Lead@Example.com");
-    assert_eq!(team["members_with_roles"][0]["role"], "admin");
+    let lead = team["members_with_roles"].as_array().unwrap().iter().find(|m| m["user_id"] != "default_user_id");
+    assert_eq!(lead.map(|m| (&m["user_email"], &m["role"])), Some((&json!("Lead@Example.com"), &json!("admin"))));
     let (status, body) = app
         .post("/team/member_add", json!({"team_id": "t", "member": {"role": "user", "user_email": "new@example.com"}}))
         .await;

@@ -155,7 +155,8 @@ fn teams_members_and_backup_through_the_forms() {
     assert!(page.body.contains("bob@example.com") && page.body.contains("admin"), "{}", page.body);
     let role: String = common::query(&proxy, &format!("SELECT role FROM team_memberships WHERE user_id = '{bob}'"));
     assert_eq!(role, "admin");
-    let page = admin.post_form(&proxy.url(&team_page), &[("csrf_token", &token), ("member", "nobody-id")], &[]);
+    // A member already in the team: the error stands beside the field.
+    let page = admin.post_form(&proxy.url(&team_page), &[("csrf_token", &token), ("member", "bob@example.com")], &[]);
     assert_eq!(page.status, 400);
     assert!(page.body.contains("id=\"e-member\""));
     let backup = admin.post_form(&proxy.url("/ui/settings/backup"), &[("csrf_token", &token)], &[]);

@@ -22,6 +22,10 @@ pub const UPGRADES: &[&str] = &[
     "ALTER TABLE spend_logs ADD COLUMN session_id TEXT;
      CREATE INDEX spend_logs_session ON spend_logs (session_id) WHERE session_id IS NOT NULL;",
     SPEND_LOG_PARTIAL_INDEXES,
+    // 8 -> 9: LiteLLM's legacy `admins` and `members` id lists of a team, kept as given
+    // at `/team/new` (the memberships are in `team_memberships`).
+    "ALTER TABLE teams ADD COLUMN admins TEXT NOT NULL DEFAULT '[]';
+     ALTER TABLE teams ADD COLUMN members TEXT NOT NULL DEFAULT '[]';",
 ];
 
 /// 7 -> 8: the spend-log indexes by user and by team leave out the rows without one (the
@@ -178,6 +182,7 @@ mod tests {
              DROP TABLE daily_user_spend;
              DROP INDEX spend_logs_client_request;
              ALTER TABLE spend_logs DROP COLUMN client_request_id;
+             ALTER TABLE teams DROP COLUMN admins; ALTER TABLE teams DROP COLUMN members;
              PRAGMA user_version = 1;
              INSERT INTO users (user_id, user_email, created_at, updated_at)
                  VALUES ('old-user', 'old@example.com', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');",
@@ -215,6 +220,7 @@ mod tests {
             "DROP TABLE weekly_spend; DROP TABLE daily_user_spend;
              DROP INDEX spend_logs_session; ALTER TABLE spend_logs DROP COLUMN session_id;
              DROP INDEX spend_logs_client_request; ALTER TABLE spend_logs DROP COLUMN client_request_id;
+             ALTER TABLE teams DROP COLUMN admins; ALTER TABLE teams DROP COLUMN members;
              PRAGMA user_version = 3;
              INSERT INTO daily_spend (date, api_key, model, spend, api_requests) VALUES
                  ('2026-11-22', 'k', 'm', 1.0, 1), ('2026-11-23', 'k', 'm', 2.0, 2), ('2026-11-29', 'k', 'm', 4.0, 4);",
@@ -237,7 +243,8 @@ mod tests {
         conn.execute_batch(
             r#"DROP INDEX spend_logs_session; ALTER TABLE spend_logs DROP COLUMN session_id;
                DROP INDEX spend_logs_client_request; ALTER TABLE spend_logs DROP COLUMN client_request_id;
-               PRAGMA user_version = 4;
+               ALTER TABLE teams DROP COLUMN admins; ALTER TABLE teams DROP COLUMN members;
+             PRAGMA user_version = 4;
                INSERT INTO spend_journal (rows) VALUES ('[{"request_id":"same","cost":1.0},{"request_id":"same","cost":2.0}]');"#,
         )
         .unwrap();
@@ -261,6 +268,7 @@ mod tests {
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
         conn.execute_batch(
             "DROP INDEX spend_logs_session; ALTER TABLE spend_logs DROP COLUMN session_id;
+             ALTER TABLE teams DROP COLUMN admins; ALTER TABLE teams DROP COLUMN members;
              PRAGMA user_version = 5;
              INSERT INTO users (user_id, user_role, created_at, updated_at) VALUES ('u', 'internal_user', 't', 't');
              INSERT INTO invitations (id, user_id, is_accepted, expires_at, created_at, updated_at) VALUES
@@ -284,6 +292,7 @@ mod tests {
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
         conn.execute_batch(
             "DROP INDEX spend_logs_session; ALTER TABLE spend_logs DROP COLUMN session_id;
+             ALTER TABLE teams DROP COLUMN admins; ALTER TABLE teams DROP COLUMN members;
              PRAGMA user_version = 6;
              INSERT INTO spend_logs (request_id, call_type, api_key, startTime, endTime, model)
                  VALUES ('r', 'acompletion', 'k', 't', 't', 'm');",
@@ -306,6 +315,7 @@ mod tests {
         conn.execute_batch(
             "DROP INDEX spend_logs_user_start; CREATE INDEX spend_logs_user_start ON spend_logs (user, startTime);
              DROP INDEX spend_logs_team_start; CREATE INDEX spend_logs_team_start ON spend_logs (team_id, startTime);
+             ALTER TABLE teams DROP COLUMN admins; ALTER TABLE teams DROP COLUMN members;
              PRAGMA user_version = 7;",
         )
         .unwrap();
@@ -337,5 +347,24 @@ mod tests {
         conn.pragma_update(None, "user_version", 99).unwrap();
         let err = migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap_err();
         assert!(err.to_string().contains("schema version 99"), "{err}");
+    }
+
+    #[test]
+    fn version_9_gives_teams_made_before_empty_legacy_lists() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        conn.execute_batch(
+            "ALTER TABLE teams DROP COLUMN admins; ALTER TABLE teams DROP COLUMN members;
+             PRAGMA user_version = 8;
+             INSERT INTO teams (team_id, created_at, updated_at) VALUES ('old-team', 'then', 'then');",
+        )
+        .unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 8 });
+        let lists: (String, String) = conn
+            .query_row("SELECT admins, members FROM teams WHERE team_id = 'old-team'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(lists, ("[]".into(), "[]".into()));
     }
 }

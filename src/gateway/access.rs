@@ -19,9 +19,16 @@ fn listed(list: &[String], names: &[&str], team: Option<&[String]>) -> bool {
     })
 }
 
-fn python_list(list: &[String]) -> String {
-    let items: Vec<String> = list.iter().map(|m| format!("'{m}'")).collect();
-    format!("[{}]", items.join(", "))
+/// LiteLLM's client message for a refused model: it names the model but not the lists,
+/// so a key holder learns nothing about which models exist or who may use them.
+fn refusal(kind: ModelAccessKind, tried: &str) -> ApiError {
+    ApiError::ModelAccessDenied {
+        kind,
+        message: format!(
+            "The requested model '{tried}' is not available for this API key, or the model name is invalid. \
+             Check the models available to you and try again."
+        ),
+    }
 }
 
 /// Refuses a model the caller may not use. `names` are the requested name and what it
@@ -30,15 +37,8 @@ pub fn check(state: &AppState, caller: &Caller, names: &[&str]) -> Result<(), Ap
     let Some(key) = caller.key() else { return Ok(()) };
     let team = key.team_id.as_deref().and_then(|id| state.teams.get(id));
     let tried = names.first().copied().unwrap_or_default();
-    let denied = |kind, what: &str, list: &[String]| ApiError::ModelAccessDenied {
-        kind,
-        message: format!(
-            "Authentication Error, {what} not allowed to access model. This {what} can only access models={}. Tried to access {tried}",
-            python_list(list)
-        ),
-    };
     if !listed(&key.models, names, team.as_ref().map(|t| t.models.as_slice())) {
-        return Err(denied(ModelAccessKind::Key, "key", &key.models));
+        return Err(refusal(ModelAccessKind::Key, tried));
     }
     if let Some(team) = &team {
         if team.blocked {
@@ -48,12 +48,12 @@ pub fn check(state: &AppState, caller: &Caller, names: &[&str]) -> Result<(), Ap
             )));
         }
         if !listed(&team.models, names, None) {
-            return Err(denied(ModelAccessKind::Team, "team", &team.models));
+            return Err(refusal(ModelAccessKind::Team, tried));
         }
     } else if let Some(user) = key.user_id.as_deref().and_then(|id| state.users.get(id))
         && !listed(&user.models, names, None)
     {
-        return Err(denied(ModelAccessKind::User, "user", &user.models));
+        return Err(refusal(ModelAccessKind::User, tried));
     }
     Ok(())
 }

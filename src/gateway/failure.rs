@@ -101,7 +101,7 @@ mod tests {
         let openai = typed_information(&denied, Dialect::OpenAi);
         assert_eq!(
             (openai["error_code"].as_str(), openai["error_class"].as_str()),
-            (Some("401"), Some("key_model_access_denied"))
+            (Some("403"), Some("key_model_access_denied"))
         );
         let anthropic = typed_information(&denied, Dialect::Anthropic);
         assert_eq!(

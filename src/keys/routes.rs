@@ -134,7 +134,12 @@ pub async fn issue_key(
         },
     )?;
     request.validate()?;
-    check_owner_and_team(state, owner.as_deref(), team_id.as_deref())?;
+    // LiteLLM accepts an owner without a user row (the key belongs to that id and no row
+    // is made). Only a proxy admin, or that id itself, may: anyone else could plant a key
+    // for an id that a user with more rights is given later.
+    let may_name_unknown_owner = caller.role == Some(Role::ProxyAdmin) || (owner.is_some() && owner == caller.user_id);
+    let checked_owner = owner.as_deref().filter(|_| !may_name_unknown_owner);
+    check_owner_and_team(state, checked_owner, team_id.as_deref())?;
     let clear = clear_key(fields::text(body, "key"), "key")?;
     request.clamp(&state.config.settings.litellm_settings.upperbound_key_generate_params, true);
     request.user_id = Some(owner);

@@ -94,6 +94,8 @@ pub fn blank(team_id: &str, now: &str) -> TeamRecord {
         team_member_permissions: None,
         created_at: now.to_string(),
         updated_at: now.to_string(),
+        listed_admins: Vec::new(),
+        listed_members: Vec::new(),
         members: Vec::new(),
     }
 }

@@ -1,7 +1,7 @@
 //! Team members: `/team/member_add`, `/team/member_delete`, `/team/member_update`
 //! (roles `admin` and `user`). Proxy admins and the team's admins may call them.
 //! Removing a member also deletes that user's keys in the team, and a member named by an
-//! email nobody has becomes a new user, as LiteLLM does.
+//! id or email nobody has becomes a new user, as LiteLLM does.
 
 use super::record::{Membership, TeamRecord, TeamRole};
 use super::{store, view};
@@ -41,30 +41,48 @@ fn team_role(text: Option<&str>) -> Result<TeamRole, ApiError> {
     }
 }
 
-/// A member to add: an existing user, or a new one named only by an email it does not
-/// know yet (LiteLLM creates that user, with the defaults for new users).
+/// A member to add: an existing user, or a new one named by an id or email nobody has
+/// yet (LiteLLM creates that user, with the defaults for new users).
 pub struct Joining {
     pub user_id: String,
     pub role: TeamRole,
     pub new_user: Option<UserRecord>,
 }
 
+/// An existing user named by id or email joins as they are (the caller's rights over
+/// them were checked by the policy); a name nobody has becomes a new user who holds
+/// nothing but this membership and the defaults every new user gets.
 pub fn resolve(state: &AppState, member: &Member) -> Result<Joining, ApiError> {
     let role = team_role(member.role.as_deref())?;
-    if let (None, Some(email)) = (member.user_id.as_deref(), member.user_email.as_deref())
-        && state.users.by_email(email).is_none()
-    {
-        let mut fields = UserFields { user_email: Some(Some(email.to_string())), ..UserFields::default() };
-        fields.validate()?;
-        let user_role = fields.apply_defaults(&state.config.settings.litellm_settings)?;
-        let now = state.clock.now();
-        let mut user =
-            crate::users::fields::blank(&uuid::Uuid::new_v4().to_string(), user_role, &crate::time::format(now));
-        fields.apply(&mut user, now)?;
-        return Ok(Joining { user_id: user.user_id.clone(), role, new_user: Some(user) });
+    let user_id = member.user_id.as_deref().map(str::trim);
+    let email = member.user_email.as_deref().map(str::trim);
+    if user_id.is_some_and(str::is_empty) || email.is_some_and(str::is_empty) {
+        return Err(ApiError::field("member", "a member's user_id and user_email must not be empty"));
     }
-    let user_id = user_of(state, member.user_id.as_deref(), member.user_email.as_deref())?;
-    Ok(Joining { user_id, role, new_user: None })
+    let existing = match (user_id, email) {
+        (None, None) => return Err(ApiError::field("member", "a member needs a user_id or a user_email")),
+        (Some(id), _) => state.users.get(id).map(|u| u.user_id.clone()),
+        (None, Some(email)) => state.users.by_email(email).map(|u| u.user_id.clone()),
+    };
+    if let Some(user_id) = existing {
+        return Ok(Joining { user_id, role, new_user: None });
+    }
+    if let (Some(id), Some(email)) = (user_id, email)
+        && state.users.by_email(email).is_some()
+    {
+        return Err(ApiError::field(
+            "user_email",
+            format!("user_email={email} belongs to another user than user_id={id}"),
+        ));
+    }
+    let mut fields = UserFields { user_email: Some(email.map(str::to_string)), ..UserFields::default() };
+    fields.validate()?;
+    let user_role = fields.apply_defaults(&state.config.settings.litellm_settings)?;
+    let now = state.clock.now();
+    let id = user_id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
+    let mut user = crate::users::fields::blank(&id, user_role, &crate::time::format(now));
+    fields.apply(&mut user, now)?;
+    Ok(Joining { user_id: user.user_id.clone(), role, new_user: Some(user) })
 }
 
 /// In the caller's transaction: stores the new user of a `Joining` (or takes the user
@@ -81,8 +99,15 @@ pub fn join(
     let mut user_id = joining.user_id;
     let mut created = None;
     if let Some(user) = joining.new_user {
-        let email = user.user_email.clone().unwrap_or_default();
-        match crate::users::store::by_email(tx, &email)? {
+        // Someone may have taken the id or the email since `resolve` looked.
+        let taken = match crate::users::store::load(tx, &user.user_id)? {
+            Some(existing) => Some(existing),
+            None => match user.user_email.as_deref() {
+                Some(email) => crate::users::store::by_email(tx, email)?,
+                None => None,
+            },
+        };
+        match taken {
             Some(existing) => user_id = existing.user_id,
             None => {
                 crate::users::store::save(tx, &user)?;

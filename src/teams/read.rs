@@ -1,7 +1,6 @@
 //! The `/team/*` routes that read: `/team/info` and `/team/list`, from the in-memory
 //! tables after due budget resets.
 
-use super::record::TeamRecord;
 use super::view;
 use crate::auth::Caller;
 use crate::auth::policy::{self, Op};
@@ -24,17 +23,6 @@ pub struct InfoQuery {
     team_id: Option<String>,
 }
 
-fn team_keys(state: &AppState, team: &TeamRecord) -> Vec<Value> {
-    let mut keys: Vec<_> = state
-        .keys
-        .all()
-        .into_iter()
-        .filter(|k| k.team_id.as_deref() == Some(team.team_id.as_str()) && !k.is_session_key)
-        .collect();
-    keys.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.token.cmp(&b.token)));
-    keys.iter().map(|k| crate::keys::view::info(k)).collect()
-}
-
 /// A team, its keys and its members' spend.
 #[utoipa::path(get, path = "/team/info", tag = "teams", params(("team_id" = String, Query)), responses((status = 200, body = crate::docs::schemas::teams::TeamInfoAnswer)))]
 async fn team_info(
@@ -52,7 +40,7 @@ async fn team_info(
     Ok(Json(json!({
         "team_id": team.team_id,
         "team_info": view::team(&state, &team),
-        "keys": team_keys(&state, &team),
+        "keys": view::team_keys(&state, &team),
         "team_memberships": view::memberships(&team),
     })))
 }
@@ -79,14 +67,6 @@ async fn team_list(
         .filter(|t| query.user_id.as_deref().is_none_or(|u| t.member(u).is_some()))
         .collect();
     teams.sort_by(|a, b| a.team_alias.cmp(&b.team_alias).then_with(|| a.team_id.cmp(&b.team_id)));
-    let shown: Vec<Value> = teams
-        .iter()
-        .map(|t| {
-            let mut v = view::team(&state, t);
-            v["team_memberships"] = json!(view::memberships(t));
-            v["keys"] = json!(team_keys(&state, t));
-            v
-        })
-        .collect();
+    let shown: Vec<Value> = teams.iter().map(|t| view::with_memberships_and_keys(&state, t)).collect();
     Ok(Json(Value::Array(shown)))
 }

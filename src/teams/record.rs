@@ -49,12 +49,17 @@ pub struct TeamRecord {
     pub team_member_permissions: Option<Vec<String>>,
     pub created_at: String,
     pub updated_at: String,
+    /// LiteLLM's legacy `admins` list, kept as given at `/team/new`; no rights follow
+    /// from it (those are in `members`).
+    pub listed_admins: Vec<String>,
+    /// LiteLLM's legacy `members` list, kept as given, like `listed_admins`.
+    pub listed_members: Vec<String>,
     /// Members, loaded from `team_memberships`.
     pub members: Vec<Membership>,
 }
 
 pub const COLUMNS: &str = "team_id, team_alias, max_budget, soft_budget, spend, budget_duration, budget_reset_at, \
-     models, tpm_limit, rpm_limit, max_parallel_requests, blocked, metadata, team_member_permissions, created_at, updated_at";
+     models, tpm_limit, rpm_limit, max_parallel_requests, blocked, metadata, team_member_permissions, created_at, updated_at, admins, members";
 
 pub const MEMBER_COLUMNS: &str = "user_id, team_id, role, spend, max_budget_in_team, created_at";
 
@@ -79,6 +84,8 @@ impl TeamRecord {
             team_member_permissions: permissions.and_then(|p| serde_json::from_str(&p).ok()),
             created_at: row.get(14)?,
             updated_at: row.get(15)?,
+            listed_admins: list_column(row, 16)?,
+            listed_members: list_column(row, 17)?,
             members: Vec::new(),
         })
     }

@@ -32,6 +32,11 @@ struct NewTeamExtra {
     team_id: Option<String>,
     #[serde(default)]
     members_with_roles: Vec<Member>,
+    /// LiteLLM's legacy id lists, kept and shown as given.
+    #[serde(default)]
+    admins: Vec<String>,
+    #[serde(default)]
+    members: Vec<String>,
 }
 
 /// Create a team, optionally with members.
@@ -58,11 +63,17 @@ pub async fn new(state: &AppState, caller: &Caller, body: &Value) -> Result<Team
         Some(id) => id.to_string(),
         None => uuid::Uuid::new_v4().to_string(),
     };
-    let members = extra.members_with_roles.iter().map(|m| resolve(state, m)).collect::<Result<Vec<_>, _>>()?;
+    let mut named = extra.members_with_roles.clone();
+    if let Some(creator) = creator_to_add(state, caller, &named) {
+        named.push(Member { role: Some("admin".into()), user_id: Some(creator), user_email: None });
+    }
+    let members = named.iter().map(|m| resolve(state, m)).collect::<Result<Vec<_>, _>>()?;
     let now = state.clock.now();
     let now_text = crate::time::format(now);
     let mut team = blank(&team_id, &now_text);
     request.apply(&mut team, now)?;
+    team.listed_admins = extra.admins;
+    team.listed_members = extra.members;
     let actor = Actor::of(caller);
     let cache = state.clone();
     let (team, _) = state
@@ -103,6 +114,15 @@ pub async fn new(state: &AppState, caller: &Caller, body: &Value) -> Result<Team
         )
         .await?;
     Ok(team)
+}
+
+/// LiteLLM adds whoever creates a team as its admin (the master key as the admin's user
+/// row), unless they are in `members_with_roles` already. Only a user with a row can be a
+/// member, so a caller without one adds no one.
+fn creator_to_add(state: &AppState, caller: &Caller, named: &[Member]) -> Option<String> {
+    let creator = caller.user_id.as_deref()?;
+    let listed = named.iter().any(|m| m.user_id.as_deref() == Some(creator));
+    (!listed && state.users.get(creator).is_some()).then(|| creator.to_string())
 }
 
 fn team_not_found(team_id: &str) -> ApiError {

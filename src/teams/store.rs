@@ -31,7 +31,7 @@ pub fn save(conn: &Connection, team: &TeamRecord) -> rusqlite::Result<()> {
     let permissions = team.team_member_permissions.as_ref().map(|p| serde_json::Value::from(p.clone()).to_string());
     conn.execute(
         &format!(
-            "INSERT INTO teams ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+            "INSERT INTO teams ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
              ON CONFLICT (team_id) DO UPDATE SET team_alias = excluded.team_alias, max_budget = excluded.max_budget,
              soft_budget = excluded.soft_budget, spend = excluded.spend, budget_duration = excluded.budget_duration,
              budget_reset_at = excluded.budget_reset_at, models = excluded.models, tpm_limit = excluded.tpm_limit,
@@ -56,6 +56,8 @@ pub fn save(conn: &Connection, team: &TeamRecord) -> rusqlite::Result<()> {
             permissions,
             team.created_at,
             team.updated_at,
+            serde_json::Value::from(team.listed_admins.clone()).to_string(),
+            serde_json::Value::from(team.listed_members.clone()).to_string(),
         ],
     )?;
     Ok(())

@@ -1,5 +1,7 @@
 //! How teams look in answers, with LiteLLM's field names: `members_with_roles` (with the
-//! members' emails), and the legacy `admins` / `members` id lists.
+//! members' emails), the legacy `admins` / `members` id lists as given at `/team/new`
+//! (LiteLLM keeps them apart from the memberships), and the memberships and
+//! keys that `/team/list` and `/user/info` add.
 
 use super::record::TeamRecord;
 use crate::state::AppState;
@@ -15,18 +17,13 @@ pub fn team(state: &AppState, team: &TeamRecord) -> Value {
             json!({"user_id": m.user_id, "user_email": email, "role": m.role.as_str()})
         })
         .collect();
-    let ids = |admins: bool| -> Vec<String> {
-        team.members
-            .iter()
-            .filter(|m| (m.role == super::TeamRole::Admin) == admins)
-            .map(|m| m.user_id.clone())
-            .collect()
-    };
     if let Some(map) = value.as_object_mut() {
-        map.remove("members");
+        for internal in ["members", "listed_admins", "listed_members"] {
+            map.remove(internal);
+        }
         map.insert("members_with_roles".into(), Value::Array(members));
-        map.insert("admins".into(), json!(ids(true)));
-        map.insert("members".into(), json!(ids(false)));
+        map.insert("admins".into(), json!(team.listed_admins));
+        map.insert("members".into(), json!(team.listed_members));
         for extra in ["organization_id", "model_id", "litellm_model_table", "object_permission_id"] {
             map.insert(extra.into(), Value::Null);
         }
@@ -52,4 +49,25 @@ pub fn memberships(team: &TeamRecord) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// The team's keys (not the UI's session keys), oldest first.
+pub fn team_keys(state: &AppState, team: &TeamRecord) -> Vec<Value> {
+    let mut keys: Vec<_> = state
+        .keys
+        .all()
+        .into_iter()
+        .filter(|k| k.team_id.as_deref() == Some(team.team_id.as_str()) && !k.is_session_key)
+        .collect();
+    keys.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.token.cmp(&b.token)));
+    keys.iter().map(|k| crate::keys::view::info(k)).collect()
+}
+
+/// A team as `/team/list` and `/user/info`'s `teams` show it: with its memberships and
+/// keys. Whoever may see the team sees these too.
+pub fn with_memberships_and_keys(state: &AppState, team: &TeamRecord) -> Value {
+    let mut shown = self::team(state, team);
+    shown["team_memberships"] = json!(memberships(team));
+    shown["keys"] = json!(team_keys(state, team));
+    shown
 }

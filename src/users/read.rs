@@ -60,7 +60,7 @@ async fn user_info(
         .collect();
     let mut teams: Vec<_> = state.teams.of_user(&user_id).into_iter().map(|(t, _)| t).collect();
     teams.sort_by(|a, b| a.team_alias.cmp(&b.team_alias).then_with(|| a.team_id.cmp(&b.team_id)));
-    let teams: Vec<Value> = teams.iter().map(|t| crate::teams::view::team(&state, t)).collect();
+    let teams: Vec<Value> = teams.iter().map(|t| crate::teams::view::with_memberships_and_keys(&state, t)).collect();
     Ok(Json(json!({
         "user_id": user_id,
         "user_info": view::user(&state, &user),

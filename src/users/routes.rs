@@ -67,11 +67,15 @@ fn membership_list(state: &AppState, extra: &NewUserExtra) -> Result<Vec<(String
             _ => return Err(ApiError::field("teams", "each entry of teams is a team id or an object")),
         }
     }
-    for (team, _, _) in &joins {
-        if state.teams.get(team).is_none() {
-            return Err(ApiError::field("teams", format!("Team not found for team_id={team}")));
+    // LiteLLM creates the user even when a team cannot be joined, and its answer's
+    // `teams` lists only the teams joined: a caller sees the failed add there.
+    joins.retain(|(team, _, _)| {
+        let known = state.teams.get(team).is_some();
+        if !known {
+            tracing::warn!(team_id = %team, "/user/new: no such team, the user is created without it");
         }
-    }
+        known
+    });
     joins.dedup_by(|a, b| a.0 == b.0);
     Ok(joins)
 }
@@ -118,7 +122,8 @@ pub async fn new(state: &AppState, caller: &Caller, body: &Value) -> Result<Valu
         let secret = generate_key();
         let mut record = KeyRecord::new(&secret, &now_text, caller.user_id.clone());
         record.user_id = Some(user_id.clone());
-        record.team_id.clone_from(&extra.team_id);
+        // Never a team that does not exist: whoever creates it later would own this key.
+        record.team_id = extra.team_id.clone().filter(|team| joins.iter().any(|(joined, _, _)| joined == team));
         record.models.clone_from(&user.models);
         record.key_alias.clone_from(&extra.key_alias);
         if let Some(duration) = extra.duration.as_deref().filter(|d| *d != "-1") {
@@ -222,7 +227,13 @@ pub async fn create(
     Ok((user, key))
 }
 
-/// Change a user, found by `user_id` or `user_email`.
+/// Whom `/user/update` changes: a user found, or the id of one to create.
+enum Target {
+    Found(std::sync::Arc<UserRecord>),
+    Create(String),
+}
+
+/// Change a user, found by `user_id` or `user_email`; a user nobody has is created.
 #[utoipa::path(post, path = "/user/update", tag = "users", request_body = crate::docs::schemas::users::UserUpdateRequest, responses((status = 200, body = crate::docs::schemas::users::UserObject)))]
 async fn update_user(
     State(state): State<AppState>,
@@ -238,16 +249,18 @@ pub async fn update(state: &AppState, caller: &Caller, body: &Value) -> Result<V
     super::block::refuse_blocked_field(body)?;
     let mut request: UserFields = fields::parse(body)?;
     request.validate()?;
+    // As LiteLLM's upsert: a user_id or email nobody has names a user to create.
     let target = match (fields::text(body, "user_id"), request.email()) {
-        (Some(id), _) => {
-            state.users.get(&id).ok_or_else(|| ApiError::NotFound(format!("User not found, passed user_id={id}")))?
-        }
-        (None, Some(email)) => {
-            let found = state.users.by_email(&email);
-            // Looked up by its email, the email is the key, not a change.
-            request.user_email = None;
-            found.ok_or_else(|| ApiError::NotFound(format!("User not found, passed user_email={email}")))?
-        }
+        (Some(id), _) if id.trim().is_empty() => return Err(ApiError::field("user_id", "user_id must not be empty")),
+        (Some(id), _) => state.users.get(&id).map_or(Target::Create(id), Target::Found),
+        (None, Some(email)) => match state.users.by_email(&email) {
+            Some(found) => {
+                // Looked up by its email, the email is the key, not a change.
+                request.user_email = None;
+                Target::Found(found)
+            }
+            None => Target::Create(uuid::Uuid::new_v4().to_string()),
+        },
         (None, None) => return Err(ApiError::field("user_id", "user_id or user_email is required")),
     };
     let password = match fields::text(body, "password") {
@@ -259,6 +272,18 @@ pub async fn update(state: &AppState, caller: &Caller, body: &Value) -> Result<V
         None => None,
     };
     let settings = state.config.settings.litellm_settings.clone();
+    let target = match target {
+        Target::Found(target) => target,
+        Target::Create(new_id) => {
+            let role = request.apply_defaults(&settings)?;
+            let now = state.clock.now();
+            let mut user = blank(&new_id, role, &crate::time::format(now));
+            request.apply(&mut user, now)?;
+            user.password_hash = password;
+            let (user, _) = create(state, &permit, user, Vec::new(), None, Actor::of(caller)).await?;
+            return Ok(view::user(state, &user));
+        }
+    };
     if request.role()? == Some(crate::auth::Role::InternalUser)
         && target.user_role != crate::auth::Role::InternalUser
         && target.max_budget.is_none()

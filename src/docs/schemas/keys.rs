@@ -7,7 +7,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-/// `POST /key/generate`: the key's settings, and optionally its secret.
+/// `POST /key/generate`: the key's settings, and optionally its secret. A proxy admin may
+/// name a `user_id` that has no user row (the key belongs to that id; no row is made, as
+/// in LiteLLM); others may name only existing users or themselves.
 #[derive(ToSchema)]
 pub struct KeyGenerateRequest {
     /// The secret to use instead of a generated one (it starts with `sk-`).

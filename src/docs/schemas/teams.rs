@@ -6,8 +6,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-/// A member to add: by `user_id`, or by `user_email` (a user with that email is created
-/// if there is none).
+/// A member to add: by `user_id`, or by `user_email`. A user with that id (or, given only
+/// an email, that email) is created with the defaults for new users if there is none.
 #[derive(ToSchema)]
 pub struct TeamMember {
     user_id: Option<String>,
@@ -23,12 +23,18 @@ pub enum TeamRole {
     User,
 }
 
-/// `POST /team/new`.
+/// `POST /team/new`. The caller (the master key as the admin's user row) joins as an
+/// admin unless named in `members_with_roles`.
 #[derive(ToSchema)]
 pub struct TeamNewRequest {
     /// Generated (a UUID) when not given.
     team_id: Option<String>,
     members_with_roles: Option<Vec<TeamMember>>,
+    /// LiteLLM's legacy list of admin ids: kept and shown as given; rights come from
+    /// `members_with_roles`.
+    admins: Option<Vec<String>>,
+    /// LiteLLM's legacy list of member ids, kept and shown as given like `admins`.
+    members: Option<Vec<String>>,
     #[serde(flatten)]
     settings: TeamFields,
 }
@@ -111,9 +117,9 @@ pub struct TeamObject {
     metadata: BTreeMap<String, Value>,
     team_member_permissions: Option<Vec<String>>,
     members_with_roles: Vec<TeamMemberShown>,
-    /// The ids of the team's admins.
+    /// LiteLLM's legacy `admins` list, as given at `/team/new` (roles: `members_with_roles`).
     admins: Vec<String>,
-    /// The ids of the team's other members.
+    /// LiteLLM's legacy `members` list, as given at `/team/new`.
     members: Vec<String>,
     created_at: String,
     updated_at: String,

@@ -12,9 +12,11 @@ pub struct UserNewRequest {
     /// Generated (a UUID) when not given.
     #[schema(min_length = 1)]
     user_id: Option<String>,
-    /// Add the user to this team as a member.
+    /// Add the user to this team as a member. A team that does not exist is skipped (the
+    /// user is still created; the answer's `teams` lists the teams joined).
     team_id: Option<String>,
-    /// Teams to join: team ids, or `{"team_id", "user_role", "max_budget_in_team"}`.
+    /// Teams to join: team ids, or `{"team_id", "user_role", "max_budget_in_team"}`;
+    /// unknown teams are skipped as for `team_id`.
     teams: Option<Vec<Value>>,
     /// Create a first key for the user (default true).
     auto_create_key: Option<bool>,
@@ -27,9 +29,11 @@ pub struct UserNewRequest {
 }
 
 /// `POST /user/update`: the user by `user_id` (or else by `user_email`) and the fields to
-/// change (`null` clears a field; a field not sent stays as it is).
+/// change (`null` clears a field; a field not sent stays as it is). As in LiteLLM, a
+/// `user_id` or `user_email` nobody has creates that user, with the defaults for new users.
 #[derive(ToSchema)]
 pub struct UserUpdateRequest {
+    #[schema(min_length = 1)]
     user_id: Option<String>,
     /// A new password for the user's sign-in.
     password: Option<String>,
@@ -87,7 +91,8 @@ pub struct UserInfoAnswer {
     user_id: String,
     user_info: UserObject,
     keys: Vec<super::keys::KeyObject>,
-    teams: Vec<super::teams::TeamObject>,
+    /// The user's teams, each with its memberships and keys (as in `/team/list`).
+    teams: Vec<super::teams::TeamListEntry>,
 }
 
 /// `GET /user/list`.
