@@ -30,6 +30,7 @@ pub async fn respond(
         .await
         .map_err(IntoResponse::into_response)?;
     admission.release_slots();
+    ctx.count_answer(None, &model, (usage, 0.0), None, None);
     let id = format!("chatcmpl-{}", uuid::Uuid::new_v4());
     let created = ctx.started.timestamp();
     let usage = json!({"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion});
