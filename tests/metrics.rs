@@ -258,3 +258,37 @@ fn an_unknown_excluded_label_stops_the_start() {
     assert!(!output.status.success(), "{text}");
     assert!(text.contains("prometheus_exclude_labels") && text.contains("client_ip"), "{text}");
 }
+
+#[test]
+fn anthropic_messages_and_keyless_refusals_are_counted() {
+    let upstream = "claude-sonnet-4-5+i=10+o=5+metrics";
+    let mut key = String::new();
+    let proxy = start_seeded(&common::mock_anthropic::model("claude-sonnet-4-5", upstream), |seed| {
+        key = seed.key(KeySpec::default());
+    });
+    let messages = proxy.url("/v1/messages");
+    let ask = |stream: bool| {
+        json!({"model": "claude-sonnet-4-5", "max_tokens": 64, "stream": stream,
+            "messages": [{"role": "user", "content": "Hello"}]})
+    };
+    let (status, _, answer) = post(&messages, &key, &ask(false));
+    assert_eq!(status, 200, "{answer}");
+    let (status, _, streamed) = post(&messages, &key, &ask(true));
+    assert_eq!(status, 200);
+    assert!(streamed.to_string().contains("message_stop"), "{streamed}");
+    assert_eq!(post(&messages, "sk-not-a-key", &ask(false)).0, 401);
+
+    let (status, text) = scrape(&proxy, Some(&proxy.master_key));
+    assert_eq!(status, 200, "{text}");
+    let samples = parse(&text);
+    let hash = common::seed::hash(&key);
+    let answered = [("hashed_api_key", hash.as_str()), ("route", "/v1/messages"), ("status_code", "200")];
+    assert_eq!(total(&samples, "litellm_proxy_total_requests_metric_total", &answered), 2.0, "{text}");
+    let mine = [("hashed_api_key", hash.as_str()), ("api_provider", "anthropic")];
+    assert_eq!(total(&samples, "litellm_input_tokens_metric_total", &mine), 20.0, "{text}");
+    assert_eq!(total(&samples, "litellm_output_tokens_metric_total", &mine), 10.0);
+    assert_eq!(total(&samples, "litellm_llm_api_time_to_first_token_metric_count", &mine), 1.0);
+    // Without a valid key there is nobody to name: the refusal is counted all the same.
+    let keyless = [("hashed_api_key", ""), ("route", "/v1/messages"), ("exception_status", "401")];
+    assert_eq!(total(&samples, "litellm_proxy_failed_requests_metric_total", &keyless), 1.0, "{text}");
+}
