@@ -28,7 +28,7 @@ pub async fn respond(
         .ledger
         .commit(&ctx.state, row, Some(admission.reservation.clone()))
         .await
-        .map_err(IntoResponse::into_response)?;
+        .map_err(|error| ctx.count_refusal(None, &model, error.into_response()))?;
     admission.release_slots();
     ctx.count_answer(None, &model, (usage, 0.0), None, None);
     let id = format!("chatcmpl-{}", uuid::Uuid::new_v4());
