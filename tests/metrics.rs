@@ -1,6 +1,6 @@
 //! `/metrics` over real HTTP: known traffic on the direct `/v1` path (answered, streamed,
 //! refused, failed upstream) shows up in LiteLLM's families with the counts, tokens and
-//! spend of the spend rows; reading it takes an admin or admin-viewer key unless
+//! spend of the spend rows (read by our parser and by `prometheus_client`'s); reading it takes an admin or admin-viewer key unless
 //! `metrics_public` is set; `prometheus_exclude_labels` drops labels.
 
 mod common;
@@ -93,6 +93,33 @@ fn total(samples: &[Sample], name: &str, with: &[(&str, &str)]) -> f64 {
         .sum()
 }
 
+/// The samples as `prometheus_client`'s parser reads them (the venv of
+/// tests/openai_client.rs, with tests/python/requirements.txt).
+fn parse_with_prometheus_client(text: &str) -> Vec<Sample> {
+    use std::io::Write;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join("target/test-venv/bin/python");
+    assert!(python.exists(), "missing {}: see tests/openai_client.rs", python.display());
+    let mut child = std::process::Command::new(python)
+        .arg(root.join("tests/python/prometheus_parse.py"))
+        .env_clear()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| {
+            let (name, labels, value): (String, BTreeMap<String, String>, String) = serde_json::from_str(line).unwrap();
+            Sample { name, labels, value: value.parse().unwrap() }
+        })
+        .collect()
+}
+
 fn scrape(proxy: &Proxy, key: Option<&str>) -> (u16, String) {
     let (status, body) = proxy.client(key).get("/metrics");
     (status, body.as_str().map(str::to_string).unwrap_or_else(|| body.to_string()))
@@ -145,6 +172,12 @@ fn every_model_request_is_counted_as_the_spend_rows_say() {
     let (status, text) = scrape(&proxy, Some(&proxy.master_key));
     assert_eq!(status, 200, "{text}");
     let samples = parse(&text);
+    let official = parse_with_prometheus_client(&text);
+    assert_eq!(official.len(), samples.len());
+    for (ours, theirs) in samples.iter().zip(&official) {
+        assert_eq!((&ours.name, &ours.labels), (&theirs.name, &theirs.labels));
+        assert!(ours.value == theirs.value || (ours.value - theirs.value).abs() < 1e-9, "{ours:?} {theirs:?}");
+    }
     let hash = common::seed::hash(&key);
     let mine = [("hashed_api_key", hash.as_str())];
     let requests = "litellm_proxy_total_requests_metric_total";
