@@ -23,14 +23,15 @@ pub async fn respond(
     let completion = if request.endpoint == Endpoint::Embeddings { 0 } else { tokens::count(&model, text) };
     let usage = crate::spend::Usage { input: prompt, output: completion, ..Default::default() };
     let row = ctx.row(None, &model, usage, 0.0);
+    // Before the commit is awaited, as in `respond::complete`.
+    ctx.count_answer(None, &model, (usage, 0.0), None, None);
     let committed = ctx
         .state
         .ledger
         .commit(&ctx.state, row, Some(admission.reservation.clone()))
         .await
-        .map_err(|error| ctx.count_refusal(None, &model, error.into_response()))?;
+        .map_err(IntoResponse::into_response)?;
     admission.release_slots();
-    ctx.count_answer(None, &model, (usage, 0.0), None, None);
     let id = format!("chatcmpl-{}", uuid::Uuid::new_v4());
     let created = ctx.started.timestamp();
     let usage = json!({"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion});

@@ -116,13 +116,6 @@ impl Ctx {
         self.state.metrics.failed(&self.who(deployment, model), status, &exception_class(status, kind, provider));
     }
 
-    /// An error answer that gets no failure row (the spend row could not be committed):
-    /// counted, and handed back.
-    pub fn count_refusal(&self, deployment: Option<&Deployment>, model: &str, response: Response) -> Response {
-        self.count_failure(deployment, model, seen(&response, self.endpoint.dialect()), false);
-        response
-    }
-
     /// A failed upstream call (each attempt counts); `cooled` when it sent the deployment
     /// into cooldown.
     pub fn count_deployment_failure(&self, deployment: &Deployment, model: &str, status: u16, cooled: bool) {

@@ -75,14 +75,12 @@ pub async fn complete(
     let cost = price.map_or(0.0, |p| p.cost_of(usage));
     let row = ctx.row(Some(&upstream.deployment), model, usage, cost);
     let reservation = admission.reservation.clone();
-    let committed = ctx
-        .state
-        .ledger
-        .commit(&ctx.state, row, Some(reservation))
-        .await
-        .map_err(|error| ctx.count_refusal(Some(&upstream.deployment), model, error.into_response()))?;
-    admission.release_slots();
+    // Counted before the commit is awaited: the row is written even if the client leaves
+    // meanwhile (and this future is dropped), so the metrics must not miss it.
     ctx.count_answer(Some(&upstream.deployment), model, (usage, cost), Some(upstream.sent.elapsed()), None);
+    let committed =
+        ctx.state.ledger.commit(&ctx.state, row, Some(reservation)).await.map_err(IntoResponse::into_response)?;
+    admission.release_slots();
     let mut response = (StatusCode::OK, body).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     spend_headers(&mut response, cost, committed, &upstream.deployment.id);
