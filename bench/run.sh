@@ -2,7 +2,8 @@
 # The gateway's speed against a plain reverse proxy (nginx), both in front of the same
 # instant mock upstream (nginx answering a fixed chat completion), driven by wrk at 1 and
 # 32 connections with a virtual key that has a budget, spend logging on. Prints requests/s,
-# p50 and p99 of each, the ratios, and the proxy's memory after the runs.
+# p50 and p99 of each, the ratios, the proxy's memory after the runs, and a /metrics scrape
+# (requests counted against requests logged, the scrape's size and time).
 # Needs: nginx, wrk (Debian: apt-get install nginx wrk), python3, a release build
 # (cargo build --release). Loopback only; every process started here is stopped by PID.
 # Usage: bench/run.sh [seconds per run, default 10]
@@ -138,3 +139,10 @@ done
 REQUESTS=$(logged)
 RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$PROXY_PID/status")
 echo "proxy memory (RSS) after $REQUESTS logged requests: $(( RSS_KB / 1024 )) MB (target < 60 MB)"
+# One scrape of /metrics after the runs: every request is counted (warm-up runs included,
+# as in the spend log), and what a scrape costs.
+SCRAPE_START=$(date +%s%N)
+curl -sf -H "Authorization: Bearer $MASTER" "http://127.0.0.1:$PROXY_PORT/metrics" > "$WORK/metrics.txt"
+SCRAPE_MS=$(( ($(date +%s%N) - SCRAPE_START) / 1000000 ))
+COUNTED=$(awk '/^litellm_proxy_total_requests_metric_total/ {s += $NF} END {printf "%d", s}' "$WORK/metrics.txt")
+echo "/metrics: $COUNTED requests counted, $(logged) logged; a scrape of $(wc -c < "$WORK/metrics.txt") bytes took $SCRAPE_MS ms"

@@ -20,6 +20,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod keys;
 pub mod limits;
+pub mod metrics;
 pub mod server;
 pub mod spend;
 pub mod state;

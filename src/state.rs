@@ -51,6 +51,8 @@ pub struct Shared {
     pub ledger: Ledger,
     /// Where the ledger appends spend rows, folded into their tables in bulk.
     pub journal: Arc<crate::spend::Journal>,
+    /// The counters behind `/metrics`.
+    pub metrics: crate::metrics::Registry,
 }
 
 impl Deref for AppState {
@@ -141,6 +143,7 @@ impl AppState {
                 limiter: Arc::new(Limiter::default()),
                 ledger: Ledger::default(),
                 journal,
+                metrics: crate::metrics::Registry::default(),
             }),
         };
         Ok((state, origin))

@@ -106,6 +106,8 @@ pub enum Op<'a> {
     },
     /// `/global/spend/report`: admin roles only.
     GlobalSpendRead,
+    /// `/metrics`: admin roles only (unless `metrics_public`, decided by the route).
+    MetricsRead,
 }
 
 impl<'a> Op<'a> {
@@ -139,6 +141,7 @@ impl<'a> Op<'a> {
             Op::AuditRead => "/audit",
             Op::SpendRead { route } => route,
             Op::GlobalSpendRead => "/global/spend/report",
+            Op::MetricsRead => "/metrics",
         }
     }
 }
@@ -360,6 +363,12 @@ fn decide(
             Role::ProxyAdminViewer => grant(true),
             _ => Err(ApiError::Unauthorized(format!(
                 "Authentication Error, only proxy admins and admin viewers can view the global spend report. Your role={role}"
+            ))),
+        },
+        Op::MetricsRead => match role {
+            Role::ProxyAdminViewer => grant(true),
+            _ => Err(ApiError::Forbidden(format!(
+                "Only proxy admins and admin viewers may read /metrics. Your role={role}"
             ))),
         },
         Op::AuditRead => match role {

@@ -113,3 +113,14 @@ fn only_proxy_admins_block_users() {
     let admin_of_t = |t: &str| (t == "t").then_some(TeamRole::Admin);
     assert_eq!(status(decide(&settings, &caller("lead", Role::InternalUser), &block, &admin_of_t)), 401);
 }
+
+#[test]
+fn metrics_are_for_admins_and_admin_viewers() {
+    let settings = Settings::default();
+    let none = |_: &str| None;
+    let decided = |role| status(decide(&settings, &caller("m", role), &Op::MetricsRead, &none));
+    assert_eq!(decided(Role::ProxyAdmin), 200);
+    assert_eq!(decided(Role::ProxyAdminViewer), 200);
+    assert_eq!(decided(Role::InternalUser), 403);
+    assert_eq!(decided(Role::InternalUserViewer), 403);
+}

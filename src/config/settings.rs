@@ -154,6 +154,10 @@ section! {
         /// How often rows older than `maximum_spend_logs_retention_period` are deleted
         /// (`1h`, `1d`); also once at start.
         maximum_spend_logs_retention_interval: String = "1d".into(), eg "", env [];
+        /// Serve `/metrics` to anyone who can reach it, without a key: for a Prometheus
+        /// scraper on a private network. Unset, it takes a key (or UI session) with the
+        /// `proxy_admin` or `proxy_admin_viewer` role.
+        metrics_public: bool = false, eg "", env ["PROXY_METRICS_PUBLIC"];
         /// Team ids claim of the SSO token (auto-adds users to those teams).
         litellm_jwtauth: JwtAuthSettings = JwtAuthSettings::default(), eg "table", env [];
     }
@@ -184,6 +188,10 @@ section! {
         default_internal_user_params: DefaultUserParams = DefaultUserParams::default(), eg "table", env [];
         /// Upper bounds of `/key/generate`: larger values are clamped, missing ones filled.
         upperbound_key_generate_params: UpperboundKeyParams = UpperboundKeyParams::default(), eg "table", env [];
+        /// Labels left out of every `/metrics` family, e.g. `["hashed_api_key", "api_key_alias"]`
+        /// to count per model and team but not per key; series that then look alike are
+        /// added up.
+        prometheus_exclude_labels: Vec<String> = Vec::new(), eg "[\"hashed_api_key\", \"api_key_alias\"]", env [];
         /// Who may create team keys and personal keys.
         key_generation_settings: KeyGenerationSettings = KeyGenerationSettings::default(), eg "table", env [];
     }

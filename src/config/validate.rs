@@ -71,6 +71,12 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
         );
     }
     check_budget(&mut bad, "litellm_settings.max_internal_user_budget", litellm.max_internal_user_budget);
+    for label in litellm.prometheus_exclude_labels.iter().filter(|l| !crate::metrics::LABELS.contains(&l.as_str())) {
+        bad(
+            "litellm_settings.prometheus_exclude_labels",
+            format!("`{label}` is not a label of /metrics; the labels are: {}", crate::metrics::LABELS.join(", ")),
+        );
+    }
     check_duration(
         &mut bad,
         "litellm_settings.internal_user_budget_duration",

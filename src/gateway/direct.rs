@@ -3,11 +3,12 @@
 //! every user comes this way, and those layers cost a tenth of its CPU. What they do for
 //! these routes is done here: the client's request id is echoed (else the spend row's
 //! server-made id is), the caller is
-//! the presented key, and the body is read with the same size limit. A request that
+//! the presented key, and the body is read with the same size limit. Refusals made here,
+//! before the request's model is known, are counted in `/metrics` too. A request that
 //! carries a cookie (the admin UI's session) takes the router's way, with its CSRF guard.
 
-use super::flow;
 use super::providers::Endpoint;
+use super::{flow, observe};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::server::{REQUEST_ID, client_request_id, new_request_id};
@@ -74,16 +75,17 @@ where
     let caller = Caller::from_key(&state, &parts.headers, Some(peer)).unwrap_or_else(|| Err(Caller::no_key()));
     let caller = match caller {
         Ok(caller) => caller,
-        Err(error) => return error.into_response(),
+        Err(error) => return observe::refused(&state, None, endpoint, error.into_response()),
     };
     let body = match Limited::new(body, BODY_LIMIT).collect().await {
         Ok(body) => body.to_bytes(),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            return ApiError::PayloadTooLarge(format!("The request body is larger than {BODY_LIMIT} bytes."))
-                .into_response();
-        }
         Err(error) => {
-            return ApiError::bad_request(format!("The request body could not be read: {error}")).into_response();
+            let error = if error.is::<http_body_util::LengthLimitError>() {
+                ApiError::PayloadTooLarge(format!("The request body is larger than {BODY_LIMIT} bytes."))
+            } else {
+                ApiError::bad_request(format!("The request body could not be read: {error}"))
+            };
+            return observe::refused(&state, Some(&caller), endpoint, error.into_response());
         }
     };
     flow::handle_named(state, caller, ids, endpoint, &parts.headers, body).await

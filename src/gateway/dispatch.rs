@@ -4,11 +4,11 @@
 //! upstream errors are passed through with their status and body, the upstream's
 //! credentials taken out of it (`upstream::read_error`).
 
+use super::flow::Ctx;
 use super::request::ModelRequest;
 use super::router::{Deployment, Route};
 use super::upstream::{self, SendError};
 use crate::error::ApiError;
-use crate::state::AppState;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
@@ -31,6 +31,8 @@ pub struct Upstream {
     pub deadline: Option<Instant>,
     pub deployment: Arc<Deployment>,
     pub upstream_model: String,
+    /// When the request that answered was sent, for the latency metrics.
+    pub sent: std::time::Instant,
     pub _in_flight: InFlight,
 }
 
@@ -52,7 +54,9 @@ fn retryable(status: u16) -> bool {
     status == 429 || status >= 500
 }
 
-pub async fn send(state: &AppState, route: &Route, request: &mut ModelRequest) -> Result<Upstream, Response> {
+/// Sends the request; each failed attempt is counted in the metrics with `ctx`'s labels.
+pub async fn send(ctx: &Ctx, route: &Route, request: &mut ModelRequest) -> Result<Upstream, Response> {
+    let state = &ctx.state;
     let attempts = state.router.num_retries + 1;
     let mut tried: Vec<usize> = Vec::new();
     let mut last: Option<Response> = None;
@@ -69,26 +73,30 @@ pub async fn send(state: &AppState, route: &Route, request: &mut ModelRequest) -
             .request(&deployment, &upstream_model, request.endpoint, body, &request.forwarded)
             .map_err(|message| ApiError::Upstream { status: 500, message }.into_response())?;
         let deadline = (!request.stream).then(|| Instant::now() + deployment.timeout);
+        let sent = std::time::Instant::now();
         match state.http.get().send(outgoing, deadline).await {
             Ok(response) if response.status().is_success() => {
-                return Ok(Upstream { response, deadline, deployment, upstream_model, _in_flight: in_flight });
+                return Ok(Upstream { response, deadline, deployment, upstream_model, sent, _in_flight: in_flight });
             }
             Ok(response) => {
                 let status = response.status().as_u16();
                 let body = upstream::read_error(response, deadline, &state.router.redactor).await;
                 if !retryable(status) {
+                    ctx.count_deployment_failure(&deployment, &upstream_model, status, false);
                     return Err(passthrough(status, &body));
                 }
-                state.router.record_failure(&deployment);
+                let cooled = state.router.record_failure(&deployment);
+                ctx.count_deployment_failure(&deployment, &upstream_model, status, cooled);
                 tracing::warn!(deployment = %deployment.id, status, "upstream failed; retrying elsewhere if allowed");
                 last = Some(passthrough(status, &body));
             }
             Err(error) => {
-                state.router.record_failure(&deployment);
+                let cooled = state.router.record_failure(&deployment);
                 let (status, what) = match error {
                     SendError::TimedOut => (408, "timed out"),
                     SendError::Failed(_) => (500, "could not be reached"),
                 };
+                ctx.count_deployment_failure(&deployment, &upstream_model, status, cooled);
                 tracing::warn!(deployment = %deployment.id, error = %error, "upstream {what}");
                 last = Some(
                     ApiError::Upstream {

@@ -5,7 +5,8 @@
 //! my request refused?" finds the answer in the logs. Requests without a valid key get
 //! no row: anyone can send those, and the log is the key owners'. A refusal the gateway
 //! made is read from its typed error, as the client's dialect renders it (so the row's
-//! status is the one the client saw); an upstream's error from its body.
+//! status is the one the client saw); an upstream's error from its body. The same status
+//! and type are counted in `/metrics` here, once for every refused or failed request.
 
 use super::flow::Ctx;
 use super::providers::Dialect;
@@ -25,10 +26,16 @@ pub async fn logged(ctx: &Ctx, response: Response, deployment: Option<&Deploymen
     let (parts, body) = response.into_parts();
     // Error answers are built whole in memory; this only joins their pieces.
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
-    let error = match parts.extensions.get::<ApiError>() {
+    let typed = parts.extensions.get::<ApiError>();
+    let error = match typed {
         Some(typed) => typed_information(typed, ctx.endpoint.dialect()),
         None => error_information(parts.status.as_u16(), &bytes),
     };
+    // The upstream's own error: relayed as it came, or the gateway's word for its failure.
+    let upstream = deployment.is_some() && matches!(typed, None | Some(ApiError::Upstream { .. }));
+    let status = error["error_code"].as_str().and_then(|c| c.parse().ok()).unwrap_or(parts.status.as_u16());
+    let kind = error["error_class"].as_str().unwrap_or_default();
+    ctx.count_failure(deployment, model, (status, kind), upstream);
     let row = ctx.failure_row(deployment, model, error);
     if let Err(e) = ctx.state.ledger.commit(&ctx.state, row, None).await {
         tracing::warn!(call_id = %ctx.request_id, error = %e, "could not log a failed request");

@@ -10,7 +10,7 @@ use super::admission::{self, Admitted, insert};
 use super::providers::{Dialect, Endpoint};
 use super::request::ModelRequest;
 use super::router::{Deployment, Route};
-use super::{access, anthropic, dispatch, failure, mock, respond, stream};
+use super::{access, anthropic, dispatch, failure, mock, observe, respond, stream};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::spend::{Charge, Expected, Price, SpendRow, Usage};
@@ -29,12 +29,18 @@ pub struct Ctx {
     /// Claude Code's session (`X-Claude-Code-Session-Id`).
     pub session_id: Option<String>,
     pub started: DateTime<Utc>,
+    /// When the request arrived, for the latency metrics.
+    pub arrived: std::time::Instant,
     pub api_key: String,
     pub user: Option<String>,
     pub team_id: Option<String>,
     pub key_alias: Option<String>,
     pub endpoint: Endpoint,
     pub group: String,
+    /// The model the client named, and whether it names one the proxy serves (else the
+    /// metrics say `other`: clients must not make new label values at will).
+    pub requested_model: String,
+    pub routed: bool,
     pub end_user: Option<String>,
     pub charge: Charge,
     /// The key's `max_budget`, `rpm_limit` and `tpm_limit`, echoed in headers as LiteLLM does.
@@ -126,12 +132,15 @@ pub struct RequestIds {
     pub row: String,
     /// What the client sent in `x-request-id` or `x-litellm-call-id`, if usable.
     pub client: Option<String>,
+    /// When the request arrived.
+    pub arrived: std::time::Instant,
 }
 
 impl RequestIds {
     pub fn new(client: Option<&HeaderValue>) -> Self {
         let made = crate::server::new_request_id();
         Self {
+            arrived: std::time::Instant::now(),
             row: made.to_str().unwrap_or_default().to_string(),
             client: client.and_then(|v| v.to_str().ok()).map(str::to_string),
         }
@@ -205,10 +214,11 @@ async fn run(
     headers: &HeaderMap,
     body: bytes::Bytes,
 ) -> Result<Response, Response> {
+    let refused = |error: ApiError| observe::refused(&state, Some(&caller), endpoint, error.into_response());
     // Before anything is reserved or sent: on a full disk the answer could not be charged.
-    state.ledger.admit_model_request(&state).map_err(IntoResponse::into_response)?;
+    state.ledger.admit_model_request(&state).map_err(refused)?;
     let started = state.clock.now();
-    let mut request = ModelRequest::parse(endpoint, &body).map_err(IntoResponse::into_response)?;
+    let mut request = ModelRequest::parse(endpoint, &body).map_err(refused)?;
     if endpoint.dialect() == Dialect::Anthropic {
         request.forwarded = anthropic::forwarded_headers(headers);
     }
@@ -220,12 +230,15 @@ async fn run(
         client_request_id: ids.client,
         session_id: anthropic::session_id(headers),
         started,
+        arrived: ids.arrived,
         api_key: caller.api_key_hash().to_string(),
         user: caller.user_id.clone(),
         team_id: key.and_then(|k| k.team_id.clone()),
         key_alias: key.and_then(|k| k.key_alias.clone()),
         endpoint,
         group: route.as_ref().map_or_else(|| aliased.clone(), |r| r.group.clone()),
+        requested_model: request.model.clone(),
+        routed: route.is_some(),
         end_user: request.end_user.clone(),
         charge: Charge::default(),
         key_limits: key.map_or((None, None, None), |k| (k.max_budget, k.rpm_limit, k.tpm_limit)),
@@ -240,7 +253,7 @@ async fn run(
     if let Some(text) = request.mock_response.take() {
         return mock::respond(ctx, admission, &request, &text).await;
     }
-    let upstream = match dispatch::send(&state, &route, &mut request).await {
+    let upstream = match dispatch::send(&ctx, &route, &mut request).await {
         Ok(upstream) => upstream,
         Err(response) => {
             let deployment = route.deployments.first().map(AsRef::as_ref);

@@ -23,6 +23,8 @@ pub async fn respond(
     let completion = if request.endpoint == Endpoint::Embeddings { 0 } else { tokens::count(&model, text) };
     let usage = crate::spend::Usage { input: prompt, output: completion, ..Default::default() };
     let row = ctx.row(None, &model, usage, 0.0);
+    // Before the commit is awaited, as in `respond::complete`.
+    ctx.count_answer(None, &model, (usage, 0.0), None, None);
     let committed = ctx
         .state
         .ledger

@@ -13,6 +13,7 @@ mod failure;
 pub(crate) mod flow;
 mod mock;
 pub(crate) mod models;
+mod observe;
 pub mod providers;
 mod redact;
 mod request;

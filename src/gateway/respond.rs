@@ -62,8 +62,9 @@ pub async fn complete(
     let body = match upstream::read_body(upstream.response, upstream.deadline).await {
         Ok(body) => body,
         Err(error) => {
-            ctx.state.router.record_failure(&upstream.deployment);
+            let cooled = ctx.state.router.record_failure(&upstream.deployment);
             let status = if matches!(error, SendError::TimedOut) { 408 } else { 502 };
+            ctx.count_deployment_failure(&upstream.deployment, &upstream.upstream_model, status, cooled);
             let message = format!("The upstream answer of model {} broke off: {error}", ctx.group);
             let response = ApiError::Upstream { status, message }.into_response();
             return Err(failure::logged(&ctx, response, Some(&upstream.deployment), &upstream.upstream_model).await);
@@ -74,6 +75,9 @@ pub async fn complete(
     let cost = price.map_or(0.0, |p| p.cost_of(usage));
     let row = ctx.row(Some(&upstream.deployment), model, usage, cost);
     let reservation = admission.reservation.clone();
+    // Counted before the commit is awaited: the row is written even if the client leaves
+    // meanwhile (and this future is dropped), so the metrics must not miss it.
+    ctx.count_answer(Some(&upstream.deployment), model, (usage, cost), Some(upstream.sent.elapsed()), None);
     let committed =
         ctx.state.ledger.commit(&ctx.state, row, Some(reservation)).await.map_err(IntoResponse::into_response)?;
     admission.release_slots();

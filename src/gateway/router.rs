@@ -198,8 +198,9 @@ impl ModelRouter {
             .unwrap_or(1)
     }
 
-    /// Counts a failure; past `allowed_fails` within a minute the deployment cools down.
-    pub fn record_failure(&self, deployment: &Deployment) {
+    /// Counts a failure; past `allowed_fails` within a minute the deployment cools down
+    /// (then the answer is true).
+    pub fn record_failure(&self, deployment: &Deployment) -> bool {
         let now = Instant::now();
         let mut failures = deployment.failures.lock();
         if failures.window_start.is_none_or(|s| now.duration_since(s) >= Duration::from_secs(60)) {
@@ -211,7 +212,9 @@ impl ModelRouter {
             failures.cooldown_until = Some(now + self.cooldown);
             failures.count = 0;
             tracing::warn!(deployment = %deployment.id, seconds = self.cooldown.as_secs(), "deployment cools down after repeated failures");
+            return true;
         }
+        false
     }
 
     /// The price of a request: the deployment's configured prices, else the tables.
@@ -234,6 +237,22 @@ impl ModelRouter {
 }
 
 impl Deployment {
+    /// LiteLLM's `litellm_deployment_state`: 0 healthy, 1 failed within the last minute,
+    /// 2 cooling down.
+    pub fn state(&self) -> u8 {
+        let now = Instant::now();
+        let failures = self.failures.lock();
+        if failures.cooldown_until.is_some_and(|until| until > now) {
+            2
+        } else if failures.count > 0
+            && failures.window_start.is_some_and(|s| now.duration_since(s) < Duration::from_secs(60))
+        {
+            1
+        } else {
+            0
+        }
+    }
+
     fn cooling_down(&self, now: Instant) -> bool {
         self.failures.lock().cooldown_until.is_some_and(|until| until > now)
     }

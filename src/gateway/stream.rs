@@ -76,11 +76,13 @@ async fn run(
     let read_timeout = upstream.deployment.timeout;
     let deployment = upstream.deployment.clone();
     let model = upstream.upstream_model.clone();
+    let sent = upstream.sent;
     let mut events = Box::pin(upstream::data_stream(upstream.response));
     let mut buffer: Vec<u8> = Vec::new();
     let mut seen = Seen::default();
     let mut client_gone = false;
     let mut broken = false;
+    let mut first_chunk: Option<std::time::Duration> = None;
     let dialect = request.endpoint.dialect();
     let redactor = &ctx.state.router.redactor;
     'read: loop {
@@ -89,7 +91,10 @@ async fn run(
             next = tokio::time::timeout(read_timeout, events.next()) => next,
         };
         let chunk = match next {
-            Ok(Some(Ok(chunk))) => chunk,
+            Ok(Some(Ok(chunk))) => {
+                first_chunk.get_or_insert_with(|| sent.elapsed());
+                chunk
+            }
             Ok(None) => break,
             Ok(Some(Err(_))) | Err(_) => {
                 broken = true;
@@ -114,7 +119,8 @@ async fn run(
     // Dropping the upstream stream closes its connection: the upstream stops generating.
     drop(events);
     if broken {
-        ctx.state.router.record_failure(&deployment);
+        let cooled = ctx.state.router.record_failure(&deployment);
+        ctx.count_deployment_failure(&deployment, &model, 502, cooled);
     }
     let usage = seen.usage.unwrap_or_else(|| Usage {
         input: super::respond::prompt_tokens(&model, &request),
@@ -127,6 +133,7 @@ async fn run(
     let committed = ctx.state.ledger.commit(&ctx.state, row, Some(admission.reservation.clone())).await;
     admission.release_slots();
     drop(admission);
+    ctx.count_answer(Some(&deployment), &model, (usage, cost), Some(sent.elapsed()), first_chunk);
     if client_gone {
         tracing::info!(call_id = %ctx.request_id, completion, "client left mid-stream; charged what was generated");
         return;

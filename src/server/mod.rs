@@ -63,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::audit::routes())
         .merge(crate::gateway::routes())
         .merge(crate::spend::routes())
+        .merge(crate::metrics::routes())
         .split_for_parts();
     api.merge(crate::docs::routes(openapi))
         .merge(crate::auth::routes())
