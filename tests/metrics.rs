@@ -156,9 +156,9 @@ fn every_model_request_is_counted_as_the_spend_rows_say() {
     }
     assert_eq!(post(&proxy.url("/v1/embeddings"), &key, &json!({"model": "m-ok", "input": "hi"})).0, 200);
     let (status, _, refusal) = post(&chat, &key, &ask("m-secret"));
-    assert_eq!(status, 401, "{refusal}");
+    assert_eq!(status, 403, "{refusal}");
     assert_eq!(post(&chat, &key, &ask("m-fail")).0, 400);
-    assert_eq!(post(&chat, &key, &ask("no-such-model")).0, 401);
+    assert_eq!(post(&chat, &key, &ask("no-such-model")).0, 403);
     let streamed = reqwest::blocking::Client::new()
         .post(&chat)
         .bearer_auth(&key)
@@ -198,13 +198,13 @@ fn every_model_request_is_counted_as_the_spend_rows_say() {
     let failed = "litellm_proxy_failed_requests_metric_total";
     assert_eq!(total(&samples, failed, &mine), 3.0);
     let refused =
-        [("requested_model", "m-secret"), ("exception_status", "401"), ("exception_class", "AuthenticationError")];
+        [("requested_model", "m-secret"), ("exception_status", "403"), ("exception_class", "PermissionDeniedError")];
     assert_eq!(total(&samples, failed, &refused), 1.0, "{text}");
     let upstream =
         [("requested_model", "m-fail"), ("exception_status", "400"), ("exception_class", "Openai.BadRequestError")];
     assert_eq!(total(&samples, failed, &upstream), 1.0, "{text}");
     // A model the proxy does not serve is not a label value of its own.
-    assert_eq!(total(&samples, failed, &[("requested_model", "other"), ("exception_status", "401")]), 1.0, "{text}");
+    assert_eq!(total(&samples, failed, &[("requested_model", "other"), ("exception_status", "403")]), 1.0, "{text}");
     assert!(!text.contains("no-such-model"));
     let deployment_failures = [("model_id", "m-fail-1"), ("exception_status", "400")];
     assert_eq!(total(&samples, "litellm_deployment_failure_responses_total", &deployment_failures), 1.0);
