@@ -6,21 +6,8 @@ mod common;
 
 use common::mock_upstream::mock;
 use common::seed::{KeySpec, hash};
-use common::{model, post, query, start_seeded};
+use common::{COST, PRICE_IN, PRICE_OUT, chat_body as chat, header_text as header, model, post, query, start_seeded};
 use serde_json::{Value, json};
-
-const PRICE_IN: f64 = 0.001;
-const PRICE_OUT: f64 = 0.002;
-/// 10 prompt and 5 completion tokens at the prices above.
-const COST: f64 = 0.02;
-
-fn chat(model: &str) -> Value {
-    json!({"model": model, "messages": [{"role": "user", "content": "hi"}]})
-}
-
-fn header(headers: &reqwest::header::HeaderMap, name: &str) -> String {
-    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
-}
 
 #[test]
 fn chat_is_forwarded_charged_logged_and_reported() {

@@ -266,3 +266,19 @@ pub fn model(name: &str, upstream: &str, input: f64, output: f64) -> String {
 pub fn query<T: rusqlite::types::FromSql>(proxy: &Proxy, sql: &str) -> T {
     proxy.folded_db().query_row(sql, [], |r| r.get(0)).expect(sql)
 }
+
+/// Prices (per token) the gateway tests give their models: 10 prompt and 5 completion
+/// tokens, what the mock upstream answers by default, cost [`COST`].
+pub const PRICE_IN: f64 = 0.001;
+pub const PRICE_OUT: f64 = 0.002;
+pub const COST: f64 = 0.02;
+
+/// A one-message chat request body for `model`.
+pub fn chat_body(model: &str) -> serde_json::Value {
+    serde_json::json!({"model": model, "messages": [{"role": "user", "content": "hi"}]})
+}
+
+/// A header's value as text ("" when absent).
+pub fn header_text(headers: &reqwest::header::HeaderMap, name: &str) -> String {
+    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
