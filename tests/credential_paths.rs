@@ -144,7 +144,7 @@ fn world() -> World {
     let proxy = Proxy::start();
     let world = World { proxy, keys: Default::default(), counter: std::cell::Cell::new(0) };
     let admin = world.master();
-    for (who, role) in [
+    let roster = [
         ("proxy_admin", "proxy_admin"),
         ("admin_viewer", "proxy_admin_viewer"),
         ("internal_user", "internal_user"),
@@ -152,11 +152,9 @@ fn world() -> World {
         ("team_admin", "internal_user"),
         ("team_member", "internal_user"),
         ("lead_u", "internal_user"),
-    ] {
-        let (status, user) = admin
-            .post("/user/new", json!({"user_id": who, "user_role": role, "user_email": format!("{who}@example.com")}));
-        assert_eq!(status, 200, "{user}");
-        world.keys.borrow_mut().insert(who.to_string(), user["key"].as_str().unwrap().to_string());
+    ];
+    for ((who, _), key) in roster.iter().zip(common::new_users(&admin, &roster)) {
+        world.keys.borrow_mut().insert(who.to_string(), key);
     }
     let (status, body) =
         admin.post("/user/update", json!({"user_id": "default_user_id", "user_email": "root@example.com"}));

@@ -97,7 +97,7 @@ fn world() -> World {
     let mut world =
         World { proxy, keys: Default::default(), ids: Default::default(), counter: std::cell::Cell::new(0) };
     let admin = world.admin();
-    for (who, role) in [
+    let roster = [
         ("proxy_admin", "proxy_admin"),
         ("admin_viewer", "proxy_admin_viewer"),
         ("internal_user", "internal_user"),
@@ -105,11 +105,9 @@ fn world() -> World {
         ("team_admin", "internal_user"),
         ("team_member", "internal_user"),
         ("other", "internal_user"),
-    ] {
-        let (status, user) = admin
-            .post("/user/new", json!({"user_id": who, "user_role": role, "user_email": format!("{who}@example.com")}));
-        assert_eq!(status, 200, "{user}");
-        world.keys.insert(who, user["key"].as_str().unwrap().to_string());
+    ];
+    for ((who, _), key) in roster.iter().zip(common::new_users(&admin, &roster)) {
+        world.keys.insert(who, key);
         world.ids.insert(who, who.to_string());
     }
     world.ids.insert("master", "default_user_id".to_string());

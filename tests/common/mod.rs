@@ -282,3 +282,18 @@ pub fn chat_body(model: &str) -> serde_json::Value {
 pub fn header_text(headers: &reqwest::header::HeaderMap, name: &str) -> String {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
 }
+
+/// Makes each `(user_id, role)` with `/user/new` (email `<user_id>@example.com`) as the
+/// master key; returns each user's first key, in order.
+pub fn new_users(admin: &Client, users: &[(&str, &str)]) -> Vec<String> {
+    users
+        .iter()
+        .map(|(who, role)| {
+            let body =
+                serde_json::json!({"user_id": who, "user_role": role, "user_email": format!("{who}@example.com")});
+            let (status, user) = admin.post("/user/new", body);
+            assert_eq!(status, 200, "{user}");
+            user["key"].as_str().expect("the new user's key").to_string()
+        })
+        .collect()
+}
