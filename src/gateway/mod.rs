@@ -6,6 +6,7 @@
 mod access;
 mod admission;
 mod anthropic;
+mod conversation;
 pub mod direct;
 mod dispatch;
 mod egress;
