@@ -5,6 +5,7 @@
 //! credentials taken out of it (`upstream::read_error`).
 
 use super::flow::Ctx;
+use super::providers::Call;
 use super::request::ModelRequest;
 use super::router::{Deployment, Route};
 use super::upstream::{self, SendError};
@@ -31,6 +32,8 @@ pub struct Upstream {
     pub deadline: Option<Instant>,
     pub deployment: Arc<Deployment>,
     pub upstream_model: String,
+    /// The answer is in the provider's dialect, not the client's: it is translated back.
+    pub translated: bool,
     /// When the request that answered was sent, for the latency metrics.
     pub sent: std::time::Instant,
     pub _in_flight: InFlight,
@@ -50,6 +53,20 @@ pub fn passthrough(status: u16, body: &[u8]) -> Response {
     ApiError::Upstream { status: status.as_u16(), message: format!("upstream error: {}", text.trim()) }.into_response()
 }
 
+/// An upstream error answer for the client: as it came when the upstream speaks the
+/// client's dialect, else its message in a typed error the client's dialect renders.
+fn relayed_error(status: u16, body: &[u8], translated: bool) -> Response {
+    if !translated {
+        return passthrough(status, body);
+    }
+    let parsed: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let message = parsed
+        .pointer("/error/message")
+        .and_then(serde_json::Value::as_str)
+        .map_or_else(|| String::from_utf8_lossy(body).trim().to_string(), str::to_string);
+    ApiError::Upstream { status, message: format!("upstream error: {message}") }.into_response()
+}
+
 fn retryable(status: u16) -> bool {
     status == 429 || status >= 500
 }
@@ -65,30 +82,47 @@ pub async fn send(ctx: &Ctx, route: &Route, request: &mut ModelRequest) -> Resul
         tried.push(index);
         let deployment = route.deployments[index].clone();
         let upstream_model = deployment.upstream_model_for(route);
-        let body = request.upstream_body(&upstream_model).map_err(IntoResponse::into_response)?;
+        let dialect = deployment.provider.dialect();
+        let translated = dialect != request.endpoint.dialect();
+        let body = request.body_for(dialect, &upstream_model).map_err(IntoResponse::into_response)?;
         deployment.in_flight.fetch_add(1, Ordering::Relaxed);
         let in_flight = InFlight(deployment.clone());
+        let call = Call {
+            endpoint: if translated { dialect.conversation_endpoint() } else { request.endpoint },
+            model: &upstream_model,
+            stream: request.stream,
+            body,
+            client: &request.forwarded,
+        };
         let outgoing = deployment
             .provider
-            .request(&deployment, &upstream_model, request.endpoint, body, &request.forwarded)
+            .request(&deployment, call)
             .map_err(|message| ApiError::Upstream { status: 500, message }.into_response())?;
         let deadline = (!request.stream).then(|| Instant::now() + deployment.timeout);
         let sent = std::time::Instant::now();
         match state.http.get().send(outgoing, deadline).await {
             Ok(response) if response.status().is_success() => {
-                return Ok(Upstream { response, deadline, deployment, upstream_model, sent, _in_flight: in_flight });
+                return Ok(Upstream {
+                    response,
+                    deadline,
+                    deployment,
+                    upstream_model,
+                    translated,
+                    sent,
+                    _in_flight: in_flight,
+                });
             }
             Ok(response) => {
                 let status = response.status().as_u16();
                 let body = upstream::read_error(response, deadline, &state.router.redactor).await;
                 if !retryable(status) {
                     ctx.count_deployment_failure(&deployment, &upstream_model, status, false);
-                    return Err(passthrough(status, &body));
+                    return Err(relayed_error(status, &body, translated));
                 }
                 let cooled = state.router.record_failure(&deployment);
                 ctx.count_deployment_failure(&deployment, &upstream_model, status, cooled);
                 tracing::warn!(deployment = %deployment.id, status, "upstream failed; retrying elsewhere if allowed");
-                last = Some(passthrough(status, &body));
+                last = Some(relayed_error(status, &body, translated));
             }
             Err(error) => {
                 let cooled = state.router.record_failure(&deployment);

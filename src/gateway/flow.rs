@@ -184,7 +184,7 @@ pub async fn handle_named(
 /// in Anthropic's shape on its routes.
 pub fn in_dialect(endpoint: Endpoint, response: Response) -> Response {
     match endpoint.dialect() {
-        Dialect::OpenAi => response,
+        Dialect::OpenAi | Dialect::Gemini => response,
         Dialect::Anthropic => anthropic::errors::render(response),
     }
 }
@@ -245,7 +245,7 @@ async fn run(
         _expected: Expected::new(&state),
         state: state.clone(),
     };
-    let (route, Admitted { admission, charge }) = match admit(&state, &caller, &request, &aliased, route) {
+    let (route, Admitted { admission, charge }) = match admit(&state, &caller, &mut request, &aliased, route) {
         Ok(admitted) => admitted,
         Err(refusal) => return Err(failure::logged(&ctx, refusal, None, &request.model).await),
     };
@@ -277,7 +277,7 @@ async fn run(
 fn admit(
     state: &AppState,
     caller: &Caller,
-    request: &ModelRequest,
+    request: &mut ModelRequest,
     aliased: &str,
     route: Option<Route>,
 ) -> Result<(Route, Admitted), Response> {
@@ -291,7 +291,11 @@ fn admit(
     };
     let wanted = request.endpoint.dialect();
     if let Some(other) = route.deployments.iter().find(|d| d.provider.dialect() != wanted) {
-        return Err(untranslated(&route.group, other, wanted).into_response());
+        if !request.endpoint.is_conversation() {
+            return Err(untranslated(&route.group, other, request.endpoint).into_response());
+        }
+        // Read now, so that a request no provider could take is refused before admission.
+        request.prepare_translation().map_err(IntoResponse::into_response)?;
     }
     let price = price_of(state, &route);
     let estimate = estimate(state, caller, &route, request, price);
@@ -299,16 +303,14 @@ fn admit(
     Ok((route, admitted))
 }
 
-/// The refusal of a request whose dialect the model's deployment does not speak.
-fn untranslated(group: &str, deployment: &Deployment, wanted: Dialect) -> ApiError {
-    let (asked, route) = match wanted {
-        Dialect::Anthropic => ("Anthropic's Messages API", "/v1/chat/completions"),
-        Dialect::OpenAi => ("the OpenAI API", "/v1/messages"),
-    };
+/// The refusal of a request that only a provider of its own dialect can serve (text
+/// completions and embeddings have no counterpart at Anthropic or Gemini).
+fn untranslated(group: &str, deployment: &Deployment, endpoint: Endpoint) -> ApiError {
     ApiError::bad_request(format!(
-        "Model {group} is served by a `{}` deployment ({}); translating {asked} to it is not built yet. Call this model at {route}, or use a model whose deployment speaks {asked}.",
+        "Model {group} is served by a `{}` deployment ({}), which has no counterpart of /v1/{}. Use a model served by an OpenAI-compatible deployment.",
         deployment.provider.name(),
         deployment.litellm_model,
+        endpoint.path(),
     ))
 }
 

@@ -4,7 +4,8 @@
 //! costs upstream calls).
 
 use super::access;
-use super::providers::{Dialect, Endpoint};
+use super::conversation;
+use super::providers::{Call, Dialect, Endpoint};
 use crate::auth::{Caller, Role};
 use crate::config::ApiBase;
 use crate::error::ApiError;
@@ -72,25 +73,24 @@ pub async fn health(State(state): State<AppState>, caller: Caller) -> Result<Jso
         }
         let state = state.clone();
         probes.push(tokio::spawn(async move {
-            let endpoint = match (deployment.provider.dialect(), deployment.mode.as_deref()) {
-                (Dialect::Anthropic, _) => Endpoint::Messages,
-                (Dialect::OpenAi, Some("embedding")) => Endpoint::Embeddings,
-                (Dialect::OpenAi, Some("completion")) => Endpoint::Completions,
-                (Dialect::OpenAi, _) => Endpoint::Chat,
-            };
-            let body = match endpoint {
-                Endpoint::Embeddings => json!({"model": deployment.upstream_model, "input": "ping"}),
-                Endpoint::Completions => json!({"model": deployment.upstream_model, "prompt": "ping", "max_tokens": 1}),
-                Endpoint::Chat | Endpoint::Messages | Endpoint::CountTokens => json!({"model": deployment.upstream_model, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 1}),
+            let dialect = deployment.provider.dialect();
+            let model = &deployment.upstream_model;
+            let (endpoint, body) = match (dialect, deployment.mode.as_deref()) {
+                (Dialect::OpenAi, Some("embedding")) => (Endpoint::Embeddings, json!({"model": model, "input": "ping"})),
+                (Dialect::OpenAi, Some("completion")) => {
+                    (Endpoint::Completions, json!({"model": model, "prompt": "ping", "max_tokens": 1}))
+                }
+                _ => (dialect.conversation_endpoint(), conversation::write_request(dialect, &conversation::ping(), model)),
             };
             let deadline = tokio::time::Instant::now() + deployment.timeout.min(std::time::Duration::from_secs(30));
-            let outcome = match deployment.provider.request(
-                &deployment,
-                &deployment.upstream_model,
+            let call = Call {
                 endpoint,
-                body.to_string().into(),
-                &axum::http::HeaderMap::new(),
-            ) {
+                model: &deployment.upstream_model,
+                stream: false,
+                body: body.to_string().into(),
+                client: &axum::http::HeaderMap::new(),
+            };
+            let outcome = match deployment.provider.request(&deployment, call) {
                 Ok(request) => probe(state.http.get(), request, deadline, &state.router.redactor).await,
                 Err(message) => Err(message),
             };

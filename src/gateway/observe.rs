@@ -40,7 +40,7 @@ fn deployment_labels(deployment: &Deployment) -> DeploymentLabels<'_> {
 pub fn seen(response: &Response, dialect: Dialect) -> (u16, &'static str) {
     match response.extensions().get::<ApiError>() {
         Some(error) => match dialect {
-            Dialect::OpenAi => (error.status().as_u16(), error.error_type()),
+            Dialect::OpenAi | Dialect::Gemini => (error.status().as_u16(), error.error_type()),
             Dialect::Anthropic => {
                 let (status, kind) = error.anthropic_parts();
                 (status.as_u16(), kind)

@@ -3,6 +3,7 @@
 //! as they are, so unknown fields reach the upstream untouched. An Anthropic request
 //! keeps its bytes too: they go upstream as they came unless `model` must change.
 
+use super::conversation::{self, Conversation};
 use super::providers::{Dialect, Endpoint};
 use crate::error::ApiError;
 use bytes::Bytes;
@@ -27,6 +28,8 @@ pub struct ModelRequest {
     raw_model: String,
     /// The client headers the provider may forward (`anthropic-version`, `anthropic-beta`).
     pub forwarded: HeaderMap,
+    /// The request in the internal form, read when a deployment needs it translated.
+    conversation: Option<Conversation>,
 }
 
 impl ModelRequest {
@@ -39,7 +42,7 @@ impl ModelRequest {
         // Only Anthropic's requests are relayed as their bytes; chat's need no copy of it.
         let raw_model = match endpoint.dialect() {
             Dialect::Anthropic => body.get("model").and_then(Value::as_str).unwrap_or_default().to_string(),
-            Dialect::OpenAi => String::new(),
+            Dialect::OpenAi | Dialect::Gemini => String::new(),
         };
         let model = match body.get("model") {
             Some(Value::String(m)) if !m.trim().is_empty() => m.trim().to_string(),
@@ -75,6 +78,7 @@ impl ModelRequest {
             raw: bytes.clone(),
             raw_model,
             forwarded: HeaderMap::new(),
+            conversation: None,
         })
     }
 
@@ -82,6 +86,26 @@ impl ModelRequest {
     /// token; exact counts come from the upstream's usage afterwards).
     pub fn prompt_estimate(&self) -> u64 {
         (self.size as u64 / 4).max(1)
+    }
+
+    /// Reads the request into the internal form (once), for deployments of another dialect.
+    pub fn prepare_translation(&mut self) -> Result<(), ApiError> {
+        if self.conversation.is_none() {
+            self.conversation = Some(conversation::read_request(self.endpoint.dialect(), &self.body)?);
+        }
+        Ok(())
+    }
+
+    /// The body for a provider of `dialect`: the client's own (see [`Self::upstream_body`])
+    /// when it speaks the client's dialect, else the request translated to its dialect.
+    pub fn body_for(&mut self, dialect: Dialect, upstream_model: &str) -> Result<Bytes, ApiError> {
+        if dialect == self.endpoint.dialect() {
+            return self.upstream_body(upstream_model);
+        }
+        self.prepare_translation()?;
+        let conversation = self.conversation.as_ref().ok_or(ApiError::Internal)?;
+        let body = conversation::write_request(dialect, conversation, upstream_model);
+        serde_json::to_vec(&body).map(Bytes::from).map_err(ApiError::internal)
     }
 
     /// The body for the upstream: `model` rewritten, usage asked for on OpenAI streams. An

@@ -5,17 +5,20 @@
 
 use super::admission::{insert, rate_headers};
 use super::anthropic;
+use super::conversation::{self, Names};
 use super::dispatch::Upstream;
 use super::failure;
 use super::flow::Ctx;
 use super::providers::Dialect;
 use super::request::ModelRequest;
+use super::router::Deployment;
 use super::upstream::{self, SendError};
 use crate::error::ApiError;
 use crate::limits::Admission;
 use crate::spend::{Committed, Price, Usage, tokens};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use serde_json::Value;
 
 /// OpenAI's usage: `prompt_tokens` includes the cached ones
@@ -34,7 +37,7 @@ pub fn openai_usage(prompt: u64, completion: u64, usage: &Value) -> Usage {
 fn usage_of(dialect: Dialect, body: &[u8]) -> Option<Usage> {
     match dialect {
         Dialect::Anthropic => anthropic::usage::of_answer(body),
-        Dialect::OpenAi => {
+        Dialect::OpenAi | Dialect::Gemini => {
             let answer: Value = serde_json::from_slice(body).ok()?;
             let usage = answer.get("usage")?;
             let prompt = usage.get("prompt_tokens")?.as_u64()?;
@@ -47,7 +50,7 @@ fn usage_of(dialect: Dialect, body: &[u8]) -> Option<Usage> {
 /// The request's prompt tokens by the tokenizer, for upstreams that report no usage.
 pub fn prompt_tokens(model: &str, request: &ModelRequest) -> u64 {
     match request.endpoint.dialect() {
-        Dialect::OpenAi => tokens::prompt_tokens(model, &Value::Object(request.body.clone())),
+        Dialect::OpenAi | Dialect::Gemini => tokens::prompt_tokens(model, &Value::Object(request.body.clone())),
         Dialect::Anthropic => anthropic::count::estimate(model, &request.body),
     }
 }
@@ -71,7 +74,19 @@ pub async fn complete(
         }
     };
     let model = &upstream.upstream_model;
-    let usage = usage_of(request.endpoint.dialect(), &body).unwrap_or_else(|| count_tokens(model, request, &body));
+    let (usage, body) = if upstream.translated {
+        match translated(&ctx, &upstream.deployment, model, request, &body) {
+            Some(translated) => translated,
+            None => {
+                let message = format!("The upstream answer of model {} could not be read.", ctx.group);
+                let response = ApiError::Upstream { status: 502, message }.into_response();
+                return Err(failure::logged(&ctx, response, Some(&upstream.deployment), model).await);
+            }
+        }
+    } else {
+        let usage = usage_of(request.endpoint.dialect(), &body).unwrap_or_else(|| count_tokens(model, request, &body));
+        (usage, body)
+    };
     let cost = price.map_or(0.0, |p| p.cost_of(usage));
     let row = ctx.row(Some(&upstream.deployment), model, usage, cost);
     let reservation = admission.reservation.clone();
@@ -87,6 +102,28 @@ pub async fn complete(
     rate_headers(response.headers_mut(), &admission.remaining);
     ctx.answer_headers(response.headers_mut());
     Ok(response)
+}
+
+/// A translated answer's usage and its body in the client's dialect; `None` when the
+/// upstream's body is not an answer of its dialect.
+fn translated(
+    ctx: &Ctx,
+    deployment: &Deployment,
+    model: &str,
+    request: &ModelRequest,
+    body: &[u8],
+) -> Option<(Usage, Bytes)> {
+    let reply = conversation::read_reply(deployment.provider.dialect(), body)?;
+    let usage = if reply.usage == Usage::default() {
+        let text: String = reply.parts.iter().map(conversation::part_text).collect::<Vec<_>>().join(" ");
+        Usage { input: prompt_tokens(model, request), output: tokens::count(model, &text), ..Usage::default() }
+    } else {
+        reply.usage
+    };
+    let dialect = request.endpoint.dialect();
+    let names = Names::new(dialect, &ctx.request_id, &request.model, ctx.started.timestamp());
+    let written = conversation::write_reply(dialect, &reply, &names);
+    Some((usage, Bytes::from(written.to_string())))
 }
 
 pub fn spend_headers(response: &mut Response, cost: f64, committed: Committed, model_id: &str) {

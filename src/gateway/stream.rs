@@ -9,6 +9,7 @@
 
 use super::admission::{insert, rate_headers};
 use super::anthropic;
+use super::conversation::{self, Delta, Event, Names, StreamDecoder, StreamEncoder};
 use super::dispatch::Upstream;
 use super::flow::Ctx;
 use super::providers::Dialect;
@@ -85,6 +86,17 @@ async fn run(
     let mut first_chunk: Option<std::time::Duration> = None;
     let dialect = request.endpoint.dialect();
     let redactor = &ctx.state.router.redactor;
+    let mut reader = if upstream.translated {
+        let names = Names::new(dialect, &ctx.request_id, &request.model, ctx.started.timestamp());
+        Reader::Translate {
+            decoder: conversation::decoder(deployment.provider.dialect()),
+            encoder: conversation::encoder(dialect, names, request.client_wants_usage),
+            events: Vec::new(),
+        }
+    } else {
+        Reader::Relay(dialect)
+    };
+    let mut out: Vec<Bytes> = Vec::new();
     'read: loop {
         let next = tokio::select! {
             () = sender.closed() => { client_gone = true; break 'read; }
@@ -104,17 +116,17 @@ async fn run(
         buffer.extend(chunk.iter().filter(|b| **b != b'\r'));
         while let Some(end) = buffer.windows(2).position(|w| w == b"\n\n") {
             let event: Vec<u8> = buffer.drain(..end + 2).collect();
-            let forward = match dialect {
-                Dialect::OpenAi => inspect(&event, request.client_wants_usage, &mut seen, redactor),
-                Dialect::Anthropic => anthropic::events::inspect(&event, &mut seen, redactor),
-            };
-            if let Some(forward) = forward
-                && sender.send(forward).await.is_err()
-            {
-                client_gone = true;
-                break 'read;
+            reader.read(&event, request.client_wants_usage, &mut seen, redactor, &mut out);
+            for forward in out.drain(..) {
+                if sender.send(forward).await.is_err() {
+                    client_gone = true;
+                    break 'read;
+                }
             }
         }
+    }
+    if !broken && !client_gone {
+        reader.end(&mut seen, &mut out);
     }
     // Dropping the upstream stream closes its connection: the upstream stops generating.
     drop(events);
@@ -138,9 +150,16 @@ async fn run(
         tracing::info!(call_id = %ctx.request_id, completion, "client left mid-stream; charged what was generated");
         return;
     }
+    if let (Reader::Translate { encoder, .. }, Ok(_), false) = (&mut reader, &committed, broken) {
+        encoder.finish(usage, &mut out);
+        seen.tail = out.pop();
+        for ending in out.drain(..) {
+            let _ = sender.send(ending).await;
+        }
+    }
     let tail = match committed {
         Ok(_) if seen.tail.is_some() || !broken => seen.tail.or(match dialect {
-            Dialect::OpenAi => Some(Bytes::from_static(b"data: [DONE]\n\n")),
+            Dialect::OpenAi | Dialect::Gemini => Some(Bytes::from_static(b"data: [DONE]\n\n")),
             Dialect::Anthropic => None,
         }),
         Ok(_) => Some(error_event(dialect, "The upstream stream broke off before it was complete.")),
@@ -151,9 +170,71 @@ async fn run(
     }
 }
 
+/// How the relay reads the upstream's events.
+enum Reader {
+    /// The upstream speaks the client's dialect: events pass as they came, and only the
+    /// usage and the text are read from them.
+    Relay(Dialect),
+    /// Another dialect: events are read into the internal form and written in the client's.
+    Translate { decoder: Box<dyn StreamDecoder>, encoder: Box<dyn StreamEncoder>, events: Vec<Event> },
+}
+
+impl Reader {
+    /// Reads one upstream event; what goes to the client is added to `out`.
+    fn read(&mut self, event: &[u8], wants_usage: bool, seen: &mut Seen, redactor: &Redactor, out: &mut Vec<Bytes>) {
+        match self {
+            Reader::Relay(Dialect::Anthropic) => out.extend(anthropic::events::inspect(event, seen, redactor)),
+            Reader::Relay(_) => out.extend(inspect(event, wants_usage, seen, redactor)),
+            Reader::Translate { decoder, encoder, events } => {
+                let Some(data) = conversation::data_of(event) else { return };
+                if data.trim() == "[DONE]" {
+                    return;
+                }
+                decoder.decode(&data, events);
+                Self::write(encoder.as_mut(), events, seen, redactor, out);
+            }
+        }
+    }
+
+    /// The upstream's stream ended whole: a decoder closes what is still open.
+    fn end(&mut self, seen: &mut Seen, out: &mut Vec<Bytes>) {
+        if let Reader::Translate { decoder, encoder, events } = self {
+            decoder.end(events);
+            Self::write(encoder.as_mut(), events, seen, &Redactor::default(), out);
+        }
+    }
+
+    fn write(
+        encoder: &mut dyn StreamEncoder,
+        events: &mut Vec<Event>,
+        seen: &mut Seen,
+        redactor: &Redactor,
+        out: &mut Vec<Bytes>,
+    ) {
+        for event in events.drain(..) {
+            let event = match event {
+                Event::Usage(usage) => {
+                    seen.usage = Some(usage);
+                    continue;
+                }
+                Event::Delta {
+                    delta: Delta::Text(ref text) | Delta::Thinking(ref text) | Delta::ToolArguments(ref text),
+                    ..
+                } => {
+                    seen.text.push_str(text);
+                    event
+                }
+                Event::Error { message } => Event::Error { message: redactor.redact_text(&message) },
+                other => other,
+            };
+            encoder.encode(event, out);
+        }
+    }
+}
+
 fn error_event(dialect: Dialect, message: &str) -> Bytes {
     match dialect {
-        Dialect::OpenAi => {
+        Dialect::OpenAi | Dialect::Gemini => {
             let body = serde_json::json!({"error": {"message": message, "type": "upstream_error", "param": null, "code": "502"}});
             Bytes::from(format!("data: {body}\n\n"))
         }

@@ -7,7 +7,7 @@
 use super::{errors, forwarded_headers};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::gateway::providers::{Dialect, Endpoint};
+use crate::gateway::providers::{Call, Dialect, Endpoint};
 use crate::gateway::request::ModelRequest;
 use crate::gateway::{access, dispatch, flow, upstream};
 use crate::spend::tokens;
@@ -51,7 +51,16 @@ async fn count(state: &AppState, caller: &Caller, headers: &HeaderMap, body: &By
     let body = request.upstream_body(&upstream_model).map_err(IntoResponse::into_response)?;
     let outgoing = deployment
         .provider
-        .request(&deployment, &upstream_model, Endpoint::CountTokens, body, &forwarded_headers(headers))
+        .request(
+            &deployment,
+            Call {
+                endpoint: Endpoint::CountTokens,
+                model: &upstream_model,
+                stream: false,
+                body,
+                client: &forwarded_headers(headers),
+            },
+        )
         .map_err(|message| ApiError::Upstream { status: 500, message }.into_response())?;
     let deadline = Some(tokio::time::Instant::now() + deployment.timeout);
     let answer = state.http.get().send(outgoing, deadline).await.map_err(|error| {

@@ -17,12 +17,105 @@
 //! client side).
 
 pub mod anthropic;
+pub mod gemini;
 pub mod openai;
 mod sse;
 
+pub use sse::data_of;
+
+use super::providers::Dialect;
+use crate::error::ApiError;
 use crate::spend::Usage;
 use bytes::Bytes;
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+/// Reads a client's request body in its dialect.
+pub fn read_request(dialect: Dialect, body: &Map<String, Value>) -> Result<Conversation, ApiError> {
+    match dialect {
+        Dialect::OpenAi => openai::request::read(body),
+        Dialect::Anthropic => anthropic::request::read(body),
+        Dialect::Gemini => Err(ApiError::bad_request("No route takes requests in Gemini's dialect.")),
+    }
+}
+
+/// The request body for a provider of this dialect and its model name.
+pub fn write_request(dialect: Dialect, conversation: &Conversation, model: &str) -> Value {
+    match dialect {
+        Dialect::OpenAi => openai::request::write(conversation, model),
+        Dialect::Anthropic => anthropic::request::write(conversation, model),
+        Dialect::Gemini => gemini::request::write(conversation, model),
+    }
+}
+
+/// The reply in a provider's whole answer; `None` when the body is not an answer.
+pub fn read_reply(dialect: Dialect, body: &[u8]) -> Option<Reply> {
+    match dialect {
+        Dialect::OpenAi => openai::reply::read(body),
+        Dialect::Anthropic => anthropic::reply::read(body),
+        Dialect::Gemini => gemini::reply::read(body),
+    }
+}
+
+/// How the answer is named to the client: its id, the model the client asked for, and
+/// when it was made.
+pub struct Names {
+    pub id: String,
+    pub model: String,
+    pub created: i64,
+}
+
+impl Names {
+    /// The names of the answer to the spend row `request_id`, in the client's dialect's
+    /// style of id.
+    pub fn new(dialect: Dialect, request_id: &str, model: &str, created: i64) -> Self {
+        let prefix = if dialect == Dialect::Anthropic { "msg_" } else { "chatcmpl-" };
+        Self { id: format!("{prefix}{request_id}"), model: model.to_string(), created }
+    }
+}
+
+/// A whole answer for a client of this dialect.
+pub fn write_reply(dialect: Dialect, reply: &Reply, names: &Names) -> Value {
+    match dialect {
+        Dialect::Anthropic => anthropic::reply::write(reply, &names.id, &names.model),
+        Dialect::OpenAi | Dialect::Gemini => {
+            let mut written = openai::reply::write(reply, &names.id, names.created);
+            written["model"] = names.model.clone().into();
+            written
+        }
+    }
+}
+
+/// Reads a provider's stream of this dialect.
+pub fn decoder(dialect: Dialect) -> Box<dyn StreamDecoder> {
+    match dialect {
+        Dialect::OpenAi => Box::new(openai::stream::Decoder::default()),
+        Dialect::Anthropic => Box::new(anthropic::stream::Decoder::default()),
+        Dialect::Gemini => Box::new(gemini::stream::Decoder::default()),
+    }
+}
+
+/// Writes a stream for a client of this dialect; `include_usage` is OpenAI's
+/// `stream_options.include_usage`.
+pub fn encoder(dialect: Dialect, names: Names, include_usage: bool) -> Box<dyn StreamEncoder> {
+    match dialect {
+        Dialect::Anthropic => Box::new(anthropic::stream::Encoder::new(names.id, names.model)),
+        Dialect::OpenAi | Dialect::Gemini => {
+            Box::new(openai::stream::Encoder::new(names.id, names.model, names.created, include_usage))
+        }
+    }
+}
+
+/// The smallest conversation: one word in, at most one token out (the health probe's).
+pub fn ping() -> Conversation {
+    Conversation {
+        messages: vec![Message {
+            role: Role::User,
+            parts: vec![Part::Text(Text { text: "ping".into(), cache: None })],
+        }],
+        max_tokens: Some(1),
+        ..Conversation::default()
+    }
+}
 
 /// A conversation as the client asked for it, in no dialect.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -71,13 +164,26 @@ pub enum Part {
     Text(Text),
     Image(Image),
     /// The model calling a tool; `arguments` is the JSON text of its input.
-    ToolCall { id: String, name: String, arguments: String },
+    ToolCall {
+        id: String,
+        name: String,
+        arguments: String,
+    },
     /// A tool's answer to the call `call_id`: text and images.
-    ToolResult { call_id: String, content: Vec<Part>, is_error: bool },
+    ToolResult {
+        call_id: String,
+        content: Vec<Part>,
+        is_error: bool,
+    },
     /// The model's reasoning; the signature lets Anthropic check it when it comes back.
-    Thinking { text: String, signature: Option<String> },
+    Thinking {
+        text: String,
+        signature: Option<String>,
+    },
     /// Reasoning a provider keeps encrypted; only Anthropic can read it back.
-    RedactedThinking { data: String },
+    RedactedThinking {
+        data: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -164,15 +270,31 @@ pub struct Reply {
 /// apart from text).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Start { id: String, model: String },
-    BlockStart { index: usize, block: Block },
-    Delta { index: usize, delta: Delta },
-    BlockStop { index: usize },
+    Start {
+        id: String,
+        model: String,
+    },
+    BlockStart {
+        index: usize,
+        block: Block,
+    },
+    Delta {
+        index: usize,
+        delta: Delta,
+    },
+    BlockStop {
+        index: usize,
+    },
     /// The usage so far (running totals: they replace what came before).
     Usage(Usage),
-    Stop { reason: StopReason, sequence: Option<String> },
+    Stop {
+        reason: StopReason,
+        sequence: Option<String>,
+    },
     /// The provider reported an error in the stream.
-    Error { message: String },
+    Error {
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -224,6 +346,17 @@ pub fn argument_pieces(arguments: &str) -> impl Iterator<Item = &str> {
         rest = tail;
         Some(piece)
     })
+}
+
+/// The text a part carries (to count tokens by when a provider reports no usage).
+pub fn part_text(part: &Part) -> String {
+    match part {
+        Part::Text(text) => text.text.clone(),
+        Part::Thinking { text, .. } => text.clone(),
+        Part::ToolCall { name, arguments, .. } => format!("{name} {arguments}"),
+        Part::ToolResult { content, .. } => joined_text(content),
+        Part::Image(_) | Part::RedactedThinking { .. } => String::new(),
+    }
 }
 
 /// The text of a list of parts (text parts only), joined by blank lines.

@@ -3,12 +3,10 @@
 //! own default when it sent none) and so does every `anthropic-beta` value, unread: Claude
 //! Code sends new beta flags before any gateway knows them, and refusing one would break it.
 
-use super::{Dialect, Endpoint, Provider, join, post_with};
+use super::{Call, Dialect, Endpoint, Provider, join, post_with};
 use crate::config::ApiBase;
 use crate::gateway::router::Deployment;
 use crate::gateway::upstream::Request;
-use bytes::Bytes;
-use http::HeaderMap;
 use http::header::HeaderName;
 
 const DEFAULT_BASE: &str = "https://api.anthropic.com";
@@ -29,17 +27,11 @@ impl Provider for Anthropic {
         Dialect::Anthropic
     }
 
-    fn request(
-        &self,
-        deployment: &Deployment,
-        _upstream_model: &str,
-        endpoint: Endpoint,
-        body: Bytes,
-        client: &HeaderMap,
-    ) -> Result<Request, String> {
+    fn request(&self, deployment: &Deployment, call: Call<'_>) -> Result<Request, String> {
+        let (endpoint, body, client) = (call.endpoint, call.body, call.client);
         if endpoint.dialect() != Dialect::Anthropic {
-            // The flow refuses these before they are admitted; this keeps the adapter honest.
-            return Err(format!("the {} endpoint cannot be sent to Anthropic (no translation yet)", endpoint.path()));
+            // The flow translates conversations to the Messages endpoint and refuses the rest.
+            return Err(format!("the {} endpoint has no counterpart at Anthropic", endpoint.path()));
         }
         let base = deployment.api_base.as_ref().map_or_else(|| DEFAULT_BASE.to_string(), ApiBase::request_url);
         let url = join(&base, &url_path(&base, endpoint));

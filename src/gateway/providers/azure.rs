@@ -2,11 +2,10 @@
 //! (`{api_base}/openai/deployments/{deployment}/chat/completions?api-version=...`) and the
 //! key goes in the `api-key` header.
 
-use super::{Endpoint, Provider, join, post};
+use super::{Call, Provider, join, post};
 use crate::config::ApiBase;
 use crate::gateway::router::Deployment;
 use crate::gateway::upstream::Request;
-use bytes::Bytes;
 use http::header::HeaderName;
 
 pub struct Azure;
@@ -16,21 +15,14 @@ impl Provider for Azure {
         "azure"
     }
 
-    fn request(
-        &self,
-        deployment: &Deployment,
-        upstream_model: &str,
-        endpoint: Endpoint,
-        body: Bytes,
-        _client: &http::HeaderMap,
-    ) -> Result<Request, String> {
+    fn request(&self, deployment: &Deployment, call: Call<'_>) -> Result<Request, String> {
         // Validation requires api_base and api_version for azure/ models.
         let base = deployment.api_base.as_ref().map(ApiBase::request_url).unwrap_or_default();
         let version: String =
             form_urlencoded::byte_serialize(deployment.api_version.as_deref().unwrap_or_default().as_bytes()).collect();
         let url =
-            join(&base, &format!("openai/deployments/{upstream_model}/{}?api-version={version}", endpoint.path()));
+            join(&base, &format!("openai/deployments/{}/{}?api-version={version}", call.model, call.endpoint.path()));
         let credential = deployment.api_key.as_ref().map(|key| (HeaderName::from_static("api-key"), key.clone()));
-        post(&url, credential, body)
+        post(&url, credential, call.body)
     }
 }

@@ -1,12 +1,11 @@
 //! Provider adapters, one file each, behind one trait. An adapter builds the upstream
-//! request from the client's body when the provider speaks the client's dialect (OpenAI
-//! and every compatible server, Azure OpenAI for the OpenAI routes; Anthropic for
-//! `/v1/messages`): they only differ in the URL and the headers. Translation between
-//! dialects is not built yet, so a request whose dialect the deployment does not speak is
-//! refused before it is admitted (see `flow`).
+//! request (URL, credential, the headers its API defines) around a body already in the
+//! provider's dialect: the client's own bytes when the dialects match, else the body the
+//! gateway translated (see `conversation`). Each provider names the dialect it speaks.
 
 mod anthropic;
 mod azure;
+mod gemini;
 mod openai;
 
 use super::router::Deployment;
@@ -33,6 +32,32 @@ pub enum Endpoint {
 pub enum Dialect {
     OpenAi,
     Anthropic,
+    /// Google's Gemini API (providers only: no client speaks it to the gateway).
+    Gemini,
+}
+
+impl Dialect {
+    /// The endpoint that carries a conversation in this dialect.
+    pub fn conversation_endpoint(self) -> Endpoint {
+        match self {
+            Dialect::OpenAi | Dialect::Gemini => Endpoint::Chat,
+            Dialect::Anthropic => Endpoint::Messages,
+        }
+    }
+}
+
+/// One upstream call, in the provider's terms.
+pub struct Call<'a> {
+    /// What is asked of the provider (a translated request names the provider's own
+    /// conversation endpoint, see [`Dialect::conversation_endpoint`]).
+    pub endpoint: Endpoint,
+    /// The model name the upstream knows.
+    pub model: &'a str,
+    pub stream: bool,
+    pub body: Bytes,
+    /// The client's request headers (a provider forwards those its API defines, such as
+    /// `anthropic-version`).
+    pub client: &'a HeaderMap,
 }
 
 impl Endpoint {
@@ -57,6 +82,11 @@ impl Endpoint {
         }
     }
 
+    /// Whether the endpoint carries a conversation, which any provider can take translated.
+    pub fn is_conversation(self) -> bool {
+        matches!(self, Endpoint::Chat | Endpoint::Messages)
+    }
+
     /// The dialect of the endpoint's requests, answers and errors.
     pub fn dialect(self) -> Dialect {
         match self {
@@ -75,18 +105,9 @@ pub trait Provider: Send + Sync {
         Dialect::OpenAi
     }
 
-    /// The upstream request for a body whose `model` is already the upstream model;
-    /// `client` are the client's request headers (a provider forwards those its API
-    /// defines, such as `anthropic-version`). An error names what is wrong with the
-    /// deployment's URL.
-    fn request(
-        &self,
-        deployment: &Deployment,
-        upstream_model: &str,
-        endpoint: Endpoint,
-        body: Bytes,
-        client: &HeaderMap,
-    ) -> Result<Request, String>;
+    /// The upstream request for a call whose body is in the provider's dialect already.
+    /// An error names what is wrong with the deployment or the call.
+    fn request(&self, deployment: &Deployment, call: Call<'_>) -> Result<Request, String>;
 }
 
 /// The adapter for `litellm_params.model` and the model name it sends upstream.
@@ -94,6 +115,7 @@ pub fn for_model(model: &str) -> (&'static dyn Provider, String) {
     match model.split_once('/') {
         Some(("anthropic", rest)) => (&anthropic::Anthropic, rest.to_string()),
         Some(("azure", rest)) => (&azure::Azure, rest.to_string()),
+        Some(("gemini", rest)) => (&gemini::Gemini, rest.to_string()),
         Some(("openai" | "hosted_vllm" | "openai_compatible" | "ollama_chat" | "lm_studio", rest)) => {
             (&openai::OpenAi, rest.to_string())
         }

@@ -1,11 +1,10 @@
 //! OpenAI and every OpenAI-compatible server (vLLM, Ollama, LM Studio, Groq, Together,
 //! OpenRouter, ...): `{api_base}/chat/completions` with a Bearer key.
 
-use super::{Endpoint, Provider, join, post};
+use super::{Call, Provider, join, post};
 use crate::config::ApiBase;
 use crate::gateway::router::Deployment;
 use crate::gateway::upstream::Request;
-use bytes::Bytes;
 use http::header::AUTHORIZATION;
 
 const DEFAULT_BASE: &str = "https://api.openai.com/v1";
@@ -17,16 +16,9 @@ impl Provider for OpenAi {
         "openai"
     }
 
-    fn request(
-        &self,
-        deployment: &Deployment,
-        _upstream_model: &str,
-        endpoint: Endpoint,
-        body: Bytes,
-        _client: &http::HeaderMap,
-    ) -> Result<Request, String> {
+    fn request(&self, deployment: &Deployment, call: Call<'_>) -> Result<Request, String> {
         let base = deployment.api_base.as_ref().map_or_else(|| DEFAULT_BASE.to_string(), ApiBase::request_url);
         let credential = deployment.api_key.as_ref().map(|key| (AUTHORIZATION, format!("Bearer {key}")));
-        post(&join(&base, endpoint.path()), credential, body)
+        post(&join(&base, call.endpoint.path()), credential, call.body)
     }
 }

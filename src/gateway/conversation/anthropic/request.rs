@@ -81,7 +81,9 @@ fn read_tool(tool: &Value) -> Result<Tool, ApiError> {
     if kind != "custom" {
         return Err(ApiError::field(
             "tools",
-            format!("The tool type `{kind}` is one of Anthropic's server tools; only Anthropic runs it, and this model is served by another provider."),
+            format!(
+                "The tool type `{kind}` is one of Anthropic's server tools; only Anthropic runs it, and this model is served by another provider."
+            ),
         ));
     }
     let Some(name) = tool.get("name").and_then(Value::as_str) else {
@@ -317,7 +319,10 @@ mod tests {
         let conversation = Conversation {
             messages: vec![Message {
                 role: Role::Assistant,
-                parts: vec![Part::Thinking { text: "t".into(), signature: None }, Part::Text(Text { text: "a".into(), cache: None })],
+                parts: vec![
+                    Part::Thinking { text: "t".into(), signature: None },
+                    Part::Text(Text { text: "a".into(), cache: None }),
+                ],
             }],
             ..Conversation::default()
         };

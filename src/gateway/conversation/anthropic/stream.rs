@@ -60,7 +60,9 @@ impl StreamDecoder for Decoder {
                 };
                 out.push(Event::Delta { index: index as usize, delta });
             }
-            "content_block_stop" if self.passed.contains(&index) => out.push(Event::BlockStop { index: index as usize }),
+            "content_block_stop" if self.passed.contains(&index) => {
+                out.push(Event::BlockStop { index: index as usize })
+            }
             "message_delta" => {
                 if let Some(found) = event.get("usage") {
                     merge(&mut self.usage, found);
@@ -174,7 +176,10 @@ mod tests {
             decoder.decode(data, &mut events);
         }
         assert_eq!(events[0], Event::Start { id: "msg_1".into(), model: "claude".into() });
-        assert_eq!(events[2], Event::BlockStart { index: 0, block: Block::ToolCall { id: "toolu_1".into(), name: "get".into() } });
+        assert_eq!(
+            events[2],
+            Event::BlockStart { index: 0, block: Block::ToolCall { id: "toolu_1".into(), name: "get".into() } }
+        );
         assert_eq!(events[3], Event::Delta { index: 0, delta: Delta::ToolArguments("{\"a\":".into()) });
         assert_eq!(events[5], Event::Usage(Usage { input: 12, output: 30, ..Usage::default() }));
         assert_eq!(events[6], Event::Stop { reason: StopReason::ToolUse, sequence: None });
@@ -190,10 +195,8 @@ mod tests {
         encoder.encode(Event::BlockStop { index: 0 }, &mut out);
         encoder.encode(Event::Stop { reason: StopReason::MaxTokens, sequence: None }, &mut out);
         encoder.finish(Usage { input: 3, output: 1, ..Usage::default() }, &mut out);
-        let names: Vec<String> = out
-            .iter()
-            .map(|b| String::from_utf8_lossy(b).lines().next().unwrap_or_default().to_string())
-            .collect();
+        let names: Vec<String> =
+            out.iter().map(|b| String::from_utf8_lossy(b).lines().next().unwrap_or_default().to_string()).collect();
         assert_eq!(
             names,
             [

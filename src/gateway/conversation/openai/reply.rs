@@ -46,7 +46,11 @@ pub fn read(body: &[u8]) -> Option<Reply> {
     }
     for call in message.get("tool_calls").and_then(Value::as_array).into_iter().flatten() {
         let text = |pointer: &str| call.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_string();
-        parts.push(Part::ToolCall { id: text("/id"), name: text("/function/name"), arguments: text("/function/arguments") });
+        parts.push(Part::ToolCall {
+            id: text("/id"),
+            name: text("/function/name"),
+            arguments: text("/function/arguments"),
+        });
     }
     Some(Reply {
         id: answer.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),

@@ -45,10 +45,9 @@ pub fn read(body: &Map<String, Value>) -> Result<Conversation, ApiError> {
             "required" => Some(ToolChoice::Any),
             _ => Some(ToolChoice::Auto),
         },
-        Some(named @ Value::Object(_)) => named
-            .pointer("/function/name")
-            .and_then(Value::as_str)
-            .map(|name| ToolChoice::Tool(name.to_string())),
+        Some(named @ Value::Object(_)) => {
+            named.pointer("/function/name").and_then(Value::as_str).map(|name| ToolChoice::Tool(name.to_string()))
+        }
         _ => None,
     };
     let Some(messages) = body.get("messages").and_then(Value::as_array) else {
@@ -123,7 +122,8 @@ fn read_message(message: &Value, index: usize, conversation: &mut Conversation) 
             }
             parts.extend(content_parts(content, &field)?);
             for call in message.get("tool_calls").and_then(Value::as_array).into_iter().flatten() {
-                let text = |pointer: &str| call.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_string();
+                let text =
+                    |pointer: &str| call.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_string();
                 parts.push(Part::ToolCall {
                     id: text("/id"),
                     name: text("/function/name"),
@@ -295,7 +295,9 @@ fn write_message(message: &Message, out: &mut Vec<Value>) {
                         out.push(json!({"role": "tool", "tool_call_id": call_id, "content": text}));
                     }
                     Part::Text(text) => content.push(json!({"type": "text", "text": text.text})),
-                    Part::Image(image) => content.push(json!({"type": "image_url", "image_url": {"url": image.to_url()}})),
+                    Part::Image(image) => {
+                        content.push(json!({"type": "image_url", "image_url": {"url": image.to_url()}}))
+                    }
                     _ => {}
                 }
             }
@@ -315,7 +317,8 @@ fn write_message(message: &Message, out: &mut Vec<Value>) {
                     _ => None,
                 })
                 .collect();
-            let mut turn = json!({"role": "assistant", "content": if text.is_empty() { Value::Null } else { text.into() }});
+            let mut turn =
+                json!({"role": "assistant", "content": if text.is_empty() { Value::Null } else { text.into() }});
             if !calls.is_empty() {
                 turn["tool_calls"] = calls.into();
             }

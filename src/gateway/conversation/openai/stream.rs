@@ -87,7 +87,8 @@ impl StreamDecoder for Decoder {
                         index
                     }
                 };
-                if let Some(piece) = call.pointer("/function/arguments").and_then(Value::as_str).filter(|a| !a.is_empty())
+                if let Some(piece) =
+                    call.pointer("/function/arguments").and_then(Value::as_str).filter(|a| !a.is_empty())
                 {
                     out.push(Event::Delta { index, delta: Delta::ToolArguments(piece.to_string()) });
                 }
@@ -205,7 +206,10 @@ mod tests {
         assert_eq!(events[0], Event::Start { id: "c".into(), model: "m".into() });
         assert_eq!(events[1], Event::BlockStart { index: 0, block: Block::Text });
         assert_eq!(events[3], Event::BlockStop { index: 0 });
-        assert_eq!(events[4], Event::BlockStart { index: 1, block: Block::ToolCall { id: "t1".into(), name: "get".into() } });
+        assert_eq!(
+            events[4],
+            Event::BlockStart { index: 1, block: Block::ToolCall { id: "t1".into(), name: "get".into() } }
+        );
         assert_eq!(events[6], Event::Delta { index: 1, delta: Delta::ToolArguments(":1}".into()) });
         assert_eq!(events[8], Event::Stop { reason: StopReason::ToolUse, sequence: None });
         assert_eq!(events[9], Event::Usage(Usage { input: 9, output: 4, ..Usage::default() }));
@@ -217,7 +221,10 @@ mod tests {
         let mut encoder = Encoder::new("id".into(), "claude".into(), 1, true);
         let mut out = Vec::new();
         encoder.encode(Event::Start { id: "x".into(), model: "y".into() }, &mut out);
-        encoder.encode(Event::BlockStart { index: 3, block: Block::ToolCall { id: "t".into(), name: "get".into() } }, &mut out);
+        encoder.encode(
+            Event::BlockStart { index: 3, block: Block::ToolCall { id: "t".into(), name: "get".into() } },
+            &mut out,
+        );
         encoder.encode(Event::Delta { index: 3, delta: Delta::ToolArguments("{\"a\":1}".into()) }, &mut out);
         encoder.finish(Usage { input: 1, output: 2, ..Usage::default() }, &mut out);
         let text: Vec<String> = out.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect();
