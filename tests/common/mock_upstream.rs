@@ -4,8 +4,10 @@
 //! `fail429`, `fail500`, `fail400`, `delay=MS` (before answering), `nousage`, `p=N`
 //! (prompt tokens, default 10), `c=N` (completion tokens / stream chunks, default 5),
 //! `slow=MS` (between stream chunks), `echo401` (a 401 whose message repeats the
-//! `Authorization` header, as a careless upstream might). It counts calls per model and streams the client
-//! abandoned, and keeps the last request body and credential headers per model.
+//! `Authorization` header, as a careless upstream might), `tool` (the answer ends in a call
+//! of `get_weather`, streamed argument piece by argument piece). It counts calls per model
+//! and streams the client abandoned, and keeps the last request body and credential
+//! headers per model.
 #![allow(dead_code)]
 
 use axum::Router;
@@ -152,6 +154,11 @@ async fn answer(model: &str, body: &Value, seen: Option<Shared>) -> Response {
         "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "text": text, "finish_reason": "stop"}],
         "system_fingerprint": "mock-fp",
     });
+    if has(model, "tool") {
+        answer["choices"][0]["message"]["tool_calls"] = json!([{"id": "call_01", "type": "function",
+            "function": {"name": "get_weather", "arguments": "{\"location\": \"Paris\"}"}}]);
+        answer["choices"][0]["finish_reason"] = json!("tool_calls");
+    }
     if !has(model, "nousage") {
         answer["usage"] = usage;
     }
@@ -183,7 +190,19 @@ fn stream(model: String, chunks: u64, body: &Value, usage: Value, seen: Shared) 
     let mut events: Vec<String> = (0..chunks)
         .map(|_| chunk(json!([{"index": 0, "delta": {"content": "tok "}, "finish_reason": null}]), Value::Null))
         .collect();
-    events.push(chunk(json!([{"index": 0, "delta": {}, "finish_reason": "stop"}]), Value::Null));
+    if has(&model, "tool") {
+        let call = json!({"index": 0, "id": "call_01", "type": "function", "function": {"name": "get_weather", "arguments": ""}});
+        events.push(chunk(json!([{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": null}]), Value::Null));
+        for piece in ["{\"location\":", " \"Par", "is\"}"] {
+            let call = json!({"index": 0, "function": {"arguments": piece}});
+            events.push(chunk(
+                json!([{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": null}]),
+                Value::Null,
+            ));
+        }
+    }
+    let finish = if has(&model, "tool") { "tool_calls" } else { "stop" };
+    events.push(chunk(json!([{"index": 0, "delta": {}, "finish_reason": finish}]), Value::Null));
     if wants_usage {
         events.push(chunk(json!([]), usage));
     }
