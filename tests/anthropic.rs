@@ -206,11 +206,13 @@ fn every_refusal_comes_in_anthropics_shape() {
     let (status, _, text) = send(&proxy, "/v1/messages", &plain, &[], b"{not json");
     assert_eq!((status, anthropic_error(&text).0.as_str()), (400, "invalid_request_error"), "{text}");
 
-    // A model served by an OpenAI-shaped deployment: refused, the upstream never called.
-    let (status, _, text) = send(&proxy, "/v1/messages", &plain, &[], &request_body("gpt-only"));
+    // A block no OpenAI-shaped deployment can take: refused, the upstream never called.
+    let document = json!({"model": "gpt-only", "max_tokens": 8, "messages": [{"role": "user", "content": [
+        {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "x"}}]}]});
+    let (status, _, text) = send(&proxy, "/v1/messages", &plain, &[], document.to_string().as_bytes());
     let (kind, message) = anthropic_error(&text);
     assert_eq!((status, kind.as_str()), (400, "invalid_request_error"), "{text}");
-    assert!(message.contains("not built yet"), "{message}");
+    assert!(message.contains("cannot be translated"), "{message}");
     assert_eq!(common::mock_upstream::mock().calls("gpt-only-errors"), 0);
 
     // The upstream's own refusal passes as Anthropic wrote it.

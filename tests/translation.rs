@@ -326,3 +326,31 @@ fn errors_come_in_the_callers_dialect_and_untranslatable_requests_change_nothing
     assert_eq!(mock_gemini::mock().calls("bad-gemini-up"), 1);
     assert_eq!(spend(&proxy, &key), 0.0);
 }
+
+#[test]
+fn the_official_clients_reach_models_of_the_other_dialect() {
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-venv/bin/python");
+    assert!(python.exists(), "missing {}: see tests/anthropic_client.rs", python.display());
+    let mut config = claude("sdk-claude", "sdk-claude-up+i=11+o=6+tool");
+    config += &mock_gemini::model("sdk-gemini", "sdk-gemini-up+p=20+c=4+tool", (IN, OUT));
+    config += &model("sdk-gpt", "sdk-gpt-up+p=15+c=5+tool", IN, OUT);
+    let mut key = String::new();
+    let proxy = start_seeded(&config, |s| key = s.key(KeySpec::default()));
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/translated_clients.py");
+    let output = std::process::Command::new(python)
+        .arg(script)
+        .env_clear()
+        .env("PROXY_URL", proxy.url(""))
+        .env("PROXY_KEY", &key)
+        .env("CLAUDE", "sdk-claude")
+        .env("GEMINI", "sdk-gemini")
+        .env("GPT", "sdk-gpt")
+        .output()
+        .expect("python runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("8 passed, 0 failed"), "{text}");
+    // Spend is each call's usage priced: 2 Claude, 4 Gemini, 2 OpenAI-shaped calls.
+    let expected = 2.0 * (11.0 * IN + 6.0 * OUT) + 4.0 * (20.0 * IN + 4.0 * OUT) + 2.0 * (15.0 * IN + 5.0 * OUT);
+    assert!((spend(&proxy, &key) - expected).abs() < 1e-12, "{} vs {expected}", spend(&proxy, &key));
+}
