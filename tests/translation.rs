@@ -12,11 +12,12 @@ use serde_json::{Value, json};
 
 const IN: f64 = 1e-6;
 const OUT: f64 = 4e-6;
+const CACHE_READ: f64 = 1e-7;
 
-/// An `anthropic/` model on the mock, priced (IN, OUT).
+/// An `anthropic/` model on the mock, priced (IN, OUT) and CACHE_READ per cached token.
 fn claude(name: &str, upstream: &str) -> String {
     format!(
-        "{}[model_list.model_info]\ninput_cost_per_token = {IN:?}\noutput_cost_per_token = {OUT:?}\n\n",
+        "{}[model_list.model_info]\ninput_cost_per_token = {IN:?}\noutput_cost_per_token = {OUT:?}\ncache_read_input_token_cost = {CACHE_READ:?}\n\n",
         mock_anthropic::model(name, upstream)
     )
 }
@@ -172,8 +173,8 @@ fn an_openai_client_reaches_a_claude_model() {
     let usage = chunks.iter().find_map(|c| c.get("usage").filter(|u| !u.is_null())).cloned().unwrap_or_default();
     assert_eq!((usage["prompt_tokens"].as_u64(), usage["completion_tokens"].as_u64()), (Some(112), Some(9)));
 
-    // The cache read is priced at the input price here (no cache price is set).
-    let one = 112.0 * IN + 9.0 * OUT;
+    // The cached tokens cost the model's cache price, not the input price.
+    let one = 12.0 * IN + 100.0 * CACHE_READ + 9.0 * OUT;
     assert!((spend(&proxy, &key) - 2.0 * one).abs() < 1e-12, "{}", spend(&proxy, &key));
 }
 

@@ -377,6 +377,10 @@ section! {
         input_cost_per_token: Option<f64> = None, eg "0.00000015", env [];
         /// Price per completion token (USD), overriding the built-in price table.
         output_cost_per_token: Option<f64> = None, eg "0.0000006", env [];
+        /// Price per prompt token read from the provider's prompt cache (USD).
+        cache_read_input_token_cost: Option<f64> = None, eg "0.0000003", env [];
+        /// Price per prompt token written to the provider's prompt cache (USD).
+        cache_creation_input_token_cost: Option<f64> = None, eg "0.00000375", env [];
     }
 }
 
@@ -389,6 +393,11 @@ section! {
         input_cost_per_token: Option<f64> = None, eg "0.00000015", env [];
         /// Price per completion token (USD).
         output_cost_per_token: Option<f64> = None, eg "0.0000006", env [];
+        /// Price per prompt token read from the provider's prompt cache (USD); the input
+        /// price when neither this nor the built-in table has one.
+        cache_read_input_token_cost: Option<f64> = None, eg "0.0000003", env [];
+        /// Price per prompt token written to the provider's prompt cache (USD).
+        cache_creation_input_token_cost: Option<f64> = None, eg "0.00000375", env [];
         /// `chat`, `completion` or `embedding` (for the health check).
         mode: Option<String> = None, eg "\"chat\"", env [];
     }

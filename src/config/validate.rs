@@ -170,6 +170,10 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
             ("litellm_params.output_cost_per_token", params.output_cost_per_token),
             ("model_info.input_cost_per_token", model.model_info.input_cost_per_token),
             ("model_info.output_cost_per_token", model.model_info.output_cost_per_token),
+            ("litellm_params.cache_read_input_token_cost", params.cache_read_input_token_cost),
+            ("litellm_params.cache_creation_input_token_cost", params.cache_creation_input_token_cost),
+            ("model_info.cache_read_input_token_cost", model.model_info.cache_read_input_token_cost),
+            ("model_info.cache_creation_input_token_cost", model.model_info.cache_creation_input_token_cost),
         ] {
             if let Some(price) = price
                 && (!price.is_finite() || price < 0.0)

@@ -31,6 +31,9 @@ pub struct Deployment {
     pub weight: u64,
     pub input_cost: Option<f64>,
     pub output_cost: Option<f64>,
+    /// Prices of cached prompt tokens, read and written, overriding the table's.
+    pub cache_read_cost: Option<f64>,
+    pub cache_creation_cost: Option<f64>,
     pub mode: Option<String>,
     pub in_flight: AtomicU64,
     failures: Mutex<Failures>,
@@ -93,6 +96,10 @@ impl ModelRouter {
                 weight: params.weight.or(params.rpm).unwrap_or(1).max(1),
                 input_cost: params.input_cost_per_token.or(entry.model_info.input_cost_per_token),
                 output_cost: params.output_cost_per_token.or(entry.model_info.output_cost_per_token),
+                cache_read_cost: params.cache_read_input_token_cost.or(entry.model_info.cache_read_input_token_cost),
+                cache_creation_cost: params
+                    .cache_creation_input_token_cost
+                    .or(entry.model_info.cache_creation_input_token_cost),
                 mode: entry.model_info.mode.clone(),
                 in_flight: AtomicU64::new(0),
                 failures: Mutex::new(Failures::default()),
@@ -229,8 +236,8 @@ impl ModelRouter {
             (input, output, table) => Some(Price {
                 input: input.or(table.map(|t| t.input)).unwrap_or(0.0),
                 output: output.or(table.map(|t| t.output)).unwrap_or(0.0),
-                cache_read: table.and_then(|t| t.cache_read),
-                cache_creation: table.and_then(|t| t.cache_creation),
+                cache_read: deployment.cache_read_cost.or(table.and_then(|t| t.cache_read)),
+                cache_creation: deployment.cache_creation_cost.or(table.and_then(|t| t.cache_creation)),
             }),
         }
     }
