@@ -297,6 +297,24 @@ fn models_are_listed_in_the_callers_dialect_and_the_probe_needs_no_key() {
     assert_eq!(openai["data"][0]["object"], "model");
     assert_eq!(openai["data"].as_array().map(Vec::len), Some(2));
 
+    // One model: Anthropic's shape with `anthropic-version`, OpenAI's without; hidden
+    // models are not found either way.
+    let one = |id: &str, anthropic: bool| {
+        let mut request = http.get(proxy.url(&format!("/v1/models/{id}"))).header("x-api-key", &key);
+        if anthropic {
+            request = request.header("anthropic-version", VERSION);
+        }
+        let response = request.send().expect("model");
+        (response.status().as_u16(), response.json::<Value>().unwrap_or_default())
+    };
+    let (status, model) = one("claude-listed", true);
+    assert_eq!(
+        (status, model["type"].as_str(), model["display_name"].as_str()),
+        (200, Some("model"), Some("claude-listed"))
+    );
+    assert_eq!(one("claude-listed", false).1["object"], "model");
+    assert_eq!(one("gpt-hidden", true).0, 404);
+
     let probe = http.head(proxy.url("/")).send().expect("probe");
     assert_eq!(probe.status().as_u16(), 200);
 }

@@ -148,15 +148,18 @@ async fn list_models(state: State<AppState>, caller: Caller, headers: HeaderMap)
     models::list(state, caller, &headers).await
 }
 
-/// One model, if the caller may use it (also at `/models/{id}`).
-#[utoipa::path(get, path = "/v1/models/{id}", tag = "gateway", params(("id" = String, Path, description = "model name")),
+/// One model, if the caller may use it (also at `/models/{id}`); in Anthropic's shape
+/// when the request carries `anthropic-version`.
+#[utoipa::path(get, path = "/v1/models/{id}", tag = "gateway", params(("id" = String, Path, description = "model name"),
+        ("anthropic-version" = Option<String>, Header, description = "When present, the answer is in Anthropic's shape")),
     responses((status = 200, body = crate::docs::schemas::gateway::Model)))]
 async fn get_model(
     state: State<AppState>,
     caller: Caller,
     id: axum::extract::Path<String>,
+    headers: HeaderMap,
 ) -> Result<axum::Json<serde_json::Value>, crate::error::ApiError> {
-    models::one(state, caller, id).await
+    models::one(state, caller, id, &headers).await
 }
 
 /// Probes every deployment with a one-token request (proxy admins only).

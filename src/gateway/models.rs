@@ -29,24 +29,31 @@ pub async fn list(State(state): State<AppState>, caller: Caller, headers: &axum:
     Json(json!({"object": "list", "data": data}))
 }
 
-/// Anthropic's model list: one page holding every model.
-fn anthropic_list(names: &[String]) -> Value {
+/// One model as Anthropic describes it.
+fn anthropic_model(name: &str) -> Value {
     let created_at = chrono::DateTime::from_timestamp(CREATED, 0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default();
-    let data: Vec<Value> = names
-        .iter()
-        .map(|name| json!({"type": "model", "id": name, "display_name": name, "created_at": created_at}))
-        .collect();
+    json!({"type": "model", "id": name, "display_name": name, "created_at": created_at})
+}
+
+/// Anthropic's model list: one page holding every model.
+fn anthropic_list(names: &[String]) -> Value {
+    let data: Vec<Value> = names.iter().map(|name| anthropic_model(name)).collect();
     json!({"data": data, "has_more": false, "first_id": names.first(), "last_id": names.last()})
 }
 
+/// One model, in Anthropic's shape when the request carries `anthropic-version`.
 pub async fn one(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    headers: &axum::http::HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     if access::usable_models(&state, &caller).contains(&id) {
+        if headers.contains_key("anthropic-version") {
+            return Ok(Json(anthropic_model(&id)));
+        }
         return Ok(Json(model_object(&id)));
     }
     Err(ApiError::NotFound(format!("The model `{id}` does not exist or you do not have access to it.")))
