@@ -357,9 +357,9 @@ section! {
 section! {
     /// Connection of one deployment.
     ModelParams at "model_list.litellm_params" {
-        /// `provider/model`: `openai/gpt-4o-mini`, `azure/<deployment>`, `anthropic/claude-sonnet-4-5`, or a bare OpenAI model name.
+        /// `provider/model`: `openai/gpt-4o-mini`, `azure/<deployment>`, `anthropic/claude-sonnet-4-5`, `gemini/gemini-2.5-flash`, or a bare OpenAI model name.
         model: String = String::new(), eg "\"openai/gpt-4o-mini\"", env [];
-        /// Base URL of an OpenAI-compatible server (vLLM, Ollama, ...), the Azure resource, or Anthropic's API (default `https://api.anthropic.com` for `anthropic/` models).
+        /// Base URL of an OpenAI-compatible server (vLLM, Ollama, ...), the Azure resource, Anthropic's API (default `https://api.anthropic.com` for `anthropic/` models) or Gemini's (default `https://generativelanguage.googleapis.com` for `gemini/` models).
         api_base: Option<ApiBase> = None, eg "\"http://localhost:8000/v1\"", env [];
         /// The upstream key, usually `os.environ/NAME`.
         api_key: Option<Secret> = None, eg "\"os.environ/OPENAI_API_KEY\"", env [];
