@@ -274,6 +274,15 @@ section! {
         timeout: u64 = 600, eg "", env [];
         /// Seconds to wait for an upstream connection.
         connect_timeout: u64 = 10, eg "", env [];
+        /// Model groups tried in turn when a group fails after its retries (upstream errors,
+        /// timeouts, rate limits), LiteLLM's list of one-entry maps.
+        fallbacks: Vec<BTreeMap<String, Vec<String>>> = Vec::new(), eg "[{ \"gpt-4o\" = [\"gpt-4o-mini\"] }]", env [];
+        /// Groups tried when a request is too long for a group's context window.
+        context_window_fallbacks: Vec<BTreeMap<String, Vec<String>>> = Vec::new(), eg "[{ \"gpt-4o-mini\" = [\"gpt-4o\"] }]", env [];
+        /// Groups tried when a group's provider refuses a request by its content policy.
+        content_policy_fallbacks: Vec<BTreeMap<String, Vec<String>>> = Vec::new(), eg "[{ \"gpt-4o\" = [\"gpt-4o-mini\"] }]", env [];
+        /// Groups tried after any group that has no fallbacks of its own.
+        default_fallbacks: Vec<String> = Vec::new(), eg "[\"gpt-4o-mini\"]", env [];
     }
 }
 

@@ -85,6 +85,10 @@ fn out_of_range_values_are_named() {
 
     let message = error_text("[general_settings]\nmaster_key = \"1234\"\n", &[]);
     assert!(message.contains("must start with `sk-`"), "{message}");
+
+    let models = "[[model_list]]\nmodel_name = \"a\"\n[model_list.litellm_params]\nmodel = \"openai/a\"\n";
+    let message = error_text(&format!("[router_settings]\nfallbacks = [{{ a = [\"b\"] }}]\n{models}"), &[]);
+    assert!(message.contains("router_settings.fallbacks[0].a: names `b`, which is no `model_name`"), "{message}");
 }
 
 #[test]

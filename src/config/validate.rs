@@ -136,6 +136,35 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
     if router.connect_timeout == 0 {
         bad("router_settings.connect_timeout", "must be at least 1 second".into());
     }
+    let is_group = |name: &str| {
+        settings.model_list.iter().any(|m| m.model_name == name) || litellm.model_group_alias.contains_key(name)
+    };
+    for (field, lists) in [
+        ("fallbacks", &router.fallbacks),
+        ("context_window_fallbacks", &router.context_window_fallbacks),
+        ("content_policy_fallbacks", &router.content_policy_fallbacks),
+    ] {
+        for (index, map) in lists.iter().enumerate() {
+            for (group, targets) in map {
+                for name in std::iter::once(group).chain(targets) {
+                    if !is_group(name) {
+                        bad(
+                            &format!("router_settings.{field}[{index}].{group}"),
+                            format!("names `{name}`, which is no `model_name` in [[model_list]]"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    for name in &router.default_fallbacks {
+        if !is_group(name) {
+            bad(
+                "router_settings.default_fallbacks",
+                format!("names `{name}`, which is no `model_name` in [[model_list]]"),
+            );
+        }
+    }
 
     for (index, model) in settings.model_list.iter().enumerate() {
         let at = |field: &str| format!("model_list[{index}].{field}");

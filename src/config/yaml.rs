@@ -77,6 +77,7 @@ pub fn parse_text(path: &Path, text: &str) -> Result<Merged, Problem> {
     }
     let environment = take_environment(&mut table, &origins)?;
     move_router_aliases(&mut table, &mut origins);
+    move_litellm_fallbacks(&mut table, &mut origins);
     let mut ignored = Vec::new();
     strip_litellm_only(&mut table, "", "", &mut ignored);
     keys::check_keys(&table, &origins, &|section| litellm_keys(section).to_vec())?;
@@ -203,6 +204,34 @@ fn take_environment(
         environment.push((name, text, origin));
     }
     Ok(environment)
+}
+
+/// LiteLLM reads fallbacks from `litellm_settings` as well as `router_settings`, ours are
+/// all in `router_settings`: they move there (those already there win), with positions.
+fn move_litellm_fallbacks(table: &mut toml::Table, origins: &mut BTreeMap<String, Origin>) {
+    const FALLBACKS: [&str; 4] =
+        ["fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "default_fallbacks"];
+    let Some(toml::Value::Table(litellm)) = table.get_mut("litellm_settings") else { return };
+    let moving: Vec<(&str, toml::Value)> =
+        FALLBACKS.iter().filter_map(|name| litellm.remove(*name).map(|value| (*name, value))).collect();
+    if moving.is_empty() {
+        return;
+    }
+    let router = table.entry("router_settings").or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let Some(router) = router.as_table_mut() else { return };
+    for (name, value) in moving {
+        let from = format!("litellm_settings.{name}");
+        let to = format!("router_settings.{name}");
+        let moved: Vec<(String, Origin)> = origins
+            .range(from.clone()..)
+            .take_while(|(path, _)| path.starts_with(&from))
+            .map(|(p, o)| (p.clone(), o.clone()))
+            .collect();
+        for (path, origin) in moved {
+            origins.entry(format!("{to}{}", &path[from.len()..])).or_insert(origin);
+        }
+        router.entry(name).or_insert(value);
+    }
 }
 
 /// LiteLLM keeps `model_group_alias` in `router_settings`, we in `litellm_settings`: the

@@ -34,6 +34,8 @@ pub struct Upstream {
     pub upstream_model: String,
     /// The answer is in the provider's dialect, not the client's: it is translated back.
     pub translated: bool,
+    /// Attempts before the one that answered.
+    pub retries: u32,
     /// When the request that answered was sent, for the latency metrics.
     pub sent: std::time::Instant,
     pub _in_flight: InFlight,
@@ -74,7 +76,7 @@ fn retryable(status: u16) -> bool {
 /// Sends the request; each failed attempt is counted in the metrics with `ctx`'s labels.
 pub async fn send(ctx: &Ctx, route: &Route, request: &mut ModelRequest) -> Result<Upstream, Response> {
     let state = &ctx.state;
-    let attempts = state.router.num_retries + 1;
+    let attempts = request.num_retries.unwrap_or(state.router.num_retries) + 1;
     let mut tried: Vec<usize> = Vec::new();
     let mut last: Option<Response> = None;
     for _ in 0..attempts {
@@ -98,11 +100,12 @@ pub async fn send(ctx: &Ctx, route: &Route, request: &mut ModelRequest) -> Resul
             .provider
             .request(&deployment, call)
             .map_err(|message| ApiError::Upstream { status: 500, message }.into_response())?;
-        let deadline = (!request.stream).then(|| Instant::now() + deployment.timeout);
+        let deadline = (!request.stream).then(|| Instant::now() + request.timeout.unwrap_or(deployment.timeout));
         let sent = std::time::Instant::now();
         match state.http.get().send(outgoing, deadline).await {
             Ok(response) if response.status().is_success() => {
                 return Ok(Upstream {
+                    retries: tried.len() as u32 - 1,
                     response,
                     deadline,
                     deployment,

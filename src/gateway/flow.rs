@@ -10,7 +10,7 @@ use super::admission::{self, Admitted, insert};
 use super::providers::{Dialect, Endpoint};
 use super::request::ModelRequest;
 use super::router::{Deployment, Route};
-use super::{access, anthropic, dispatch, failure, mock, observe, respond, stream};
+use super::{access, anthropic, dispatch, failure, fallback, mock, observe, respond, stream};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::spend::{Charge, Expected, Price, SpendRow, Usage};
@@ -45,6 +45,11 @@ pub struct Ctx {
     pub charge: Charge,
     /// The key's `max_budget`, `rpm_limit` and `tpm_limit`, echoed in headers as LiteLLM does.
     pub key_limits: (Option<f64>, Option<i64>, Option<i64>),
+    /// Fallback groups tried and retries made before the answer (LiteLLM's headers).
+    pub attempted_fallbacks: u32,
+    pub attempted_retries: u32,
+    /// The request's own `timeout`, echoed as `x-litellm-timeout`.
+    pub timeout: Option<std::time::Duration>,
     /// Tells the ledger this request's row is on its way.
     pub _expected: Expected,
 }
@@ -79,6 +84,14 @@ impl Ctx {
     /// the key's budget and limits, when it has them.
     pub fn answer_headers(&self, headers: &mut HeaderMap) {
         insert(headers, "x-litellm-call-id", self.request_id.clone());
+        insert(headers, "x-litellm-model-group", self.group.clone());
+        insert(headers, "x-litellm-attempted-retries", self.attempted_retries.to_string());
+        if self.attempted_fallbacks > 0 {
+            insert(headers, "x-litellm-attempted-fallbacks", self.attempted_fallbacks.to_string());
+        }
+        if let Some(timeout) = self.timeout {
+            insert(headers, "x-litellm-timeout", timeout.as_secs_f64().to_string());
+        }
         let (budget, rpm, tpm) = self.key_limits;
         if let Some(budget) = budget {
             insert(headers, "x-litellm-key-max-budget", budget.to_string());
@@ -242,6 +255,9 @@ async fn run(
         end_user: request.end_user.clone(),
         charge: Charge::default(),
         key_limits: key.map_or((None, None, None), |k| (k.max_budget, k.rpm_limit, k.tpm_limit)),
+        attempted_fallbacks: 0,
+        attempted_retries: 0,
+        timeout: request.timeout,
         _expected: Expected::new(&state),
         state: state.clone(),
     };
@@ -253,13 +269,23 @@ async fn run(
     if let Some(text) = request.mock_response.take() {
         return mock::respond(ctx, admission, &request, &text).await;
     }
-    let upstream = match dispatch::send(&ctx, &route, &mut request).await {
+    let first = match request.mock_failure.take() {
+        Some(failure) => Err(failure.response(&ctx.group)),
+        None => dispatch::send(&ctx, &route, &mut request).await,
+    };
+    let upstream = match first {
         Ok(upstream) => upstream,
         Err(response) => {
-            let deployment = route.deployments.first().map(AsRef::as_ref);
-            return Err(failure::logged(&ctx, response, deployment, &request.model).await);
+            let first = route.deployments.first().cloned();
+            match fallback::after(&mut ctx, &caller, &mut request, response, first).await {
+                Ok(upstream) => upstream,
+                Err((response, deployment)) => {
+                    return Err(failure::logged(&ctx, response, deployment.as_deref(), &request.model).await);
+                }
+            }
         }
     };
+    ctx.attempted_retries = upstream.retries;
     let price = state.router.price(&upstream.deployment, &upstream.upstream_model);
     if price.is_none() {
         state.router.prices.warn_unpriced(&upstream.deployment.litellm_model);

@@ -11,6 +11,7 @@ pub mod direct;
 mod dispatch;
 mod egress;
 mod failure;
+mod fallback;
 pub(crate) mod flow;
 mod mock;
 pub(crate) mod models;

@@ -30,6 +30,92 @@ pub struct ModelRequest {
     pub forwarded: HeaderMap,
     /// The request in the internal form, read when a deployment needs it translated.
     conversation: Option<Conversation>,
+    /// LiteLLM's per-request routing: its own fallback groups, retries and timeout.
+    pub fallbacks: Vec<String>,
+    pub num_retries: Option<u32>,
+    pub timeout: Option<std::time::Duration>,
+    /// LiteLLM's test hooks: the first group fails this way without an upstream call.
+    pub mock_failure: Option<MockFailure>,
+}
+
+/// A failure a request asks for, to test fallbacks and retries (`mock_testing_fallbacks`,
+/// `mock_testing_rate_limit_error`, `mock_timeout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MockFailure {
+    Error,
+    RateLimit,
+    Timeout,
+}
+
+impl MockFailure {
+    pub fn response(self, group: &str) -> axum::response::Response {
+        let (status, message) = match self {
+            MockFailure::Error => (500, format!("This is a mock exception for model={group}, to trigger a fallback.")),
+            MockFailure::RateLimit => (429, format!("This is a mock rate limit error for model={group}.")),
+            MockFailure::Timeout => (408, format!("This is a mock timeout for model={group}.")),
+        };
+        axum::response::IntoResponse::into_response(ApiError::Upstream { status, message })
+    }
+}
+
+/// LiteLLM's per-request routing fields.
+#[derive(Default)]
+struct Routing {
+    fallbacks: Vec<String>,
+    num_retries: Option<u32>,
+    timeout: Option<std::time::Duration>,
+    mock_failure: Option<MockFailure>,
+}
+
+/// LiteLLM's routing fields of an OpenAI request, taken out of the body (they mean
+/// nothing to the upstream).
+fn routing_fields(body: &mut Map<String, Value>) -> Result<Routing, ApiError> {
+    let fallbacks = match body.remove("fallbacks") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(name) => Ok(name.clone()),
+                other => other
+                    .get("model")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .ok_or_else(|| ApiError::field("fallbacks", "Each fallback is a model name.")),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(ApiError::field("fallbacks", "`fallbacks` is a list of model names.")),
+    };
+    let num_retries = match body.remove("num_retries") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(
+            value
+                .as_u64()
+                .filter(|n| *n <= 10)
+                .ok_or_else(|| ApiError::field("num_retries", "`num_retries` is a whole number from 0 to 10."))?
+                as u32,
+        ),
+    };
+    let timeout = match body.remove("timeout").or_else(|| body.remove("request_timeout")) {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(
+            value
+                .as_f64()
+                .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+                .map(std::time::Duration::from_secs_f64)
+                .ok_or_else(|| ApiError::field("timeout", "`timeout` is a number of seconds above 0."))?,
+        ),
+    };
+    let flag = |body: &mut Map<String, Value>, name: &str| body.remove(name).is_some_and(|v| v.as_bool() == Some(true));
+    let mock = if flag(body, "mock_testing_fallbacks") {
+        Some(MockFailure::Error)
+    } else if flag(body, "mock_testing_rate_limit_error") {
+        Some(MockFailure::RateLimit)
+    } else if flag(body, "mock_timeout") {
+        Some(MockFailure::Timeout)
+    } else {
+        None
+    };
+    Ok(Routing { fallbacks, num_retries, timeout, mock_failure: mock })
 }
 
 impl ModelRequest {
@@ -65,6 +151,11 @@ impl ModelRequest {
             Some(other) => Some(other.to_string()),
         };
         let end_user = body.get("user").and_then(Value::as_str).map(str::to_string);
+        let Routing { fallbacks, num_retries, timeout, mock_failure } = match endpoint.dialect() {
+            Dialect::OpenAi | Dialect::Gemini => routing_fields(&mut body)?,
+            // Anthropic's bodies go upstream as they came: they carry no routing fields.
+            Dialect::Anthropic => Routing::default(),
+        };
         Ok(Self {
             endpoint,
             body,
@@ -79,6 +170,10 @@ impl ModelRequest {
             raw_model,
             forwarded: HeaderMap::new(),
             conversation: None,
+            fallbacks,
+            num_retries,
+            timeout,
+            mock_failure,
         })
     }
 

@@ -4,7 +4,7 @@
 //! `fail429`, `fail500`, `fail400`, `delay=MS` (before answering), `nousage`, `p=N`
 //! (prompt tokens, default 10), `c=N` (completion tokens / stream chunks, default 5),
 //! `slow=MS` (between stream chunks), `echo401` (a 401 whose message repeats the
-//! `Authorization` header, as a careless upstream might), `tool` (the answer ends in a call
+//! `Authorization` header, as a careless upstream might), `toolong` (a 400 `context_length_exceeded`), `tool` (the answer ends in a call
 //! of `get_weather`, streamed argument piece by argument piece). It counts calls per model
 //! and streams the client abandoned, and keeps the last request body and credential
 //! headers per model.
@@ -103,6 +103,10 @@ fn record(seen: &Shared, model: &str, body: &Value, credential: String) {
 async fn failure(model: &str) -> Option<Response> {
     if let Some(ms) = flag(model, "delay") {
         tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    if has(model, "toolong") {
+        let body = json!({"error": {"message": "This model's maximum context length is 8192 tokens.", "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}});
+        return Some((StatusCode::BAD_REQUEST, axum::Json(body)).into_response());
     }
     for (name, status) in [("fail429", 429), ("fail500", 500), ("fail400", 400)] {
         if has(model, name) {
