@@ -89,3 +89,27 @@ fn viewers_see_but_cannot_change() {
     let users: i64 = common::query(&proxy, "SELECT COUNT(*) FROM users WHERE user_email = 'mallory@example.com'");
     assert_eq!(users, 0);
 }
+
+#[test]
+fn the_request_log_filters_and_shows_a_failure() {
+    let (good, bad) = ("ui-log-good", "ui-log-bad");
+    let config = format!(
+        "{}{}",
+        common::model(good, good, 0.001, 0.002),
+        common::model(bad, &format!("{bad}+fail400"), 0.001, 0.002)
+    );
+    let proxy = Proxy::start_with(Options { config: Some(&config), ..Default::default() });
+    let call = |model: &str| {
+        let (_, headers, _) = common::post(&proxy.url("/v1/chat/completions"), MASTER_KEY, &common::chat_body(model));
+        common::header_text(&headers, "x-litellm-call-id")
+    };
+    let ok = call(good);
+    call(good);
+    let failed = call(bad);
+    drop(proxy.folded_db());
+    let dir = screenshots();
+    let out = flow("logs.mjs", &[&proxy.base_url, MASTER_KEY, dir.to_str().unwrap(), &failed, &ok]);
+    for step in ["filtered to failures only", "the detail says why it failed", "the search by call id finds"] {
+        assert!(out.contains(step), "missing step `{step}`:\n{out}");
+    }
+}

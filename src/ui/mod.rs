@@ -13,6 +13,7 @@ mod home;
 mod keys;
 mod keys_edit;
 mod keys_new;
+mod logs;
 mod models;
 mod settings;
 pub mod signed;
@@ -44,6 +45,7 @@ pub fn routes() -> axum::Router<crate::state::AppState> {
         .merge(users::routes())
         .merge(users_edit::routes())
         .merge(usage::routes())
+        .merge(logs::routes())
         .merge(test_key::routes())
         .merge(teams::routes())
         .merge(team::routes())

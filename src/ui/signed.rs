@@ -66,7 +66,7 @@ impl Signed {
         if self.sees_users(state) {
             nav.push(("/ui/users", "Users"));
         }
-        nav.extend([("/ui/teams", "Teams"), ("/ui/usage", "Usage"), ("/ui/models", "Models")]);
+        nav.extend([("/ui/teams", "Teams"), ("/ui/usage", "Usage"), ("/ui/logs", "Logs"), ("/ui/models", "Models")]);
         nav.push(("/ui/test-key", "Test key"));
         if self.user.role == Role::ProxyAdmin {
             nav.push(("/ui/settings", "Settings"));
