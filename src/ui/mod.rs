@@ -6,6 +6,7 @@
 //! Pages of other domains render through `render`/`page` so they share the layout and
 //! escaping rules.
 
+mod alerts;
 pub mod assets;
 pub mod form;
 mod format;
@@ -46,6 +47,7 @@ pub fn routes() -> axum::Router<crate::state::AppState> {
         .merge(users_edit::routes())
         .merge(usage::routes())
         .merge(logs::routes())
+        .merge(alerts::routes())
         .merge(test_key::routes())
         .merge(teams::routes())
         .merge(team::routes())

@@ -67,6 +67,9 @@ impl Signed {
             nav.push(("/ui/users", "Users"));
         }
         nav.extend([("/ui/teams", "Teams"), ("/ui/usage", "Usage"), ("/ui/logs", "Logs"), ("/ui/models", "Models")]);
+        if policy::authorize(state, &self.caller, Op::AlertRead).is_ok() {
+            nav.push(("/ui/alerts", "Alerts"));
+        }
         nav.push(("/ui/test-key", "Test key"));
         if self.user.role == Role::ProxyAdmin {
             nav.push(("/ui/settings", "Settings"));

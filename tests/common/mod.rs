@@ -7,6 +7,8 @@ pub mod mock_anthropic;
 pub mod mock_upstream;
 pub mod oidc;
 pub mod seed;
+pub mod smtp;
+pub mod webhook;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
