@@ -8,6 +8,8 @@
 
 mod alerts;
 pub mod assets;
+mod connect;
+mod connect_snippets;
 pub mod form;
 mod format;
 mod home;
@@ -48,6 +50,7 @@ pub fn routes() -> axum::Router<crate::state::AppState> {
         .merge(usage::routes())
         .merge(logs::routes())
         .merge(alerts::routes())
+        .merge(connect::routes())
         .merge(test_key::routes())
         .merge(teams::routes())
         .merge(team::routes())

@@ -71,6 +71,7 @@ impl Signed {
             nav.push(("/ui/alerts", "Alerts"));
         }
         nav.push(("/ui/test-key", "Test key"));
+        nav.push(("/ui/connect", "Connect"));
         if self.user.role == Role::ProxyAdmin {
             nav.push(("/ui/settings", "Settings"));
         }
