@@ -52,6 +52,8 @@ pub const LITELLM_ONLY_ALERT_TYPES: &[&str] = &[
     "new_internal_user_created",
     "internal_user_updated",
     "internal_user_deleted",
+    "mcp_tool_description_blocked",
+    "mcp_pinned_tools_changed",
 ];
 
 /// One thing worth telling someone about.
