@@ -241,3 +241,24 @@ CREATE TABLE audit_log (
     updated_values     TEXT
 );
 CREATE INDEX audit_log_time ON audit_log (updated_at);
+
+-- Alerts on their way out (src/alerts/store.rs): one row per alert and channel, filed
+-- once per dedupe key (the threshold and its period), sent and retried from here.
+CREATE TABLE alert_outbox (
+    id              INTEGER PRIMARY KEY,
+    dedupe_key      TEXT NOT NULL,
+    channel         TEXT NOT NULL,              -- slack, webhook, email
+    alert_type      TEXT NOT NULL,
+    event           TEXT NOT NULL,
+    message         TEXT NOT NULL,
+    payload         TEXT NOT NULL,              -- the webhook event (JSON)
+    recipients      TEXT NOT NULL DEFAULT '[]', -- email addresses (JSON)
+    created_at      TEXT NOT NULL,
+    status          TEXT NOT NULL DEFAULT 'pending', -- pending, sent, failed (gave up)
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    sent_at         TEXT,
+    last_error      TEXT,
+    UNIQUE (dedupe_key, channel)
+);
+CREATE INDEX alert_outbox_due ON alert_outbox (next_attempt_at) WHERE status = 'pending';

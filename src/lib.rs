@@ -4,6 +4,7 @@
 //! The code is cut by domain (see DESIGN.md): each folder owns its types, SQL and routes.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod config;

@@ -53,6 +53,8 @@ pub struct Shared {
     pub journal: Arc<crate::spend::Journal>,
     /// The counters behind `/metrics`.
     pub metrics: crate::metrics::Registry,
+    /// Each deployment's recent failures, for the deployment alerts.
+    pub alerts: crate::alerts::Watch,
 }
 
 impl Deref for AppState {
@@ -123,6 +125,7 @@ impl AppState {
         crate::spend::checkpoint::start(&db)?;
         // Before the tables are loaded: the first read folds what a previous run left.
         let journal = crate::spend::Journal::start(&db, !config.settings.general_settings.disable_spend_logs)?;
+        let alerts = crate::alerts::Watch::new(&router, config.settings.general_settings.alert_deployment_failures);
         let state = Self {
             inner: Arc::new(Shared {
                 keys: KeyCache::load(&db)?,
@@ -144,6 +147,7 @@ impl AppState {
                 ledger: Ledger::default(),
                 journal,
                 metrics: crate::metrics::Registry::default(),
+                alerts,
             }),
         };
         Ok((state, origin))

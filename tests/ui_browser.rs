@@ -89,3 +89,50 @@ fn viewers_see_but_cannot_change() {
     let users: i64 = common::query(&proxy, "SELECT COUNT(*) FROM users WHERE user_email = 'mallory@example.com'");
     assert_eq!(users, 0);
 }
+
+#[test]
+fn the_request_log_filters_and_shows_a_failure() {
+    let (good, bad) = ("ui-log-good", "ui-log-bad");
+    let config = format!(
+        "{}{}",
+        common::model(good, good, 0.001, 0.002),
+        common::model(bad, &format!("{bad}+fail400"), 0.001, 0.002)
+    );
+    let proxy = Proxy::start_with(Options { config: Some(&config), ..Default::default() });
+    let call = |model: &str| {
+        let (_, headers, _) = common::post(&proxy.url("/v1/chat/completions"), MASTER_KEY, &common::chat_body(model));
+        common::header_text(&headers, "x-litellm-call-id")
+    };
+    let ok = call(good);
+    call(good);
+    let failed = call(bad);
+    drop(proxy.folded_db());
+    let dir = screenshots();
+    let out = flow("logs.mjs", &[&proxy.base_url, MASTER_KEY, dir.to_str().unwrap(), &failed, &ok]);
+    for step in ["filtered to failures only", "the detail says why it failed", "the search by call id finds"] {
+        assert!(out.contains(step), "missing step `{step}`:\n{out}");
+    }
+}
+
+#[test]
+fn the_connect_page_copies_a_snippet_whose_key_works() {
+    let config = format!(
+        "{}{}",
+        common::model("connect-chat", "connect-chat", 0.001, 0.002),
+        common::mock_anthropic::model("claude-connect", "claude-connect")
+    );
+    let proxy = Proxy::start_with(Options { config: Some(&config), ..Default::default() });
+    let admin = proxy.admin();
+    common::new_users(&admin, &[("dev", "internal_user")]);
+    let (status, body) = admin.post("/user/update", json!({"user_id": "dev", "password": "a-good-password"}));
+    assert_eq!(status, 200, "{body}");
+    let dir = screenshots();
+    let out = flow("connect.mjs", &[&proxy.base_url, "dev@example.com", "a-good-password", dir.to_str().unwrap()]);
+    let copied = out.lines().find_map(|l| l.strip_prefix("COPIED ")).expect("the flow prints what it copied");
+    let copied: String = serde_json::from_str(copied).unwrap();
+    let key = copied.split("Bearer ").nth(1).and_then(|rest| rest.split('"').next()).expect("a key in the snippet");
+    let (status, _, body) = common::post(&proxy.url("/v1/chat/completions"), key, &common::chat_body("connect-chat"));
+    assert_eq!(status, 200, "the copied key works: {body}");
+    let owner: String = common::query(&proxy, "SELECT user_id FROM keys WHERE key_alias = 'laptop-claude-code'");
+    assert_eq!(owner, "dev");
+}

@@ -108,6 +108,8 @@ pub enum Op<'a> {
     GlobalSpendRead,
     /// `/metrics`: admin roles only (unless `metrics_public`, decided by the route).
     MetricsRead,
+    /// The alerts sent and pending (`/ui/alerts`): admin roles only.
+    AlertRead,
 }
 
 impl<'a> Op<'a> {
@@ -142,6 +144,7 @@ impl<'a> Op<'a> {
             Op::SpendRead { route } => route,
             Op::GlobalSpendRead => "/global/spend/report",
             Op::MetricsRead => "/metrics",
+            Op::AlertRead => "/ui/alerts",
         }
     }
 }
@@ -369,6 +372,12 @@ fn decide(
             Role::ProxyAdminViewer => grant(true),
             _ => Err(ApiError::Forbidden(format!(
                 "Only proxy admins and admin viewers may read /metrics. Your role={role}"
+            ))),
+        },
+        Op::AlertRead => match role {
+            Role::ProxyAdminViewer => grant(true),
+            _ => Err(ApiError::Forbidden(format!(
+                "Only proxy admins and admin viewers may read the alerts. Your role={role}"
             ))),
         },
         Op::AuditRead => match role {

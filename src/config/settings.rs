@@ -158,6 +158,30 @@ section! {
         /// scraper on a private network. Unset, it takes a key (or UI session) with the
         /// `proxy_admin` or `proxy_admin_viewer` role.
         metrics_public: bool = false, eg "", env ["PROXY_METRICS_PUBLIC"];
+        /// Where alerts go (LiteLLM's names): `slack` (a Slack-compatible `{"text": ...}`
+        /// post to `slack_webhook_url`), `webhook` (a JSON event to `webhook_url`), `email`
+        /// (to the budget's owner and the proxy admins, through `[email]`). Empty: no alerts.
+        alerting: Vec<String> = Vec::new(), eg "[\"slack\", \"webhook\", \"email\"]", env [];
+        /// Which alerts to send: `budget_alerts` (a key, user or team past its soft budget
+        /// or 50/80/100% of its max budget), `key_expiring`, `cooldown_deployment`,
+        /// `outage_alerts` (a deployment failing `alert_deployment_failures` times in a row)
+        /// and `llm_exceptions` (an upstream refusing the deployment's credentials, 401/403).
+        /// Unset: all of them.
+        alert_types: Option<Vec<String>> = None, eg "[\"budget_alerts\", \"cooldown_deployment\"]", env [];
+        /// The Slack (or Slack-compatible: Mattermost, Rocket.Chat, Discord's `/slack`)
+        /// incoming-webhook URL for `alerting = ["slack"]`.
+        slack_webhook_url: Option<Secret> = None, eg "\"https://hooks.slack.com/services/T000/B000/XXXX\"", env ["SLACK_WEBHOOK_URL"];
+        /// The URL that receives each alert as a JSON event for `alerting = ["webhook"]`
+        /// (LiteLLM's `WEBHOOK_URL`).
+        webhook_url: Option<Secret> = None, eg "\"https://alerts.example.com/llm-proxy\"", env ["WEBHOOK_URL"];
+        /// Alert this many days before a key expires.
+        alert_key_expiry_days: u32 = 7, eg "", env [];
+        /// Alert when a deployment's upstream calls fail this many times in a row (timeouts,
+        /// 401/403, 429 and 5xx; other 4xx are the client's).
+        alert_deployment_failures: u32 = 5, eg "", env [];
+        /// How often budgets, expiries and deployments are checked, and unsent alerts tried
+        /// again (`10s`, `1m`).
+        alert_check_interval: String = "30s".into(), eg "", env [];
         /// Team ids claim of the SSO token (auto-adds users to those teams).
         litellm_jwtauth: JwtAuthSettings = JwtAuthSettings::default(), eg "table", env [];
     }

@@ -56,6 +56,18 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
         "general_settings.maximum_spend_logs_retention_interval",
         Some(&general.maximum_spend_logs_retention_interval),
     );
+    check_duration(&mut bad, "general_settings.alert_check_interval", Some(&general.alert_check_interval));
+    for channel in &general.alerting {
+        check_one_of(&mut bad, "general_settings.alerting", channel, crate::alerts::CHANNELS);
+    }
+    for kind in general.alert_types.iter().flatten() {
+        if !crate::alerts::LITELLM_ONLY_ALERT_TYPES.contains(&kind.as_str()) {
+            check_one_of(&mut bad, "general_settings.alert_types", kind, crate::alerts::ALERT_TYPES);
+        }
+    }
+    if general.alert_deployment_failures == 0 {
+        bad("general_settings.alert_deployment_failures", "must be at least 1".into());
+    }
     if general.min_password_length < 8 {
         bad("general_settings.min_password_length", "must be at least 8".into());
     }

@@ -26,7 +26,30 @@ pub const UPGRADES: &[&str] = &[
     // at `/team/new` (the memberships are in `team_memberships`).
     "ALTER TABLE teams ADD COLUMN admins TEXT NOT NULL DEFAULT '[]';
      ALTER TABLE teams ADD COLUMN members TEXT NOT NULL DEFAULT '[]';",
+    ALERT_OUTBOX,
 ];
+
+/// 9 -> 10: the alert outbox (src/alerts/store.rs). (`IF NOT EXISTS`: the tests of the
+/// earlier steps mark a current file as older without dropping it.)
+const ALERT_OUTBOX: &str = "
+    CREATE TABLE IF NOT EXISTS alert_outbox (
+        id              INTEGER PRIMARY KEY,
+        dedupe_key      TEXT NOT NULL,
+        channel         TEXT NOT NULL,
+        alert_type      TEXT NOT NULL,
+        event           TEXT NOT NULL,
+        message         TEXT NOT NULL,
+        payload         TEXT NOT NULL,
+        recipients      TEXT NOT NULL DEFAULT '[]',
+        created_at      TEXT NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'pending',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        sent_at         TEXT,
+        last_error      TEXT,
+        UNIQUE (dedupe_key, channel)
+    );
+    CREATE INDEX IF NOT EXISTS alert_outbox_due ON alert_outbox (next_attempt_at) WHERE status = 'pending';";
 
 /// 7 -> 8: the spend-log indexes by user and by team leave out the rows without one (the
 /// master key's requests, keys without a team): a lookup by user or team never wants them,
@@ -339,6 +362,20 @@ mod tests {
                 assert!(plan.iter().any(|step| step.contains(&format!("USING INDEX {index}"))), "{filter}: {plan:?}");
             }
         }
+    }
+
+    #[test]
+    fn version_10_adds_the_alert_outbox() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        conn.execute_batch("DROP TABLE alert_outbox; PRAGMA user_version = 9;").unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 9 });
+        conn.execute(
+            "INSERT INTO alert_outbox (dedupe_key, channel, alert_type, event, message, payload, created_at, next_attempt_at)
+             VALUES ('d', 'slack', 't', 'e', 'm', '{}', 'now', 'now')",
+            [],
+        )
+        .unwrap();
     }
 
     #[test]

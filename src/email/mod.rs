@@ -1,4 +1,4 @@
-//! Outgoing email (optional): the invitation link, sent through the SMTP server of
+//! Outgoing email (optional): the invitation link and alerts, sent through the SMTP server of
 //! `[email]` with lettre (rustls, no OpenSSL, so the binary stays static). Email is off
 //! while `smtp_host` is unset. A send that fails is reported to the caller and logged;
 //! it never undoes what the email was about (the invitation is already stored).
@@ -49,5 +49,24 @@ pub async fn send_invitation(settings: &EmailSettings, to: &str, link: &str, exp
              The link works once, until {expires_at}.\n"
         ))
         .map_err(|e| format!("cannot build the email: {e}"))?;
+    transport(settings)?.send(message).await.map(|_| ()).map_err(|e| format!("the SMTP server refused or failed: {e}"))
+}
+
+/// Sends a plain-text email to every address of `to` (alerts). The error says what went
+/// wrong, for the caller.
+pub async fn send_text(settings: &EmailSettings, to: &[String], subject: &str, body: &str) -> Result<(), String> {
+    let from = settings
+        .smtp_from
+        .clone()
+        .or_else(|| settings.smtp_username.clone())
+        .ok_or("set smtp_from in [email]: the sender address of alert emails")?;
+    let mut builder = Message::builder()
+        .from(from.parse().map_err(|e| format!("smtp_from `{from}` is not an address: {e}"))?)
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN);
+    for address in to {
+        builder = builder.to(address.parse().map_err(|e| format!("`{address}` is not an email address: {e}"))?);
+    }
+    let message = builder.body(body.to_string()).map_err(|e| format!("cannot build the email: {e}"))?;
     transport(settings)?.send(message).await.map(|_| ()).map_err(|e| format!("the SMTP server refused or failed: {e}"))
 }

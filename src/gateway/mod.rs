@@ -34,6 +34,7 @@ use bytes::Bytes;
 use providers::Endpoint;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+pub use access::usable_models;
 pub use router::ModelRouter;
 pub use upstream::UpstreamClients;
 

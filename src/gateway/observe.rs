@@ -101,6 +101,9 @@ impl Ctx {
             first_token,
         };
         self.state.metrics.answered(&self.who(deployment, model), &answer);
+        if let Some(deployment) = deployment {
+            self.state.alerts.answered(&deployment.id);
+        }
     }
 
     /// A request answered with an error: `status` and `kind` as the client saw them;
@@ -121,5 +124,6 @@ impl Ctx {
     pub fn count_deployment_failure(&self, deployment: &Deployment, model: &str, status: u16, cooled: bool) {
         let class = exception_class(status, "", Some(deployment.provider.name()));
         self.state.metrics.deployment_failed(&self.who(Some(deployment), model), status, &class, cooled);
+        self.state.alerts.failed(&deployment.id, status, cooled);
     }
 }

@@ -1,5 +1,7 @@
 //! Periodic jobs, one per file, each with its own interval; `start` spawns them all.
 
+pub mod alert_checks;
+pub mod alert_delivery;
 pub mod budget_reset;
 pub mod spend_log_retention;
 
@@ -9,4 +11,6 @@ use crate::state::AppState;
 pub fn start(state: &AppState) {
     budget_reset::spawn(state.clone());
     spend_log_retention::spawn(state.clone());
+    alert_checks::spawn(state.clone());
+    alert_delivery::spawn(state.clone());
 }

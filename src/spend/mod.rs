@@ -16,6 +16,6 @@ mod write;
 pub use journal::Journal;
 pub use ledger::{Committed, Expected, Ledger};
 pub use prices::{Price, PriceTable, Usage};
-pub use reports::routes;
+pub use reports::{request_log, routes};
 pub use row::{Charge, Reset, SpendRow};
 pub use write::week_of;

@@ -6,13 +6,17 @@
 //! Pages of other domains render through `render`/`page` so they share the layout and
 //! escaping rules.
 
+mod alerts;
 pub mod assets;
+mod connect;
+mod connect_snippets;
 pub mod form;
 mod format;
 mod home;
 mod keys;
 mod keys_edit;
 mod keys_new;
+mod logs;
 mod models;
 mod settings;
 pub mod signed;
@@ -44,6 +48,9 @@ pub fn routes() -> axum::Router<crate::state::AppState> {
         .merge(users::routes())
         .merge(users_edit::routes())
         .merge(usage::routes())
+        .merge(logs::routes())
+        .merge(alerts::routes())
+        .merge(connect::routes())
         .merge(test_key::routes())
         .merge(teams::routes())
         .merge(team::routes())

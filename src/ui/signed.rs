@@ -66,8 +66,12 @@ impl Signed {
         if self.sees_users(state) {
             nav.push(("/ui/users", "Users"));
         }
-        nav.extend([("/ui/teams", "Teams"), ("/ui/usage", "Usage"), ("/ui/models", "Models")]);
+        nav.extend([("/ui/teams", "Teams"), ("/ui/usage", "Usage"), ("/ui/logs", "Logs"), ("/ui/models", "Models")]);
+        if policy::authorize(state, &self.caller, Op::AlertRead).is_ok() {
+            nav.push(("/ui/alerts", "Alerts"));
+        }
         nav.push(("/ui/test-key", "Test key"));
+        nav.push(("/ui/connect", "Connect"));
         if self.user.role == Role::ProxyAdmin {
             nav.push(("/ui/settings", "Settings"));
         }

@@ -8,6 +8,8 @@ pub mod mock_gemini;
 pub mod mock_upstream;
 pub mod oidc;
 pub mod seed;
+pub mod smtp;
+pub mod webhook;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -54,13 +54,13 @@ pub struct LogQuery {
     sort_order: Option<String>,
 }
 
-const COLUMNS: &str = "request_id, call_type, api_key, spend, total_tokens, prompt_tokens, completion_tokens, \
+pub(super) const COLUMNS: &str = "request_id, call_type, api_key, spend, total_tokens, prompt_tokens, completion_tokens, \
     startTime, endTime, model, model_id, model_group, custom_llm_provider, api_base, user, team_id, end_user, \
     metadata, cache_hit, status, client_request_id, session_id";
 
 /// A row as LiteLLM shows it. `api_base` is masked again here: rows written before it was
 /// masked at write time may hold a password.
-fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
+pub(super) fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
     let metadata: String = row.get(17)?;
     Ok(json!({
         "request_id": row.get::<_, String>(0)?, "call_type": row.get::<_, String>(1)?,
@@ -80,7 +80,12 @@ fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
 }
 
 /// The WHERE clause and its values for a query and the caller's scope.
-fn filters(state: &AppState, caller: &Caller, route: &str, q: &LogQuery) -> Result<(String, Vec<Sql>), ApiError> {
+pub(super) fn filters(
+    state: &AppState,
+    caller: &Caller,
+    route: &str,
+    q: &LogQuery,
+) -> Result<(String, Vec<Sql>), ApiError> {
     let mut clauses = Vec::new();
     let mut values = Vec::new();
     // Each condition takes one value, numbered here (a condition may use it twice).
@@ -132,7 +137,7 @@ fn filters(state: &AppState, caller: &Caller, route: &str, q: &LogQuery) -> Resu
 
 /// The ORDER BY of a log listing: LiteLLM's `sort_by` and `sort_order`, newest first by
 /// default.
-fn order(q: &LogQuery) -> Result<String, ApiError> {
+pub(super) fn order(q: &LogQuery) -> Result<String, ApiError> {
     let column = match q.sort_by.as_deref().unwrap_or("startTime") {
         column @ ("startTime" | "endTime" | "spend" | "total_tokens" | "model") => column,
         other => {

@@ -5,6 +5,7 @@
 
 mod activity;
 mod logs;
+pub mod request_log;
 
 use crate::auth::Caller;
 use crate::auth::policy::{self, Op};

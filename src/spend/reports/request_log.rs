@@ -1,0 +1,155 @@
+//! The request log behind the UI's `/ui/logs`: pages of spend-log rows, newest first, and
+//! one row by its id. Its filters are `/spend/logs`'s own parameters (`LogQuery`), turned
+//! into SQL by the same `logs::filters` under the same policy rule (`Op::SpendRead`), so
+//! the page can neither filter by anything that route cannot nor show a row that route
+//! would not show the same caller.
+//!
+//! Reads stay on indexes: every listing the page makes is bounded by an indexed column (a
+//! time range, which the page always sends unless it searches by id, a key, a user, a
+//! team, or the row's id); status and model only narrow what that index range finds. The
+//! unit tests below read SQLite's query plans to keep it so.
+
+use super::logs::{COLUMNS, filters, order, row_json};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+use rusqlite::types::Value as Sql;
+use serde_json::Value;
+
+pub use super::logs::LogQuery;
+
+/// The route the policy is asked about.
+pub const ROUTE: &str = "/ui/logs";
+
+/// A page of rows and whether older ones follow.
+pub struct Page {
+    pub rows: Vec<Value>,
+    pub more: bool,
+}
+
+/// A `LogQuery` from `/spend/logs` parameters, as a client would send them.
+pub fn query(pairs: &[(&str, String)]) -> Result<LogQuery, ApiError> {
+    let encoded: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    let uri: axum::http::Uri =
+        format!("/?{encoded}").parse().map_err(|_| ApiError::bad_request("the filters do not make a query"))?;
+    axum::extract::Query::<LogQuery>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .map_err(|e| ApiError::bad_request(format!("Invalid filters: {}", e.body_text())))
+}
+
+/// The SQL of one page (one row more than `size`, to tell whether another page follows).
+fn listing(
+    state: &AppState,
+    caller: &Caller,
+    q: &LogQuery,
+    page: u32,
+    size: u32,
+) -> Result<(String, Vec<Sql>), ApiError> {
+    let (clause, values) = filters(state, caller, ROUTE, q)?;
+    let order = order(q)?;
+    let offset = u64::from(page.max(1) - 1) * u64::from(size);
+    let sql = format!("SELECT {COLUMNS} FROM spend_logs {clause} {order} LIMIT {} OFFSET {offset}", size + 1);
+    Ok((sql, values))
+}
+
+/// Page `page` (from 1) of `size` rows matching `q`, newest first, as the caller may see.
+pub async fn newest(state: &AppState, caller: &Caller, q: &LogQuery, page: u32, size: u32) -> Result<Page, ApiError> {
+    let (sql, values) = listing(state, caller, q, page, size)?;
+    let mut rows = state
+        .db
+        .read(move |conn| {
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(values), row_json)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .await?;
+    let more = rows.len() > size as usize;
+    rows.truncate(size as usize);
+    Ok(Page { rows, more })
+}
+
+/// The row whose server-made id is `id`, if the caller may see it.
+pub async fn one(state: &AppState, caller: &Caller, id: &str) -> Result<Option<Value>, ApiError> {
+    let q = query(&[("request_id", id.to_string())])?;
+    // A client's id may name several rows; this asks for the row's own id only.
+    let page = newest(state, caller, &q, 1, 100).await?;
+    Ok(page.rows.into_iter().find(|row| row["request_id"] == id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::{Credential, Role, SessionUser};
+
+    fn state() -> (AppState, tempfile::TempDir) {
+        let mut config = crate::config::Config::defaults();
+        let dir = tempfile::tempdir().unwrap();
+        config.settings.server.database_path = dir.path().join("p.db").display().to_string();
+        let (state, _) = AppState::open(config).unwrap();
+        (state, dir)
+    }
+
+    fn signed(user_id: &str, role: Role) -> Caller {
+        let user = SessionUser {
+            user_id: user_id.into(),
+            role,
+            email: None,
+            login_method: "password".into(),
+            sid: "s".into(),
+        };
+        Caller { credential: Credential::Session(user), user_id: Some(user_id.into()), role: Some(role) }
+    }
+
+    /// SQLite's plan for the page's query: every step on `spend_logs` must use an index.
+    fn plan(state: &AppState, caller: &Caller, items: &[(&str, &str)]) -> String {
+        let pairs: Vec<(&str, String)> = items.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        let q = query(&pairs).unwrap();
+        let (sql, values) = listing(state, caller, &q, 3, 50).unwrap();
+        state
+            .db
+            .read_blocking(move |conn| {
+                let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                let steps = stmt.query_map(rusqlite::params_from_iter(values), |r| r.get::<_, String>(3))?;
+                steps.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap()
+            .join("\n")
+    }
+
+    #[test]
+    fn every_filter_the_page_sends_reads_through_an_index() {
+        let (state, _dir) = state();
+        let admin = signed("admin", Role::ProxyAdmin);
+        let user = signed("alice", Role::InternalUser);
+        let range = [("start_date", "2026-01-01"), ("end_date", "2026-01-07")];
+        let with_range = |extra: &[(&'static str, &'static str)]| [&range[..], extra].concat();
+        let cases: Vec<(&Caller, Vec<(&str, &str)>)> = vec![
+            (&admin, with_range(&[])),
+            (&admin, with_range(&[("status_filter", "failure")])),
+            (&admin, with_range(&[("model_group", "m"), ("status_filter", "success")])),
+            (&admin, with_range(&[("api_key", "abc")])),
+            (&admin, with_range(&[("user_id", "bob")])),
+            (&admin, with_range(&[("team_id", "t")])),
+            (&admin, vec![("request_id", "r")]),
+            (&user, with_range(&[("status_filter", "failure")])),
+            (&user, vec![("request_id", "r")]),
+        ];
+        for (caller, items) in cases {
+            let plan = plan(&state, caller, &items);
+            assert!(plan.contains("spend_logs") && !plan.contains("SCAN spend_logs"), "{items:?}:\n{plan}");
+        }
+    }
+
+    #[test]
+    fn the_filters_are_the_spend_logs_parameters() {
+        let q = query(&[("status_filter", "failure".into()), ("page", "2".into())]).unwrap();
+        let (state, _dir) = state();
+        let (sql, values) = listing(&state, &signed("alice", Role::InternalUser), &q, 2, 10).unwrap();
+        assert!(
+            sql.contains("user = ?1") && sql.contains("status = ?2") && sql.ends_with("LIMIT 11 OFFSET 10"),
+            "{sql}"
+        );
+        assert_eq!(values, vec![Sql::Text("alice".into()), Sql::Text("failure".into())]);
+        assert!(query(&[("page", "many".into())]).is_err());
+    }
+}
