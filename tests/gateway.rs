@@ -391,7 +391,9 @@ fn azure_embeddings_completions_mock_response_and_health() {
 #[test]
 fn model_routes_keep_request_ids_body_limits_and_cookies() {
     let upstream = "direct-a+p=10+c=5";
-    let config = model("gw-direct", upstream, PRICE_IN, PRICE_OUT);
+    // A small body limit, to show it holds without sending megabytes.
+    let config =
+        format!("[general_settings]\nmax_request_size_mb = 1\n{}", model("gw-direct", upstream, PRICE_IN, PRICE_OUT));
     let mut key = String::new();
     let proxy = start_seeded(&config, |s| {
         s.user("dora", "internal_user", None, &[]);
@@ -426,12 +428,12 @@ fn model_routes_keep_request_ids_body_limits_and_cookies() {
         );
     }
 
-    let huge = json!({"model": "gw-direct", "messages": [{"role": "user", "content": "x".repeat(3 * 1024 * 1024)}]});
+    let huge = json!({"model": "gw-direct", "messages": [{"role": "user", "content": "x".repeat(1024 * 1024)}]});
     let response = http.post(&url).bearer_auth(&key).json(&huge).send().unwrap();
     assert_eq!(response.status(), 413);
     assert_eq!(header(response.headers(), "connection"), "close", "the unread body ends the connection");
     let error: Value = response.json().unwrap();
-    assert!(error["error"]["message"].as_str().unwrap().contains("larger than"), "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("max_request_size_mb"), "{error}");
     assert_eq!(mock().calls(upstream), 3, "no upstream call for the oversized body");
 
     let response =

@@ -112,6 +112,9 @@ section! {
         /// throw-away test setups only (LiteLLM's CI runs so); a loud warning is printed at
         /// start. (An unset key is never weak here: one is generated.)
         dangerously_permit_weak_or_unset_master_key: bool = false, eg "", env ["LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY"];
+        /// The largest model request body read, in MB (Claude Code's long sessions with
+        /// images outgrow a few MB; Anthropic takes 32). Larger ones get a 413.
+        max_request_size_mb: u64 = 32, eg "", env [];
         /// The proxy's own secret, at least 32 random characters (`openssl rand -hex 32`):
         /// the session-signing key is derived from it. Unset: a key file beside the database
         /// (`proxy.key` for `proxy.db`, mode 0600) is made on first start and read after.

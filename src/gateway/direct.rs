@@ -3,7 +3,7 @@
 //! every user comes this way, and those layers cost a tenth of its CPU. What they do for
 //! these routes is done here: the client's request id is echoed (else the spend row's
 //! server-made id is), the caller is
-//! the presented key, and the body is read with the same size limit. Refusals made here,
+//! the presented key, and the body is read up to `max_request_size_mb`. Refusals made here,
 //! before the request's model is known, are counted in `/metrics` too. A request that
 //! carries a cookie (the admin UI's session) takes the router's way, with its CSRF guard.
 
@@ -18,9 +18,6 @@ use http::{HeaderValue, Method, Request, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body, Incoming};
 use std::net::IpAddr;
-
-/// What the router reads at most of a body (axum's default limit), kept the same here.
-const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The endpoint of a request this path serves, if it is one.
 pub fn endpoint_of(request: &Request<Incoming>) -> Option<Endpoint> {
@@ -77,11 +74,14 @@ where
         Ok(caller) => caller,
         Err(error) => return observe::refused(&state, None, endpoint, error.into_response()),
     };
-    let body = match Limited::new(body, BODY_LIMIT).collect().await {
+    let limit = state.config.settings.general_settings.max_request_size_mb as usize * 1024 * 1024;
+    let body = match Limited::new(body, limit).collect().await {
         Ok(body) => body.to_bytes(),
         Err(error) => {
             let error = if error.is::<http_body_util::LengthLimitError>() {
-                ApiError::PayloadTooLarge(format!("The request body is larger than {BODY_LIMIT} bytes."))
+                ApiError::PayloadTooLarge(format!(
+                    "The request body is larger than {limit} bytes (general_settings.max_request_size_mb)."
+                ))
             } else {
                 ApiError::bad_request(format!("The request body could not be read: {error}"))
             };

@@ -11,7 +11,6 @@ use super::{Signed, page};
 use crate::auth::policy::{self, Op};
 use crate::auth::request_info::PublicBase;
 use crate::auth::{Caller, Credential};
-use crate::gateway::providers::Dialect;
 use crate::keys::KeyRecord;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -55,23 +54,20 @@ fn own_keys(state: &AppState, signed: &Signed) -> Vec<Arc<KeyRecord>> {
     keys
 }
 
-/// The models `key` may use, split by the dialect that serves them.
+/// The models `key` may use, for OpenAI clients and for Anthropic clients: every model is
+/// reachable in both dialects (the gateway translates), so both lists hold every model
+/// that has a deployment.
 fn reach_of(state: &AppState, signed: &Signed, key: &Arc<KeyRecord>) -> (Vec<String>, Vec<String>) {
     let caller = Caller {
         credential: Credential::VirtualKey(key.clone()),
         user_id: key.user_id.clone(),
         role: Some(signed.role()),
     };
-    let (mut openai, mut anthropic) = (Vec::new(), Vec::new());
-    for model in crate::gateway::usable_models(state, &caller) {
-        let dialect = state.router.resolve(&model).and_then(|r| r.deployments.first().map(|d| d.provider.dialect()));
-        match dialect {
-            Some(Dialect::Anthropic) => anthropic.push(model),
-            Some(Dialect::OpenAi) => openai.push(model),
-            None => {}
-        }
-    }
-    (openai, anthropic)
+    let models: Vec<String> = crate::gateway::usable_models(state, &caller)
+        .into_iter()
+        .filter(|model| state.router.resolve(model).is_some_and(|r| !r.deployments.is_empty()))
+        .collect();
+    (models.clone(), models)
 }
 
 fn render(
