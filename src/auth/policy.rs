@@ -108,6 +108,13 @@ pub enum Op<'a> {
     GlobalSpendRead,
     /// `/metrics`: admin roles only (unless `metrics_public`, decided by the route).
     MetricsRead,
+    /// A `/v1/responses` answer the gateway keeps (read, chained from with
+    /// `previous_response_id`, or deleted): only the key that made it (`owner`, its
+    /// sha256) and proxy admins.
+    StoredResponse {
+        route: &'a str,
+        owner: &'a str,
+    },
 }
 
 impl<'a> Op<'a> {
@@ -142,6 +149,7 @@ impl<'a> Op<'a> {
             Op::SpendRead { route } => route,
             Op::GlobalSpendRead => "/global/spend/report",
             Op::MetricsRead => "/metrics",
+            Op::StoredResponse { route, .. } => route,
         }
     }
 }
@@ -246,6 +254,12 @@ fn spend_refused(caller: &Caller, route: &str) -> ApiError {
     ))
 }
 
+/// A kept response is the key's that made it. Another's is answered as "not found":
+/// whether another key made a response is not the caller's to learn.
+fn own_response(caller: &Caller, owner: &str) -> Result<Permit, ApiError> {
+    if caller.api_key_hash() == owner { grant(false) } else { Err(ApiError::NotFound("Response not found.".into())) }
+}
+
 fn viewer_refused(route: &str) -> ApiError {
     ApiError::Forbidden(format!(
         "user not allowed to access this route, role= proxy_admin_viewer. Trying to access: {route}"
@@ -280,6 +294,7 @@ fn decide(
             Op::InvitationNew { .. } | Op::InvitationRead | Op::InvitationDelete => Err(invitation_admin_only(caller)),
             // Its own spend only.
             Op::SpendRead { .. } => grant(false),
+            Op::StoredResponse { owner, .. } => own_response(caller, owner),
             _ => Err(admin_only(caller, route)),
         };
     };
@@ -290,6 +305,8 @@ fn decide(
         return grant(true);
     }
     match op {
+        // Not even admin viewers: a response holds the conversation itself.
+        Op::StoredResponse { owner, .. } => own_response(caller, owner),
         // Reads open to admin viewers; scoped for the others.
         Op::KeyList { .. } if role == Role::ProxyAdminViewer => grant(true),
         Op::KeyList { user_id, team_id } => {

@@ -26,6 +26,13 @@ pub const UPGRADES: &[&str] = &[
     // at `/team/new` (the memberships are in `team_memberships`).
     "ALTER TABLE teams ADD COLUMN admins TEXT NOT NULL DEFAULT '[]';
      ALTER TABLE teams ADD COLUMN members TEXT NOT NULL DEFAULT '[]';",
+    // 9 -> 10: the `/v1/responses` answers the gateway made (previous_response_id). `IF NOT
+    // EXISTS`: files made from a newer `schema.sql` but marked older (test seeds) have it.
+    "CREATE TABLE IF NOT EXISTS responses (
+        id TEXT PRIMARY KEY, api_key TEXT NOT NULL, created_at TEXT NOT NULL,
+        response TEXT NOT NULL, input_items TEXT NOT NULL
+     );
+     CREATE INDEX IF NOT EXISTS responses_created ON responses (created_at);",
 ];
 
 /// 7 -> 8: the spend-log indexes by user and by team leave out the rows without one (the
