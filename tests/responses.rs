@@ -295,3 +295,54 @@ fn codexs_request_to_a_chat_only_upstream_comes_back_as_a_valid_stream() {
     assert_eq!(query::<i64>(&proxy, "SELECT count(*) FROM responses"), 0);
     assert_spend_is_priced_usage(&proxy, &key, 1);
 }
+
+#[test]
+fn azure_deployments_relay_to_the_resources_responses_api() {
+    let config = format!(
+        "[[model_list]]\nmodel_name = \"resp-azure\"\n[model_list.litellm_params]\nmodel = \"azure/resp-azure-deployment\"\napi_base = \"{}\"\napi_key = \"azure-key\"\napi_version = \"2025-03-01-preview\"\n[model_list.model_info]\ninput_cost_per_token = {PRICE_IN:?}\noutput_cost_per_token = {PRICE_OUT:?}\n",
+        mock().base
+    );
+    let (proxy, key, _) = start(&config);
+    let (status, _, answer) = post(&proxy.url("/v1/responses"), &key, &json!({"model": "resp-azure", "input": "hi"}));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["id"], "resp_mock_upstream");
+    assert_eq!(mock().calls("responses:resp-azure-deployment"), 1, "the deployment is named as `model`");
+    assert_eq!(
+        mock().last_credential("responses:resp-azure-deployment").as_deref(),
+        Some(""),
+        "no Bearer: Azure's api-key"
+    );
+    assert_spend_is_priced_usage(&proxy, &key, 1);
+}
+
+#[test]
+fn kept_responses_go_with_the_spend_logs() {
+    let upstream = "resp-retention";
+    let config = format!(
+        "[general_settings]\nmaximum_spend_logs_retention_period = \"30d\"\nmaximum_spend_logs_retention_interval = \"1s\"\n\n{}",
+        entry("resp-retention", upstream, &mock().api_base(), "")
+    );
+    let mut key = String::new();
+    let proxy = start_seeded(&config, |s| {
+        key = s.key(KeySpec { max_budget: Some(10.0), ..Default::default() });
+        let old =
+            (chrono::Utc::now() - chrono::Duration::days(40)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        s.conn
+            .execute(
+                "INSERT INTO responses (id, api_key, created_at, response, input_items) VALUES ('resp_old', ?1, ?2, '{}', '[]')",
+                rusqlite::params![hash(&key), old],
+            )
+            .unwrap();
+    });
+    let (status, _, answer) =
+        post(&proxy.url("/v1/responses"), &key, &json!({"model": "resp-retention", "input": "hi"}));
+    assert_eq!(status, 200, "{answer}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while query::<i64>(&proxy, "SELECT count(*) FROM responses WHERE id = 'resp_old'") > 0
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(proxy.client(Some(&key)).get("/v1/responses/resp_old").0, 404, "the old response is gone");
+    assert_eq!(proxy.client(Some(&key)).get(&format!("/v1/responses/{}", answer["id"].as_str().unwrap())).0, 200);
+}

@@ -1,6 +1,7 @@
 //! The mock upstream's Responses API and its tool-calling chat (routes of the same server
 //! as `mock_upstream`, whose flags and counts they share):
-//! - `POST /v1/responses`: OpenAI's Responses API, whole or streamed, counted as
+//! - `POST /v1/responses` (and Azure's `/openai/responses`): OpenAI's Responses API, whole
+//!   or streamed, counted as
 //!   `responses:<model>` (so a test tells a relay from a translation by the counts).
 //!   Flags: `p=N`, `c=N` (input and output tokens; `c` text deltas), `cr=N` (cached input
 //!   tokens), the failure flags of `mock_upstream`.

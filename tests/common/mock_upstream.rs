@@ -76,6 +76,7 @@ pub fn mock() -> &'static Mock {
                     .route("/v1/embeddings", post(embeddings))
                     .route("/openai/deployments/{deployment}/chat/completions", post(azure))
                     .route("/v1/responses", post(super::mock_responses::responses))
+                    .route("/openai/responses", post(super::mock_responses::responses))
                     .route("/tools/v1/chat/completions", post(super::mock_responses::tool_chat))
                     .with_state(shared);
                 axum::serve(listener, app).await.unwrap();
