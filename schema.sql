@@ -262,3 +262,16 @@ CREATE TABLE alert_outbox (
     UNIQUE (dedupe_key, channel)
 );
 CREATE INDEX alert_outbox_due ON alert_outbox (next_attempt_at) WHERE status = 'pending';
+
+-- The `/v1/responses` answers the gateway made itself (for models reached through another
+-- API), kept when the request asked `store` (the default) so that `previous_response_id`
+-- and `GET /v1/responses/{id}` work. Owned by the key that made them; pruned with the
+-- spend logs.
+CREATE TABLE responses (
+    id          TEXT PRIMARY KEY,
+    api_key     TEXT NOT NULL,                     -- the sha256 of the key that made it
+    created_at  TEXT NOT NULL,
+    response    TEXT NOT NULL,                     -- the `response` object, JSON
+    input_items TEXT NOT NULL                      -- every input item the model saw, JSON
+);
+CREATE INDEX responses_created ON responses (created_at);

@@ -75,6 +75,7 @@ fn every_documented_route_is_served() {
             let request = match method.as_str() {
                 "get" => http.get(&url),
                 "post" => http.post(&url).header("content-type", "application/json").body("{}"),
+                "delete" => http.delete(&url),
                 other => panic!("{path}: unexpected method {other}"),
             };
             let response = request.bearer_auth(&proxy.master_key).send().expect("request");
@@ -120,7 +121,7 @@ fn bodies_parameters_and_errors_are_described() {
             let error = if path.starts_with("/v1/messages") || path.starts_with("/messages") {
                 "#/components/schemas/AnthropicError"
             } else if path.starts_with("/v1")
-                || ["/chat", "/completions", "/embeddings", "/models"].iter().any(|p| path.starts_with(p))
+                || ["/chat", "/completions", "/embeddings", "/models", "/responses"].iter().any(|p| path.starts_with(p))
             {
                 "#/components/schemas/OpenAiError"
             } else {

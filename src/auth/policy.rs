@@ -110,6 +110,13 @@ pub enum Op<'a> {
     MetricsRead,
     /// The alerts sent and pending (`/ui/alerts`): admin roles only.
     AlertRead,
+    /// A `/v1/responses` answer the gateway keeps (read, chained from with
+    /// `previous_response_id`, or deleted): only the key that made it (`owner`, its
+    /// sha256) and proxy admins.
+    StoredResponse {
+        route: &'a str,
+        owner: &'a str,
+    },
 }
 
 impl<'a> Op<'a> {
@@ -145,6 +152,7 @@ impl<'a> Op<'a> {
             Op::GlobalSpendRead => "/global/spend/report",
             Op::MetricsRead => "/metrics",
             Op::AlertRead => "/ui/alerts",
+            Op::StoredResponse { route, .. } => route,
         }
     }
 }
@@ -249,6 +257,12 @@ fn spend_refused(caller: &Caller, route: &str) -> ApiError {
     ))
 }
 
+/// A kept response is the key's that made it. Another's is answered as "not found":
+/// whether another key made a response is not the caller's to learn.
+fn own_response(caller: &Caller, owner: &str) -> Result<Permit, ApiError> {
+    if caller.api_key_hash() == owner { grant(false) } else { Err(ApiError::NotFound("Response not found.".into())) }
+}
+
 fn viewer_refused(route: &str) -> ApiError {
     ApiError::Forbidden(format!(
         "user not allowed to access this route, role= proxy_admin_viewer. Trying to access: {route}"
@@ -283,6 +297,7 @@ fn decide(
             Op::InvitationNew { .. } | Op::InvitationRead | Op::InvitationDelete => Err(invitation_admin_only(caller)),
             // Its own spend only.
             Op::SpendRead { .. } => grant(false),
+            Op::StoredResponse { owner, .. } => own_response(caller, owner),
             _ => Err(admin_only(caller, route)),
         };
     };
@@ -293,6 +308,8 @@ fn decide(
         return grant(true);
     }
     match op {
+        // Not even admin viewers: a response holds the conversation itself.
+        Op::StoredResponse { owner, .. } => own_response(caller, owner),
         // Reads open to admin viewers; scoped for the others.
         Op::KeyList { .. } if role == Role::ProxyAdminViewer => grant(true),
         Op::KeyList { user_id, team_id } => {

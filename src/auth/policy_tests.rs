@@ -124,3 +124,19 @@ fn metrics_are_for_admins_and_admin_viewers() {
     assert_eq!(decided(Role::InternalUser), 403);
     assert_eq!(decided(Role::InternalUserViewer), 403);
 }
+
+#[test]
+fn a_stored_response_is_its_keys_and_proxy_admins_only() {
+    let settings = Settings::default();
+    let none = |_: &str| None;
+    let maker = caller("u1", Role::InternalUser);
+    let owner = maker.api_key_hash().to_string();
+    let read = Op::StoredResponse { route: "/v1/responses/{id}", owner: &owner };
+    assert_eq!(status(decide(&settings, &maker, &read, &none)), 200);
+    assert_eq!(status(decide(&settings, &caller("u1", Role::ProxyAdmin), &read, &none)), 200);
+    let other = Op::StoredResponse { route: "/v1/responses/{id}", owner: "another key's hash" };
+    for role in [Role::InternalUser, Role::ProxyAdminViewer, Role::InternalUserViewer] {
+        assert_eq!(status(decide(&settings, &caller("u1", role), &other, &none)), 404, "{role}");
+    }
+    assert_eq!(status(decide(&settings, &caller("u1", Role::ProxyAdmin), &other, &none)), 200);
+}

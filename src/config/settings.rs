@@ -417,6 +417,9 @@ section! {
         cache_read_input_token_cost: Option<f64> = None, eg "0.0000003", env [];
         /// Price per prompt token written to the provider's prompt cache (USD).
         cache_creation_input_token_cost: Option<f64> = None, eg "0.00000375", env [];
+        /// LiteLLM's switch: `true` sends this deployment's `/v1/responses` requests through
+        /// its chat completions API (translated) even when it has a Responses API.
+        use_chat_completions_api: Option<bool> = None, eg "true", env [];
     }
 }
 
@@ -436,6 +439,12 @@ section! {
         cache_creation_input_token_cost: Option<f64> = None, eg "0.00000375", env [];
         /// `chat`, `completion` or `embedding` (for the health check).
         mode: Option<String> = None, eg "\"chat\"", env [];
+        /// Whether the deployment's server has OpenAI's Responses API, so that
+        /// `/v1/responses` requests are relayed to it as they are. Unset: OpenAI's own API
+        /// (`openai/` models without `api_base`, or on api.openai.com) and Azure have it;
+        /// other OpenAI-compatible servers (vLLM, Ollama, ...) are reached through their chat
+        /// completions API, translated. Anthropic and Gemini deployments are always translated.
+        supports_responses_api: Option<bool> = None, eg "true", env [];
     }
 }
 

@@ -27,6 +27,13 @@ pub const UPGRADES: &[&str] = &[
     "ALTER TABLE teams ADD COLUMN admins TEXT NOT NULL DEFAULT '[]';
      ALTER TABLE teams ADD COLUMN members TEXT NOT NULL DEFAULT '[]';",
     ALERT_OUTBOX,
+    // 10 -> 11: the `/v1/responses` answers the gateway made (previous_response_id). `IF NOT
+    // EXISTS`: files made from a newer `schema.sql` but marked older (test seeds) have it.
+    "CREATE TABLE IF NOT EXISTS responses (
+        id TEXT PRIMARY KEY, api_key TEXT NOT NULL, created_at TEXT NOT NULL,
+        response TEXT NOT NULL, input_items TEXT NOT NULL
+     );
+     CREATE INDEX IF NOT EXISTS responses_created ON responses (created_at);",
 ];
 
 /// 9 -> 10: the alert outbox (src/alerts/store.rs). (`IF NOT EXISTS`: the tests of the

@@ -72,7 +72,7 @@ const UPSTREAM_ANSWERS: &[(&str, &str)] = &[
 /// Whether a path is one of the OpenAI-compatible model routes.
 pub fn is_openai_route(path: &str) -> bool {
     let path = path.strip_prefix("/v1").unwrap_or(path);
-    ["/chat/completions", "/completions", "/embeddings", "/models"].iter().any(|p| path.starts_with(p))
+    ["/chat/completions", "/completions", "/embeddings", "/models", "/responses"].iter().any(|p| path.starts_with(p))
 }
 
 /// Whether a path is one of Anthropic's routes (which answer Anthropic's error shape).

@@ -111,7 +111,7 @@ pub fn add_aliases(openapi: &mut OpenApi) {
         })
         .collect();
     for (alias, mut item) in twins {
-        for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+        for operation in [&mut item.get, &mut item.post, &mut item.delete].into_iter().flatten() {
             operation.operation_id = operation.operation_id.take().map(|id| format!("{id}_without_v1"));
             operation.summary = operation.summary.take().map(|s| format!("{s} (without `/v1`)"));
         }

@@ -84,7 +84,7 @@ pub async fn send(ctx: &Ctx, route: &Route, request: &mut ModelRequest) -> Resul
         tried.push(index);
         let deployment = route.deployments[index].clone();
         let upstream_model = deployment.upstream_model_for(route);
-        let dialect = deployment.provider.dialect();
+        let dialect = deployment.dialect_for(request.endpoint.dialect());
         let translated = dialect != request.endpoint.dialect();
         let body = request.body_for(dialect, &upstream_model).map_err(IntoResponse::into_response)?;
         deployment.in_flight.fetch_add(1, Ordering::Relaxed);

@@ -48,7 +48,7 @@ pub async fn logged(ctx: &Ctx, response: Response, deployment: Option<&Deploymen
 /// LiteLLM's `error_information` of an error the gateway made, as `dialect` renders it.
 fn typed_information(error: &ApiError, dialect: Dialect) -> Value {
     let (status, kind) = match dialect {
-        Dialect::OpenAi | Dialect::Gemini => (error.status(), error.error_type()),
+        Dialect::OpenAi | Dialect::Gemini | Dialect::Responses => (error.status(), error.error_type()),
         Dialect::Anthropic => error.anthropic_parts(),
     };
     json!({

@@ -197,7 +197,7 @@ pub async fn handle_named(
 /// in Anthropic's shape on its routes.
 pub fn in_dialect(endpoint: Endpoint, response: Response) -> Response {
     match endpoint.dialect() {
-        Dialect::OpenAi | Dialect::Gemini => response,
+        Dialect::OpenAi | Dialect::Gemini | Dialect::Responses => response,
         Dialect::Anthropic => anthropic::errors::render(response),
     }
 }
@@ -316,7 +316,7 @@ fn admit(
         return Err(unknown_model(state, caller, &request.model).into_response());
     };
     let wanted = request.endpoint.dialect();
-    if let Some(other) = route.deployments.iter().find(|d| d.provider.dialect() != wanted) {
+    if let Some(other) = route.deployments.iter().find(|d| d.dialect_for(wanted) != wanted) {
         if !request.endpoint.is_conversation() {
             return Err(untranslated(&route.group, other, request.endpoint).into_response());
         }

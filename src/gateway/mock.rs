@@ -54,8 +54,8 @@ pub async fn respond(
                 "data": [{"object": "embedding", "index": 0, "embedding": vec![0.0; 8]}],
                 "usage": usage,
             }),
-            // Never reached today: Anthropic's requests keep `mock_response` for the upstream.
-            Endpoint::Messages | Endpoint::CountTokens => json!({
+            // Never reached today: Anthropic's and Responses requests keep `mock_response` for the upstream.
+            Endpoint::Messages | Endpoint::CountTokens | Endpoint::Responses => json!({
                 "id": id, "type": "message", "role": "assistant", "model": model,
                 "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
                 "usage": {"input_tokens": prompt, "output_tokens": completion},

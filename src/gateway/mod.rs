@@ -1,7 +1,7 @@
 //! The gateway: the OpenAI-compatible `/v1/...` routes and Anthropic's `/v1/messages` (and
 //! the same without `/v1`), the model router, provider adapters, streaming and usage. The
 //! request path is in `flow.rs`; each step has its own file, each dialect's own parts in
-//! its folder (`anthropic/`).
+//! its folder (`anthropic/`, `responses/`).
 
 mod access;
 mod admission;
@@ -20,6 +20,7 @@ pub mod providers;
 mod redact;
 mod request;
 mod respond;
+pub(crate) mod responses;
 pub mod router;
 mod stream;
 mod upstream;
@@ -48,6 +49,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_models))
         .routes(routes!(get_model))
         .routes(routes!(model_health))
+        .merge(responses::routes())
         .route("/chat/completions", post(chat_completions))
         .route("/completions", post(completions))
         .route("/embeddings", post(embeddings))

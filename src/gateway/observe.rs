@@ -23,6 +23,7 @@ pub fn route(endpoint: Endpoint) -> &'static str {
         Endpoint::Embeddings => "/v1/embeddings",
         Endpoint::Messages => "/v1/messages",
         Endpoint::CountTokens => "/v1/messages/count_tokens",
+        Endpoint::Responses => "/v1/responses",
     }
 }
 
@@ -40,7 +41,7 @@ fn deployment_labels(deployment: &Deployment) -> DeploymentLabels<'_> {
 pub fn seen(response: &Response, dialect: Dialect) -> (u16, &'static str) {
     match response.extensions().get::<ApiError>() {
         Some(error) => match dialect {
-            Dialect::OpenAi | Dialect::Gemini => (error.status().as_u16(), error.error_type()),
+            Dialect::OpenAi | Dialect::Gemini | Dialect::Responses => (error.status().as_u16(), error.error_type()),
             Dialect::Anthropic => {
                 let (status, kind) = error.anthropic_parts();
                 (status.as_u16(), kind)

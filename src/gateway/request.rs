@@ -128,7 +128,7 @@ impl ModelRequest {
         // Only Anthropic's requests are relayed as their bytes; chat's need no copy of it.
         let raw_model = match endpoint.dialect() {
             Dialect::Anthropic => body.get("model").and_then(Value::as_str).unwrap_or_default().to_string(),
-            Dialect::OpenAi | Dialect::Gemini => String::new(),
+            Dialect::OpenAi | Dialect::Gemini | Dialect::Responses => String::new(),
         };
         let model = match body.get("model") {
             Some(Value::String(m)) if !m.trim().is_empty() => m.trim().to_string(),
@@ -142,7 +142,8 @@ impl ModelRequest {
         let stream = endpoint != Endpoint::Embeddings && body.get("stream").and_then(Value::as_bool).unwrap_or(false);
         let client_wants_usage =
             body.get("stream_options").and_then(|o| o.get("include_usage")).and_then(Value::as_bool).unwrap_or(false);
-        let max_tokens = ["max_completion_tokens", "max_tokens"].iter().find_map(|f| body.get(*f)?.as_u64());
+        let max_tokens =
+            ["max_completion_tokens", "max_tokens", "max_output_tokens"].iter().find_map(|f| body.get(*f)?.as_u64());
         // Anthropic's requests pass to Anthropic as they are: `mock_response` is OpenAI's.
         let mock_field = if endpoint.dialect() == Dialect::OpenAi { body.remove("mock_response") } else { None };
         let mock_response = match mock_field {
@@ -153,8 +154,8 @@ impl ModelRequest {
         let end_user = body.get("user").and_then(Value::as_str).map(str::to_string);
         let Routing { fallbacks, num_retries, timeout, mock_failure } = match endpoint.dialect() {
             Dialect::OpenAi | Dialect::Gemini => routing_fields(&mut body)?,
-            // Anthropic's bodies go upstream as they came: they carry no routing fields.
-            Dialect::Anthropic => Routing::default(),
+            // Anthropic's and Responses bodies go upstream as they came: no routing fields.
+            Dialect::Anthropic | Dialect::Responses => Routing::default(),
         };
         Ok(Self {
             endpoint,
@@ -214,7 +215,8 @@ impl ModelRequest {
             return serde_json::to_vec(&self.body).map(Bytes::from).map_err(ApiError::internal);
         }
         self.body.insert("model".into(), Value::String(upstream_model.to_string()));
-        if self.stream {
+        // The Responses API reports usage at the end of every stream, and refuses the option.
+        if self.stream && self.endpoint.dialect() == Dialect::OpenAi {
             let options = self.body.entry("stream_options").or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(options) = options {
                 options.insert("include_usage".into(), Value::Bool(true));

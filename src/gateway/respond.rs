@@ -37,6 +37,7 @@ pub fn openai_usage(prompt: u64, completion: u64, usage: &Value) -> Usage {
 fn usage_of(dialect: Dialect, body: &[u8]) -> Option<Usage> {
     match dialect {
         Dialect::Anthropic => anthropic::usage::of_answer(body),
+        Dialect::Responses => conversation::responses::reply::usage_of_answer(body),
         Dialect::OpenAi | Dialect::Gemini => {
             let answer: Value = serde_json::from_slice(body).ok()?;
             let usage = answer.get("usage")?;
@@ -50,7 +51,9 @@ fn usage_of(dialect: Dialect, body: &[u8]) -> Option<Usage> {
 /// The request's prompt tokens by the tokenizer, for upstreams that report no usage.
 pub fn prompt_tokens(model: &str, request: &ModelRequest) -> u64 {
     match request.endpoint.dialect() {
-        Dialect::OpenAi | Dialect::Gemini => tokens::prompt_tokens(model, &Value::Object(request.body.clone())),
+        Dialect::OpenAi | Dialect::Gemini | Dialect::Responses => {
+            tokens::prompt_tokens(model, &Value::Object(request.body.clone()))
+        }
         Dialect::Anthropic => anthropic::count::estimate(model, &request.body),
     }
 }
@@ -142,6 +145,10 @@ fn count_tokens(model: &str, request: &ModelRequest, body: &[u8]) -> Usage {
     if request.endpoint.dialect() == Dialect::Anthropic {
         let blocks = answer.get("content").and_then(Value::as_array).into_iter().flatten();
         let output = blocks.map(|block| tokens::count(model, &anthropic::count::block_text(block))).sum();
+        return Usage { input, output, ..Usage::default() };
+    }
+    if request.endpoint.dialect() == Dialect::Responses {
+        let output = tokens::count(model, &conversation::responses::reply::output_text(&answer));
         return Usage { input, output, ..Usage::default() };
     }
     let output = answer

@@ -4,7 +4,7 @@
 //! `weight`/`rpm` (simple-shuffle) or the fewest requests in flight (least-busy) — and
 //! skips deployments cooling down after `allowed_fails` failures within a minute.
 
-use super::providers::{self, Provider};
+use super::providers::{self, Dialect, Provider};
 use super::redact::Redactor;
 use crate::config::{ApiBase, ModelEntry, RouterSettings, RoutingStrategy};
 use crate::spend::{Price, PriceTable};
@@ -35,6 +35,9 @@ pub struct Deployment {
     pub cache_read_cost: Option<f64>,
     pub cache_creation_cost: Option<f64>,
     pub mode: Option<String>,
+    /// `/v1/responses` requests are relayed to it as they are (see
+    /// `responses::upstreams::has_responses_api`), not translated.
+    pub responses_api: bool,
     pub in_flight: AtomicU64,
     failures: Mutex<Failures>,
 }
@@ -102,6 +105,7 @@ impl ModelRouter {
                     .cache_creation_input_token_cost
                     .or(entry.model_info.cache_creation_input_token_cost),
                 mode: entry.model_info.mode.clone(),
+                responses_api: super::responses::upstreams::has_responses_api(provider, entry),
                 in_flight: AtomicU64::new(0),
                 failures: Mutex::new(Failures::default()),
             };
@@ -264,6 +268,12 @@ impl Deployment {
 
     fn cooling_down(&self, now: Instant) -> bool {
         self.failures.lock().cooldown_until.is_some_and(|until| until > now)
+    }
+
+    /// The dialect this deployment is sent a request of dialect `wanted` in: the provider's
+    /// own, or the Responses API's where its server has one.
+    pub fn dialect_for(&self, wanted: Dialect) -> Dialect {
+        if wanted == Dialect::Responses && self.responses_api { Dialect::Responses } else { self.provider.dialect() }
     }
 
     /// The model name to send upstream for a request routed through `route`.

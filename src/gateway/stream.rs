@@ -160,7 +160,7 @@ async fn run(
     let tail = match committed {
         Ok(_) if seen.tail.is_some() || !broken => seen.tail.or(match dialect {
             Dialect::OpenAi | Dialect::Gemini => Some(Bytes::from_static(b"data: [DONE]\n\n")),
-            Dialect::Anthropic => None,
+            Dialect::Anthropic | Dialect::Responses => None,
         }),
         Ok(_) => Some(error_event(dialect, "The upstream stream broke off before it was complete.")),
         Err(error) => Some(error_event(dialect, &error.message())),
@@ -184,6 +184,7 @@ impl Reader {
     fn read(&mut self, event: &[u8], wants_usage: bool, seen: &mut Seen, redactor: &Redactor, out: &mut Vec<Bytes>) {
         match self {
             Reader::Relay(Dialect::Anthropic) => out.extend(anthropic::events::inspect(event, seen, redactor)),
+            Reader::Relay(Dialect::Responses) => out.extend(super::responses::events::inspect(event, seen, redactor)),
             Reader::Relay(_) => out.extend(inspect(event, wants_usage, seen, redactor)),
             Reader::Translate { decoder, encoder, events } => {
                 let Some(data) = conversation::data_of(event) else { return };
@@ -239,6 +240,7 @@ fn error_event(dialect: Dialect, message: &str) -> Bytes {
             Bytes::from(format!("data: {body}\n\n"))
         }
         Dialect::Anthropic => anthropic::errors::event("api_error", message),
+        Dialect::Responses => super::responses::events::error_event(message),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Deletes spend-log rows older than `general_settings.maximum_spend_logs_retention_period`,
+//! Deletes spend-log rows (and the `/v1/responses` answers the gateway keeps) older than `general_settings.maximum_spend_logs_retention_period`,
 //! once at start and then every `maximum_spend_logs_retention_interval` (LiteLLM's names
 //! and default, `1d`). Off when no period is set: rows are kept for ever, as in LiteLLM.
 //! What is deleted and what is kept is `spend::retention`'s business; this file only
@@ -68,6 +68,15 @@ async fn run_once(state: &AppState, period: Period) {
         Ok(Ok(_)) => tracing::debug!(before = %crate::time::format(cutoff), "spend-log retention: nothing to delete"),
         Ok(Err(e)) => tracing::warn!(error = %e, "spend-log retention failed; retrying at the next run"),
         Err(e) => tracing::warn!(error = %e, "spend-log retention stopped; retrying at the next run"),
+    }
+    // The `/v1/responses` answers the gateway keeps go with the logs of their requests.
+    let db = state.db.downgrade();
+    let before = crate::time::format(cutoff);
+    match tokio::task::spawn_blocking(move || crate::gateway::responses::store::prune(&db, &before)).await {
+        Ok(Ok(rows)) if rows > 0 => tracing::info!(rows, "spend-log retention: deleted old stored responses"),
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "pruning stored responses failed; retrying at the next run"),
+        Err(e) => tracing::warn!(error = %e, "pruning stored responses stopped; retrying at the next run"),
     }
 }
 

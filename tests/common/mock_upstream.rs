@@ -7,7 +7,8 @@
 //! `Authorization` header, as a careless upstream might), `toolong` (a 400 `context_length_exceeded`), `tool` (the answer ends in a call
 //! of `get_weather`, streamed argument piece by argument piece). It counts calls per model
 //! and streams the client abandoned, and keeps the last request body and credential
-//! headers per model.
+//! headers per model. Its Responses API and a chat server whose model uses the tool's
+//! result are in `mock_responses.rs`.
 #![allow(dead_code)]
 
 use axum::Router;
@@ -74,6 +75,9 @@ pub fn mock() -> &'static Mock {
                     .route("/v1/completions", post(chat))
                     .route("/v1/embeddings", post(embeddings))
                     .route("/openai/deployments/{deployment}/chat/completions", post(azure))
+                    .route("/v1/responses", post(super::mock_responses::responses))
+                    .route("/openai/responses", post(super::mock_responses::responses))
+                    .route("/tools/v1/chat/completions", post(super::mock_responses::tool_chat))
                     .with_state(shared);
                 axum::serve(listener, app).await.unwrap();
             });
@@ -83,9 +87,9 @@ pub fn mock() -> &'static Mock {
     })
 }
 
-type Shared = Arc<Mutex<Seen>>;
+pub type Shared = Arc<Mutex<Seen>>;
 
-fn flag(model: &str, name: &str) -> Option<u64> {
+pub fn flag(model: &str, name: &str) -> Option<u64> {
     model.split('+').find_map(|f| f.strip_prefix(&format!("{name}="))?.parse().ok())
 }
 
@@ -93,14 +97,14 @@ fn has(model: &str, name: &str) -> bool {
     model.split('+').any(|f| f == name)
 }
 
-fn record(seen: &Shared, model: &str, body: &Value, credential: String) {
+pub fn record(seen: &Shared, model: &str, body: &Value, credential: String) {
     let mut seen = seen.lock().unwrap();
     *seen.calls.entry(model.to_string()).or_default() += 1;
     seen.bodies.insert(model.to_string(), body.clone());
     seen.credentials.insert(model.to_string(), credential);
 }
 
-async fn failure(model: &str) -> Option<Response> {
+pub async fn failure(model: &str) -> Option<Response> {
     if let Some(ms) = flag(model, "delay") {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }

@@ -14,5 +14,6 @@ pub mod gateway;
 pub mod invitations;
 pub mod keys;
 pub mod reports;
+pub mod responses;
 pub mod teams;
 pub mod users;

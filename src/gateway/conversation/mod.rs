@@ -11,7 +11,8 @@
 //! allow-list, what its counterpart cannot take.
 //!
 //! Each dialect has one folder: `openai` (chat completions, both ways), `anthropic`
-//! (Messages, both ways), `gemini` (provider side only). A folder has `request.rs`
+//! (Messages, both ways), `responses` (OpenAI's Responses API, both ways), `gemini`
+//! (provider side only). A folder has `request.rs`
 //! (read a request into the form, write the form as a request), `reply.rs` (whole answers)
 //! and `stream.rs` (a [`StreamDecoder`] for the provider side, a [`StreamEncoder`] for the
 //! client side).
@@ -19,6 +20,7 @@
 pub mod anthropic;
 pub mod gemini;
 pub mod openai;
+pub mod responses;
 mod sse;
 
 pub use sse::data_of;
@@ -34,6 +36,7 @@ pub fn read_request(dialect: Dialect, body: &Map<String, Value>) -> Result<Conve
     match dialect {
         Dialect::OpenAi => openai::request::read(body),
         Dialect::Anthropic => anthropic::request::read(body),
+        Dialect::Responses => responses::request::read(body),
         Dialect::Gemini => Err(ApiError::bad_request("No route takes requests in Gemini's dialect.")),
     }
 }
@@ -44,6 +47,7 @@ pub fn write_request(dialect: Dialect, conversation: &Conversation, model: &str)
         Dialect::OpenAi => openai::request::write(conversation, model),
         Dialect::Anthropic => anthropic::request::write(conversation, model),
         Dialect::Gemini => gemini::request::write(conversation, model),
+        Dialect::Responses => responses::request::write(conversation, model),
     }
 }
 
@@ -53,6 +57,7 @@ pub fn read_reply(dialect: Dialect, body: &[u8]) -> Option<Reply> {
         Dialect::OpenAi => openai::reply::read(body),
         Dialect::Anthropic => anthropic::reply::read(body),
         Dialect::Gemini => gemini::reply::read(body),
+        Dialect::Responses => responses::reply::read(body),
     }
 }
 
@@ -68,7 +73,11 @@ impl Names {
     /// The names of the answer to the spend row `request_id`, in the client's dialect's
     /// style of id.
     pub fn new(dialect: Dialect, request_id: &str, model: &str, created: i64) -> Self {
-        let prefix = if dialect == Dialect::Anthropic { "msg_" } else { "chatcmpl-" };
+        let prefix = match dialect {
+            Dialect::Anthropic => "msg_",
+            Dialect::Responses => "resp_",
+            Dialect::OpenAi | Dialect::Gemini => "chatcmpl-",
+        };
         Self { id: format!("{prefix}{request_id}"), model: model.to_string(), created }
     }
 }
@@ -77,6 +86,7 @@ impl Names {
 pub fn write_reply(dialect: Dialect, reply: &Reply, names: &Names) -> Value {
     match dialect {
         Dialect::Anthropic => anthropic::reply::write(reply, &names.id, &names.model),
+        Dialect::Responses => responses::reply::write(reply, names),
         Dialect::OpenAi | Dialect::Gemini => {
             let mut written = openai::reply::write(reply, &names.id, names.created);
             written["model"] = names.model.clone().into();
@@ -91,6 +101,7 @@ pub fn decoder(dialect: Dialect) -> Box<dyn StreamDecoder> {
         Dialect::OpenAi => Box::new(openai::stream::Decoder::default()),
         Dialect::Anthropic => Box::new(anthropic::stream::Decoder::default()),
         Dialect::Gemini => Box::new(gemini::stream::Decoder::default()),
+        Dialect::Responses => Box::new(responses::stream::Decoder::default()),
     }
 }
 
@@ -99,6 +110,7 @@ pub fn decoder(dialect: Dialect) -> Box<dyn StreamDecoder> {
 pub fn encoder(dialect: Dialect, names: Names, include_usage: bool) -> Box<dyn StreamEncoder> {
     match dialect {
         Dialect::Anthropic => Box::new(anthropic::stream::Encoder::new(names.id, names.model)),
+        Dialect::Responses => Box::new(responses::stream::Encoder::new(names)),
         Dialect::OpenAi | Dialect::Gemini => {
             Box::new(openai::stream::Encoder::new(names.id, names.model, names.created, include_usage))
         }

@@ -25,6 +25,8 @@ pub enum Endpoint {
     Messages,
     /// Anthropic's `/v1/messages/count_tokens`.
     CountTokens,
+    /// OpenAI's Responses API (`/v1/responses`).
+    Responses,
 }
 
 /// The wire format a client or a provider speaks.
@@ -34,6 +36,9 @@ pub enum Dialect {
     Anthropic,
     /// Google's Gemini API (providers only: no client speaks it to the gateway).
     Gemini,
+    /// OpenAI's Responses API: spoken by OpenAI's own API and Azure's (see
+    /// `router::Deployment::dialect_for`), bridged through the internal form elsewhere.
+    Responses,
 }
 
 impl Dialect {
@@ -42,6 +47,7 @@ impl Dialect {
         match self {
             Dialect::OpenAi | Dialect::Gemini => Endpoint::Chat,
             Dialect::Anthropic => Endpoint::Messages,
+            Dialect::Responses => Endpoint::Responses,
         }
     }
 }
@@ -68,6 +74,7 @@ impl Endpoint {
             Endpoint::Embeddings => "embeddings",
             Endpoint::Messages => "messages",
             Endpoint::CountTokens => "messages/count_tokens",
+            Endpoint::Responses => "responses",
         }
     }
 
@@ -79,12 +86,13 @@ impl Endpoint {
             Endpoint::Embeddings => "aembedding",
             Endpoint::Messages => "anthropic_messages",
             Endpoint::CountTokens => "count_tokens",
+            Endpoint::Responses => "aresponses",
         }
     }
 
     /// Whether the endpoint carries a conversation, which any provider can take translated.
     pub fn is_conversation(self) -> bool {
-        matches!(self, Endpoint::Chat | Endpoint::Messages)
+        matches!(self, Endpoint::Chat | Endpoint::Messages | Endpoint::Responses)
     }
 
     /// The dialect of the endpoint's requests, answers and errors.
@@ -92,6 +100,7 @@ impl Endpoint {
         match self {
             Endpoint::Chat | Endpoint::Completions | Endpoint::Embeddings => Dialect::OpenAi,
             Endpoint::Messages | Endpoint::CountTokens => Dialect::Anthropic,
+            Endpoint::Responses => Dialect::Responses,
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use serde_json::{Map, Value, json};
 
 /// The thinking budget LiteLLM gives each `reasoning_effort`.
-fn effort_budget(effort: &str) -> Option<u64> {
+pub fn effort_budget(effort: &str) -> Option<u64> {
     match effort {
         "minimal" | "low" => Some(1024),
         "medium" => Some(2048),

@@ -1,0 +1,105 @@
+//! The `responses` table: the `/v1/responses` answers the gateway made itself, each with
+//! the input items its model saw, owned by the sha256 of the key that made it.
+
+use crate::db::{DbError, WeakDb};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::Value;
+
+pub struct StoredResponse {
+    pub id: String,
+    /// The sha256 of the key that made it.
+    pub api_key: String,
+    pub created_at: String,
+    /// The `response` object as the client got it.
+    pub response: Value,
+    /// Every input item the model saw: those of the responses before it in the chain too.
+    pub input_items: Vec<Value>,
+}
+
+pub fn insert(tx: &Transaction<'_>, stored: &StoredResponse) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO responses (id, api_key, created_at, response, input_items) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            stored.id,
+            stored.api_key,
+            stored.created_at,
+            stored.response.to_string(),
+            Value::Array(stored.input_items.clone()).to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<StoredResponse>> {
+    conn.query_row("SELECT id, api_key, created_at, response, input_items FROM responses WHERE id = ?1", [id], |row| {
+        let response: String = row.get(3)?;
+        let items: String = row.get(4)?;
+        Ok(StoredResponse {
+            id: row.get(0)?,
+            api_key: row.get(1)?,
+            created_at: row.get(2)?,
+            response: serde_json::from_str(&response).unwrap_or_default(),
+            input_items: serde_json::from_str(&items).unwrap_or_default(),
+        })
+    })
+    .optional()
+}
+
+/// Deletes the response; whether there was one.
+pub fn delete(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<bool> {
+    Ok(tx.execute("DELETE FROM responses WHERE id = ?1", [id])? > 0)
+}
+
+/// How many rows one write of [`prune`] deletes at most, so the ledger waits little.
+const PRUNE_BATCH: i64 = 512;
+
+/// Deletes the responses made before `cutoff` (a timestamp as `time::format` writes it),
+/// in small writes; how many went. Blocking: run it off the async runtime.
+pub fn prune(db: &WeakDb, cutoff: &str) -> Result<u64, DbError> {
+    let mut pruned = 0;
+    loop {
+        let Some(db) = db.upgrade() else { return Ok(pruned) };
+        let deleted = db.write_blocking(|tx| {
+            let sql = "DELETE FROM responses WHERE id IN
+                (SELECT id FROM responses WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)";
+            Ok::<_, DbError>(tx.prepare_cached(sql)?.execute(params![cutoff, PRUNE_BATCH])?)
+        })?;
+        pruned += deleted as u64;
+        if (deleted as i64) < PRUNE_BATCH {
+            return Ok(pruned);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+    use serde_json::json;
+
+    #[test]
+    fn keeps_loads_deletes_and_prunes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(&dir.path().join("r.db")).unwrap();
+        let stored = |id: &str, at: &str| StoredResponse {
+            id: id.into(),
+            api_key: "hash".into(),
+            created_at: at.into(),
+            response: json!({"id": id, "object": "response"}),
+            input_items: vec![json!({"type": "message", "role": "user", "content": "hi"})],
+        };
+        db.write_blocking(|tx| {
+            insert(tx, &stored("resp_old", "2026-01-01T00:00:00.000000Z"))?;
+            insert(tx, &stored("resp_new", "2026-03-01T00:00:00.000000Z"))?;
+            Ok::<_, DbError>(())
+        })
+        .unwrap();
+        let loaded = db.read_blocking(|c| load(c, "resp_new")).unwrap().unwrap();
+        assert_eq!((loaded.api_key.as_str(), loaded.response["id"].as_str()), ("hash", Some("resp_new")));
+        assert_eq!(loaded.input_items.len(), 1);
+        assert_eq!(prune(&db.downgrade(), "2026-02-01T00:00:00.000000Z").unwrap(), 1);
+        assert!(db.read_blocking(|c| load(c, "resp_old")).unwrap().is_none());
+        assert!(db.write_blocking(|tx| Ok::<_, DbError>(delete(tx, "resp_new")?)).unwrap());
+        assert!(!db.write_blocking(|tx| Ok::<_, DbError>(delete(tx, "resp_new")?)).unwrap());
+    }
+}
