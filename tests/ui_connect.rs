@@ -34,7 +34,9 @@ fn only_your_own_keys_and_only_within_your_rights() {
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("ann-laptop") && !page.body.contains("ben-secret-key"), "{}", page.body);
     assert!(page.body.contains("id=\"text-openai-python\"") && page.body.contains("YOUR_KEY"));
-    assert!(!page.body.contains("id=\"text-claude-code\""), "no Anthropic model is served: no Claude Code settings");
+    // An OpenAI-shaped model reaches Claude Code and Codex too: the gateway translates.
+    assert!(page.body.contains("id=\"text-claude-code\"") && page.body.contains("id=\"text-codex\""), "{}", page.body);
+    assert!(page.body.contains("ANTHROPIC_MODEL=connect-only-openai"), "{}", page.body);
     // Another user's key named in the link is not shown: the page falls back to her own.
     let ben_token: String = common::query(&proxy, "SELECT token FROM keys WHERE key_alias = 'ben-secret-key'");
     let page = ann.get(&proxy.url(&format!("/ui/connect?key={ben_token}")));

@@ -86,8 +86,8 @@ fn render(
         key: secret.unwrap_or(PLACEHOLDER),
         openai: &openai,
         anthropic: &anthropic,
-        // `/v1/responses` is not served yet: Codex needs it (`wire_api = "responses"`).
-        responses: false,
+        // Codex speaks only `/v1/responses`, which every model answers (relayed or translated).
+        responses: true,
     });
     let choices: Vec<KeyChoice> = keys
         .iter()
