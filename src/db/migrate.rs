@@ -296,7 +296,7 @@ mod tests {
         assert_eq!(rows[0]["client_request_id"], "same");
         assert_eq!(rows[1]["cost"], 2.0, "the rest of the row is kept");
         let indexed: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'spend_logs_client_request'", [], |r| r.get(0))
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'spend_rows_client_request'", [], |r| r.get(0))
             .unwrap();
         assert_eq!(indexed, 1);
     }
@@ -344,7 +344,8 @@ mod tests {
             conn.query_row("SELECT session_id FROM spend_logs WHERE request_id = 'r'", [], |r| r.get(0)).unwrap();
         assert_eq!(session, None);
         let indexed: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'spend_logs_session'", [], |r| r.get(0))
+            // `spend_rows`' since version 10.
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'spend_rows_session'", [], |r| r.get(0))
             .unwrap();
         assert_eq!(indexed, 1);
     }
