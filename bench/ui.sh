@@ -35,6 +35,8 @@ CREATE INDEX spend_logs_start ON spend_logs (startTime);
 CREATE INDEX spend_logs_key_start ON spend_logs (api_key, startTime);
 CREATE INDEX spend_logs_user_start ON spend_logs (user, startTime);
 CREATE INDEX spend_logs_team_start ON spend_logs (team_id, startTime);
+ALTER TABLE teams DROP COLUMN admins;
+ALTER TABLE teams DROP COLUMN members;
 PRAGMA user_version = 3;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;
