@@ -6,8 +6,9 @@
 
 mod common;
 
+use common::browser::Browser;
 use common::seed::{KeySpec, Seed, hash};
-use common::{Options, Proxy, model, post};
+use common::{MASTER_KEY, Options, Proxy, model, post};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -173,6 +174,10 @@ fn old_spend_rows_go_and_the_sums_reports_and_spend_stay() {
             .map(|table| scalar(proxy, &format!("SELECT sum(spend) * 1000 + sum(api_requests) FROM {table}")))
     };
     let sums_before = sums(&proxy);
+    let settings = settings_page(&proxy);
+    let oldest = days_ago(41).format("%Y-%m-%d").to_string();
+    assert!(settings.contains(&format!("{}, the oldest from {oldest}", OLD_ROWS + 3)), "{settings}");
+    assert!(settings.contains("none: rows are kept for ever"), "{settings}");
     let dir = proxy.stop();
 
     // With a 30-day retention: the first run (at start) deletes the 40-day-old rows.
@@ -190,10 +195,21 @@ fn old_spend_rows_go_and_the_sums_reports_and_spend_stay() {
     assert_eq!(recent.as_array().map(Vec::len), Some(3), "{recent}");
 
     assert_eq!(sums(&proxy), sums_before, "the per-day and per-week sums are kept");
+    let settings = settings_page(&proxy);
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert!(settings.contains(&format!("3, the oldest from {today}")), "{settings}");
+    assert!(settings.contains("rows older than 30d are deleted every 1s"), "{settings}");
     let after = reports(&proxy, &key);
     for ((path, was), (_, is)) in before.iter().zip(&after) {
         assert_eq!(was, is, "{path} changed");
     }
+}
+
+/// `/ui/settings` as the admin sees it.
+fn settings_page(proxy: &Proxy) -> String {
+    let page = Browser::signed_in(proxy, "admin", MASTER_KEY).get(&proxy.url("/ui/settings"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.body
 }
 
 /// The rows the retention runs logged as deleted so far.

@@ -34,6 +34,7 @@ pub const UPGRADES: &[&str] = &[
         response TEXT NOT NULL, input_items TEXT NOT NULL
      );
      CREATE INDEX IF NOT EXISTS responses_created ON responses (created_at);",
+    COMPACT_SPEND_ROWS,
 ];
 
 /// 9 -> 10: the alert outbox (src/alerts/store.rs). (`IF NOT EXISTS`: the tests of the
@@ -57,6 +58,15 @@ const ALERT_OUTBOX: &str = "
         UNIQUE (dedupe_key, channel)
     );
     CREATE INDEX IF NOT EXISTS alert_outbox_due ON alert_outbox (next_attempt_at) WHERE status = 'pending';";
+
+/// 11 -> 12: spend rows take a few dozen bytes instead of about 570 (with their indexes):
+/// the repeated names (key hash, user, team, model, provider, ...) are numbered once in
+/// `spend_names`, times are microseconds, the metadata is kept only when it says more than
+/// the key alias and the end user. `spend_logs` becomes a view showing the same columns
+/// and values as the table did. The rows are copied in one pass, and the indexes built
+/// after it, so the upgrade takes about as long as copying the table (bench/ui.sh times it
+/// on a million rows).
+const COMPACT_SPEND_ROWS: &str = include_str!("compact_spend_rows.sql");
 
 /// 7 -> 8: the spend-log indexes by user and by team leave out the rows without one (the
 /// master key's requests, keys without a team): a lookup by user or team never wants them,
@@ -162,6 +172,32 @@ pub enum Applied {
 mod tests {
     use super::*;
 
+    /// The spend log as schema version 9 kept it (a table, in place of `spend_rows`, its
+    /// names and the view): where every test of an older version starts from.
+    const SPEND_LOGS_V9: &str = "
+        DROP VIEW spend_logs; DROP TABLE spend_rows; DROP TABLE spend_names;
+        CREATE TABLE spend_logs (
+            request_id TEXT PRIMARY KEY, call_type TEXT NOT NULL, api_key TEXT NOT NULL,
+            spend REAL NOT NULL DEFAULT 0, total_tokens INTEGER NOT NULL DEFAULT 0,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
+            startTime TEXT NOT NULL, endTime TEXT NOT NULL, model TEXT NOT NULL, model_id TEXT, model_group TEXT,
+            custom_llm_provider TEXT, api_base TEXT, user TEXT, team_id TEXT, end_user TEXT,
+            metadata TEXT NOT NULL DEFAULT '{}', cache_hit INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'success', client_request_id TEXT, session_id TEXT);
+        CREATE INDEX spend_logs_start ON spend_logs (startTime);
+        CREATE INDEX spend_logs_client_request ON spend_logs (client_request_id) WHERE client_request_id IS NOT NULL;
+        CREATE INDEX spend_logs_session ON spend_logs (session_id) WHERE session_id IS NOT NULL;
+        CREATE INDEX spend_logs_key_start ON spend_logs (api_key, startTime);
+        CREATE INDEX spend_logs_user_start ON spend_logs (user, startTime) WHERE user IS NOT NULL;
+        CREATE INDEX spend_logs_team_start ON spend_logs (team_id, startTime) WHERE team_id IS NOT NULL;
+    ";
+
+    /// A new file taken back to schema version 9.
+    fn at_version_9(conn: &Connection) {
+        conn.execute_batch(SPEND_LOGS_V9).unwrap();
+        conn.pragma_update(None, "user_version", 9).unwrap();
+    }
+
     const V1: &str = "CREATE TABLE t (a INTEGER);";
     const V2: &str = "ALTER TABLE t ADD COLUMN b TEXT;";
 
@@ -204,6 +240,7 @@ mod tests {
         let path = dir.path().join("old.db");
         let mut old = Connection::open(&path).unwrap();
         migrate_with(&mut old, SCHEMA, UPGRADES).unwrap();
+        at_version_9(&old);
         old.execute_batch(
             "ALTER TABLE users DROP COLUMN blocked;
              DROP INDEX spend_logs_session; ALTER TABLE spend_logs DROP COLUMN session_id;
@@ -246,6 +283,7 @@ mod tests {
     fn version_4_sums_the_daily_rows_per_week_from_monday_and_per_day_and_user() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        at_version_9(&conn);
         conn.execute_batch(
             "DROP TABLE weekly_spend; DROP TABLE daily_user_spend;
              DROP INDEX spend_logs_session; ALTER TABLE spend_logs DROP COLUMN session_id;
@@ -270,6 +308,7 @@ mod tests {
     fn version_5_gives_journal_rows_new_ids_and_keeps_theirs_as_the_clients() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        at_version_9(&conn);
         conn.execute_batch(
             r#"DROP INDEX spend_logs_session; ALTER TABLE spend_logs DROP COLUMN session_id;
                DROP INDEX spend_logs_client_request; ALTER TABLE spend_logs DROP COLUMN client_request_id;
@@ -287,7 +326,7 @@ mod tests {
         assert_eq!(rows[0]["client_request_id"], "same");
         assert_eq!(rows[1]["cost"], 2.0, "the rest of the row is kept");
         let indexed: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'spend_logs_client_request'", [], |r| r.get(0))
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'spend_rows_client_request'", [], |r| r.get(0))
             .unwrap();
         assert_eq!(indexed, 1);
     }
@@ -296,6 +335,7 @@ mod tests {
     fn version_6_ends_the_invitations_whose_ids_were_stored_in_clear() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        at_version_9(&conn);
         conn.execute_batch(
             "DROP INDEX spend_logs_session; ALTER TABLE spend_logs DROP COLUMN session_id;
              ALTER TABLE teams DROP COLUMN admins; ALTER TABLE teams DROP COLUMN members;
@@ -320,6 +360,7 @@ mod tests {
     fn version_7_adds_the_session_of_a_spend_row() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        at_version_9(&conn);
         conn.execute_batch(
             "DROP INDEX spend_logs_session; ALTER TABLE spend_logs DROP COLUMN session_id;
              ALTER TABLE teams DROP COLUMN admins; ALTER TABLE teams DROP COLUMN members;
@@ -333,7 +374,8 @@ mod tests {
             conn.query_row("SELECT session_id FROM spend_logs WHERE request_id = 'r'", [], |r| r.get(0)).unwrap();
         assert_eq!(session, None);
         let indexed: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'spend_logs_session'", [], |r| r.get(0))
+            // `spend_rows`' since version 10.
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'spend_rows_session'", [], |r| r.get(0))
             .unwrap();
         assert_eq!(indexed, 1);
     }
@@ -342,6 +384,7 @@ mod tests {
     fn version_8_leaves_rows_without_user_or_team_out_of_their_indexes_which_still_serve_lookups() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        at_version_9(&conn);
         conn.execute_batch(
             "DROP INDEX spend_logs_user_start; CREATE INDEX spend_logs_user_start ON spend_logs (user, startTime);
              DROP INDEX spend_logs_team_start; CREATE INDEX spend_logs_team_start ON spend_logs (team_id, startTime);
@@ -350,25 +393,85 @@ mod tests {
         )
         .unwrap();
         assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 7 });
-        for (index, column) in [("spend_logs_user_start", "user"), ("spend_logs_team_start", "team_id")] {
+        // The rows are in `spend_rows` since version 10, with the same partial indexes.
+        for (index, column) in [("spend_rows_user_start", "user"), ("spend_rows_team_start", "team_id")] {
             let sql: String =
                 conn.query_row("SELECT sql FROM sqlite_master WHERE name = ?1", [index], |r| r.get(0)).unwrap();
             assert!(sql.ends_with(&format!("WHERE {column} IS NOT NULL")), "{sql}");
             // The lookups of `/spend/logs` by user or team, with and without dates.
-            for filter in [format!("{column} = ?1"), format!("{column} = ?1 AND startTime >= ?2 AND startTime <= ?3")] {
+            for filter in [format!("{column} = ?1"), format!("{column} = ?1 AND start >= ?2 AND start <= ?3")] {
                 let query = format!(
-                    "EXPLAIN QUERY PLAN SELECT * FROM spend_logs WHERE {filter} ORDER BY startTime DESC, request_id DESC"
+                    "EXPLAIN QUERY PLAN SELECT * FROM spend_rows WHERE {filter} ORDER BY start DESC, request_id DESC"
                 );
                 let plan: Vec<String> = conn
                     .prepare(&query)
                     .unwrap()
-                    .query_map(rusqlite::params!["x", "a", "b"][..filter.matches('?').count()].as_ref(), |r| r.get(3))
+                    .query_map(rusqlite::params![1, 2, 3][..filter.matches('?').count()].as_ref(), |r| r.get(3))
                     .unwrap()
                     .map(Result::unwrap)
                     .collect();
                 assert!(plan.iter().any(|step| step.contains(&format!("USING INDEX {index}"))), "{filter}: {plan:?}");
             }
         }
+    }
+
+    /// Every object of the file (tables, indexes, views, triggers) as SQLite keeps it.
+    fn objects(conn: &Connection) -> Vec<(String, String, Option<String>)> {
+        let mut stmt = conn.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn version_12_keeps_every_spend_log_row_as_it_was_in_a_fraction_of_the_space() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        let fresh = objects(&conn);
+        at_version_9(&conn);
+        conn.execute_batch(
+            r#"INSERT INTO spend_logs (request_id, call_type, api_key, spend, total_tokens, prompt_tokens,
+                   completion_tokens, startTime, endTime, model, model_id, model_group, custom_llm_provider, api_base,
+                   user, team_id, end_user, metadata, cache_hit, status, client_request_id, session_id) VALUES
+               ('plain', 'acompletion', 'k1', 0.25, 16, 14, 2, '2026-11-23T10:00:00.123456Z',
+                   '2026-11-23T10:00:01.000001Z', 'gpt-4o', 'dep-1', 'gpt', 'openai', 'https://api.example.com/v1',
+                   'alice', 't1', NULL, '{"user_api_key_alias":"ci","end_user":null}', 0, 'success', NULL, NULL),
+               ('failed', 'acompletion', 'k1', 0, 0, 0, 0, '2026-11-23T10:00:02.000000Z',
+                   '2026-11-23T10:00:02.500000Z', 'gpt-4o', NULL, 'gpt', 'openai', NULL, NULL, NULL, 'cust',
+                   '{"user_api_key_alias":null,"end_user":"cust","error_information":{"error_code":"429"}}', 0,
+                   'failure', 'client-1', 'session-1'),
+               ('odd', 'aembedding', 'master_key', 1.5, 99, 1, 2, '2026-11-23T10:00:03Z', '2026-11-23T10:00:03.5Z',
+                   'e', NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{}', 1, 'success', NULL, NULL),
+               ('unreadable', 'acompletion', 'k2', 0, 0, 0, 0, '2026-11-23T10:00:04.000000Z',
+                   '2026-11-23T10:00:04.000000Z', 'm', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'not json', 0,
+                   'success', NULL, NULL);"#,
+        )
+        .unwrap();
+        let rows = |conn: &Connection| -> Vec<Vec<rusqlite::types::Value>> {
+            let mut stmt = conn.prepare("SELECT * FROM spend_logs ORDER BY request_id").unwrap();
+            stmt.query_map([], |r| (0..22).map(|i| r.get(i)).collect()).unwrap().map(Result::unwrap).collect()
+        };
+        let mut before = rows(&conn);
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 9 });
+        // Times without six decimals come back with them (the same instant).
+        let text = |v: &str| rusqlite::types::Value::Text(v.into());
+        let odd = before.iter_mut().find(|r| r[0] == text("odd")).unwrap();
+        (odd[7], odd[8]) = (text("2026-11-23T10:00:03.000000Z"), text("2026-11-23T10:00:03.500000Z"));
+        assert_eq!(rows(&conn), before);
+        assert_eq!(objects(&conn), fresh, "an upgraded file has the schema of a new one");
+        let stored: Vec<Option<String>> = conn
+            .prepare("SELECT metadata FROM spend_rows ORDER BY request_id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        // Only the metadata that says more than the key alias and the end user is kept.
+        assert_eq!(
+            stored[0],
+            Some(r#"{"user_api_key_alias":null,"end_user":"cust","error_information":{"error_code":"429"}}"#.into())
+        );
+        assert_eq!(stored[1], Some("{}".into()));
+        assert_eq!(stored[2], None);
+        assert_eq!(stored[3], Some("not json".into()));
     }
 
     #[test]
@@ -397,6 +500,7 @@ mod tests {
     fn version_9_gives_teams_made_before_empty_legacy_lists() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        at_version_9(&conn);
         conn.execute_batch(
             "ALTER TABLE teams DROP COLUMN admins; ALTER TABLE teams DROP COLUMN members;
              PRAGMA user_version = 8;

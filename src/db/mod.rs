@@ -20,6 +20,26 @@ use std::sync::Arc;
 
 pub type Conn = r2d2::PooledConnection<SqliteConnectionManager>;
 
+/// Write transactions that rolled back, in any database of the process: caches of what a
+/// transaction wrote (such as the spend names' numbers) start over when it changes.
+static ROLLBACKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many write transactions have rolled back so far (see [`ROLLBACKS`]).
+pub fn rollbacks() -> u64 {
+    ROLLBACKS.load(std::sync::atomic::Ordering::Acquire)
+}
+
+/// Counts a rollback unless disarmed by a commit; a guard, so that a panic counts too.
+struct RollbackCount(bool);
+
+impl Drop for RollbackCount {
+    fn drop(&mut self) {
+        if self.0 {
+            ROLLBACKS.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
@@ -285,12 +305,15 @@ impl Db {
     {
         let mut conn = self.inner.writer.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| E::from(e.into()))?;
+        // Declared after `tx`, so dropped before it: counted before the writer is let go.
+        let mut rollback = RollbackCount(true);
         let deferred = self.inner.deferred.get().filter(|d| fold && d.pending());
         let result = match deferred {
             Some(deferred) => deferred.fold(&tx).map_err(E::from).and_then(|()| f(&tx)),
             None => f(&tx),
         };
         let committed = result.and_then(|value| tx.commit().map(|()| value).map_err(|e| E::from(e.into())));
+        rollback.0 = committed.is_err();
         let value = committed?;
         // Still holding the writer, so no append comes between the commit and this; a
         // reader that saw `pending` until now waits for the writer and then sees the fold.
@@ -307,12 +330,27 @@ impl Db {
         let _ = self.inner.deferred.set(deferred);
     }
 
-    /// Checkpoints the whole WAL while holding the writer, so that the next write starts it
-    /// again from the beginning instead of making it longer.
-    pub fn checkpoint_restart(&self) -> Result<(), DbError> {
+    /// A passive checkpoint from a reader connection: copies what it can of the WAL into
+    /// the file without taking the writer (and without folding deferred writes, which a
+    /// checkpoint does not need). Returns the frames in the WAL and those copied.
+    pub fn checkpoint_passive(&self) -> Result<WalFrames, DbError> {
+        let conn = self.inner.readers.get()?;
+        let frames = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+            Ok(WalFrames { log: row.get(1)?, copied: row.get(2)? })
+        })?;
+        Ok(frames)
+    }
+
+    /// Copies the rest of the WAL while holding the writer, so that the next write starts
+    /// the WAL again from its beginning instead of making it longer. Meant right after
+    /// [`Db::checkpoint_passive`], which leaves little to copy: the writer is held for the
+    /// frames committed since, and the two syncs of a checkpoint.
+    pub fn checkpoint_rest(&self) -> Result<WalFrames, DbError> {
         let conn = self.inner.writer.lock();
-        conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
-        Ok(())
+        let frames = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+            Ok(WalFrames { log: row.get(1)?, copied: row.get(2)? })
+        })?;
+        Ok(frames)
     }
 
     /// Folds deferred writes and checkpoints the WAL into the main file (on shutdown, so
@@ -323,6 +361,13 @@ impl Db {
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
     }
+}
+
+/// What a checkpoint found: frames in the WAL, and how many of them are in the file now.
+#[derive(Debug, Clone, Copy)]
+pub struct WalFrames {
+    pub log: i64,
+    pub copied: i64,
 }
 
 /// Writes accepted durably in a cheap form (an append) and folded into their real tables

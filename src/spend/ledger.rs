@@ -28,7 +28,7 @@ use tokio::sync::oneshot;
 const MAX_BATCH: usize = 1024;
 
 /// The longest the writer thread waits for the rows of other requests in flight before it
-/// commits. A commit writes about a dozen pages (spend_logs and its indexes, the running
+/// commits. A commit writes about a dozen pages (spend_rows and its indexes, the running
 /// spends, the daily and weekly sums) whether it carries one row or fifty, so waiting a
 /// little under load saves about a tenth of the CPU of a request (bench/run.sh). Model
 /// requests take hundreds of milliseconds and more; this is lost in them.
@@ -279,7 +279,7 @@ fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset], mode: 
         match mode {
             _ if rows.is_empty() => {}
             Mode::Journal => state.journal.append(tx, &rows)?,
-            Mode::Tables => super::write::write_rows(tx, &rows, &deltas, state.journal.writes_logs())?,
+            Mode::Tables => super::write::write_rows(tx, &rows, &deltas, state.journal.logs())?,
         }
         Ok::<_, DbError>(applied)
     };

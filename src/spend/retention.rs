@@ -1,8 +1,9 @@
 //! Spend-log retention (`general_settings.maximum_spend_logs_retention_period`): deleting
-//! the raw `spend_logs` rows older than a cutoff. Only the raw rows go: the per-day and
-//! per-week sums (`daily_spend`, `weekly_spend`, `daily_user_spend`) and the running spend
-//! of keys, users, teams and memberships are kept for ever, so the usage page, the
-//! activity and spend reports and every budget read the same before and after.
+//! the raw spend rows (`spend_rows`, read as `spend_logs`) older than a cutoff. Only the
+//! raw rows go: the per-day and per-week sums (`daily_spend`, `weekly_spend`,
+//! `daily_user_spend`) and the running spend of keys, users, teams and memberships are
+//! kept for ever, so the usage page, the activity and spend reports and every budget read
+//! the same before and after.
 //!
 //! The rows go in small batches, each its own write: every write folds the spend journal
 //! first (see `db::Deferred`), so a row still in the journal reaches `spend_logs` before
@@ -57,6 +58,22 @@ pub struct Pruned {
     pub batches: u64,
 }
 
+/// The raw spend rows a database holds, as `/ui/settings` shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub rows: i64,
+    /// When the oldest row's request started.
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+/// Counts the raw spend rows and finds the oldest (through `spend_rows_start`).
+pub fn held(conn: &rusqlite::Connection) -> rusqlite::Result<Held> {
+    conn.query_row("SELECT count(*), min(start) FROM spend_rows", [], |r| {
+        let oldest: Option<i64> = r.get(1)?;
+        Ok(Held { rows: r.get(0)?, oldest: oldest.and_then(DateTime::from_timestamp_micros) })
+    })
+}
+
 /// The moment before which rows are deleted: `now` less the period; a period in months
 /// counts calendar months, as budgets do.
 pub fn cutoff(now: DateTime<Utc>, period: crate::duration::Duration) -> DateTime<Utc> {
@@ -76,7 +93,7 @@ pub fn cutoff(now: DateTime<Utc>, period: crate::duration::Duration) -> DateTime
 /// during a batch and stops when it is closed, so a shutdown never waits for a long run
 /// (the next run goes on from the oldest row left). Blocking: run it off the async runtime.
 pub fn prune(db: &WeakDb, cutoff: DateTime<Utc>, batches: Batches) -> Result<Pruned, DbError> {
-    let cutoff = crate::time::format(cutoff);
+    let (shown, cutoff) = (crate::time::format(cutoff), cutoff.timestamp_micros());
     let mut rows = batches.first.clamp(1, batches.max.max(1));
     let mut pruned = Pruned::default();
     loop {
@@ -84,11 +101,11 @@ pub fn prune(db: &WeakDb, cutoff: DateTime<Utc>, batches: Batches) -> Result<Pru
         let Some(db) = db.upgrade() else { return Ok(pruned) };
         let (deleted, took) = db.write_blocking(|tx| {
             let deleting = Instant::now();
-            // Through `spend_logs_start`, oldest first: a run cut short leaves the newer rows.
+            // Through `spend_rows_start`, oldest first: a run cut short leaves the newer rows.
             let deleted = tx
                 .prepare_cached(
-                    "DELETE FROM spend_logs WHERE rowid IN
-                        (SELECT rowid FROM spend_logs WHERE startTime < ?1 ORDER BY startTime LIMIT ?2)",
+                    "DELETE FROM spend_rows WHERE rowid IN
+                        (SELECT rowid FROM spend_rows WHERE start < ?1 ORDER BY start LIMIT ?2)",
                 )?
                 .execute(rusqlite::params![cutoff, i64::try_from(rows).unwrap_or(i64::MAX)])?;
             Ok::<_, DbError>((deleted, deleting.elapsed()))
@@ -101,7 +118,7 @@ pub fn prune(db: &WeakDb, cutoff: DateTime<Utc>, batches: Batches) -> Result<Pru
         pruned.rows += deleted as u64;
         pruned.batches += 1;
         if pruned.rows / PROGRESS_EVERY > before / PROGRESS_EVERY {
-            tracing::info!(rows = pruned.rows, cutoff = %cutoff, "spend-log retention: still deleting old rows");
+            tracing::info!(rows = pruned.rows, cutoff = %shown, "spend-log retention: still deleting old rows");
         }
         if deleted < rows {
             return Ok(pruned);

@@ -1,6 +1,7 @@
 //! The SQL of one ledger batch: spend-log rows, running spend, the daily, weekly and
 //! per-user daily aggregates. Cached statements keep a batch of hundreds of rows to a few milliseconds.
 
+use super::names::Names;
 use super::row::SpendRow;
 use chrono::{Datelike, NaiveDate};
 use rusqlite::{Transaction, params};
@@ -10,42 +11,10 @@ pub(super) fn write_rows(
     tx: &Transaction<'_>,
     rows: &[&SpendRow],
     deltas: &super::ledger::Deltas,
-    write_logs: bool,
+    logs: Option<&Names>,
 ) -> rusqlite::Result<()> {
-    if write_logs {
-        let mut insert = tx.prepare_cached(
-            // No `OR IGNORE`: ids are the server's own, so a duplicate is a bug that must fail
-            // the commit rather than drop a row that was charged.
-            "INSERT INTO spend_logs (request_id, call_type, api_key, spend, total_tokens, prompt_tokens,
-                completion_tokens, startTime, endTime, model, model_id, model_group, custom_llm_provider, api_base,
-                user, team_id, metadata, cache_hit, status, end_user, client_request_id, session_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 0, ?18, ?19, ?20, ?21)",
-        )?;
-        for row in rows {
-            insert.execute(params![
-                row.request_id,
-                row.call_type,
-                row.api_key,
-                row.cost,
-                (row.prompt_tokens + row.completion_tokens) as i64,
-                row.prompt_tokens as i64,
-                row.completion_tokens as i64,
-                row.start,
-                row.end,
-                row.model,
-                row.model_id,
-                row.model_group,
-                row.provider,
-                row.api_base,
-                row.user,
-                row.team_id,
-                row.metadata.to_string(),
-                if row.status_ok { "success" } else { "failure" },
-                row.end_user,
-                row.client_request_id,
-                row.session_id,
-            ])?;
-        }
+    if let Some(names) = logs {
+        insert_rows(tx, rows, names)?;
     }
     let mut key = tx.prepare_cached("UPDATE keys SET spend = spend + ?1, last_active = ?2 WHERE token = ?3")?;
     let now = crate::time::now_text();
@@ -66,6 +35,71 @@ pub(super) fn write_rows(
         member.execute(params![delta, team_id, user_id])?;
     }
     write_daily(tx, rows)
+}
+
+/// The rows into `spend_rows`: names by their number, times in microseconds, the metadata
+/// only when it says more than the key alias and the end user (which have columns).
+fn insert_rows(tx: &Transaction<'_>, rows: &[&SpendRow], names: &Names) -> rusqlite::Result<()> {
+    let mut names = names.lookup(tx);
+    // No `OR IGNORE`: ids are the server's own, so a duplicate is a bug that must fail
+    // the commit rather than drop a row that was charged.
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO spend_rows (request_id, start, duration, call_type, api_key, user, team_id, key_alias, model,
+            model_id, model_group, custom_llm_provider, api_base, status, spend, prompt_tokens, completion_tokens,
+            end_user, client_request_id, session_id, metadata)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+    )?;
+    for row in rows {
+        let start = micros(&row.start);
+        let alias = row.metadata.get("user_api_key_alias").and_then(serde_json::Value::as_str);
+        insert.execute(params![
+            row.request_id,
+            start,
+            micros(&row.end) - start,
+            names.id(&row.call_type)?,
+            names.id(&row.api_key)?,
+            names.optional(row.user.as_deref())?,
+            names.optional(row.team_id.as_deref())?,
+            names.optional(alias)?,
+            names.id(&row.model)?,
+            names.optional(row.model_id.as_deref())?,
+            names.id(&row.model_group)?,
+            names.id(&row.provider)?,
+            names.optional(row.api_base.as_deref())?,
+            names.id(if row.status_ok { "success" } else { "failure" })?,
+            row.cost,
+            row.prompt_tokens as i64,
+            row.completion_tokens as i64,
+            row.end_user,
+            row.client_request_id,
+            row.session_id,
+            stored_metadata(row),
+        ])?;
+    }
+    Ok(())
+}
+
+/// A row's time as stored: microseconds since 1970 (0 for a time that does not parse,
+/// which the server's own times always do).
+pub fn micros(time: &str) -> i64 {
+    crate::time::parse(time).map_or(0, |t| t.timestamp_micros())
+}
+
+/// The metadata column: none when the metadata is just the key alias and the end user,
+/// in that order (what `spend_logs` rebuilds from their columns), else the JSON text.
+fn stored_metadata(row: &SpendRow) -> Option<String> {
+    let plain = row.metadata.as_object().is_some_and(|m| {
+        let mut fields = m.iter();
+        let alias = fields.next();
+        let end_user = fields.next();
+        fields.next().is_none()
+            && alias.is_some_and(|(k, v)| k == "user_api_key_alias" && (v.is_null() || v.is_string()))
+            && end_user.is_some_and(|(k, v)| {
+                k == "end_user"
+                    && if v.is_null() { row.end_user.is_none() } else { v.as_str() == row.end_user.as_deref() }
+            })
+    });
+    (!plain).then(|| row.metadata.to_string())
 }
 
 type DayKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str);

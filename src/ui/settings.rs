@@ -1,5 +1,6 @@
 //! `/ui/settings` (proxy admins): the effective configuration with secrets masked, the
-//! version, the database file and its size, and a backup download made by the same
+//! version, the database file and its size, the spend rows it holds (how many, the oldest)
+//! and the retention in force, and a backup download made by the same
 //! function as `proxy backup` (`db::backup_to`: a consistent `VACUUM INTO` copy while the
 //! proxy keeps serving). The copy goes to a temporary file that is unlinked as soon as it
 //! is open, so nothing is left behind whether or not the download finishes.
@@ -50,12 +51,24 @@ async fn show(State(state): State<AppState>, signed: Signed) -> Response {
         return admins_only();
     }
     let path = PathBuf::from(&state.config.settings.server.database_path);
+    let held = match state.db.read(crate::spend::retention::held).await {
+        Ok(held) => Some(held),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot count the spend rows for the settings page");
+            None
+        }
+    };
+    let general = &state.config.settings.general_settings;
     let context = minijinja::context! {
         version => env!("CARGO_PKG_VERSION"),
         config => state.config.to_masked_toml(),
         config_file => state.config.file.as_ref().map(|f| f.display().to_string()),
         database => path.display().to_string(),
         size => human(size_of(&path)),
+        spend_rows => held.as_ref().map(|h| h.rows),
+        oldest_spend_row => held.and_then(|h| h.oldest).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+        retention_period => general.maximum_spend_logs_retention_period.clone(),
+        retention_interval => general.maximum_spend_logs_retention_interval.clone(),
         uptime_minutes => state.started_at.elapsed().as_secs() / 60,
         ..signed.context(&state, "Settings", "/ui/settings")
     };

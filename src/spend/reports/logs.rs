@@ -2,9 +2,11 @@
 //! client's), Claude Code session and time range, as a
 //! list (LiteLLM's shape, newest first, `page`/`page_size` to page through), or per-day
 //! sums with `summarize` and both dates; `GET /spend/logs/v2` is the paginated envelope.
-//! The key, user, team, request-id and date filters are served by indexes of `spend_logs`;
-//! the others (LiteLLM's v2 filters: status, model, alias, error, spend range) narrow what
-//! those find.
+//! The key, user, team, request-id and date filters are served by indexes of `spend_rows`
+//! (names by their number in `spend_names`, times in microseconds); the others (LiteLLM's
+//! v2 filters: status, model, alias, error, spend range) narrow what those find. A page is
+//! picked from `spend_rows` and shown through the `spend_logs` view, which rebuilds
+//! LiteLLM's columns and values.
 
 use super::{ReadScope, date_bound, key_hash, scope_of};
 use crate::auth::Caller;
@@ -93,37 +95,55 @@ pub(super) fn filters(
         clauses.push(condition.replace('?', &format!("?{}", values.len() + 1)));
         values.push(value);
     };
+    // Names are stored by number (`spend_names`): a name nobody used matches no row.
+    const NAMED: &str = "(SELECT id FROM spend_names WHERE name = ?)";
     match scope_of(state, caller, route)? {
         ReadScope::Everything => {}
-        ReadScope::User(user) => add("user = ?", Sql::Text(user)),
-        ReadScope::Key(key) => add("api_key = ?", Sql::Text(key)),
+        ReadScope::User(user) => add(&format!("user = {NAMED}"), Sql::Text(user)),
+        ReadScope::Key(key) => add(&format!("api_key = {NAMED}"), Sql::Text(key)),
     }
     if let Some(status) = &q.status_filter
         && !matches!(status.as_str(), "success" | "failure")
     {
         return Err(ApiError::field("status_filter", format!("status_filter is success or failure, not {status:?}.")));
     }
+    let named = [
+        ("api_key", q.api_key.as_deref().map(key_hash)),
+        ("user", q.user_id.clone()),
+        ("team_id", q.team_id.clone()),
+        ("status", q.status_filter.clone()),
+        ("model", q.model.clone()),
+        ("model_id", q.model_id.clone()),
+        ("model_group", q.model_group.clone()),
+        ("key_alias", q.key_alias.clone()),
+    ];
+    for (column, value) in named {
+        if let Some(value) = value {
+            add(&format!("{column} = {NAMED}"), Sql::Text(value));
+        }
+    }
     let texts = [
-        ("api_key = ?", q.api_key.as_deref().map(key_hash)),
-        ("user = ?", q.user_id.clone()),
-        ("team_id = ?", q.team_id.clone()),
         // The server's id (`x-litellm-call-id`) or the one the client sent.
         ("(request_id = ? OR client_request_id = ?)", q.request_id.clone()),
-        ("status = ?", q.status_filter.clone()),
-        ("model = ?", q.model.clone()),
-        ("model_id = ?", q.model_id.clone()),
-        ("model_group = ?", q.model_group.clone()),
         ("end_user = ?", q.end_user.clone()),
         ("session_id = ?", q.session_id.clone()),
-        ("json_extract(metadata, '$.user_api_key_alias') = ?", q.key_alias.clone()),
+        // The metadata column holds the JSON only when it says more than the key alias
+        // and the end user: failures always.
         ("json_extract(metadata, '$.error_information.error_code') = ?", q.error_code.clone()),
         ("instr(json_extract(metadata, '$.error_information.error_message'), ?) > 0", q.error_message.clone()),
-        ("startTime >= ?", q.start_date.as_deref().map(|d| date_bound(d, false)).transpose()?),
-        ("startTime <= ?", q.end_date.as_deref().map(|d| date_bound(d, true)).transpose()?),
     ];
     for (condition, value) in texts {
         if let Some(value) = value {
             add(condition, Sql::Text(value));
+        }
+    }
+    let times = [
+        ("start >= ?", q.start_date.as_deref().map(|d| date_bound(d, false)).transpose()?),
+        ("start <= ?", q.end_date.as_deref().map(|d| date_bound(d, true)).transpose()?),
+    ];
+    for (condition, value) in times {
+        if let Some(value) = value {
+            add(condition, Sql::Integer(crate::spend::micros(&value)));
         }
     }
     for (condition, value) in [("spend >= ?", q.min_spend), ("spend <= ?", q.max_spend)] {
@@ -135,11 +155,15 @@ pub(super) fn filters(
     Ok((clause, values))
 }
 
-/// The ORDER BY of a log listing: LiteLLM's `sort_by` and `sort_order`, newest first by
-/// default.
-pub(super) fn order(q: &LogQuery) -> Result<String, ApiError> {
-    let column = match q.sort_by.as_deref().unwrap_or("startTime") {
-        column @ ("startTime" | "endTime" | "spend" | "total_tokens" | "model") => column,
+/// The ORDER BY of a log listing (LiteLLM's `sort_by` and `sort_order`, newest first by
+/// default): over `spend_rows` to pick the page, and over the `spend_logs` view to show it.
+pub(super) fn order(q: &LogQuery) -> Result<(String, String), ApiError> {
+    let (stored, shown) = match q.sort_by.as_deref().unwrap_or("startTime") {
+        "startTime" => ("start", "startTime"),
+        "endTime" => ("start + duration", "endTime"),
+        "spend" => ("spend", "spend"),
+        "total_tokens" => ("coalesce(total_tokens, prompt_tokens + completion_tokens)", "total_tokens"),
+        "model" => ("(SELECT name FROM spend_names WHERE id = spend_rows.model)", "model"),
         other => {
             return Err(ApiError::field(
                 "sort_by",
@@ -153,7 +177,18 @@ pub(super) fn order(q: &LogQuery) -> Result<String, ApiError> {
         other => return Err(ApiError::field("sort_order", format!("sort_order is asc or desc, not {other:?}."))),
     };
     // Ties (a whole batch of rows in one microsecond, equal spends) in request order.
-    Ok(format!("ORDER BY {column} {direction}, request_id {direction}"))
+    let by = |column: &str| format!("ORDER BY {column} {direction}, request_id {direction}");
+    Ok((by(stored), by(shown)))
+}
+
+/// One page of rows, picked from `spend_rows` through its indexes and shown through the
+/// `spend_logs` view.
+pub(super) fn page_sql(clause: &str, (stored, shown): &(String, String), size: u32, offset: u64) -> String {
+    format!(
+        "SELECT {COLUMNS} FROM spend_logs WHERE request_id IN
+            (SELECT request_id FROM spend_rows {clause} {stored} LIMIT {size} OFFSET {offset})
+         {shown}"
+    )
 }
 
 fn page(q: &LogQuery, default_size: u32) -> (u32, u32) {
@@ -170,8 +205,10 @@ pub async fn spend_logs(
     let (clause, values) = filters(&state, &caller, "/spend/logs", &q)?;
     if q.summarize.unwrap_or(true) && q.start_date.is_some() && q.end_date.is_some() {
         let sql = format!(
-            "SELECT substr(startTime, 1, 10) AS day, sum(spend), model_group, user, sum(total_tokens) FROM spend_logs {clause}
-             GROUP BY day, model_group, user ORDER BY day"
+            "SELECT date(start / 1000000, 'unixepoch') AS day, sum(spend),
+                (SELECT name FROM spend_names WHERE id = spend_rows.model_group),
+                (SELECT name FROM spend_names WHERE id = spend_rows.user)
+             FROM spend_rows {clause} GROUP BY day, model_group, user ORDER BY day"
         );
         let rows = state
             .db
@@ -205,8 +242,7 @@ pub async fn spend_logs(
     }
     let (page, size) = page(&q, 1000);
     let offset = u64::from(page - 1) * u64::from(size);
-    let order = order(&q)?;
-    let sql = format!("SELECT {COLUMNS} FROM spend_logs {clause} {order} LIMIT {size} OFFSET {offset}");
+    let sql = page_sql(&clause, &order(&q)?, size, offset);
     let rows = state
         .db
         .read(move |conn| {
@@ -228,9 +264,8 @@ pub async fn spend_logs_v2(
     let (clause, values) = filters(&state, &caller, "/spend/logs/v2", &q)?;
     let (page, size) = page(&q, 50);
     let offset = u64::from(page - 1) * u64::from(size);
-    let count_sql = format!("SELECT count(*) FROM spend_logs {clause}");
-    let order = order(&q)?;
-    let sql = format!("SELECT {COLUMNS} FROM spend_logs {clause} {order} LIMIT {size} OFFSET {offset}");
+    let count_sql = format!("SELECT count(*) FROM spend_rows {clause}");
+    let sql = page_sql(&clause, &order(&q)?, size, offset);
     let (total, rows) = state
         .db
         .read(move |conn| {
