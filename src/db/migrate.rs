@@ -479,7 +479,8 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
         conn.execute_batch("DROP TABLE alert_outbox; PRAGMA user_version = 9;").unwrap();
-        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 9 });
+        // Only up to version 10: the later steps expect a file of their own version.
+        assert_eq!(migrate_with(&mut conn, SCHEMA, &UPGRADES[..9]).unwrap(), Applied::Upgraded { from: 9 });
         conn.execute(
             "INSERT INTO alert_outbox (dedupe_key, channel, alert_type, event, message, payload, created_at, next_attempt_at)
              VALUES ('d', 'slack', 't', 'e', 'm', '{}', 'now', 'now')",

@@ -11,6 +11,7 @@ use super::{Signed, page};
 use crate::auth::policy::{self, Op};
 use crate::auth::request_info::PublicBase;
 use crate::auth::{Caller, Credential};
+use crate::gateway::providers::Dialect;
 use crate::keys::KeyRecord;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -56,7 +57,8 @@ fn own_keys(state: &AppState, signed: &Signed) -> Vec<Arc<KeyRecord>> {
 
 /// The models `key` may use, for OpenAI clients and for Anthropic clients: every model is
 /// reachable in both dialects (the gateway translates), so both lists hold every model
-/// that has a deployment.
+/// that has a deployment, those served in the client's own dialect first (the snippets
+/// suggest the first).
 fn reach_of(state: &AppState, signed: &Signed, key: &Arc<KeyRecord>) -> (Vec<String>, Vec<String>) {
     let caller = Caller {
         credential: Credential::VirtualKey(key.clone()),
@@ -67,7 +69,14 @@ fn reach_of(state: &AppState, signed: &Signed, key: &Arc<KeyRecord>) -> (Vec<Str
         .into_iter()
         .filter(|model| state.router.resolve(model).is_some_and(|r| !r.deployments.is_empty()))
         .collect();
-    (models.clone(), models)
+    let served_in = |model: &String, dialect: Dialect| {
+        state.router.resolve(model).and_then(|r| r.deployments.first().map(|d| d.provider.dialect())) == Some(dialect)
+    };
+    let mut anthropic = models.clone();
+    anthropic.sort_by_key(|m| !served_in(m, Dialect::Anthropic));
+    let mut openai = models;
+    openai.sort_by_key(|m| !served_in(m, Dialect::OpenAi));
+    (openai, anthropic)
 }
 
 fn render(

@@ -152,6 +152,20 @@ pub struct Conversation {
     pub user: Option<String>,
 }
 
+impl Conversation {
+    /// Appends the parts as a turn, merged into the last one when it has the same role
+    /// (Anthropic and Gemini want turns to alternate; tool results join the user's turn).
+    pub fn push(&mut self, role: Role, parts: Vec<Part>) {
+        if parts.is_empty() {
+            return;
+        }
+        match self.messages.last_mut() {
+            Some(last) if last.role == role => last.parts.extend(parts),
+            _ => self.messages.push(Message { role, parts }),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Text {
     pub text: String,

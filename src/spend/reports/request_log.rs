@@ -147,7 +147,9 @@ mod tests {
         let (state, _dir) = state();
         let (sql, values) = listing(&state, &signed("alice", Role::InternalUser), &q, 2, 10).unwrap();
         assert!(
-            sql.contains("user = ?1") && sql.contains("status = ?2") && sql.ends_with("LIMIT 11 OFFSET 10"),
+            sql.contains("user = (SELECT id FROM spend_names WHERE name = ?1)")
+                && sql.contains("status = (SELECT id FROM spend_names WHERE name = ?2)")
+                && sql.contains("LIMIT 11 OFFSET 10"),
             "{sql}"
         );
         assert_eq!(values, vec![Sql::Text("alice".into()), Sql::Text("failure".into())]);

@@ -4,7 +4,7 @@
 //! request with one is refused for another provider rather than answered without it.
 //! Writing adds the `max_tokens` Anthropic requires when the client set none.
 
-use super::super::{Conversation, Image, Message, Part, Role, Text, Thinking, Tool, ToolChoice};
+use super::super::{Conversation, Image, Part, Role, Text, Thinking, Tool, ToolChoice};
 use crate::error::ApiError;
 use serde_json::{Map, Value, json};
 
@@ -68,10 +68,7 @@ pub fn read(body: &Map<String, Value>) -> Result<Conversation, ApiError> {
             _ => return Err(ApiError::field(&field, "`role` must be user or assistant.")),
         };
         let parts = blocks(message.get("content"), &field)?;
-        match conversation.messages.last_mut() {
-            Some(last) if last.role == role => last.parts.extend(parts),
-            _ => conversation.messages.push(Message { role, parts }),
-        }
+        conversation.push(role, parts);
     }
     Ok(conversation)
 }
@@ -271,6 +268,7 @@ pub fn write(conversation: &Conversation, model: &str) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use super::super::super::Message;
     use super::*;
 
     fn read_json(body: Value) -> Result<Conversation, ApiError> {

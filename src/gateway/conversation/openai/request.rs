@@ -112,7 +112,7 @@ fn read_message(message: &Value, index: usize, conversation: &mut Conversation) 
                 }
             }
         }
-        "user" => push(conversation, Role::User, content_parts(content, &field)?),
+        "user" => conversation.push(Role::User, content_parts(content, &field)?),
         "assistant" => {
             let mut parts = Vec::new();
             if let Some(reasoning) = message.get("reasoning_content").and_then(Value::as_str)
@@ -130,12 +130,12 @@ fn read_message(message: &Value, index: usize, conversation: &mut Conversation) 
                     arguments: text("/function/arguments"),
                 });
             }
-            push(conversation, Role::Assistant, parts);
+            conversation.push(Role::Assistant, parts);
         }
         "tool" | "function" => {
             let call_id = message.get("tool_call_id").and_then(Value::as_str).unwrap_or_default().to_string();
             let content = content_parts(content, &field)?;
-            push(conversation, Role::User, vec![Part::ToolResult { call_id, content, is_error: false }]);
+            conversation.push(Role::User, vec![Part::ToolResult { call_id, content, is_error: false }]);
         }
         other => {
             return Err(ApiError::field(
@@ -145,17 +145,6 @@ fn read_message(message: &Value, index: usize, conversation: &mut Conversation) 
         }
     }
     Ok(())
-}
-
-/// Appends the parts as a turn, merged into the last one when it has the same role.
-fn push(conversation: &mut Conversation, role: Role, parts: Vec<Part>) {
-    if parts.is_empty() {
-        return;
-    }
-    match conversation.messages.last_mut() {
-        Some(last) if last.role == role => last.parts.extend(parts),
-        _ => conversation.messages.push(Message { role, parts }),
-    }
 }
 
 fn content_parts(content: Option<&Value>, field: &str) -> Result<Vec<Part>, ApiError> {

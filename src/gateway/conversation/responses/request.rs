@@ -51,7 +51,7 @@ pub fn read(body: &Map<String, Value>) -> Result<Conversation, ApiError> {
     };
     match body.get("input") {
         Some(Value::String(text)) => {
-            push(&mut conversation, Role::User, vec![Part::Text(Text { text: text.clone(), cache: None })]);
+            conversation.push(Role::User, vec![Part::Text(Text { text: text.clone(), cache: None })]);
         }
         Some(Value::Array(items)) => {
             for (index, item) in items.iter().enumerate() {
@@ -110,8 +110,8 @@ fn read_item(item: &Value, index: usize, conversation: &mut Conversation) -> Res
         "message" => {
             let parts = content_parts(item.get("content"), &field)?;
             match item.get("role").and_then(Value::as_str).unwrap_or_default() {
-                "user" => push(conversation, Role::User, parts),
-                "assistant" => push(conversation, Role::Assistant, parts),
+                "user" => conversation.push(Role::User, parts),
+                "assistant" => conversation.push(Role::Assistant, parts),
                 "system" | "developer" => {
                     conversation.system.extend(parts.into_iter().filter_map(|p| match p {
                         Part::Text(text) => Some(text),
@@ -128,15 +128,12 @@ fn read_item(item: &Value, index: usize, conversation: &mut Conversation) -> Res
         }
         "function_call" => {
             let call = Part::ToolCall { id: text("call_id"), name: text("name"), arguments: text("arguments") };
-            push(conversation, Role::Assistant, vec![call]);
+            conversation.push(Role::Assistant, vec![call]);
         }
         "custom_tool_call" => {
             let arguments = json!({"input": text("input")}).to_string();
-            push(
-                conversation,
-                Role::Assistant,
-                vec![Part::ToolCall { id: text("call_id"), name: text("name"), arguments }],
-            );
+            conversation
+                .push(Role::Assistant, vec![Part::ToolCall { id: text("call_id"), name: text("name"), arguments }]);
         }
         "function_call_output" | "custom_tool_call_output" => {
             let content = match item.get("output") {
@@ -144,24 +141,13 @@ fn read_item(item: &Value, index: usize, conversation: &mut Conversation) -> Res
                 other => content_parts(other, &field)?,
             };
             let result = Part::ToolResult { call_id: text("call_id"), content, is_error: false };
-            push(conversation, Role::User, vec![result]);
+            conversation.push(Role::User, vec![result]);
         }
         "" => return Err(ApiError::field(&field, "Every input item needs a `type` (or a `role`).")),
         // Reasoning, hosted tools' calls, item references: nothing another provider can read.
         _ => {}
     }
     Ok(())
-}
-
-/// Appends the parts as a turn, merged into the last one when it has the same role.
-fn push(conversation: &mut Conversation, role: Role, parts: Vec<Part>) {
-    if parts.is_empty() {
-        return;
-    }
-    match conversation.messages.last_mut() {
-        Some(last) if last.role == role => last.parts.extend(parts),
-        _ => conversation.messages.push(Message { role, parts }),
-    }
 }
 
 fn content_parts(content: Option<&Value>, field: &str) -> Result<Vec<Part>, ApiError> {
