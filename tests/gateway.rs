@@ -236,6 +236,37 @@ fn budgets_refuse_at_the_limit_with_the_configured_status() {
     assert_eq!(mock().calls("budget-a"), 2);
 }
 
+/// A team's new budget period starts its members' budgets in the team again, whichever
+/// path resets the team first: here a management read (the minute job at start does the
+/// same), before any model request sees the team due.
+#[test]
+fn a_team_reset_restarts_its_members_budgets_in_the_team() {
+    let config = model("gw-member-reset", "member-reset-a", PRICE_IN, PRICE_OUT);
+    let mut key = String::new();
+    let proxy = start_seeded(&config, |s| {
+        s.user("fay", "internal_user", None, &[]);
+        s.team("monthly", Some(100.0), &[]);
+        s.member("monthly", "fay", Some(0.5));
+        s.conn
+            .execute(
+                "UPDATE teams SET spend = 3.0, budget_duration = '30d', budget_reset_at = '2020-01-01T00:00:00.000000Z'
+                 WHERE team_id = 'monthly'",
+                [],
+            )
+            .unwrap();
+        s.conn.execute("UPDATE team_memberships SET spend = 0.5 WHERE team_id = 'monthly'", []).unwrap();
+        key = s.key(KeySpec { team_id: Some("monthly"), user_id: Some("fay"), ..Default::default() });
+    });
+    let (status, info) = proxy.admin().get("/team/info?team_id=monthly");
+    assert_eq!(status, 200, "{info}");
+    assert_eq!(info["team_info"]["spend"], 0.0, "{info}");
+    let (status, _, body) = post(&proxy.url("/v1/chat/completions"), &key, &chat("gw-member-reset"));
+    assert_eq!(status, 200, "the member's budget in the team starts again with the team's period: {body}");
+    let spend: f64 = query(&proxy, "SELECT spend FROM team_memberships WHERE team_id = 'monthly'");
+    assert!((spend - COST).abs() < 1e-9, "reset to 0, then charged: {spend}");
+    assert_eq!(mock().calls("member-reset-a"), 1);
+}
+
 #[test]
 fn rate_limits_answer_429_with_headers() {
     let config = model("gw-rate", "rate-a+p=10+c=5", PRICE_IN, PRICE_OUT);

@@ -72,6 +72,11 @@ pub fn reset_due(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Rese
                 &format!("UPDATE {table} SET spend = 0, budget_reset_at = ?1 WHERE {id} = ?2"),
                 rusqlite::params![next, object],
             )?;
+            // A team's new period is its members' too (as admission's reset does): else a
+            // member with an in-team budget stays refused for the whole new period.
+            if table == "teams" {
+                conn.execute("UPDATE team_memberships SET spend = 0 WHERE team_id = ?1", [&object])?;
+            }
             done.push((object, next));
         }
         Ok(done)
@@ -102,6 +107,9 @@ fn apply(state: &AppState, resets: &Resets) {
             let mut team = (*team).clone();
             team.spend = 0.0;
             team.budget_reset_at.clone_from(next);
+            for member in &mut team.members {
+                member.spend = 0.0;
+            }
             state.teams.put(team);
         }
     }
