@@ -340,6 +340,50 @@ pub enum Delta {
     ToolArguments(String),
 }
 
+/// The blocks a decoder opens for a provider that does not number them (OpenAI's chat,
+/// Gemini): one block of a kind stays open while that kind goes on, and another kind
+/// closes it first. `K` tells kinds apart (OpenAI's tool calls by their own index).
+pub struct Blocks<K> {
+    open: Option<(usize, K)>,
+    next: usize,
+}
+
+impl<K> Default for Blocks<K> {
+    fn default() -> Self {
+        Self { open: None, next: 0 }
+    }
+}
+
+impl<K: Copy + PartialEq> Blocks<K> {
+    /// Closes the open block, if any.
+    pub fn close(&mut self, out: &mut Vec<Event>) {
+        if let Some((index, _)) = self.open.take() {
+            out.push(Event::BlockStop { index });
+        }
+    }
+
+    /// The index of the open block of this kind, opening it (`block`) if needed.
+    pub fn ensure(&mut self, kind: K, block: impl FnOnce() -> Block, out: &mut Vec<Event>) -> usize {
+        if let Some((index, open)) = self.open
+            && open == kind
+        {
+            return index;
+        }
+        self.close(out);
+        let index = self.start(block(), out);
+        self.open = Some((index, kind));
+        index
+    }
+
+    /// Opens a block that its caller closes itself (a whole tool call).
+    pub fn start(&mut self, block: Block, out: &mut Vec<Event>) -> usize {
+        let index = self.next;
+        self.next += 1;
+        out.push(Event::BlockStart { index, block });
+        index
+    }
+}
+
 /// Reads a provider's stream, one server-sent event's `data` at a time.
 pub trait StreamDecoder: Send {
     fn decode(&mut self, data: &str, out: &mut Vec<Event>);

@@ -4,7 +4,7 @@
 //! as a block with its arguments cut into deltas, as clients that read tool arguments
 //! piece by piece expect.
 
-use super::super::{Block, Delta, Event, StopReason, StreamDecoder, argument_pieces};
+use super::super::{Block, Blocks, Delta, Event, StopReason, StreamDecoder, argument_pieces};
 use super::reply::{part, stop_reason, usage};
 use crate::gateway::conversation::Part;
 use serde_json::Value;
@@ -18,33 +18,9 @@ enum Open {
 #[derive(Default)]
 pub struct Decoder {
     started: bool,
-    open: Option<(usize, Open)>,
-    next: usize,
+    blocks: Blocks<Open>,
     calls: usize,
     stopped: bool,
-}
-
-impl Decoder {
-    fn close(&mut self, out: &mut Vec<Event>) {
-        if let Some((index, _)) = self.open.take() {
-            out.push(Event::BlockStop { index });
-        }
-    }
-
-    fn open(&mut self, kind: Open, out: &mut Vec<Event>) -> usize {
-        if let Some((index, open)) = self.open
-            && open == kind
-        {
-            return index;
-        }
-        self.close(out);
-        let index = self.next;
-        self.next += 1;
-        self.open = Some((index, kind));
-        let block = if kind == Open::Text { Block::Text } else { Block::Thinking };
-        out.push(Event::BlockStart { index, block });
-        index
-    }
 }
 
 impl StreamDecoder for Decoder {
@@ -65,19 +41,17 @@ impl StreamDecoder for Decoder {
         for raw in parts.into_iter().flatten() {
             match part(raw, self.calls) {
                 Some(Part::Text(text)) if !text.text.is_empty() => {
-                    let index = self.open(Open::Text, out);
+                    let index = self.blocks.ensure(Open::Text, || Block::Text, out);
                     out.push(Event::Delta { index, delta: Delta::Text(text.text) });
                 }
                 Some(Part::Thinking { text, .. }) if !text.is_empty() => {
-                    let index = self.open(Open::Thinking, out);
+                    let index = self.blocks.ensure(Open::Thinking, || Block::Thinking, out);
                     out.push(Event::Delta { index, delta: Delta::Thinking(text) });
                 }
                 Some(Part::ToolCall { id, name, arguments }) => {
-                    self.close(out);
+                    self.blocks.close(out);
                     self.calls += 1;
-                    let index = self.next;
-                    self.next += 1;
-                    out.push(Event::BlockStart { index, block: Block::ToolCall { id, name } });
+                    let index = self.blocks.start(Block::ToolCall { id, name }, out);
                     for piece in argument_pieces(&arguments) {
                         out.push(Event::Delta { index, delta: Delta::ToolArguments(piece.to_string()) });
                     }
@@ -90,14 +64,14 @@ impl StreamDecoder for Decoder {
             out.push(Event::Usage(found));
         }
         if let Some(finish) = candidate.and_then(|c| c.get("finishReason")).and_then(Value::as_str) {
-            self.close(out);
+            self.blocks.close(out);
             self.stopped = true;
             out.push(Event::Stop { reason: stop_reason(finish, self.calls > 0), sequence: None });
         }
     }
 
     fn end(&mut self, out: &mut Vec<Event>) {
-        self.close(out);
+        self.blocks.close(out);
         if !self.stopped {
             self.stopped = true;
             let reason = if self.calls > 0 { StopReason::ToolUse } else { StopReason::EndTurn };

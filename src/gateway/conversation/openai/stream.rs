@@ -5,7 +5,7 @@
 //! client asked for it, and `[DONE]` last.
 
 use super::super::sse;
-use super::super::{Block, Delta, Event, StopReason, StreamDecoder, StreamEncoder};
+use super::super::{Block, Blocks, Delta, Event, StopReason, StreamDecoder, StreamEncoder};
 use super::reply::{stop_reason, usage, usage_json};
 use crate::spend::Usage;
 use bytes::Bytes;
@@ -22,34 +22,10 @@ enum Open {
 #[derive(Default)]
 pub struct Decoder {
     started: bool,
-    open: Option<(usize, Open)>,
-    next: usize,
+    blocks: Blocks<Open>,
     /// OpenAI's tool-call index to the block's.
     tools: HashMap<u64, usize>,
     stopped: bool,
-}
-
-impl Decoder {
-    fn close(&mut self, out: &mut Vec<Event>) {
-        if let Some((index, _)) = self.open.take() {
-            out.push(Event::BlockStop { index });
-        }
-    }
-
-    /// The index of the open block of this kind, opening it (and closing another) if needed.
-    fn ensure(&mut self, kind: Open, block: Block, out: &mut Vec<Event>) -> usize {
-        if let Some((index, open)) = self.open
-            && open == kind
-        {
-            return index;
-        }
-        self.close(out);
-        let index = self.next;
-        self.next += 1;
-        self.open = Some((index, kind));
-        out.push(Event::BlockStart { index, block });
-        index
-    }
 }
 
 impl StreamDecoder for Decoder {
@@ -68,11 +44,11 @@ impl StreamDecoder for Decoder {
         if let Some(choice) = chunk.get("choices").and_then(|c| c.get(0)) {
             let delta = choice.get("delta").unwrap_or(&Value::Null);
             if let Some(text) = delta.get("reasoning_content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
-                let index = self.ensure(Open::Thinking, Block::Thinking, out);
+                let index = self.blocks.ensure(Open::Thinking, || Block::Thinking, out);
                 out.push(Event::Delta { index, delta: Delta::Thinking(text.to_string()) });
             }
             if let Some(text) = delta.get("content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
-                let index = self.ensure(Open::Text, Block::Text, out);
+                let index = self.blocks.ensure(Open::Text, || Block::Text, out);
                 out.push(Event::Delta { index, delta: Delta::Text(text.to_string()) });
             }
             for call in delta.get("tool_calls").and_then(Value::as_array).into_iter().flatten() {
@@ -81,8 +57,8 @@ impl StreamDecoder for Decoder {
                     Some(index) => *index,
                     None => {
                         let text = |p: &str| call.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
-                        let block = Block::ToolCall { id: text("/id"), name: text("/function/name") };
-                        let index = self.ensure(Open::Tool(position), block, out);
+                        let block = || Block::ToolCall { id: text("/id"), name: text("/function/name") };
+                        let index = self.blocks.ensure(Open::Tool(position), block, out);
                         self.tools.insert(position, index);
                         index
                     }
@@ -94,7 +70,7 @@ impl StreamDecoder for Decoder {
                 }
             }
             if let Some(finish) = choice.get("finish_reason").and_then(Value::as_str) {
-                self.close(out);
+                self.blocks.close(out);
                 self.stopped = true;
                 out.push(Event::Stop { reason: stop_reason(finish), sequence: None });
             }
@@ -105,7 +81,7 @@ impl StreamDecoder for Decoder {
     }
 
     fn end(&mut self, out: &mut Vec<Event>) {
-        self.close(out);
+        self.blocks.close(out);
         if !self.stopped {
             self.stopped = true;
             out.push(Event::Stop { reason: StopReason::EndTurn, sequence: None });
