@@ -41,15 +41,6 @@ input_cost_per_token = 0.000003
 output_cost_per_token = 0.000015
 TOML
 
-start_proxy() {
-    (cd "$WORK" && RUST_LOG=warn LITELLM_MASTER_KEY=$MASTER exec "$OLDPWD/$BIN" --port "$PROXY_PORT" --host 127.0.0.1 >"$WORK/proxy.log" 2>&1) &
-    PROXY_PID=$!
-    for _ in $(seq 100); do
-        curl -sf "http://127.0.0.1:$PROXY_PORT/health/liveliness" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "proxy did not start:"; cat "$WORK/proxy.log"; exit 1
-}
 start_proxy
 PIDS+=($PROXY_PID)
 BENCH_KEY=$(curl -sf -H "Authorization: Bearer $MASTER" -H 'Content-Type: application/json' \

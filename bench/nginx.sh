@@ -1,7 +1,7 @@
 # Sourced by the bench scripts that compare with nginx: a work directory and the processes
 # started there, both removed on exit (processes by PID), free loopback ports, and nginx
 # serving the instant mock upstream on $MOCK_PORT and the baseline reverse proxy in front of
-# it on $BASELINE_PORT (bench/nginx.conf.template).
+# it on $BASELINE_PORT (bench/nginx.conf.template); `start_proxy` starts the proxy beside them.
 
 WORK=$(mktemp -d)
 PIDS=()
@@ -15,3 +15,15 @@ sed -e "s#@DIR@#$WORK#g" -e "s#@MOCK_PORT@#$MOCK_PORT#g" -e "s#@BASELINE_PORT@#$
     bench/nginx.conf.template > "$WORK/nginx.conf"
 nginx -c "$WORK/nginx.conf" -p "$WORK" &
 PIDS+=($!)
+
+# Starts the proxy ($BIN, from the repository) in $WORK on $PROXY_PORT with the master key
+# $MASTER, and waits until it answers; its PID is then in $PROXY_PID.
+start_proxy() {
+    (cd "$WORK" && RUST_LOG=warn LITELLM_MASTER_KEY=$MASTER exec "$OLDPWD/$BIN" --port "$PROXY_PORT" --host 127.0.0.1 >"$WORK/proxy.log" 2>&1) &
+    PROXY_PID=$!
+    for _ in $(seq 100); do
+        curl -sf "http://127.0.0.1:$PROXY_PORT/health/liveliness" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "proxy did not start:"; cat "$WORK/proxy.log"; exit 1
+}

@@ -36,15 +36,6 @@ TOML
 
 # A first start creates the database; the virtual key (budget 1000 USD) is then written
 # into it while the proxy is stopped (the proxy loads its tables at start).
-start_proxy() {
-    (cd "$WORK" && RUST_LOG=warn LITELLM_MASTER_KEY=$MASTER exec "$OLDPWD/$BIN" --port "$PROXY_PORT" --host 127.0.0.1 >"$WORK/proxy.log" 2>&1) &
-    PROXY_PID=$!
-    for _ in $(seq 100); do
-        curl -sf "http://127.0.0.1:$PROXY_PORT/health/liveliness" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "proxy did not start:"; cat "$WORK/proxy.log"; exit 1
-}
 start_proxy
 kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true
 BENCH_KEY=sk-bench-$(python3 -c 'import secrets; print(secrets.token_hex(16))')
