@@ -313,7 +313,14 @@ fn models_are_listed_in_the_callers_dialect_and_the_probe_needs_no_key() {
         (200, Some("model"), Some("claude-listed"))
     );
     assert_eq!(one("claude-listed", false).1["object"], "model");
-    assert_eq!(one("gpt-hidden", true).0, 404);
+    let (status, refusal) = one("gpt-hidden", true);
+    assert_eq!(
+        (status, refusal["type"].as_str(), refusal["error"]["type"].as_str()),
+        (404, Some("error"), Some("not_found_error"))
+    );
+    // Without the header, OpenAI's shape: `error` holds the message, no `type: "error"`.
+    let (status, refusal) = one("gpt-hidden", false);
+    assert!(status == 404 && refusal.get("type").is_none() && refusal["error"]["message"].is_string(), "{refusal}");
 
     let probe = http.head(proxy.url("/")).send().expect("probe");
     assert_eq!(probe.status().as_u16(), 200);

@@ -162,8 +162,14 @@ async fn get_model(
     caller: Caller,
     id: axum::extract::Path<String>,
     headers: HeaderMap,
-) -> Result<axum::Json<serde_json::Value>, crate::error::ApiError> {
-    models::one(state, caller, id, &headers).await
+) -> Response {
+    let anthropic = headers.contains_key("anthropic-version");
+    match models::one(state, caller, id, &headers).await {
+        Ok(model) => axum::response::IntoResponse::into_response(model),
+        // An Anthropic client's refusal in Anthropic's shape, as on the other routes.
+        Err(error) if anthropic => anthropic::errors::render(axum::response::IntoResponse::into_response(error)),
+        Err(error) => axum::response::IntoResponse::into_response(error),
+    }
 }
 
 /// Probes every deployment with a one-token request (proxy admins only).
