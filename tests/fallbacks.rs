@@ -78,7 +78,11 @@ fn a_failing_group_falls_back_after_its_retries() {
 #[test]
 fn a_request_names_its_own_fallbacks_retries_and_test_hooks() {
     let mut key = String::new();
-    let proxy = start_seeded(&config("", "fb"), |s| key = s.key(KeySpec::default()));
+    let mut models = config("", "fb");
+    for n in 1..=6 {
+        models += &model(&format!("broken-{n}"), &format!("fb-broken-{n}+fail500"), IN, OUT);
+    }
+    let proxy = start_seeded(&models, |s| key = s.key(KeySpec::default()));
     let hello = json!([{"role": "user", "content": "hi"}]);
 
     // LiteLLM's hook fails the first group without calling it; the request's list is used.
@@ -114,6 +118,20 @@ fn a_request_names_its_own_fallbacks_retries_and_test_hooks() {
     );
     assert_eq!(status, 200, "{answer}");
     assert_eq!(header_text(&headers, "x-litellm-model-group"), "backup");
+
+    // A request's own list is tried for at most five groups: each is an upstream call.
+    let mut many: Vec<String> = (1..=6).map(|n| format!("broken-{n}")).collect();
+    many.push("backup".into());
+    let before = mock().calls("fb-backup+p=3+c=2");
+    let (status, _, answer) = chat(
+        &proxy,
+        &key,
+        json!({"model": "healthy", "messages": hello, "mock_testing_fallbacks": true, "fallbacks": many, "num_retries": 0}),
+    );
+    assert_eq!(status, 500, "{answer}");
+    let tried: Vec<usize> = (1..=6).map(|n| mock().calls(&format!("fb-broken-{n}+fail500"))).collect();
+    assert_eq!(tried, [1, 1, 1, 1, 1, 0]);
+    assert_eq!(mock().calls("fb-backup+p=3+c=2"), before);
 
     // Bad routing fields are refused and nothing is sent.
     for bad in [json!({"fallbacks": "backup"}), json!({"num_retries": -1}), json!({"timeout": 0})] {

@@ -19,6 +19,11 @@ use axum::response::Response;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// At most this many fallback groups are tried for one request (LiteLLM's `max_fallbacks`
+/// default): a request's own list is the client's to write, and each attempt is an
+/// upstream call that one admitted request must not multiply without bound.
+const MAX_FALLBACKS: u32 = 5;
+
 /// The fallbacks of the configuration, by the group that fails.
 #[derive(Default)]
 pub struct Fallbacks {
@@ -119,7 +124,9 @@ pub async fn after(
                 .all(|d| d.provider.dialect() == request.endpoint.dialect() || request.endpoint.is_conversation());
             translatable.then_some(route)
         });
-        let Some(route) = next else { return Err((response, deployment)) };
+        let Some(route) = next.filter(|_| ctx.attempted_fallbacks < MAX_FALLBACKS) else {
+            return Err((response, deployment));
+        };
         // The failed attempt keeps a row of its own (under an id of its own: the request's
         // id names the row of the answer, or of the last failure).
         let answer_id = std::mem::replace(&mut ctx.request_id, attempt_id());
