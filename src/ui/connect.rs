@@ -65,18 +65,20 @@ fn reach_of(state: &AppState, signed: &Signed, key: &Arc<KeyRecord>) -> (Vec<Str
         user_id: key.user_id.clone(),
         role: Some(signed.role()),
     };
-    let models: Vec<String> = crate::gateway::usable_models(state, &caller)
+    // Each model with the dialect of its (first) deployment, resolved once.
+    let served: Vec<(String, Dialect)> = crate::gateway::usable_models(state, &caller)
         .into_iter()
-        .filter(|model| state.router.resolve(model).is_some_and(|r| !r.deployments.is_empty()))
+        .filter_map(|model| {
+            let dialect = state.router.resolve(&model)?.deployments.first()?.provider.dialect();
+            Some((model, dialect))
+        })
         .collect();
-    let served_in = |model: &String, dialect: Dialect| {
-        state.router.resolve(model).and_then(|r| r.deployments.first().map(|d| d.provider.dialect())) == Some(dialect)
+    let own_first = |dialect: Dialect| {
+        let mut models = served.clone();
+        models.sort_by_key(|(_, served_in)| *served_in != dialect);
+        models.into_iter().map(|(model, _)| model).collect::<Vec<_>>()
     };
-    let mut anthropic = models.clone();
-    anthropic.sort_by_key(|m| !served_in(m, Dialect::Anthropic));
-    let mut openai = models;
-    openai.sort_by_key(|m| !served_in(m, Dialect::OpenAi));
-    (openai, anthropic)
+    (own_first(Dialect::OpenAi), own_first(Dialect::Anthropic))
 }
 
 fn render(

@@ -87,11 +87,7 @@ pub fn write_reply(dialect: Dialect, reply: &Reply, names: &Names) -> Value {
     match dialect {
         Dialect::Anthropic => anthropic::reply::write(reply, &names.id, &names.model),
         Dialect::Responses => responses::reply::write(reply, names),
-        Dialect::OpenAi | Dialect::Gemini => {
-            let mut written = openai::reply::write(reply, &names.id, names.created);
-            written["model"] = names.model.clone().into();
-            written
-        }
+        Dialect::OpenAi | Dialect::Gemini => openai::reply::write(reply, names),
     }
 }
 

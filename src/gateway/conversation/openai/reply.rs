@@ -1,7 +1,7 @@
 //! Whole OpenAI chat answers and the internal form: read an upstream's `chat.completion`
 //! (its first choice), and write a reply as one for an OpenAI client.
 
-use super::super::{Part, Reply, StopReason, Text, joined_text};
+use super::super::{Names, Part, Reply, StopReason, Text, joined_text};
 use crate::spend::Usage;
 use serde_json::{Value, json};
 
@@ -79,8 +79,8 @@ pub fn usage_json(usage: Usage) -> Value {
     body
 }
 
-/// The reply as a chat completion named `id`, created at `created`.
-pub fn write(reply: &Reply, id: &str, created: i64) -> Value {
+/// The reply as a chat completion, named as `names` says (the model the client asked for).
+pub fn write(reply: &Reply, names: &Names) -> Value {
     let text = joined_text(&reply.parts);
     let mut message = json!({"role": "assistant", "content": if text.is_empty() { Value::Null } else { text.into() }});
     let reasoning: Vec<&str> = reply
@@ -108,10 +108,10 @@ pub fn write(reply: &Reply, id: &str, created: i64) -> Value {
         message["tool_calls"] = calls.into();
     }
     json!({
-        "id": id,
+        "id": names.id,
         "object": "chat.completion",
-        "created": created,
-        "model": reply.model,
+        "created": names.created,
+        "model": names.model,
         "choices": [{"index": 0, "message": message, "finish_reason": finish_reason(reply.stop)}],
         "usage": usage_json(reply.usage),
     })
@@ -130,7 +130,9 @@ mod tests {
         let reply = read(body).unwrap();
         assert_eq!(reply.stop, StopReason::ToolUse);
         assert_eq!(reply.usage, Usage { input: 20, cache_read: 10, output: 5, cache_creation: 0 });
-        let written = write(&reply, "chatcmpl-x", 7);
+        let names = Names { id: "chatcmpl-x".into(), model: "my-gpt".into(), created: 7 };
+        let written = write(&reply, &names);
+        assert_eq!((written["id"].as_str(), written["model"].as_str()), (Some("chatcmpl-x"), Some("my-gpt")));
         assert_eq!(written["choices"][0]["message"]["tool_calls"][0]["function"]["name"], "get");
         assert_eq!(written["choices"][0]["finish_reason"], "tool_calls");
         assert_eq!(written["usage"]["prompt_tokens"], 30);
