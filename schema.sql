@@ -348,3 +348,19 @@ CREATE TABLE responses (
     input_items TEXT NOT NULL                      -- every input item the model saw, JSON
 );
 CREATE INDEX responses_created ON responses (created_at);
+
+-- Models added at run time (`/model/new`, the UI's Models page), beside those of
+-- proxy.toml. `litellm_params` and `model_info` are LiteLLM's JSON objects as given, without
+-- the credentials; those are in `secrets`, a JSON object sealed with a key derived from
+-- the proxy's secret (never in this file).
+CREATE TABLE models (
+    model_id       TEXT PRIMARY KEY,
+    model_name     TEXT NOT NULL,
+    litellm_params TEXT NOT NULL,
+    secrets        TEXT,
+    model_info     TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    created_by     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    updated_by     TEXT NOT NULL
+);

@@ -41,8 +41,11 @@ pub struct Shared {
     pub sso_http: reqwest::Client,
     /// The SSO providers' id-token signing keys, fetched on first use.
     pub sso_keys: crate::auth::sso::KeySets,
-    /// Model names to deployments, with the price table.
-    pub router: ModelRouter,
+    /// Model names to deployments (from proxy.toml and the database), with the price
+    /// table; `router()` is the one in use now.
+    pub routing: crate::gateway::LiveRouter,
+    /// Seals the upstream credentials of models stored in the database.
+    pub credentials: crate::models::CredentialKey,
     /// The pooled upstream HTTP clients, one per thread.
     pub http: crate::gateway::UpstreamClients,
     /// Rate-limit counters and budget reservations.
@@ -55,6 +58,14 @@ pub struct Shared {
     pub metrics: crate::metrics::Registry,
     /// Each deployment's recent failures, for the deployment alerts.
     pub alerts: crate::alerts::Watch,
+}
+
+impl Shared {
+    /// The router in use now. Hold it for one decision; across an `.await`, take
+    /// `routing.snapshot()`.
+    pub fn router(&self) -> arc_swap::Guard<Arc<ModelRouter>> {
+        self.routing.current()
+    }
 }
 
 impl Deref for AppState {
@@ -108,15 +119,16 @@ impl AppState {
             .clone()
             .unwrap_or_else(|| DEFAULT_ADMIN_USER_ID.to_string());
         ensure_admin_user(&db, &admin_id)?;
-        let sessions = session_keys(&config, &path, &db)?;
+        let (sessions, credentials) = secret_keys(&config, &path, &db)?;
         let litellm = &config.settings.litellm_settings;
         let pricing_file = litellm.pricing_file.as_ref().map(|f| {
             let base = config.file.as_ref().and_then(|c| c.parent()).map(std::path::Path::to_path_buf);
             base.unwrap_or_default().join(f)
         });
         let prices = PriceTable::load(pricing_file.as_deref()).map_err(StartError::Pricing)?;
-        let router = ModelRouter::new(
+        let routing = crate::gateway::LiveRouter::new(
             &config.settings.model_list,
+            &crate::models::load(&db, &credentials)?,
             &config.settings.router_settings,
             &litellm.model_group_alias,
             prices,
@@ -125,7 +137,8 @@ impl AppState {
         crate::spend::checkpoint::start(&db)?;
         // Before the tables are loaded: the first read folds what a previous run left.
         let journal = crate::spend::Journal::start(&db, !config.settings.general_settings.disable_spend_logs)?;
-        let alerts = crate::alerts::Watch::new(&router, config.settings.general_settings.alert_deployment_failures);
+        let alerts =
+            crate::alerts::Watch::new(&routing.current(), config.settings.general_settings.alert_deployment_failures);
         let state = Self {
             inner: Arc::new(Shared {
                 keys: KeyCache::load(&db)?,
@@ -141,7 +154,8 @@ impl AppState {
                 key_guesses: KeyGuessLimiter::default(),
                 sso_http: sso_http_client(),
                 sso_keys: Default::default(),
-                router,
+                routing,
+                credentials,
                 http,
                 limiter: Arc::new(Limiter::default()),
                 ledger: Ledger::default(),
@@ -163,9 +177,14 @@ impl AppState {
     }
 }
 
-/// The session keys from the proxy's secret (configured or the key file beside the
-/// database), after deleting the secret older versions kept in the database.
-fn session_keys(config: &Config, database: &std::path::Path, db: &Db) -> Result<SessionKeys, StartError> {
+/// The session keys and the key that seals stored credentials, from the proxy's secret
+/// (configured or the key file beside the database), after deleting the secret older
+/// versions kept in the database.
+fn secret_keys(
+    config: &Config,
+    database: &std::path::Path,
+    db: &Db,
+) -> Result<(SessionKeys, crate::models::CredentialKey), StartError> {
     use crate::auth::proxy_secret::{ProxySecret, SecretSource};
     let (secret, source) = ProxySecret::load(config.settings.general_settings.secret_key.as_ref(), database)?;
     match &source {
@@ -178,7 +197,8 @@ fn session_keys(config: &Config, database: &std::path::Path, db: &Db) -> Result<
         }
     }
     crate::auth::signing_secret::forget_stored_secret(db)?;
-    Ok(crate::auth::signing_secret::session_keys(&secret))
+    let credentials = crate::models::CredentialKey::new(secret.derive("stored upstream credentials v1"));
+    Ok((crate::auth::signing_secret::session_keys(&secret), credentials))
 }
 
 fn sso_http_client() -> reqwest::Client {

@@ -76,6 +76,7 @@ fn every_documented_route_is_served() {
                 "get" => http.get(&url),
                 "post" => http.post(&url).header("content-type", "application/json").body("{}"),
                 "delete" => http.delete(&url),
+                "patch" => http.patch(&url).header("content-type", "application/json").body("{}"),
                 other => panic!("{path}: unexpected method {other}"),
             };
             let response = request.bearer_auth(&proxy.master_key).send().expect("request");
@@ -120,8 +121,9 @@ fn bodies_parameters_and_errors_are_described() {
             }
             let error = if path.starts_with("/v1/messages") || path.starts_with("/messages") {
                 "#/components/schemas/AnthropicError"
-            } else if path.starts_with("/v1")
-                || ["/chat", "/completions", "/embeddings", "/models", "/responses"].iter().any(|p| path.starts_with(p))
+            } else if ["/chat", "/completions", "/embeddings", "/models", "/responses"]
+                .iter()
+                .any(|p| path.strip_prefix("/v1").unwrap_or(path).starts_with(p))
             {
                 "#/components/schemas/OpenAiError"
             } else {

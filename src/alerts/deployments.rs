@@ -9,10 +9,12 @@
 
 use super::Alert;
 use crate::gateway::ModelRouter;
+use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use serde_json::json;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 #[derive(Default)]
@@ -36,10 +38,10 @@ struct Seen {
     refusals: u64,
 }
 
-/// Every deployment's counters, made once from the router (the map never changes, so
-/// finding a deployment's counters takes no lock).
+/// Every deployment's counters. The map is replaced whole when models are added at run
+/// time (`track`), so finding a deployment's counters takes no lock.
 pub struct Watch {
-    counters: HashMap<String, Counters>,
+    counters: ArcSwap<HashMap<String, Arc<Counters>>>,
     /// Failures in a row that make an alert.
     threshold: u32,
     seen: Mutex<HashMap<String, Seen>>,
@@ -47,13 +49,25 @@ pub struct Watch {
 
 impl Watch {
     pub fn new(router: &ModelRouter, threshold: u32) -> Self {
-        let counters = router.all_deployments().iter().map(|d| (d.id.clone(), Counters::default())).collect();
-        Watch { counters, threshold: threshold.max(1), seen: Mutex::default() }
+        let watch = Watch { counters: ArcSwap::default(), threshold: threshold.max(1), seen: Mutex::default() };
+        watch.track(router);
+        watch
+    }
+
+    /// Counts the deployments of `router` too (those added since keep no history).
+    pub fn track(&self, router: &ModelRouter) {
+        self.counters.rcu(|old| {
+            let mut counters = HashMap::clone(old);
+            for d in router.all_deployments() {
+                counters.entry(d.id.clone()).or_default();
+            }
+            counters
+        });
     }
 
     /// The deployment answered.
     pub fn answered(&self, deployment: &str) {
-        if let Some(c) = self.counters.get(deployment)
+        if let Some(c) = self.counters.load().get(deployment)
             && c.streak.load(Ordering::Relaxed) != 0
         {
             c.streak.store(0, Ordering::Relaxed);
@@ -63,7 +77,8 @@ impl Watch {
     /// An upstream call failed with `status`; `cooled` when that sent it into cooldown.
     /// Other 4xx than 401, 403, 408 and 429 are the client's doing and do not count.
     pub fn failed(&self, deployment: &str, status: u16, cooled: bool) {
-        let Some(c) = self.counters.get(deployment) else { return };
+        let counters = self.counters.load();
+        let Some(c) = counters.get(deployment) else { return };
         if cooled {
             c.cooldowns.fetch_add(1, Ordering::Relaxed);
         }
@@ -85,8 +100,9 @@ impl Watch {
         let day = now.format("%Y-%m-%d").to_string();
         let mut seen = self.seen.lock();
         let mut alerts = Vec::new();
+        let counters = self.counters.load();
         for deployment in router.all_deployments() {
-            let Some(c) = self.counters.get(&deployment.id) else { continue };
+            let Some(c) = counters.get(&deployment.id) else { continue };
             let now_seen = Seen {
                 streaks: c.streaks.load(Ordering::Relaxed),
                 cooldowns: c.cooldowns.load(Ordering::Relaxed),

@@ -117,6 +117,16 @@ pub enum Op<'a> {
         route: &'a str,
         owner: &'a str,
     },
+    /// `/model/new`, `/model/update`, `/model/delete` and the UI's Models page: proxy
+    /// admins only (a model holds an upstream credential every key may end up using).
+    ModelWrite {
+        route: &'a str,
+    },
+    /// `/model/info`, `/v2/model/info`, `/model_group/info`: everyone, scoped to the models
+    /// their key may call unless they see everything.
+    ModelRead {
+        route: &'a str,
+    },
 }
 
 impl<'a> Op<'a> {
@@ -153,6 +163,7 @@ impl<'a> Op<'a> {
             Op::MetricsRead => "/metrics",
             Op::AlertRead => "/ui/alerts",
             Op::StoredResponse { route, .. } => route,
+            Op::ModelWrite { route } | Op::ModelRead { route } => route,
         }
     }
 }
@@ -298,6 +309,7 @@ fn decide(
             // Its own spend only.
             Op::SpendRead { .. } => grant(false),
             Op::StoredResponse { owner, .. } => own_response(caller, owner),
+            Op::ModelRead { .. } => grant(false),
             _ => Err(admin_only(caller, route)),
         };
     };
@@ -378,7 +390,7 @@ fn decide(
             Role::ProxyAdminViewer => grant(true),
             _ => Err(invitation_admin_only(caller)),
         },
-        Op::SpendRead { .. } => grant(role == Role::ProxyAdminViewer),
+        Op::SpendRead { .. } | Op::ModelRead { .. } => grant(role == Role::ProxyAdminViewer),
         Op::GlobalSpendRead => match role {
             Role::ProxyAdminViewer => grant(true),
             _ => Err(ApiError::Unauthorized(format!(
@@ -474,9 +486,13 @@ fn decide(
             "Only proxy admins may update team={}; team admins manage members with /team/member_*",
             team.team_id
         ))),
-        Op::UserNew | Op::UserUpdate | Op::UserDelete | Op::UserBlock { .. } | Op::TeamNew | Op::TeamDelete => {
-            Err(admin_only(caller, route))
-        }
+        Op::UserNew
+        | Op::UserUpdate
+        | Op::UserDelete
+        | Op::UserBlock { .. }
+        | Op::TeamNew
+        | Op::TeamDelete
+        | Op::ModelWrite { .. } => Err(admin_only(caller, route)),
     }
 }
 

@@ -17,7 +17,7 @@ pub use example::{example_file, readme_table};
 pub use secret::{Secret, mask};
 pub use settings::*;
 pub use source::{Origin, Problem};
-pub use validate::{ROLES, TEAM_ROLES};
+pub use validate::{ROLES, TEAM_ROLES, model_problems};
 
 use std::fmt;
 use std::path::{Path, PathBuf};

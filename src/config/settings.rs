@@ -445,6 +445,9 @@ section! {
         /// other OpenAI-compatible servers (vLLM, Ollama, ...) are reached through their chat
         /// completions API, translated. Anthropic and Gemini deployments are always translated.
         supports_responses_api: Option<bool> = None, eg "true", env [];
+        /// Model access groups this deployment belongs to: a key, user or team whose `models`
+        /// lists a group's name may call every model in it.
+        access_groups: Vec<String> = Vec::new(), eg "[\"beta-models\"]", env [];
     }
 }
 

@@ -183,48 +183,58 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
     }
 
     for (index, model) in settings.model_list.iter().enumerate() {
-        let at = |field: &str| format!("model_list[{index}].{field}");
-        if model.model_name.trim().is_empty() {
-            bad(&at("model_name"), "is required: the name clients send as `model`".into());
+        for (field, message) in model_problems(model) {
+            bad(&format!("model_list[{index}].{field}"), message);
         }
-        let params = &model.litellm_params;
-        if params.model.trim().is_empty() {
-            bad(&at("litellm_params.model"), "is required, e.g. `openai/gpt-4o-mini`".into());
+    }
+    problems
+}
+
+/// `(field, message)` for every invalid value of one deployment, the field relative to the
+/// entry (`litellm_params.api_base`): for `[[model_list]]` and for `/model/new` alike.
+pub fn model_problems(model: &super::settings::ModelEntry) -> Vec<(String, String)> {
+    let mut problems = Vec::new();
+    let mut bad = |path: &str, message: String| problems.push((path.to_string(), message));
+    if model.model_name.trim().is_empty() {
+        bad("model_name", "is required: the name clients send as `model`".into());
+    }
+    let params = &model.litellm_params;
+    if params.model.trim().is_empty() {
+        bad("litellm_params.model", "is required, e.g. `openai/gpt-4o-mini`".into());
+    }
+    if let Some(base) = &params.api_base
+        && !(base.expose().starts_with("http://") || base.expose().starts_with("https://"))
+    {
+        bad("litellm_params.api_base", format!("`{base}` must start with http:// or https://"));
+    }
+    if params.model.starts_with("azure/") {
+        if params.api_base.is_none() {
+            bad(
+                "litellm_params.api_base",
+                "is required for Azure: your resource URL, e.g. `https://NAME.openai.azure.com`".into(),
+            );
         }
-        if let Some(base) = &params.api_base
-            && !(base.expose().starts_with("http://") || base.expose().starts_with("https://"))
+        if params.api_version.is_none() {
+            bad("litellm_params.api_version", "is required for Azure, e.g. `2024-06-01`".into());
+        }
+    }
+    if params.timeout == Some(0) {
+        bad("litellm_params.timeout", "must be at least 1 second".into());
+    }
+    for (field, price) in [
+        ("litellm_params.input_cost_per_token", params.input_cost_per_token),
+        ("litellm_params.output_cost_per_token", params.output_cost_per_token),
+        ("model_info.input_cost_per_token", model.model_info.input_cost_per_token),
+        ("model_info.output_cost_per_token", model.model_info.output_cost_per_token),
+        ("litellm_params.cache_read_input_token_cost", params.cache_read_input_token_cost),
+        ("litellm_params.cache_creation_input_token_cost", params.cache_creation_input_token_cost),
+        ("model_info.cache_read_input_token_cost", model.model_info.cache_read_input_token_cost),
+        ("model_info.cache_creation_input_token_cost", model.model_info.cache_creation_input_token_cost),
+    ] {
+        if let Some(price) = price
+            && (!price.is_finite() || price < 0.0)
         {
-            bad(&at("litellm_params.api_base"), format!("`{base}` must start with http:// or https://"));
-        }
-        if params.model.starts_with("azure/") {
-            if params.api_base.is_none() {
-                bad(
-                    &at("litellm_params.api_base"),
-                    "is required for Azure: your resource URL, e.g. `https://NAME.openai.azure.com`".into(),
-                );
-            }
-            if params.api_version.is_none() {
-                bad(&at("litellm_params.api_version"), "is required for Azure, e.g. `2024-06-01`".into());
-            }
-        }
-        if params.timeout == Some(0) {
-            bad(&at("litellm_params.timeout"), "must be at least 1 second".into());
-        }
-        for (field, price) in [
-            ("litellm_params.input_cost_per_token", params.input_cost_per_token),
-            ("litellm_params.output_cost_per_token", params.output_cost_per_token),
-            ("model_info.input_cost_per_token", model.model_info.input_cost_per_token),
-            ("model_info.output_cost_per_token", model.model_info.output_cost_per_token),
-            ("litellm_params.cache_read_input_token_cost", params.cache_read_input_token_cost),
-            ("litellm_params.cache_creation_input_token_cost", params.cache_creation_input_token_cost),
-            ("model_info.cache_read_input_token_cost", model.model_info.cache_read_input_token_cost),
-            ("model_info.cache_creation_input_token_cost", model.model_info.cache_creation_input_token_cost),
-        ] {
-            if let Some(price) = price
-                && (!price.is_finite() || price < 0.0)
-            {
-                bad(&at(field), format!("{price} is not a price: use a number of USD per token, 0 or more"));
-            }
+            bad(field, format!("{price} is not a price: use a number of USD per token, 0 or more"));
         }
     }
     problems

@@ -35,7 +35,22 @@ pub const UPGRADES: &[&str] = &[
      );
      CREATE INDEX IF NOT EXISTS responses_created ON responses (created_at);",
     COMPACT_SPEND_ROWS,
+    STORED_MODELS,
 ];
+
+/// 12 -> 13: models added at run time (src/models/).
+const STORED_MODELS: &str = "
+    CREATE TABLE IF NOT EXISTS models (
+        model_id       TEXT PRIMARY KEY,
+        model_name     TEXT NOT NULL,
+        litellm_params TEXT NOT NULL,
+        secrets        TEXT,
+        model_info     TEXT NOT NULL,
+        created_at     TEXT NOT NULL,
+        created_by     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL,
+        updated_by     TEXT NOT NULL
+    );";
 
 /// 9 -> 10: the alert outbox (src/alerts/store.rs). (`IF NOT EXISTS`: the tests of the
 /// earlier steps mark a current file as older without dropping it.)
@@ -484,6 +499,20 @@ mod tests {
         conn.execute(
             "INSERT INTO alert_outbox (dedupe_key, channel, alert_type, event, message, payload, created_at, next_attempt_at)
              VALUES ('d', 'slack', 't', 'e', 'm', '{}', 'now', 'now')",
+            [],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn version_13_adds_the_stored_models() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        conn.execute_batch("DROP TABLE models; PRAGMA user_version = 12;").unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, &UPGRADES[..12]).unwrap(), Applied::Upgraded { from: 12 });
+        conn.execute(
+            "INSERT INTO models (model_id, model_name, litellm_params, model_info, created_at, created_by, updated_at, updated_by)
+             VALUES ('m', 'n', '{}', '{}', 'now', 'a', 'now', 'a')",
             [],
         )
         .unwrap();

@@ -1,6 +1,7 @@
 //! Which models a caller may use: the key's, the team's and (for personal keys) the
 //! user's `models` lists, where an empty list or `all-proxy-models` means every model,
-//! `all-team-models` on a key means the team's list, and `prefix/*` covers a family.
+//! `all-team-models` on a key means the team's list, `prefix/*` covers a family, and the
+//! name of a model access group (`model_info.access_groups`) covers the models in it.
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ModelAccessKind};
@@ -35,6 +36,19 @@ fn refusal(kind: ModelAccessKind, tried: &str) -> ApiError {
 /// resolved to (an alias or a model group); either listed is enough.
 pub fn check(state: &AppState, caller: &Caller, names: &[&str]) -> Result<(), ApiError> {
     let Some(key) = caller.key() else { return Ok(()) };
+    // A list may name an access group instead of the model (`model_info.access_groups`).
+    let router = state.router();
+    let with_groups: Vec<&str>;
+    let names = if router.has_access_groups() {
+        with_groups = names
+            .iter()
+            .copied()
+            .chain(names.iter().flat_map(|n| router.access_groups_of(n)).map(String::as_str))
+            .collect();
+        &with_groups[..]
+    } else {
+        names
+    };
     let team = key.team_id.as_deref().and_then(|id| state.teams.get(id));
     let tried = names.first().copied().unwrap_or_default();
     if !listed(&key.models, names, team.as_ref().map(|t| t.models.as_slice())) {
@@ -60,7 +74,7 @@ pub fn check(state: &AppState, caller: &Caller, names: &[&str]) -> Result<(), Ap
 
 /// The public model names this caller may use (for `/v1/models` and error messages).
 pub fn usable_models(state: &AppState, caller: &Caller) -> Vec<String> {
-    state.router.public_names().into_iter().filter(|name| check(state, caller, &[name.as_str()]).is_ok()).collect()
+    state.router().public_names().into_iter().filter(|name| check(state, caller, &[name.as_str()]).is_ok()).collect()
 }
 
 #[cfg(test)]

@@ -76,11 +76,11 @@ fn retryable(status: u16) -> bool {
 /// Sends the request; each failed attempt is counted in the metrics with `ctx`'s labels.
 pub async fn send(ctx: &Ctx, route: &Route, request: &mut ModelRequest) -> Result<Upstream, Response> {
     let state = &ctx.state;
-    let attempts = request.num_retries.unwrap_or(state.router.num_retries) + 1;
+    let attempts = request.num_retries.unwrap_or(state.router().num_retries) + 1;
     let mut tried: Vec<usize> = Vec::new();
     let mut last: Option<Response> = None;
     for _ in 0..attempts {
-        let Some(index) = state.router.pick(route, &tried) else { break };
+        let Some(index) = state.router().pick(route, &tried) else { break };
         tried.push(index);
         let deployment = route.deployments[index].clone();
         let upstream_model = deployment.upstream_model_for(route);
@@ -117,18 +117,18 @@ pub async fn send(ctx: &Ctx, route: &Route, request: &mut ModelRequest) -> Resul
             }
             Ok(response) => {
                 let status = response.status().as_u16();
-                let body = upstream::read_error(response, deadline, &state.router.redactor).await;
+                let body = upstream::read_error(response, deadline, &state.router().redactor).await;
                 if !retryable(status) {
                     ctx.count_deployment_failure(&deployment, &upstream_model, status, false);
                     return Err(relayed_error(status, &body, translated));
                 }
-                let cooled = state.router.record_failure(&deployment);
+                let cooled = state.router().record_failure(&deployment);
                 ctx.count_deployment_failure(&deployment, &upstream_model, status, cooled);
                 tracing::warn!(deployment = %deployment.id, status, "upstream failed; retrying elsewhere if allowed");
                 last = Some(relayed_error(status, &body, translated));
             }
             Err(error) => {
-                let cooled = state.router.record_failure(&deployment);
+                let cooled = state.router().record_failure(&deployment);
                 let (status, what) = match error {
                     SendError::TimedOut => (408, "timed out"),
                     SendError::Failed(_) => (500, "could not be reached"),
@@ -149,7 +149,7 @@ pub async fn send(ctx: &Ctx, route: &Route, request: &mut ModelRequest) -> Resul
         }
     }
     Err(last.unwrap_or_else(|| {
-        let seconds = state.router.cooldown_left(route);
+        let seconds = state.router().cooldown_left(route);
         ApiError::RateLimited {
             message: format!(
                 "No deployments available for selected model, Try again in {seconds} seconds. Passed model={}. All deployments are cooling down after failures.",

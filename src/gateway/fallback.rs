@@ -114,9 +114,9 @@ pub async fn after(
         let failure = classify(parts.status.as_u16(), &bytes);
         let response = Response::from_parts(parts, axum::body::Body::from(bytes));
         let group = ctx.group.clone();
-        let candidates = state.router.fallbacks.candidates(&group, failure, &request.fallbacks);
+        let candidates = state.router().fallbacks.candidates(&group, failure, &request.fallbacks);
         let next = candidates.into_iter().filter(|name| !tried.contains(name)).find_map(|name| {
-            let route = state.router.resolve(&name)?;
+            let route = state.router().resolve(&name)?;
             access::check(&state, caller, &[name.as_str(), route.group.as_str()]).ok()?;
             let translatable = route
                 .deployments

@@ -236,7 +236,7 @@ async fn run(
         request.forwarded = anthropic::forwarded_headers(headers);
     }
     let aliased = aliased(&caller, &request.model);
-    let route = state.router.resolve(&aliased);
+    let route = state.router().resolve(&aliased);
     let key = caller.key();
     let mut ctx = Ctx {
         request_id: ids.row,
@@ -286,9 +286,9 @@ async fn run(
         }
     };
     ctx.attempted_retries = upstream.retries;
-    let price = state.router.price(&upstream.deployment, &upstream.upstream_model);
+    let price = state.router().price(&upstream.deployment, &upstream.upstream_model);
     if price.is_none() {
-        state.router.prices.warn_unpriced(&upstream.deployment.litellm_model);
+        state.router().prices.warn_unpriced(&upstream.deployment.litellm_model);
     }
     if request.stream {
         Ok(stream::relay(ctx, admission, upstream, request, price))
@@ -342,7 +342,7 @@ fn untranslated(group: &str, deployment: &Deployment, endpoint: Endpoint) -> Api
 
 fn price_of(state: &AppState, route: &Route) -> Option<Price> {
     let deployment = route.deployments.first()?;
-    state.router.price(deployment, &deployment.upstream_model_for(route))
+    state.router().price(deployment, &deployment.upstream_model_for(route))
 }
 
 /// The cost to reserve: this key's recent real cost for the model when known (capped by

@@ -13,6 +13,7 @@ mod egress;
 mod failure;
 mod fallback;
 pub(crate) mod flow;
+pub(crate) mod live;
 mod mock;
 pub(crate) mod models;
 mod observe;
@@ -36,7 +37,8 @@ use providers::Endpoint;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use access::usable_models;
-pub use router::ModelRouter;
+pub use live::LiveRouter;
+pub use router::{Deployment, ModelRouter, Origin};
 pub use upstream::UpstreamClients;
 
 pub fn routes() -> OpenApiRouter<AppState> {

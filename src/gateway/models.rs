@@ -6,6 +6,7 @@
 use super::access;
 use super::conversation;
 use super::providers::{Call, Dialect, Endpoint};
+use super::router::Deployment;
 use crate::auth::{Caller, Role};
 use crate::config::ApiBase;
 use crate::error::ApiError;
@@ -74,33 +75,13 @@ fn require_admin(caller: &Caller) -> Result<(), ApiError> {
 pub async fn health(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     require_admin(&caller)?;
     let mut probes = Vec::new();
-    for deployment in state.router.all_deployments() {
+    for deployment in state.router().all_deployments() {
         if deployment.upstream_model.contains('*') {
             continue;
         }
         let state = state.clone();
         probes.push(tokio::spawn(async move {
-            let dialect = deployment.provider.dialect();
-            let model = &deployment.upstream_model;
-            let (endpoint, body) = match (dialect, deployment.mode.as_deref()) {
-                (Dialect::OpenAi, Some("embedding")) => (Endpoint::Embeddings, json!({"model": model, "input": "ping"})),
-                (Dialect::OpenAi, Some("completion")) => {
-                    (Endpoint::Completions, json!({"model": model, "prompt": "ping", "max_tokens": 1}))
-                }
-                _ => (dialect.conversation_endpoint(), conversation::write_request(dialect, &conversation::ping(), model)),
-            };
-            let deadline = tokio::time::Instant::now() + deployment.timeout.min(std::time::Duration::from_secs(30));
-            let call = Call {
-                endpoint,
-                model: &deployment.upstream_model,
-                stream: false,
-                body: body.to_string().into(),
-                client: &axum::http::HeaderMap::new(),
-            };
-            let outcome = match deployment.provider.request(&deployment, call) {
-                Ok(request) => probe(state.http.get(), request, deadline, &state.router.redactor).await,
-                Err(message) => Err(message),
-            };
+            let outcome = check_deployment(&state, &deployment).await;
             let mut entry = json!({"model": deployment.litellm_model, "model_name": deployment.model_name, "model_id": deployment.id, "api_base": deployment.api_base.as_ref().map(ApiBase::masked)});
             if let Err(error) = &outcome {
                 entry["error"] = json!(error);
@@ -122,18 +103,31 @@ pub async fn health(State(state): State<AppState>, caller: Caller) -> Result<Jso
     })))
 }
 
-/// One probe: a success status, or what went wrong.
-async fn probe(
-    client: &super::upstream::Client,
-    request: super::upstream::Request,
-    deadline: tokio::time::Instant,
-    redactor: &super::redact::Redactor,
-) -> Result<(), String> {
-    let response = client.send(request, Some(deadline)).await.map_err(|e| e.to_string())?;
-    if response.status().is_success() {
-        return Ok(());
-    }
-    let status = response.status().as_u16();
-    let body = super::upstream::read_error(response, Some(deadline), redactor).await;
-    Err(format!("status {status}: {}", String::from_utf8_lossy(&body)))
+/// One call of at most one token to `deployment`: the upstream's answer, or what went
+/// wrong (credentials redacted either way). For `/health` and the UI's "Test" button.
+pub async fn check_deployment(state: &AppState, deployment: &Deployment) -> Result<String, String> {
+    let dialect = deployment.provider.dialect();
+    let model = &deployment.upstream_model;
+    let (endpoint, body) = match (dialect, deployment.mode.as_deref()) {
+        (Dialect::OpenAi, Some("embedding")) => (Endpoint::Embeddings, json!({"model": model, "input": "ping"})),
+        (Dialect::OpenAi, Some("completion")) => {
+            (Endpoint::Completions, json!({"model": model, "prompt": "ping", "max_tokens": 1}))
+        }
+        _ => (dialect.conversation_endpoint(), conversation::write_request(dialect, &conversation::ping(), model)),
+    };
+    let deadline = tokio::time::Instant::now() + deployment.timeout.min(std::time::Duration::from_secs(30));
+    let call = Call {
+        endpoint,
+        model: &deployment.upstream_model,
+        stream: false,
+        body: body.to_string().into(),
+        client: &axum::http::HeaderMap::new(),
+    };
+    let request = deployment.provider.request(deployment, call)?;
+    let router = state.routing.snapshot();
+    let response = state.http.get().send(request, Some(deadline)).await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    let body = super::upstream::read_error(response, Some(deadline), &router.redactor).await;
+    let body = String::from_utf8_lossy(&body).into_owned();
+    if status.is_success() { Ok(body) } else { Err(format!("status {}: {body}", status.as_u16())) }
 }

@@ -68,7 +68,7 @@ pub async fn complete(
     let body = match upstream::read_body(upstream.response, upstream.deadline).await {
         Ok(body) => body,
         Err(error) => {
-            let cooled = ctx.state.router.record_failure(&upstream.deployment);
+            let cooled = ctx.state.router().record_failure(&upstream.deployment);
             let status = if matches!(error, SendError::TimedOut) { 408 } else { 502 };
             ctx.count_deployment_failure(&upstream.deployment, &upstream.upstream_model, status, cooled);
             let message = format!("The upstream answer of model {} broke off: {error}", ctx.group);

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 pub struct Deployment {
     pub id: String,
+    /// Where it is defined: `proxy.toml` (read-only at run time) or the database.
+    pub origin: Origin,
     pub model_name: String,
     /// `litellm_params.model` as configured (`openai/gpt-4o`, `azure/my-deployment`).
     pub litellm_model: String,
@@ -38,8 +40,24 @@ pub struct Deployment {
     /// `/v1/responses` requests are relayed to it as they are (see
     /// `responses::upstreams::has_responses_api`), not translated.
     pub responses_api: bool,
+    /// `model_info.access_groups`: a key, user or team listing one of these names may
+    /// call this deployment's model.
+    pub access_groups: Vec<String>,
+    /// The deployment's own limits (`litellm_params.rpm`/`tpm`), shown by `/model_group/info`.
+    pub rpm: Option<u64>,
+    pub tpm: Option<u64>,
     pub in_flight: AtomicU64,
     failures: Mutex<Failures>,
+    /// The definition it was built from, so a rebuild keeps a deployment whose definition
+    /// did not change (with its requests in flight and its cooldown).
+    definition: String,
+}
+
+/// Where a deployment is defined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Config,
+    Stored,
 }
 
 #[derive(Default)]
@@ -70,49 +88,38 @@ pub struct ModelRouter {
     pub fallbacks: super::fallback::Fallbacks,
     allowed_fails: u32,
     cooldown: Duration,
-    pub prices: PriceTable,
+    pub prices: Arc<PriceTable>,
     /// Every deployment's credentials, to keep out of relayed upstream errors.
     pub redactor: Redactor,
+    /// Model group -> the access groups its deployments belong to.
+    access_groups: HashMap<String, Vec<String>>,
 }
 
 impl ModelRouter {
+    /// A router over `models`, each with where it is defined. Deployments of `previous`
+    /// whose definition is unchanged are kept as they are (in-flight counts, cooldowns).
     pub fn new(
-        models: &[ModelEntry],
+        models: &[(ModelEntry, Origin)],
         settings: &RouterSettings,
         aliases: &BTreeMap<String, String>,
-        prices: PriceTable,
+        prices: Arc<PriceTable>,
+        previous: Option<&ModelRouter>,
     ) -> Self {
+        let kept: HashMap<&str, &Arc<Deployment>> = previous
+            .map(|p| p.groups.values().flat_map(|g| g.iter()).map(|d| (d.definition.as_str(), d)).collect())
+            .unwrap_or_default();
         let mut groups: HashMap<String, Vec<Arc<Deployment>>> = HashMap::new();
         let mut names = Vec::new();
-        for (index, entry) in models.iter().enumerate() {
-            let params = &entry.litellm_params;
-            let (provider, upstream_model) = providers::for_model(&params.model);
-            let deployment = Deployment {
-                id: entry.model_info.id.clone().unwrap_or_else(|| format!("{}-{index}", entry.model_name)),
-                model_name: entry.model_name.clone(),
-                litellm_model: params.model.clone(),
-                upstream_model,
-                provider,
-                api_base: params.api_base.clone(),
-                api_key: params.api_key.as_ref().map(|k| k.expose().to_string()),
-                api_version: params.api_version.clone(),
-                timeout: Duration::from_secs(params.timeout.unwrap_or(settings.timeout)),
-                weight: params.weight.or(params.rpm).unwrap_or(1).max(1),
-                input_cost: params.input_cost_per_token.or(entry.model_info.input_cost_per_token),
-                output_cost: params.output_cost_per_token.or(entry.model_info.output_cost_per_token),
-                cache_read_cost: params.cache_read_input_token_cost.or(entry.model_info.cache_read_input_token_cost),
-                cache_creation_cost: params
-                    .cache_creation_input_token_cost
-                    .or(entry.model_info.cache_creation_input_token_cost),
-                mode: entry.model_info.mode.clone(),
-                responses_api: super::responses::upstreams::has_responses_api(provider, entry),
-                in_flight: AtomicU64::new(0),
-                failures: Mutex::new(Failures::default()),
+        for (index, (entry, origin)) in models.iter().enumerate() {
+            let definition = definition(entry, *origin, index);
+            let deployment = match kept.get(definition.as_str()) {
+                Some(same) => Arc::clone(same),
+                None => Arc::new(deployment(entry, *origin, index, settings, definition)),
             };
             if !groups.contains_key(&entry.model_name) {
                 names.push(entry.model_name.clone());
             }
-            groups.entry(entry.model_name.clone()).or_default().push(Arc::new(deployment));
+            groups.entry(entry.model_name.clone()).or_default().push(deployment);
         }
         let mut wildcards: Vec<(String, String)> =
             names.iter().filter_map(|n| n.strip_suffix('*').map(|prefix| (prefix.to_string(), n.clone()))).collect();
@@ -120,6 +127,16 @@ impl ModelRouter {
         let redactor = Redactor::new(groups.values().flatten().flat_map(|d| {
             [d.api_key.as_deref(), d.api_base.as_ref().and_then(ApiBase::credential)].into_iter().flatten()
         }));
+        let access_groups = groups
+            .iter()
+            .filter_map(|(name, deployments)| {
+                let mut in_groups: Vec<String> =
+                    deployments.iter().flat_map(|d| d.access_groups.iter().cloned()).collect();
+                in_groups.sort();
+                in_groups.dedup();
+                (!in_groups.is_empty()).then(|| (name.clone(), in_groups))
+            })
+            .collect();
         Self {
             groups: groups.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
             wildcards,
@@ -132,7 +149,22 @@ impl ModelRouter {
             cooldown: Duration::from_secs(settings.cooldown_time),
             prices,
             redactor,
+            access_groups,
         }
+    }
+
+    /// The access groups the model group `group` belongs to (none for most).
+    pub fn access_groups_of(&self, group: &str) -> &[String] {
+        self.access_groups.get(group).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn has_access_groups(&self) -> bool {
+        !self.access_groups.is_empty()
+    }
+
+    /// The deployments of one public name, in the order they were defined.
+    pub fn group(&self, name: &str) -> Option<&Arc<Vec<Arc<Deployment>>>> {
+        self.groups.get(name)
     }
 
     /// The public names: configured model names and `model_group_alias` names.
@@ -249,6 +281,58 @@ impl ModelRouter {
     }
 }
 
+/// What identifies a deployment's definition: its entry, with the credentials the
+/// serialised form masks.
+fn definition(entry: &ModelEntry, origin: Origin, index: usize) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(format!("{origin:?}/{index}/"));
+    hash.update(serde_json::to_string(entry).unwrap_or_default());
+    hash.update([0]);
+    hash.update(entry.litellm_params.api_key.as_ref().map_or("", |k| k.expose()));
+    hash.update([0]);
+    hash.update(entry.litellm_params.api_base.as_ref().map_or("", |b| b.expose()));
+    hex::encode(hash.finalize())
+}
+
+fn deployment(
+    entry: &ModelEntry,
+    origin: Origin,
+    index: usize,
+    settings: &RouterSettings,
+    definition: String,
+) -> Deployment {
+    let params = &entry.litellm_params;
+    let (provider, upstream_model) = providers::for_model(&params.model);
+    Deployment {
+        id: entry.model_info.id.clone().unwrap_or_else(|| format!("{}-{index}", entry.model_name)),
+        origin,
+        model_name: entry.model_name.clone(),
+        litellm_model: params.model.clone(),
+        upstream_model,
+        provider,
+        api_base: params.api_base.clone(),
+        api_key: params.api_key.as_ref().map(|k| k.expose().to_string()),
+        api_version: params.api_version.clone(),
+        timeout: Duration::from_secs(params.timeout.unwrap_or(settings.timeout)),
+        weight: params.weight.or(params.rpm).unwrap_or(1).max(1),
+        input_cost: params.input_cost_per_token.or(entry.model_info.input_cost_per_token),
+        output_cost: params.output_cost_per_token.or(entry.model_info.output_cost_per_token),
+        cache_read_cost: params.cache_read_input_token_cost.or(entry.model_info.cache_read_input_token_cost),
+        cache_creation_cost: params
+            .cache_creation_input_token_cost
+            .or(entry.model_info.cache_creation_input_token_cost),
+        mode: entry.model_info.mode.clone(),
+        responses_api: super::responses::upstreams::has_responses_api(provider, entry),
+        access_groups: entry.model_info.access_groups.clone(),
+        rpm: params.rpm,
+        tpm: params.tpm,
+        in_flight: AtomicU64::new(0),
+        failures: Mutex::new(Failures::default()),
+        definition,
+    }
+}
+
 impl Deployment {
     /// LiteLLM's `litellm_deployment_state`: 0 healthy, 1 failed within the last minute,
     /// 2 cooling down.
@@ -306,7 +390,9 @@ mod tests {
             entry("local", "hosted_vllm/llama", None),
         ];
         let aliases = aliases.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
-        ModelRouter::new(&models, &RouterSettings::default(), &aliases, PriceTable::load(None).unwrap())
+        let models: Vec<_> = models.into_iter().map(|m| (m, Origin::Config)).collect();
+        let prices = Arc::new(PriceTable::load(None).unwrap());
+        ModelRouter::new(&models, &RouterSettings::default(), &aliases, prices, None)
     }
 
     #[test]

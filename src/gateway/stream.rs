@@ -85,7 +85,7 @@ async fn run(
     let mut broken = false;
     let mut first_chunk: Option<std::time::Duration> = None;
     let dialect = request.endpoint.dialect();
-    let redactor = &ctx.state.router.redactor;
+    let redactor = &ctx.state.router().redactor;
     let mut reader = if upstream.translated {
         let names = Names::new(dialect, &ctx.request_id, &request.model, ctx.started.timestamp());
         Reader::Translate {
@@ -131,7 +131,7 @@ async fn run(
     // Dropping the upstream stream closes its connection: the upstream stops generating.
     drop(events);
     if broken {
-        let cooled = ctx.state.router.record_failure(&deployment);
+        let cooled = ctx.state.router().record_failure(&deployment);
         ctx.count_deployment_failure(&deployment, &model, 502, cooled);
     }
     let usage = seen.usage.unwrap_or_else(|| Usage {

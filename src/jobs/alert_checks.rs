@@ -19,7 +19,7 @@ pub fn spawn(state: AppState) {
 pub async fn run_once(state: &AppState) {
     let now = state.clock.now();
     let mut alerts = crate::alerts::budgets::check(state, now);
-    alerts.extend(state.alerts.check(&state.router, now));
+    alerts.extend(state.alerts.check(&state.router(), now));
     match crate::alerts::file(state, alerts).await {
         Ok(0) => {}
         Ok(filed) => tracing::info!(filed, "alerts filed"),

@@ -109,7 +109,7 @@ fn budgets(out: &mut String, state: &AppState, ctx: &Context<'_>) {
 /// Each deployment's state: 0 healthy, 1 failing lately, 2 cooling down.
 fn deployments(out: &mut String, state: &AppState, ctx: &Context<'_>) {
     let rows = state
-        .router
+        .router()
         .all_deployments()
         .iter()
         .map(|d| {

@@ -69,7 +69,7 @@ fn reach_of(state: &AppState, signed: &Signed, key: &Arc<KeyRecord>) -> (Vec<Str
     let served: Vec<(String, Dialect)> = crate::gateway::usable_models(state, &caller)
         .into_iter()
         .filter_map(|model| {
-            let dialect = state.router.resolve(&model)?.deployments.first()?.provider.dialect();
+            let dialect = state.router().resolve(&model)?.deployments.first()?.provider.dialect();
             Some((model, dialect))
         })
         .collect();

@@ -33,7 +33,7 @@ async fn home(State(state): State<AppState>, signed: Signed) -> Response {
         my_keys,
         all_keys,
         user_count => state.users.all().len(),
-        model_count => state.router.public_names().len(),
+        model_count => state.router().public_names().len(),
         spend => record.as_ref().map_or(0.0, |u| u.spend),
         max_budget => record.as_ref().and_then(|u| u.max_budget),
         can_create => super::keys::may_create(&state, &signed),

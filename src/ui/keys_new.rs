@@ -28,7 +28,7 @@ struct TeamChoice {
 
 /// The models the visitor may give a key: the user's own list, or every model.
 pub fn allowed_models(state: &AppState, signed: &Signed) -> Vec<String> {
-    let all = state.router.public_names();
+    let all = state.router().public_names();
     if signed.role() == Role::ProxyAdmin {
         return all;
     }

@@ -249,7 +249,7 @@ async fn list(State(state): State<AppState>, signed: Signed, Query(mut form): Qu
     let context = minijinja::context! {
         entries,
         filters => &form,
-        models => state.router.public_names(),
+        models => state.router().public_names(),
         everything,
         error,
         page => page_number,

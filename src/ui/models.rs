@@ -32,11 +32,11 @@ struct Row {
 
 fn rows(state: &AppState, health: &HashMap<String, Option<String>>) -> Vec<Row> {
     state
-        .router
+        .router()
         .all_deployments()
         .iter()
         .map(|d| {
-            let price = state.router.price(d, &d.upstream_model);
+            let price = state.router().price(d, &d.upstream_model);
             let checked = health.get(&d.id);
             Row {
                 id: d.id.clone(),

@@ -44,7 +44,7 @@ fn form_page(
     chosen: Vec<String>,
     problem: Option<Problem>,
 ) -> Response {
-    let mut models = state.router.public_names();
+    let mut models = state.router().public_names();
     for model in &team.models {
         if !models.contains(model) {
             models.push(model.clone());

@@ -78,7 +78,7 @@ fn render(
     let context = minijinja::context! {
         rows,
         can_create => may_create(state, signed),
-        models => state.router.public_names(),
+        models => state.router().public_names(),
         chosen,
         values,
         problem,

@@ -29,7 +29,7 @@ pub async fn handle(state: AppState, caller: Caller, headers: HeaderMap, body: B
 async fn count(state: &AppState, caller: &Caller, headers: &HeaderMap, body: &Bytes) -> Result<Response, Response> {
     let mut request = ModelRequest::parse(Endpoint::CountTokens, body).map_err(IntoResponse::into_response)?;
     let aliased = flow::aliased(caller, &request.model);
-    let route = state.router.resolve(&aliased);
+    let route = state.router().resolve(&aliased);
     let mut names = vec![request.model.as_str(), aliased.as_str()];
     if let Some(route) = &route {
         names.push(route.group.as_str());
@@ -69,7 +69,7 @@ async fn count(state: &AppState, caller: &Caller, headers: &HeaderMap, body: &By
     })?;
     let status = answer.status().as_u16();
     if !answer.status().is_success() {
-        let body = upstream::read_error(answer, deadline, &state.router.redactor).await;
+        let body = upstream::read_error(answer, deadline, &state.router().redactor).await;
         return Err(dispatch::passthrough(status, &body));
     }
     let body = upstream::read_body(answer, deadline).await.map_err(|error| {
