@@ -66,6 +66,11 @@ impl Shared {
     pub fn router(&self) -> arc_swap::Guard<Arc<ModelRouter>> {
         self.routing.current()
     }
+
+    /// The router in use now, to hold across an `.await`.
+    pub fn router_snapshot(&self) -> Arc<ModelRouter> {
+        self.routing.snapshot()
+    }
 }
 
 impl Deref for AppState {

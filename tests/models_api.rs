@@ -218,3 +218,28 @@ fn an_access_group_grants_its_models_and_the_reads_show_each_caller_their_own() 
     assert_eq!(plain["data"][0]["input_cost_per_token"], 1e-6);
     assert_eq!(admin.get("/v2/model/info?page=0").0, 400);
 }
+
+#[test]
+fn routes_and_readiness_details_answer_any_key_and_no_one_else() {
+    let config = model("ready", "ma-ready", 1e-6, 2e-6);
+    let proxy = Proxy::start_with(Options { config: Some(&config), ..Default::default() });
+    let keys = new_users(&proxy.admin(), &[("ma-reader", "internal_user")]);
+    let client = proxy.client(Some(&keys[0]));
+
+    let (status, routes) = client.get("/routes");
+    assert_eq!(status, 200, "{routes}");
+    let find = |path: &str| routes["routes"].as_array().unwrap().iter().find(|r| r["path"] == path).cloned();
+    assert_eq!(find("/model/new").expect("listed")["methods"], json!(["POST"]));
+    assert!(find("/v1/chat/completions").is_some() && find("/routes").is_some());
+
+    let (status, details) = client.get("/health/readiness/details");
+    assert_eq!(status, 200, "{details}");
+    assert_eq!((details["status"].as_str(), details["db"].as_str()), (Some("healthy"), Some("connected")));
+    assert_eq!(details["models"], 1);
+    assert_eq!(details["deployments"]["healthy"], 1);
+    assert!(details["database_bytes"].as_u64().unwrap() > 0);
+
+    for path in ["/routes", "/health/readiness/details"] {
+        assert_eq!(proxy.client(None).get(path).0, 401, "{path}");
+    }
+}

@@ -136,3 +136,35 @@ fn the_connect_page_copies_a_snippet_whose_key_works() {
     let owner: String = common::query(&proxy, "SELECT user_id FROM keys WHERE key_alias = 'laptop-claude-code'");
     assert_eq!(owner, "dev");
 }
+
+#[test]
+fn the_models_page_adds_tests_edits_and_deletes_a_model() {
+    let proxy = Proxy::start_with(Options::default());
+    let admin = proxy.admin();
+    let (status, key) = admin.post("/key/generate", json!({"models": ["ui-added"]}));
+    assert_eq!(status, 200, "{key}");
+    let key = key["key"].as_str().unwrap().to_string();
+    let api_base = mock_upstream::mock().api_base();
+    let dir = screenshots();
+    let out = flow(
+        "models.mjs",
+        &[&proxy.base_url, MASTER_KEY, dir.to_str().unwrap(), &api_base, "ui-models-upstream", &key],
+    );
+    for step in [
+        "Test shows the upstream's answer",
+        "a client calls the new model at once",
+        "a deleted model is refused at once",
+    ] {
+        assert!(out.contains(step), "missing step `{step}`:\n{out}");
+    }
+    assert_eq!(
+        mock_upstream::mock().last_credential("ui-models-upstream").unwrap(),
+        "Bearer sk-ui-upstream-key-123456"
+    );
+    // The client's request was charged at the price typed in (1.50 per million prompt tokens).
+    let spend: f64 =
+        common::query(&proxy, "SELECT spend FROM spend_logs WHERE model_group = 'ui-added' AND status = 'success'");
+    assert!((spend - (10.0 * 1.5e-6 + 5.0 * 3e-6)).abs() < 1e-12, "{spend}");
+    let audit: i64 = common::query(&proxy, "SELECT COUNT(*) FROM audit_log WHERE table_name = 'models'");
+    assert_eq!(audit, 3, "added, edited, deleted");
+}

@@ -47,9 +47,33 @@ fn finish(mut openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     openapi
 }
 
+/// Every route the proxy answers, as `GET /routes` lists it (LiteLLM's shape): path,
+/// methods and the operation's name, from the finished document.
+static ROUTE_LIST: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+
+pub fn route_list() -> serde_json::Value {
+    ROUTE_LIST.get().cloned().unwrap_or_else(|| serde_json::json!([]))
+}
+
+fn list_routes(openapi: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    let document = serde_json::to_value(openapi).unwrap_or_default();
+    let paths = document["paths"].as_object().cloned().unwrap_or_default();
+    let routes: Vec<serde_json::Value> = paths
+        .iter()
+        .map(|(path, item)| {
+            let operations = item.as_object().cloned().unwrap_or_default();
+            let methods: Vec<String> = operations.keys().map(|m| m.to_uppercase()).collect();
+            let name = operations.values().find_map(|o| o["operationId"].as_str()).unwrap_or_default();
+            serde_json::json!({"path": path, "methods": methods, "name": name})
+        })
+        .collect();
+    serde_json::Value::from(routes)
+}
+
 /// `/`, `/openapi.json` and `/assets/*`, given the router's OpenAPI document.
 pub fn routes(openapi: utoipa::openapi::OpenApi) -> axum::Router<AppState> {
     let openapi = finish(openapi);
+    let _ = ROUTE_LIST.set(list_routes(&openapi));
     let json = openapi.to_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     axum::Router::new()
         .route("/", get(swagger_page))

@@ -18,6 +18,7 @@ mod keys_edit;
 mod keys_new;
 mod logs;
 mod models;
+mod models_edit;
 mod settings;
 pub mod signed;
 mod team;
@@ -56,6 +57,7 @@ pub fn routes() -> axum::Router<crate::state::AppState> {
         .merge(team::routes())
         .merge(team_edit::routes())
         .merge(models::routes())
+        .merge(models_edit::routes())
         .merge(settings::routes())
 }
 
