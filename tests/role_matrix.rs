@@ -120,6 +120,14 @@ fn world() -> World {
         ]}),
     );
     assert_eq!(status, 200, "{team}");
+    let (status, team) = admin.post(
+        "/team/new",
+        json!({"team_id": "P", "team_member_permissions": ["/key/generate"], "members_with_roles": [
+            {"role": "admin", "user_id": "team_admin"},
+            {"role": "user", "user_id": "team_member"}
+        ]}),
+    );
+    assert_eq!(status, 200, "{team}");
     world
 }
 
@@ -215,8 +223,12 @@ fn cases() -> Vec<Case> {
         post("key/generate for another user", [200, 200, 403, 403, 401, 403, 403], |_, _| {
             ("/key/generate".into(), json!({"user_id": "other"}))
         }),
-        post("key/generate team key", [200, 200, 403, 400, 401, 200, 200], |_, _| {
+        // Plain members make team keys only where the team grants it (team_member_permissions).
+        post("key/generate team key", [200, 200, 403, 400, 401, 200, 401], |_, _| {
             ("/key/generate".into(), json!({"team_id": "T"}))
+        }),
+        post("key/generate team key, members may", [200, 200, 403, 400, 401, 200, 200], |_, _| {
+            ("/key/generate".into(), json!({"team_id": "P"}))
         }),
         post("key/update other's key", [200, 200, 403, 403, 401, 403, 403], |w, _| {
             ("/key/update".into(), json!({"key": w.fresh_key("other", None), "max_budget": 1}))

@@ -175,8 +175,49 @@ pub fn authorize(state: &AppState, caller: &Caller, op: Op<'_>) -> Result<Permit
         state.teams.get(team_id).and_then(|t| t.member(user).map(|m| m.role))
     };
     let permit = decide(&state.config.settings, caller, &op, &role_in)?;
+    team_member_permissions(state, caller, &op)?;
     credentials_within_rights(state, caller, &op)?;
     Ok(permit)
+}
+
+/// The key routes every team member may call on the team's keys.
+const BASELINE_MEMBER_ROUTES: &[&str] = &["/key/info", "/key/health"];
+
+/// LiteLLM's `team_member_permissions`: a team member who is not the team's admin may
+/// create or change the team's keys only through the routes the team grants its members
+/// (none by default beyond reading). Proxy admins and team admins are not limited.
+fn team_member_permissions(state: &AppState, caller: &Caller, op: &Op<'_>) -> Result<(), ApiError> {
+    if caller.role == Some(Role::ProxyAdmin) {
+        return Ok(());
+    }
+    let (route, team_id) = match op {
+        Op::KeyGenerate { team_id: Some(team_id), .. } => ("/key/generate", *team_id),
+        Op::KeyChange { route, key, .. } => match key.team_id.as_deref() {
+            Some(team_id) => (*route, team_id),
+            None => return Ok(()),
+        },
+        _ => return Ok(()),
+    };
+    let Some(team) = state.teams.get(team_id) else { return Ok(()) };
+    let role = caller.user_id.as_deref().and_then(|user| team.member(user).map(|m| m.role));
+    if role == Some(TeamRole::Admin) {
+        return Ok(());
+    }
+    let mut granted: Vec<&str> = BASELINE_MEMBER_ROUTES.to_vec();
+    granted.extend(team.team_member_permissions.iter().flatten().map(String::as_str));
+    let route = if route.ends_with("/regenerate") { "/key/regenerate" } else { route };
+    if role.is_some() && granted.contains(&route) {
+        return Ok(());
+    }
+    if role.is_none() {
+        return Err(ApiError::TeamMemberPermission(format!(
+            "User {} does not belong to team {team_id}. Team-scoped key management endpoints can only be used for keys in your own team.",
+            caller.user_label()
+        )));
+    }
+    Err(ApiError::TeamMemberPermission(format!(
+        "Team member does not have permissions for endpoint: {route}. You only have access to the following endpoints: {granted:?} for team {team_id}. To create keys for this team, please ask your proxy admin to check the team member permission settings and update the settings to allow team member users to create keys."
+    )))
 }
 
 /// No caller may obtain a credential acting for a principal that holds a right the
