@@ -59,6 +59,8 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::keys::routes())
         .merge(crate::users::routes())
         .merge(crate::teams::routes())
+        .merge(crate::customers::routes())
+        .merge(crate::budgets::routes())
         .merge(crate::invitations::routes())
         .merge(crate::audit::routes())
         .merge(crate::gateway::routes())
