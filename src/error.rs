@@ -176,9 +176,7 @@ impl ApiError {
             ApiError::BadRequest(_)
             | ApiError::InvalidField { .. }
             | ApiError::AlreadyInTeam(_)
-            | ApiError::CustomerBlocked(_) => {
-                (StatusCode::BAD_REQUEST, "invalid_request_error")
-            }
+            | ApiError::CustomerBlocked(_) => (StatusCode::BAD_REQUEST, "invalid_request_error"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request_too_large"),
             ApiError::Unauthorized(_) | ApiError::ExpiredKey(_) | ApiError::KeyNotFound(_) => {
                 (StatusCode::UNAUTHORIZED, "authentication_error")

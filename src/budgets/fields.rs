@@ -107,7 +107,12 @@ impl BudgetFields {
         fields::set(&mut budget.tpm_limit, &self.tpm_limit);
         fields::set(&mut budget.rpm_limit, &self.rpm_limit);
         fields::set(&mut budget.model_max_budget, &self.model_max_budget);
-        fields::set_budget_period(&mut budget.budget_duration, &mut budget.budget_reset_at, &self.budget_duration, now)?;
+        fields::set_budget_period(
+            &mut budget.budget_duration,
+            &mut budget.budget_reset_at,
+            &self.budget_duration,
+            now,
+        )?;
         if let Some(at) = &self.budget_reset_at {
             budget.budget_reset_at = at.as_deref().and_then(crate::time::parse).map(crate::time::format);
         }

@@ -21,6 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize)]
 struct InfoRequest {
+    #[serde(default)]
     budgets: Vec<String>,
 }
 
@@ -94,5 +95,9 @@ const SETTINGS: [(&str, &str, &str); 8] = [
     ("rpm_limit", "Integer", "Max requests per minute, allowed for this budget id."),
     ("tpd_limit", "Integer", "Max tokens per day, charged by batch submissions, allowed for this budget id."),
     ("budget_duration", "String", "Max duration budget should be set for (e.g. '1hr', '1d', '28d')"),
-    ("model_max_budget", "Object", "Max budget for each model (e.g. {'gpt-4o': {'max_budget': '0.0000001', 'budget_duration': '1d', 'tpm_limit': 1000, 'rpm_limit': 1000}})"),
+    (
+        "model_max_budget",
+        "Object",
+        "Max budget for each model (e.g. {'gpt-4o': {'max_budget': '0.0000001', 'budget_duration': '1d', 'tpm_limit': 1000, 'rpm_limit': 1000}})",
+    ),
 ];

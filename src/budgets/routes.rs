@@ -68,7 +68,16 @@ async fn create(state: &AppState, actor: Actor, budget: BudgetRecord) -> Result<
                 }
                 store::save(tx, &budget)?;
                 let after = audit::json(&budget);
-                audit::record(tx, &actor, &budget.created_at, "created", "budgets", &budget.budget_id, None, Some(&after))?;
+                audit::record(
+                    tx,
+                    &actor,
+                    &budget.created_at,
+                    "created",
+                    "budgets",
+                    &budget.budget_id,
+                    None,
+                    Some(&after),
+                )?;
                 Ok::<_, ApiError>(budget)
             },
             move |budget: &BudgetRecord| cache.budgets.put(budget.clone()),
@@ -116,7 +125,16 @@ pub async fn change(
                 budget.updated_by.clone_from(&actor.user_id);
                 store::save(tx, &budget)?;
                 let after = audit::json(&budget);
-                audit::record(tx, &actor, &budget.updated_at, "updated", "budgets", &budget_id, Some(&before), Some(&after))?;
+                audit::record(
+                    tx,
+                    &actor,
+                    &budget.updated_at,
+                    "updated",
+                    "budgets",
+                    &budget_id,
+                    Some(&before),
+                    Some(&after),
+                )?;
                 Ok::<_, ApiError>(budget)
             },
             move |budget: &BudgetRecord| cache.budgets.put(budget.clone()),
@@ -126,7 +144,7 @@ pub async fn change(
 
 #[derive(Deserialize)]
 struct DeleteBudget {
-    id: String,
+    id: Option<String>,
 }
 
 /// Delete a budget. One that customers still reference is refused: move them to another
@@ -139,6 +157,7 @@ async fn delete_budget(
 ) -> Result<Json<Value>, ApiError> {
     let _permit = policy::authorize(&state, &caller, Op::BudgetWrite { route: "/budget/delete" })?;
     let DeleteBudget { id } = fields::parse(&body)?;
+    let id = id.ok_or_else(|| ApiError::field("id", "id (the budget's id) is required"))?;
     let actor = Actor::of(&caller);
     let now = crate::time::format(state.clock.now());
     let cache = state.clone();

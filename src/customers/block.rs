@@ -27,6 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize)]
 struct UserIds {
+    #[serde(default)]
     user_ids: Vec<String>,
 }
 
@@ -85,7 +86,12 @@ async fn unblock_end_user(
     unblock(&state, &caller, &body, "/end_user/unblock").await
 }
 
-async fn unblock(state: &AppState, caller: &Caller, body: &Value, route: &'static str) -> Result<Json<Value>, ApiError> {
+async fn unblock(
+    state: &AppState,
+    caller: &Caller,
+    body: &Value,
+    route: &'static str,
+) -> Result<Json<Value>, ApiError> {
     let _permit = policy::authorize(state, caller, Op::CustomerWrite { route })?;
     let user_ids = ids(body)?;
     if let Some(missing) = user_ids.iter().find(|id| state.customers.get(id).is_none()) {
@@ -120,7 +126,16 @@ async fn set_blocked(
                     store::save(tx, &customer)?;
                     let action = if before.is_some() { "updated" } else { "created" };
                     let old = before.as_ref().map(audit::json);
-                    audit::record(tx, &actor, &now, action, "end_users", &id, old.as_ref(), Some(&audit::json(&customer)))?;
+                    audit::record(
+                        tx,
+                        &actor,
+                        &now,
+                        action,
+                        "end_users",
+                        &id,
+                        old.as_ref(),
+                        Some(&audit::json(&customer)),
+                    )?;
                     changed.push(customer);
                 }
                 Ok::<_, ApiError>(changed)

@@ -48,7 +48,12 @@ async fn end_user_info(
     info(&state, &caller, query, "/end_user/info").await
 }
 
-async fn info(state: &AppState, caller: &Caller, query: InfoQuery, route: &'static str) -> Result<Json<Value>, ApiError> {
+async fn info(
+    state: &AppState,
+    caller: &Caller,
+    query: InfoQuery,
+    route: &'static str,
+) -> Result<Json<Value>, ApiError> {
     policy::authorize(state, caller, Op::CustomerRead { route })?;
     let id = query.end_user_id.ok_or_else(|| ApiError::field("end_user_id", "end_user_id is required"))?;
     crate::limits::reset::reset_if_due(state).await?;
@@ -86,7 +91,12 @@ async fn end_user_list(
     list(&state, &caller, query, "/end_user/list").await
 }
 
-async fn list(state: &AppState, caller: &Caller, query: ListQuery, route: &'static str) -> Result<Json<Value>, ApiError> {
+async fn list(
+    state: &AppState,
+    caller: &Caller,
+    query: ListQuery,
+    route: &'static str,
+) -> Result<Json<Value>, ApiError> {
     policy::authorize(state, caller, Op::CustomerRead { route })?;
     let (page, size) = crate::fields::page(query.page, query.page_size, 50, 100)?;
     crate::limits::reset::reset_if_due(state).await?;
@@ -100,7 +110,6 @@ async fn list(state: &AppState, caller: &Caller, query: ListQuery, route: &'stat
         .collect();
     customers.sort_by(|a, b| a.user_id.cmp(&b.user_id));
     let skip = usize::try_from((page - 1) * size).unwrap_or(usize::MAX);
-    let shown: Vec<Value> =
-        customers.iter().skip(skip).take(size as usize).map(|c| view::customer(state, c)).collect();
+    let shown: Vec<Value> = customers.iter().skip(skip).take(size as usize).map(|c| view::customer(state, c)).collect();
     Ok(Json(Value::Array(shown)))
 }

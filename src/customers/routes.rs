@@ -53,7 +53,12 @@ fn parse(state: &AppState, body: &Value) -> Result<(CustomerFields, BudgetFields
 }
 
 /// Creates a budget object from a customer request's budget fields, with its audit row.
-fn new_budget(tx: &Transaction<'_>, actor: &Actor, now: chrono::DateTime<chrono::Utc>, fields: &BudgetFields) -> Result<BudgetRecord, ApiError> {
+fn new_budget(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+    fields: &BudgetFields,
+) -> Result<BudgetRecord, ApiError> {
     let now_text = crate::time::format(now);
     let mut budget = BudgetRecord::blank(&uuid::Uuid::new_v4().to_string(), &now_text, &actor.user_id);
     fields.apply(&mut budget, now)?;
@@ -116,7 +121,10 @@ async fn new(state: &AppState, caller: &Caller, body: &Value, route: &'static st
                 if store::load(tx, &customer.user_id)?.is_some() {
                     return Err(ApiError::field(
                         "user_id",
-                        format!("Customer already exists, passed user_id={}. Please pass a new user_id.", customer.user_id),
+                        format!(
+                            "Customer already exists, passed user_id={}. Please pass a new user_id.",
+                            customer.user_id
+                        ),
                     ));
                 }
                 budget_exists(tx, customer.budget_id.as_deref())?;
@@ -129,7 +137,16 @@ async fn new(state: &AppState, caller: &Caller, body: &Value, route: &'static st
                 };
                 store::save(tx, &customer)?;
                 let now_text = crate::time::format(now);
-                audit::record(tx, &actor, &now_text, "created", "end_users", &customer.user_id, None, Some(&audit::json(&customer)))?;
+                audit::record(
+                    tx,
+                    &actor,
+                    &now_text,
+                    "created",
+                    "end_users",
+                    &customer.user_id,
+                    None,
+                    Some(&audit::json(&customer)),
+                )?;
                 Ok::<_, ApiError>((customer, budget))
             },
             move |(customer, budget): &(CustomerRecord, Option<BudgetRecord>)| {
@@ -195,7 +212,16 @@ async fn update(state: &AppState, caller: &Caller, body: &Value, route: &'static
                         budget.updated_by.clone_from(&actor.user_id);
                         budget_store::save(tx, &budget)?;
                         let after = audit::json(&budget);
-                        audit::record(tx, &actor, &budget.updated_at, "updated", "budgets", &budget.budget_id, Some(&old), Some(&after))?;
+                        audit::record(
+                            tx,
+                            &actor,
+                            &budget.updated_at,
+                            "updated",
+                            "budgets",
+                            &budget.budget_id,
+                            Some(&old),
+                            Some(&after),
+                        )?;
                         Some(budget)
                     }
                     (true, None) => {
@@ -206,7 +232,16 @@ async fn update(state: &AppState, caller: &Caller, body: &Value, route: &'static
                 };
                 store::save(tx, &customer)?;
                 let now_text = crate::time::format(now);
-                audit::record(tx, &actor, &now_text, "updated", "end_users", &customer.user_id, Some(&before), Some(&audit::json(&customer)))?;
+                audit::record(
+                    tx,
+                    &actor,
+                    &now_text,
+                    "updated",
+                    "end_users",
+                    &customer.user_id,
+                    Some(&before),
+                    Some(&audit::json(&customer)),
+                )?;
                 Ok::<_, ApiError>((customer, budget))
             },
             move |(customer, budget): &(CustomerRecord, Option<BudgetRecord>)| {
@@ -223,6 +258,7 @@ async fn update(state: &AppState, caller: &Caller, body: &Value, route: &'static
 
 #[derive(Deserialize)]
 struct DeleteCustomers {
+    #[serde(default)]
     user_ids: Vec<String>,
 }
 

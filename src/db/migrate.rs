@@ -548,10 +548,7 @@ mod tests {
         let before = (UPGRADES.len()) as i64;
         conn.execute_batch(&format!("DROP TABLE end_users; DROP TABLE budgets; PRAGMA user_version = {before};"))
             .unwrap();
-        assert_eq!(
-            migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(),
-            Applied::Upgraded { from: before }
-        );
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: before });
         for table in ["budgets", "end_users"] {
             assert_eq!(columns(&conn, table), columns(&fresh, table), "{table}");
         }

@@ -24,7 +24,10 @@ pub enum Scope {
     Key(String),
     User(String),
     Team(String),
-    Member { team: String, user: String },
+    Member {
+        team: String,
+        user: String,
+    },
     /// A customer (end user) named by the request, with its budget object's limits.
     Customer(String),
 }
