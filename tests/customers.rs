@@ -323,3 +323,25 @@ fn parallel_requests_of_one_customer_overshoot_its_budget_by_at_most_one_request
     assert!((spend - served as f64 * COST).abs() < 1e-9, "{spend} for {served}");
     assert!(spend <= budget + COST + 1e-9, "overshot by more than one request: {spend} of {budget}");
 }
+
+#[test]
+fn a_budget_period_that_ends_restarts_its_customers_spend() {
+    let proxy = start(&model("cu-reset", "cust-reset", PRICE_IN, PRICE_OUT));
+    let admin = proxy.admin();
+    let key = key(&admin);
+    let past = "2020-01-01T00:00:00.000000Z";
+    let body = json!({"budget_id": "daily", "max_budget": 1.0, "budget_duration": "1d", "budget_reset_at": past});
+    let (status, daily) = admin.post("/budget/new", body);
+    assert_eq!((status, daily["budget_reset_at"].as_str()), (200, Some(past)), "{daily}");
+    let (status, made) = admin.post("/customer/new", json!({"user_id": "dana", "budget_id": "daily", "spend": 5.0}));
+    assert_eq!((status, made["spend"].as_f64()), (200, Some(5.0)), "{made}");
+    // Over its budget in a period that has ended: the request sees the new period.
+    let (status, answer) = chat(&proxy, &key, ask("cu-reset", "dana"), &[]);
+    assert_eq!(status, 200, "{answer}");
+    assert!((spend_of(&admin, "dana") - COST).abs() < 1e-9, "reset to 0, then charged");
+    let (_, info) = admin.post("/budget/info", json!({"budgets": ["daily"]}));
+    let next = info[0]["budget_reset_at"].as_str().unwrap_or_default().to_string();
+    assert!(next > chrono::Utc::now().to_rfc3339(), "{next}");
+    let stored: f64 = common::query(&proxy, "SELECT spend FROM end_users WHERE user_id = 'dana'");
+    assert!((stored - COST).abs() < 1e-9, "{stored}");
+}
