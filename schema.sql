@@ -364,3 +364,37 @@ CREATE TABLE models (
     updated_at     TEXT NOT NULL,
     updated_by     TEXT NOT NULL
 );
+
+-- Named budgets (LiteLLM_BudgetTable) that customers reference by `budget_id`. A
+-- budget's spend is kept on whoever references it (each customer's own `spend`);
+-- `budget_reset_at` is when those spends next go back to 0.
+CREATE TABLE budgets (
+    budget_id             TEXT PRIMARY KEY,
+    max_budget            REAL,
+    soft_budget           REAL,
+    max_parallel_requests INTEGER,
+    tpm_limit             INTEGER,
+    rpm_limit             INTEGER,
+    model_max_budget      TEXT,                    -- JSON object, as given
+    budget_duration       TEXT,
+    budget_reset_at       TEXT,
+    created_at            TEXT NOT NULL,
+    created_by            TEXT NOT NULL,
+    updated_at            TEXT NOT NULL,
+    updated_by            TEXT NOT NULL
+);
+
+-- Customers (LiteLLM_EndUserTable): the end users a caller names in a request's `user`
+-- field or the `x-litellm-customer-id` header. A row appears at /customer/new, or with the
+-- first spend of an id nobody created (as LiteLLM does).
+CREATE TABLE end_users (
+    user_id              TEXT PRIMARY KEY,
+    alias                TEXT,
+    spend                REAL NOT NULL DEFAULT 0,
+    allowed_model_region TEXT,
+    default_model        TEXT,
+    budget_id            TEXT REFERENCES budgets (budget_id),
+    blocked              INTEGER NOT NULL DEFAULT 0,
+    models               TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX end_users_budget ON end_users (budget_id) WHERE budget_id IS NOT NULL;

@@ -46,6 +46,8 @@ pub enum ApiError {
     Conflict(String),
     /// A member who is already in the team.
     AlreadyInTeam(String),
+    /// A request naming a blocked customer (LiteLLM's answer: 400 `invalid_request_error`).
+    CustomerBlocked(String),
     /// A budget is spent; the status is configurable (`budget_exceeded_status_code`).
     BudgetExceeded {
         status: u16,
@@ -136,6 +138,7 @@ impl ApiError {
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found_error", m.clone(), None),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "bad_request_error", m.clone(), None),
             ApiError::AlreadyInTeam(m) => (StatusCode::BAD_REQUEST, "team_member_already_in_team", m.clone(), None),
+            ApiError::CustomerBlocked(m) => (StatusCode::BAD_REQUEST, "invalid_request_error", m.clone(), None),
             ApiError::BudgetExceeded { status: code, message } => {
                 (status(*code), "budget_exceeded", message.clone(), None)
             }
@@ -155,7 +158,13 @@ impl ApiError {
 
     pub fn body(&self) -> serde_json::Value {
         let (status, kind, message, param) = self.parts();
-        json!({"error": {"message": message, "type": kind, "param": param, "code": status.as_u16().to_string()}})
+        let mut body =
+            json!({"error": {"message": message, "type": kind, "param": param, "code": status.as_u16().to_string()}});
+        // LiteLLM's refusal of a blocked customer carries its `detail` here too.
+        if let ApiError::CustomerBlocked(m) = self {
+            body["error"]["provider_specific_fields"] = json!({"error": m});
+        }
+        body
     }
 
     /// Anthropic's status and error type for this error, chosen so that Anthropic's SDKs
@@ -164,9 +173,10 @@ impl ApiError {
     pub fn anthropic_parts(&self) -> (StatusCode, &'static str) {
         let status = |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
         match self {
-            ApiError::BadRequest(_) | ApiError::InvalidField { .. } | ApiError::AlreadyInTeam(_) => {
-                (StatusCode::BAD_REQUEST, "invalid_request_error")
-            }
+            ApiError::BadRequest(_)
+            | ApiError::InvalidField { .. }
+            | ApiError::AlreadyInTeam(_)
+            | ApiError::CustomerBlocked(_) => (StatusCode::BAD_REQUEST, "invalid_request_error"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request_too_large"),
             ApiError::Unauthorized(_) | ApiError::ExpiredKey(_) | ApiError::KeyNotFound(_) => {
                 (StatusCode::UNAUTHORIZED, "authentication_error")

@@ -7,7 +7,9 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod budgets;
 pub mod config;
+pub mod customers;
 pub mod db;
 pub mod docs;
 pub mod duration;

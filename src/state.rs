@@ -27,6 +27,9 @@ pub struct Shared {
     pub keys: KeyCache,
     pub users: UserCache,
     pub teams: TeamCache,
+    /// Customers (end users) and the budget objects they reference.
+    pub customers: crate::customers::CustomerCache,
+    pub budgets: crate::budgets::BudgetCache,
     pub clock: Clock,
     pub started_at: Instant,
     /// Signs session cookies and CSRF tokens (derived from the proxy's secret, which is
@@ -149,6 +152,8 @@ impl AppState {
                 keys: KeyCache::load(&db)?,
                 users: UserCache::load(&db)?,
                 teams: TeamCache::load(&db)?,
+                customers: crate::customers::CustomerCache::load(&db)?,
+                budgets: crate::budgets::BudgetCache::load(&db)?,
                 config,
                 db,
                 master_key,

@@ -45,6 +45,20 @@ impl World {
         format!("team-{n}")
     }
 
+    fn fresh_customer(&self) -> String {
+        let id = format!("customer-{}", self.next());
+        let (status, customer) = self.admin().post("/customer/new", json!({"user_id": id}));
+        assert_eq!(status, 200, "{customer}");
+        id
+    }
+
+    fn fresh_budget(&self) -> String {
+        let id = format!("budget-{}", self.next());
+        let (status, budget) = self.admin().post("/budget/new", json!({"budget_id": id}));
+        assert_eq!(status, 200, "{budget}");
+        id
+    }
+
     /// A new key of `user` (in `team`), returned clear.
     fn fresh_key(&self, user: &str, team: Option<&str>) -> String {
         let (status, key) = self.admin().post("/key/generate", json!({"user_id": user, "team_id": team}));
@@ -79,6 +93,8 @@ impl World {
             "invitations",
             "audit_log",
             "settings",
+            "end_users",
+            "budgets",
         ] {
             let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1")).unwrap();
             let columns = stmt.column_count();
@@ -164,6 +180,11 @@ fn get(name: &'static str, expect: [u16; 7], call: impl Fn(&World, &str) -> Stri
     }
 }
 
+/// A POST that only reads (`/budget/info`).
+fn post_read(name: &'static str, expect: [u16; 7], call: impl Fn(&World, &str) -> (String, Value) + 'static) -> Case {
+    Case { name, method: Method::Post, call: Box::new(call), expect, changes: false }
+}
+
 fn hash(clear: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(clear.as_bytes()))
@@ -174,6 +195,7 @@ fn cases() -> Vec<Case> {
     const ADMIN_ONLY: [u16; 7] = [200, 200, 403, 401, 401, 401, 401];
     const ADMIN_READ: [u16; 7] = [200, 200, 200, 403, 403, 403, 403];
     const ALL: [u16; 7] = [200; 7];
+    const ADMIN_READ_401: [u16; 7] = [200, 200, 200, 401, 401, 401, 401];
     vec![
         post("user/new", ADMIN_ONLY, |w, _| {
             ("/user/new".into(), json!({"user_email": format!("u{}@example.com", w.next())}))
@@ -294,6 +316,41 @@ fn cases() -> Vec<Case> {
             ("/invitation/delete".into(), json!({"invitation_id": invite["id"]}))
         }),
         get("audit", ADMIN_READ, |_, _| "/audit".into()),
+        // Customers and budget objects: proxy admins write, admin roles read (LiteLLM's
+        // route gate answers 401 to everyone else).
+        post("customer/new", ADMIN_ONLY, |w, _| {
+            ("/customer/new".into(), json!({"user_id": format!("c-{}", w.next())}))
+        }),
+        post("end_user/new", ADMIN_ONLY, |w, _| {
+            ("/end_user/new".into(), json!({"user_id": format!("e-{}", w.next())}))
+        }),
+        post("customer/update", ADMIN_ONLY, |w, _| {
+            ("/customer/update".into(), json!({"user_id": w.fresh_customer(), "alias": "changed"}))
+        }),
+        post("customer/delete", ADMIN_ONLY, |w, _| {
+            ("/customer/delete".into(), json!({"user_ids": [w.fresh_customer()]}))
+        }),
+        post("customer/block", ADMIN_ONLY, |w, _| {
+            ("/customer/block".into(), json!({"user_ids": [w.fresh_customer()]}))
+        }),
+        post("customer/unblock", ADMIN_ONLY, |w, _| {
+            let customer = w.fresh_customer();
+            w.admin().post("/customer/block", json!({"user_ids": [customer]}));
+            ("/customer/unblock".into(), json!({"user_ids": [customer]}))
+        }),
+        get("customer/info", ADMIN_READ_401, |w, _| format!("/customer/info?end_user_id={}", w.fresh_customer())),
+        get("end_user/info", ADMIN_READ_401, |w, _| format!("/end_user/info?end_user_id={}", w.fresh_customer())),
+        get("customer/list", ADMIN_READ_401, |_, _| "/customer/list".into()),
+        post("budget/new", ADMIN_ONLY, |_, _| ("/budget/new".into(), json!({"max_budget": 1}))),
+        post("budget/update", ADMIN_ONLY, |w, _| {
+            ("/budget/update".into(), json!({"budget_id": w.fresh_budget(), "max_budget": 2}))
+        }),
+        post("budget/delete", ADMIN_ONLY, |w, _| ("/budget/delete".into(), json!({"id": w.fresh_budget()}))),
+        post_read("budget/info", ADMIN_READ_401, |w, _| {
+            ("/budget/info".into(), json!({"budgets": [w.fresh_budget()]}))
+        }),
+        get("budget/list", ADMIN_READ_401, |_, _| "/budget/list".into()),
+        get("budget/settings", ADMIN_READ_401, |w, _| format!("/budget/settings?budget_id={}", w.fresh_budget())),
     ]
 }
 

@@ -110,6 +110,23 @@ pub enum Op<'a> {
     MetricsRead,
     /// The alerts sent and pending (`/ui/alerts`): admin roles only.
     AlertRead,
+    /// `/customer/new`, `/update`, `/delete`, `/block`, `/unblock` (and `/end_user/*`):
+    /// proxy admins only, as LiteLLM's route gate has it.
+    CustomerWrite {
+        route: &'a str,
+    },
+    /// `/customer/info`, `/customer/list` (and `/end_user/*`): admin roles only.
+    CustomerRead {
+        route: &'a str,
+    },
+    /// `/budget/new`, `/update`, `/delete`: proxy admins only.
+    BudgetWrite {
+        route: &'a str,
+    },
+    /// `/budget/info`, `/list`, `/settings`: admin roles only.
+    BudgetRead {
+        route: &'a str,
+    },
     /// A `/v1/responses` answer the gateway keeps (read, chained from with
     /// `previous_response_id`, or deleted): only the key that made it (`owner`, its
     /// sha256) and proxy admins.
@@ -141,7 +158,11 @@ impl<'a> Op<'a> {
             Op::KeyChange { route, .. }
             | Op::KeyBlock { route, .. }
             | Op::UserBlock { route }
-            | Op::TeamMembers { route, .. } => route,
+            | Op::TeamMembers { route, .. }
+            | Op::CustomerWrite { route }
+            | Op::CustomerRead { route }
+            | Op::BudgetWrite { route }
+            | Op::BudgetRead { route } => route,
             Op::KeyRead { .. } => "/key/info",
             Op::KeyList { .. } => "/key/list",
             Op::UserNew => "/user/new",
@@ -431,6 +452,11 @@ fn decide(
             Role::ProxyAdminViewer => grant(true),
             _ => Err(invitation_admin_only(caller)),
         },
+        // LiteLLM's admin viewers read customers and budgets; nobody else but admins may.
+        Op::CustomerRead { .. } | Op::BudgetRead { .. } => match role {
+            Role::ProxyAdminViewer => grant(true),
+            _ => Err(admin_only(caller, route)),
+        },
         Op::SpendRead { .. } | Op::ModelRead { .. } => grant(role == Role::ProxyAdminViewer),
         Op::GlobalSpendRead => match role {
             Role::ProxyAdminViewer => grant(true),
@@ -533,6 +559,8 @@ fn decide(
         | Op::UserBlock { .. }
         | Op::TeamNew
         | Op::TeamDelete
+        | Op::CustomerWrite { .. }
+        | Op::BudgetWrite { .. }
         | Op::ModelWrite { .. } => Err(admin_only(caller, route)),
     }
 }

@@ -140,3 +140,30 @@ fn a_stored_response_is_its_keys_and_proxy_admins_only() {
     }
     assert_eq!(status(decide(&settings, &caller("u1", Role::ProxyAdmin), &other, &none)), 200);
 }
+
+#[test]
+fn customers_and_budgets_are_written_by_proxy_admins_and_read_by_admin_roles() {
+    let settings = Settings::default();
+    let none = |_: &str| None;
+    let admin_of_t = |t: &str| (t == "t").then_some(TeamRole::Admin);
+    let ops = [
+        (Op::CustomerWrite { route: "/customer/new" }, [200, 403, 401, 401, 401]),
+        (Op::BudgetWrite { route: "/budget/delete" }, [200, 403, 401, 401, 401]),
+        (Op::CustomerRead { route: "/customer/info" }, [200, 200, 401, 401, 401]),
+        (Op::BudgetRead { route: "/budget/list" }, [200, 200, 401, 401, 401]),
+    ];
+    for (op, expected) in ops {
+        let decided = [
+            status(decide(&settings, &caller("a", Role::ProxyAdmin), &op, &none)),
+            status(decide(&settings, &caller("v", Role::ProxyAdminViewer), &op, &none)),
+            status(decide(&settings, &caller("u", Role::InternalUser), &op, &none)),
+            status(decide(&settings, &caller("iv", Role::InternalUserViewer), &op, &none)),
+            // A team admin has no say over customers or budgets.
+            status(decide(&settings, &caller("lead", Role::InternalUser), &op, &admin_of_t)),
+        ];
+        assert_eq!(decided, expected, "{}", op.route());
+    }
+    let key = Arc::new(KeyRecord::new("sk-service-account-key", "2026-01-01T00:00:00.000000Z", None));
+    let service = Caller { credential: Credential::VirtualKey(key), user_id: None, role: None };
+    assert_eq!(status(decide(&settings, &service, &Op::CustomerRead { route: "/customer/list" }, &none)), 401);
+}

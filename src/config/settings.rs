@@ -417,6 +417,9 @@ section! {
         cache_read_input_token_cost: Option<f64> = None, eg "0.0000003", env [];
         /// Price per prompt token written to the provider's prompt cache (USD).
         cache_creation_input_token_cost: Option<f64> = None, eg "0.00000375", env [];
+        /// The region the deployment serves from (`eu`, `us`): customers with an
+        /// `allowed_model_region` are served only by deployments of their region.
+        region_name: Option<String> = None, eg "\"eu\"", env [];
         /// LiteLLM's switch: `true` sends this deployment's `/v1/responses` requests through
         /// its chat completions API (translated) even when it has a Responses API.
         use_chat_completions_api: Option<bool> = None, eg "true", env [];

@@ -36,6 +36,7 @@ pub const UPGRADES: &[&str] = &[
      CREATE INDEX IF NOT EXISTS responses_created ON responses (created_at);",
     COMPACT_SPEND_ROWS,
     STORED_MODELS,
+    CUSTOMERS_AND_BUDGETS,
 ];
 
 /// 12 -> 13: models added at run time (src/models/).
@@ -51,6 +52,22 @@ const STORED_MODELS: &str = "
         updated_at     TEXT NOT NULL,
         updated_by     TEXT NOT NULL
     );";
+
+/// 13 -> 14: named budgets and customers (`src/budgets/`, `src/customers/`). `IF NOT
+/// EXISTS`, so that steps of other branches may come before it at merge time.
+const CUSTOMERS_AND_BUDGETS: &str = "
+    CREATE TABLE IF NOT EXISTS budgets (
+        budget_id TEXT PRIMARY KEY, max_budget REAL, soft_budget REAL, max_parallel_requests INTEGER,
+        tpm_limit INTEGER, rpm_limit INTEGER, model_max_budget TEXT, budget_duration TEXT,
+        budget_reset_at TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL, updated_by TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS end_users (
+        user_id TEXT PRIMARY KEY, alias TEXT, spend REAL NOT NULL DEFAULT 0, allowed_model_region TEXT,
+        default_model TEXT, budget_id TEXT REFERENCES budgets (budget_id),
+        blocked INTEGER NOT NULL DEFAULT 0, models TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX IF NOT EXISTS end_users_budget ON end_users (budget_id) WHERE budget_id IS NOT NULL;";
 
 /// 9 -> 10: the alert outbox (src/alerts/store.rs). (`IF NOT EXISTS`: the tests of the
 /// earlier steps mark a current file as older without dropping it.)
@@ -544,5 +561,28 @@ mod tests {
             })
             .unwrap();
         assert_eq!(lists, ("[]".into(), "[]".into()));
+    }
+
+    #[test]
+    fn the_customers_step_adds_budgets_and_end_users_like_a_new_file() {
+        let columns = |conn: &Connection, table: &str| -> Vec<(String, String, Option<String>)> {
+            let sql = format!("SELECT name, type, dflt_value FROM pragma_table_info('{table}')");
+            let mut stmt = conn.prepare(&sql).unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+        };
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate_with(&mut fresh, SCHEMA, UPGRADES).unwrap();
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        let before = (UPGRADES.len()) as i64;
+        conn.execute_batch(&format!("DROP TABLE end_users; DROP TABLE budgets; PRAGMA user_version = {before};"))
+            .unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: before });
+        for table in ["budgets", "end_users"] {
+            assert_eq!(columns(&conn, table), columns(&fresh, table), "{table}");
+        }
+        // A customer naming a budget nobody has is refused by the store itself.
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        assert!(conn.execute("INSERT INTO end_users (user_id, budget_id) VALUES ('c', 'none')", []).is_err());
     }
 }

@@ -1,7 +1,9 @@
 //! Admission of a model request, after the caller and model checks: the budgets (team
 //! member, key, team, and the user's for personal keys; `spend >= max_budget` everywhere,
-//! with the reservations of requests in flight) and the rpm/tpm/parallel limits of key,
-//! user and team, decided and reserved in one step by `limits::Limiter`.
+//! with the reservations of requests in flight; and the customer's budget object, whose
+//! `spend > max_budget` refuses, as LiteLLM's end-user check) and the rpm/tpm/parallel
+//! limits of key, user, team and customer, decided and reserved in one step by
+//! `limits::Limiter`.
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -26,24 +28,26 @@ fn limit(scope: Scope, rpm: Option<i64>, tpm: Option<i64>, parallel: Option<i64>
 }
 
 #[allow(clippy::result_large_err)] // the refusal is the finished response, built once
-pub fn admit(state: &AppState, caller: &Caller, estimate: f64) -> Result<Admitted, Response> {
-    let Some(key) = caller.key() else {
-        // The master key has no budget or limit; its requests are still logged.
-        let admission = state.limiter.admit(Vec::new, &[], 0.0).map_err(|_| ApiError::Internal.into_response())?;
-        return Ok(Admitted { admission, charge: Charge::default() });
-    };
-    let token = key.token.clone();
-    let team_id = key.team_id.clone();
-    let user_id = key.user_id.clone();
+pub fn admit(state: &AppState, caller: &Caller, customer: Option<&str>, estimate: f64) -> Result<Admitted, Response> {
+    // The master key has no budget or limit of its own (its requests are still logged);
+    // the customer it names has.
+    let key = caller.key();
+    let token = key.map(|k| k.token.clone());
+    let team_id = key.and_then(|k| k.team_id.clone());
+    let user_id = key.and_then(|k| k.user_id.clone());
+    let customer = customer.map(str::to_string);
     let charge = Charge {
-        key: Some(token.clone()),
+        key: token.clone(),
         user: user_id.clone(),
         team: team_id.clone(),
         member: team_id.clone().zip(user_id.clone()),
+        customer: customer.clone(),
     };
 
     let mut limits = Vec::new();
-    limits.extend(limit(Scope::Key(token.clone()), key.rpm_limit, key.tpm_limit, key.max_parallel_requests));
+    if let Some(key) = key {
+        limits.extend(limit(Scope::Key(key.token.clone()), key.rpm_limit, key.tpm_limit, key.max_parallel_requests));
+    }
     if let Some(user) = user_id.as_deref().and_then(|id| state.users.get(id)) {
         limits.extend(limit(
             Scope::User(user.user_id.clone()),
@@ -58,6 +62,15 @@ pub fn admit(state: &AppState, caller: &Caller, estimate: f64) -> Result<Admitte
             team.rpm_limit,
             team.tpm_limit,
             team.max_parallel_requests,
+        ));
+    }
+    let customer_budget = customer_budget(state, customer.as_deref());
+    if let (Some(id), Some(budget)) = (&customer, &customer_budget) {
+        limits.extend(limit(
+            Scope::Customer(id.clone()),
+            budget.rpm_limit,
+            budget.tpm_limit,
+            budget.max_parallel_requests,
         ));
     }
 
@@ -78,13 +91,13 @@ pub fn admit(state: &AppState, caller: &Caller, estimate: f64) -> Result<Admitte
                 max_budget: max,
             });
         }
-        if let Some(key) = state.keys.get(&token) {
+        if let Some(key) = token.as_deref().and_then(|t| state.keys.get(t)) {
             let (spend, due) = effective_spend(key.spend, key.budget_reset_at.as_deref(), now);
             if due {
-                resets.push(Reset::Key(token.clone()));
+                resets.push(Reset::Key(key.token.clone()));
             }
             if let Some(max) = key.max_budget {
-                checks.push(BudgetCheck { scope: Scope::Key(token.clone()), spend, max_budget: max });
+                checks.push(BudgetCheck { scope: Scope::Key(key.token.clone()), spend, max_budget: max });
             }
         }
         if let Some(team) = &team {
@@ -104,6 +117,17 @@ pub fn admit(state: &AppState, caller: &Caller, estimate: f64) -> Result<Admitte
                 checks.push(BudgetCheck { scope: Scope::User(user.user_id.clone()), spend, max_budget: max });
             }
         }
+        if let (Some(id), Some(budget)) = (&customer, &customer_budget)
+            && let Some(record) = state.customers.get(id)
+        {
+            let (spend, due) = effective_spend(record.spend, budget.budget_reset_at.as_deref(), now);
+            if due {
+                resets.push(Reset::Budget(budget.budget_id.clone()));
+            }
+            if let Some(max) = budget.max_budget {
+                checks.push(BudgetCheck { scope: Scope::Customer(id.clone()), spend, max_budget: max });
+            }
+        }
         checks
     };
     let result = state.limiter.admit(budgets, &limits, estimate);
@@ -112,8 +136,17 @@ pub fn admit(state: &AppState, caller: &Caller, estimate: f64) -> Result<Admitte
     }
     match result {
         Ok(admission) => Ok(Admitted { admission, charge }),
-        Err(refusal) => Err(refused(state, key.key_alias.as_deref().unwrap_or(&key.token), refusal)),
+        Err(refusal) => {
+            let label = key.map_or("master_key", |k| k.key_alias.as_deref().unwrap_or(&k.token));
+            Err(refused(state, label, refusal))
+        }
     }
+}
+
+/// The budget object of the request's customer, if it has one.
+fn customer_budget(state: &AppState, customer: Option<&str>) -> Option<std::sync::Arc<crate::budgets::BudgetRecord>> {
+    let budget_id = state.customers.get(customer?)?.budget_id.clone()?;
+    state.budgets.get(&budget_id)
 }
 
 fn refused(state: &AppState, key_label: &str, refusal: Refusal) -> Response {
@@ -133,8 +166,11 @@ fn refused(state: &AppState, key_label: &str, refusal: Refusal) -> Response {
                     )
                 }
                 Scope::User(user) => format!("ExceededBudget: User={user} over budget. Spend={spend}, Budget={max}"),
+                Scope::Customer(id) => {
+                    format!("ExceededBudget: End User={id} over budget. Spend={spend}, Budget={max}")
+                }
             };
-            if spend < max {
+            if !check.scope.exhausted(spend, max) {
                 message.push_str(&format!(" (the rest is reserved by requests in flight: {reserved:.6})"));
             }
             let status = state.config.settings.litellm_settings.budget_exceeded_status_code;
@@ -143,7 +179,7 @@ fn refused(state: &AppState, key_label: &str, refusal: Refusal) -> Response {
         Refusal::Rate { scope, kind, current, limit, retry_after } => {
             let id = match &scope {
                 Scope::Key(_) => key_label.to_string(),
-                Scope::User(id) | Scope::Team(id) => id.clone(),
+                Scope::User(id) | Scope::Team(id) | Scope::Customer(id) => id.clone(),
                 Scope::Member { team, user } => format!("{user} in {team}"),
             };
             let resets_at = crate::time::format(state.clock.now() + chrono::Duration::seconds(retry_after as i64));

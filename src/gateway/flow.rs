@@ -232,6 +232,10 @@ async fn run(
     state.ledger.admit_model_request(&state).map_err(refused)?;
     let started = state.clock.now();
     let mut request = ModelRequest::parse(endpoint, &body).map_err(refused)?;
+    // LiteLLM's customer headers name the customer over the body's fields.
+    if let Some(customer) = crate::customers::identify::from_headers(headers) {
+        request.end_user = Some(customer);
+    }
     if endpoint.dialect() == Dialect::Anthropic {
         request.forwarded = anthropic::forwarded_headers(headers);
     }
@@ -315,6 +319,14 @@ fn admit(
     let Some(route) = route else {
         return Err(unknown_model(state, caller, &request.model).into_response());
     };
+    let route = match request.end_user.as_deref() {
+        Some(customer) => {
+            let asked = [request.model.clone(), aliased.to_string(), route.group.clone()];
+            let asked: Vec<&str> = asked.iter().map(String::as_str).collect();
+            crate::customers::admission::check(state, customer, &asked, route).map_err(IntoResponse::into_response)?
+        }
+        None => route,
+    };
     let wanted = request.endpoint.dialect();
     if let Some(other) = route.deployments.iter().find(|d| d.dialect_for(wanted) != wanted) {
         if !request.endpoint.is_conversation() {
@@ -325,7 +337,7 @@ fn admit(
     }
     let price = price_of(state, &route);
     let estimate = estimate(state, caller, &route, request, price);
-    let admitted = admission::admit(state, caller, estimate)?;
+    let admitted = admission::admit(state, caller, request.end_user.as_deref(), estimate)?;
     Ok((route, admitted))
 }
 

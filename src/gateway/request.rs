@@ -19,7 +19,8 @@ pub struct ModelRequest {
     pub client_wants_usage: bool,
     pub max_tokens: Option<u64>,
     pub mock_response: Option<String>,
-    /// The end user named in the body (`user`).
+    /// The customer (end user) the request names: the body's `user` or another of
+    /// LiteLLM's spellings (`customers::identify`); the caller sets the header's over it.
     pub end_user: Option<String>,
     /// Size of the body in bytes, the base of the prompt estimate.
     pub size: usize,
@@ -151,7 +152,11 @@ impl ModelRequest {
             Some(Value::Null) | None => None,
             Some(other) => Some(other.to_string()),
         };
-        let end_user = body.get("user").and_then(Value::as_str).map(str::to_string);
+        let end_user = crate::customers::identify::from_body(&body);
+        // LiteLLM's own metadata: it names the customer, and no upstream knows the field.
+        if endpoint.dialect() == Dialect::OpenAi {
+            body.remove("litellm_metadata");
+        }
         let Routing { fallbacks, num_retries, timeout, mock_failure } = match endpoint.dialect() {
             Dialect::OpenAi | Dialect::Gemini => routing_fields(&mut body)?,
             // Anthropic's and Responses bodies go upstream as they came: no routing fields.

@@ -24,7 +24,12 @@ pub enum Scope {
     Key(String),
     User(String),
     Team(String),
-    Member { team: String, user: String },
+    Member {
+        team: String,
+        user: String,
+    },
+    /// A customer (end user) named by the request, with its budget object's limits.
+    Customer(String),
 }
 
 impl Scope {
@@ -34,6 +39,17 @@ impl Scope {
             Scope::User(_) => "user",
             Scope::Team(_) => "team",
             Scope::Member { .. } => "team_member",
+            Scope::Customer(_) => "end_user",
+        }
+    }
+
+    /// Whether `used` (spend plus reservations) leaves nothing of `max`. LiteLLM refuses a
+    /// customer only once its spend is above its budget (`spend > max_budget`), everyone
+    /// else once it reaches it.
+    pub fn exhausted(&self, used: f64, max: f64) -> bool {
+        match self {
+            Scope::Customer(_) => used > max,
+            Scope::Key(_) | Scope::User(_) | Scope::Team(_) | Scope::Member { .. } => used >= max,
         }
     }
 }
@@ -153,7 +169,7 @@ impl Limiter {
         let budgets = budgets();
         for check in &budgets {
             let reserved = state.counters.get(&check.scope).map_or(0.0, |c| c.reserved);
-            if check.spend + reserved >= check.max_budget {
+            if check.scope.exhausted(check.spend + reserved, check.max_budget) {
                 return Err(Refusal::Budget { check: check.clone(), reserved });
             }
         }
@@ -311,6 +327,19 @@ mod tests {
         drop(admitted);
         assert!(limiter.admit(|| budget(0.9), &[], 0.25).is_ok(), "0.1 left: still served");
         assert!(limiter.admit(|| budget(1.0), &[], 0.0).is_err(), "spend >= max_budget");
+    }
+
+    #[test]
+    fn a_customer_is_refused_above_its_budget_not_at_it() {
+        let limiter = Arc::new(Limiter::default());
+        let check = |spend| vec![BudgetCheck { scope: Scope::Customer("c".into()), spend, max_budget: 1.0 }];
+        assert!(limiter.admit(|| check(1.0), &[], 0.0).is_ok(), "spend == max_budget still passes");
+        assert!(matches!(limiter.admit(|| check(1.01), &[], 0.0), Err(Refusal::Budget { .. })));
+        // Reservations count: two requests of 0.6 fit under 1.0 only once.
+        let first = limiter.admit(|| check(0.0), &[], 0.6).unwrap();
+        let _second = limiter.admit(|| check(0.0), &[], 0.6).unwrap();
+        assert!(limiter.admit(|| check(0.0), &[], 0.6).is_err(), "1.2 reserved is above the budget");
+        drop(first);
     }
 
     #[test]

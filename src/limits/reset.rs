@@ -1,6 +1,7 @@
 //! Budget period resets: a key, user or team whose `budget_reset_at` has come gets its
-//! running `spend` set back to 0 and its next reset time (`period::next_reset`). One
-//! function, `reset_if_due`, does it for all three in one write and updates the
+//! running `spend` set back to 0 and its next reset time (`period::next_reset`); a budget
+//! object (`budgets`) gets its next reset time and the spend of its customers set back to
+//! 0. One function, `reset_if_due`, does it for all of them in one write and updates the
 //! in-memory tables after the commit; the management reads call it first (so spend is
 //! never shown from a finished period), the gateway's admission calls it, and the
 //! periodic job (`jobs/budget_reset.rs`) calls it for entities nobody reads.
@@ -17,11 +18,12 @@ pub struct Resets {
     pub keys: Vec<(String, Option<String>)>,
     pub users: Vec<(String, Option<String>)>,
     pub teams: Vec<(String, Option<String>)>,
+    pub budgets: Vec<(String, Option<String>)>,
 }
 
 impl Resets {
     pub fn count(&self) -> usize {
-        self.keys.len() + self.users.len() + self.teams.len()
+        self.keys.len() + self.users.len() + self.teams.len() + self.budgets.len()
     }
 }
 
@@ -32,6 +34,7 @@ pub fn any_due(state: &AppState, now: DateTime<Utc>) -> bool {
     state.keys.all().iter().any(|k| due(&k.budget_reset_at))
         || state.users.all().iter().any(|u| due(&u.budget_reset_at))
         || state.teams.all().iter().any(|t| due(&t.budget_reset_at))
+        || state.budgets.all().iter().any(|b| due(&b.budget_reset_at))
 }
 
 /// Whether the budget of this key, its user or its team is due (for admission, which
@@ -68,10 +71,15 @@ pub fn reset_due(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Rese
             // A period that no longer parses stops resetting rather than resetting always.
             let next =
                 period.as_deref().and_then(|p| crate::limits::period::next_reset(p, now).ok()).map(crate::time::format);
+            // A budget object keeps no spend: its customers do.
+            let spend = if table == "budgets" { "" } else { "spend = 0, " };
             conn.execute(
-                &format!("UPDATE {table} SET spend = 0, budget_reset_at = ?1 WHERE {id} = ?2"),
+                &format!("UPDATE {table} SET {spend}budget_reset_at = ?1 WHERE {id} = ?2"),
                 rusqlite::params![next, object],
             )?;
+            if table == "budgets" {
+                crate::customers::store::reset_spend_of_budget(conn, &object)?;
+            }
             // A team's new period is its members' too (as admission's reset does): else a
             // member with an in-team budget stays refused for the whole new period.
             if table == "teams" {
@@ -81,7 +89,12 @@ pub fn reset_due(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Rese
         }
         Ok(done)
     };
-    Ok(Resets { keys: one("keys", "token")?, users: one("users", "user_id")?, teams: one("teams", "team_id")? })
+    Ok(Resets {
+        keys: one("keys", "token")?,
+        users: one("users", "user_id")?,
+        teams: one("teams", "team_id")?,
+        budgets: one("budgets", "budget_id")?,
+    })
 }
 
 /// Puts the reset values into the in-memory tables (inside the write's `then`).
@@ -113,6 +126,14 @@ fn apply(state: &AppState, resets: &Resets) {
             state.teams.put(team);
         }
     }
+    for (budget_id, next) in &resets.budgets {
+        if let Some(budget) = state.budgets.get(budget_id) {
+            let mut budget = (*budget).clone();
+            budget.budget_reset_at.clone_from(next);
+            state.budgets.put(budget);
+        }
+        state.customers.reset_budget(budget_id);
+    }
 }
 
 /// Performs the resets that are due now, if any; returns how many entities were reset.
@@ -131,6 +152,7 @@ pub fn reset_if_due_blocking(state: &AppState) -> Result<usize, DbError> {
             keys = resets.keys.len(),
             users = resets.users.len(),
             teams = resets.teams.len(),
+            budgets = resets.budgets.len(),
             "budgets reset"
         );
     }

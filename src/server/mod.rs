@@ -60,6 +60,8 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::users::routes())
         .merge(crate::teams::routes())
         .merge(crate::models::routes())
+        .merge(crate::customers::routes())
+        .merge(crate::budgets::routes())
         .merge(crate::invitations::routes())
         .merge(crate::audit::routes())
         .merge(crate::gateway::routes())

@@ -19,6 +19,7 @@ pub fn plan(state: &AppState, reset: &Reset, now: DateTime<Utc>) -> Option<Plann
         Reset::Key(id) => state.keys.get(id)?.budget_duration.clone(),
         Reset::User(id) => state.users.get(id)?.budget_duration.clone(),
         Reset::Team(id) => state.teams.get(id)?.budget_duration.clone(),
+        Reset::Budget(id) => state.budgets.get(id)?.budget_duration.clone(),
     };
     let next = duration.and_then(|d| crate::limits::period::next_reset(&d, now).ok()).map(crate::time::format);
     Some(Planned { reset: reset.clone(), next })
@@ -30,14 +31,20 @@ pub fn apply(tx: &Transaction<'_>, plan: &Planned, now: DateTime<Utc>) -> rusqli
         Reset::Key(id) => ("keys", "token", id),
         Reset::User(id) => ("users", "user_id", id),
         Reset::Team(id) => ("teams", "team_id", id),
+        Reset::Budget(id) => ("budgets", "budget_id", id),
     };
+    // A budget object keeps no spend: its customers do.
+    let spend = if table == "budgets" { "" } else { "spend = 0, " };
     let sql = format!(
-        "UPDATE {table} SET spend = 0, budget_reset_at = ?1 WHERE {column} = ?2 AND budget_reset_at IS NOT NULL AND budget_reset_at <= ?3"
+        "UPDATE {table} SET {spend}budget_reset_at = ?1 WHERE {column} = ?2 AND budget_reset_at IS NOT NULL AND budget_reset_at <= ?3"
     );
     let changed = tx.execute(&sql, rusqlite::params![plan.next, id, crate::time::format(now)])?;
     if changed > 0 && matches!(plan.reset, Reset::Team(_)) {
         // A team's period also restarts its members' budgets inside the team.
         tx.execute("UPDATE team_memberships SET spend = 0 WHERE team_id = ?1", [id])?;
+    }
+    if changed > 0 && matches!(plan.reset, Reset::Budget(_)) {
+        crate::customers::store::reset_spend_of_budget(tx, id)?;
     }
     Ok(changed > 0)
 }
@@ -70,6 +77,14 @@ pub fn apply_to_cache(state: &AppState, plan: &Planned) {
                 }
                 state.teams.put(team);
             }
+        }
+        Reset::Budget(id) => {
+            if let Some(budget) = state.budgets.get(id) {
+                let mut budget = (*budget).clone();
+                budget.budget_reset_at = plan.next.clone();
+                state.budgets.put(budget);
+            }
+            state.customers.reset_budget(id);
         }
     }
 }

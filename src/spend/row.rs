@@ -12,6 +12,10 @@ pub struct Charge {
     pub team: Option<String>,
     /// (team_id, user_id) of the key's team membership.
     pub member: Option<(String, String)>,
+    /// The customer (end user) the request named. (Journal entries written before this
+    /// field existed read as none.)
+    #[serde(default)]
+    pub customer: Option<String>,
 }
 
 /// One `spend_logs` row and its charges.
@@ -63,4 +67,6 @@ pub enum Reset {
     Key(String),
     User(String),
     Team(String),
+    /// A budget object's period: the spend of its customers starts again.
+    Budget(String),
 }

@@ -34,6 +34,9 @@ pub(super) fn write_rows(
     for ((team_id, user_id), delta) in &deltas.members {
         member.execute(params![delta, team_id, user_id])?;
     }
+    for (id, delta) in &deltas.customers {
+        crate::customers::store::add_spend(tx, id, *delta)?;
+    }
     write_daily(tx, rows)
 }
 

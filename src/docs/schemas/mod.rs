@@ -10,6 +10,8 @@
 
 pub mod anthropic;
 pub mod auth;
+pub mod budgets;
+pub mod customers;
 pub mod gateway;
 pub mod invitations;
 pub mod keys;
