@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod keys;
 pub mod limits;
 pub mod metrics;
+pub mod organizations;
 pub mod server;
 pub mod spend;
 pub mod state;

@@ -7,6 +7,7 @@ use crate::db::{Db, DbError, OpenError};
 use crate::gateway::ModelRouter;
 use crate::keys::KeyCache;
 use crate::limits::Limiter;
+use crate::organizations::OrgCache;
 use crate::spend::{Ledger, PriceTable};
 use crate::teams::TeamCache;
 use crate::time::Clock;
@@ -27,6 +28,7 @@ pub struct Shared {
     pub keys: KeyCache,
     pub users: UserCache,
     pub teams: TeamCache,
+    pub organizations: OrgCache,
     pub clock: Clock,
     pub started_at: Instant,
     /// Signs session cookies and CSRF tokens (derived from the proxy's secret, which is
@@ -131,6 +133,7 @@ impl AppState {
                 keys: KeyCache::load(&db)?,
                 users: UserCache::load(&db)?,
                 teams: TeamCache::load(&db)?,
+                organizations: OrgCache::load(&db)?,
                 config,
                 db,
                 master_key,

@@ -1,5 +1,5 @@
-//! Which models a caller may use: the key's, the team's and (for personal keys) the
-//! user's `models` lists, where an empty list or `all-proxy-models` means every model,
+//! Which models a caller may use: the key's, the team's (and its organization's) and (for
+//! personal keys) the user's `models` lists, where an empty list or `all-proxy-models` means every model,
 //! `all-team-models` on a key means the team's list, and `prefix/*` covers a family.
 
 use crate::auth::Caller;
@@ -48,6 +48,12 @@ pub fn check(state: &AppState, caller: &Caller, names: &[&str]) -> Result<(), Ap
             )));
         }
         if !listed(&team.models, names, None) {
+            return Err(refusal(ModelAccessKind::Team, tried));
+        }
+        // The team's organization bounds its models, whatever the team's own list says.
+        if let Some(org) = team.organization_id.as_deref().and_then(|id| state.organizations.get(id))
+            && !listed(&org.models, names, None)
+        {
             return Err(refusal(ModelAccessKind::Team, tried));
         }
     } else if let Some(user) = key.user_id.as_deref().and_then(|id| state.users.get(id))

@@ -1,7 +1,8 @@
 //! Admission of a model request, after the caller and model checks: the budgets (team
-//! member, key, team, and the user's for personal keys; `spend >= max_budget` everywhere,
-//! with the reservations of requests in flight) and the rpm/tpm/parallel limits of key,
-//! user and team, decided and reserved in one step by `limits::Limiter`.
+//! member, key, team, the team's organization, and the user's for personal keys;
+//! `spend >= max_budget` everywhere, with the reservations of requests in flight) and the
+//! rpm/tpm/parallel limits of key, user, team and organization, decided and reserved in
+//! one step by `limits::Limiter`.
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -35,11 +36,13 @@ pub fn admit(state: &AppState, caller: &Caller, estimate: f64) -> Result<Admitte
     let token = key.token.clone();
     let team_id = key.team_id.clone();
     let user_id = key.user_id.clone();
+    let org_id = team_id.as_deref().and_then(|id| state.teams.get(id)).and_then(|t| t.organization_id.clone());
     let charge = Charge {
         key: Some(token.clone()),
         user: user_id.clone(),
         team: team_id.clone(),
         member: team_id.clone().zip(user_id.clone()),
+        organization: org_id.clone(),
     };
 
     let mut limits = Vec::new();
@@ -59,6 +62,9 @@ pub fn admit(state: &AppState, caller: &Caller, estimate: f64) -> Result<Admitte
             team.tpm_limit,
             team.max_parallel_requests,
         ));
+    }
+    if let Some(org) = org_id.as_deref().and_then(|id| state.organizations.get(id)) {
+        limits.extend(limit(Scope::Organization(org.organization_id.clone()), org.rpm_limit, org.tpm_limit, None));
     }
 
     let now = state.clock.now();
@@ -94,6 +100,16 @@ pub fn admit(state: &AppState, caller: &Caller, estimate: f64) -> Result<Admitte
             }
             if let Some(max) = team.max_budget {
                 checks.push(BudgetCheck { scope: Scope::Team(team.team_id.clone()), spend, max_budget: max });
+            }
+            if let Some(org) = org_id.as_deref().and_then(|id| state.organizations.get(id)) {
+                let (spend, due) = effective_spend(org.spend, org.budget_reset_at.as_deref(), now);
+                if due {
+                    resets.push(Reset::Organization(org.organization_id.clone()));
+                }
+                if let Some(max) = org.max_budget {
+                    let scope = Scope::Organization(org.organization_id.clone());
+                    checks.push(BudgetCheck { scope, spend, max_budget: max });
+                }
             }
         } else if let Some(user) = user_id.as_deref().and_then(|id| state.users.get(id)) {
             let (spend, due) = effective_spend(user.spend, user.budget_reset_at.as_deref(), now);
@@ -133,6 +149,9 @@ fn refused(state: &AppState, key_label: &str, refusal: Refusal) -> Response {
                     )
                 }
                 Scope::User(user) => format!("ExceededBudget: User={user} over budget. Spend={spend}, Budget={max}"),
+                Scope::Organization(org) => {
+                    format!("Budget has been exceeded! Organization={org} Current cost: {spend}, Max budget: {max}")
+                }
             };
             if spend < max {
                 message.push_str(&format!(" (the rest is reserved by requests in flight: {reserved:.6})"));
@@ -143,7 +162,7 @@ fn refused(state: &AppState, key_label: &str, refusal: Refusal) -> Response {
         Refusal::Rate { scope, kind, current, limit, retry_after } => {
             let id = match &scope {
                 Scope::Key(_) => key_label.to_string(),
-                Scope::User(id) | Scope::Team(id) => id.clone(),
+                Scope::User(id) | Scope::Team(id) | Scope::Organization(id) => id.clone(),
                 Scope::Member { team, user } => format!("{user} in {team}"),
             };
             let resets_at = crate::time::format(state.clock.now() + chrono::Duration::seconds(retry_after as i64));

@@ -24,7 +24,12 @@ pub enum Scope {
     Key(String),
     User(String),
     Team(String),
-    Member { team: String, user: String },
+    Member {
+        team: String,
+        user: String,
+    },
+    /// The organization of the key's team.
+    Organization(String),
 }
 
 impl Scope {
@@ -34,6 +39,7 @@ impl Scope {
             Scope::User(_) => "user",
             Scope::Team(_) => "team",
             Scope::Member { .. } => "team_member",
+            Scope::Organization(_) => "organization",
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Budget period resets: a key, user or team whose `budget_reset_at` has come gets its
+//! Budget period resets: a key, user, team or organization whose `budget_reset_at` has come gets its
 //! running `spend` set back to 0 and its next reset time (`period::next_reset`). One
 //! function, `reset_if_due`, does it for all three in one write and updates the
 //! in-memory tables after the commit; the management reads call it first (so spend is
@@ -17,11 +17,12 @@ pub struct Resets {
     pub keys: Vec<(String, Option<String>)>,
     pub users: Vec<(String, Option<String>)>,
     pub teams: Vec<(String, Option<String>)>,
+    pub organizations: Vec<(String, Option<String>)>,
 }
 
 impl Resets {
     pub fn count(&self) -> usize {
-        self.keys.len() + self.users.len() + self.teams.len()
+        self.keys.len() + self.users.len() + self.teams.len() + self.organizations.len()
     }
 }
 
@@ -32,6 +33,7 @@ pub fn any_due(state: &AppState, now: DateTime<Utc>) -> bool {
     state.keys.all().iter().any(|k| due(&k.budget_reset_at))
         || state.users.all().iter().any(|u| due(&u.budget_reset_at))
         || state.teams.all().iter().any(|t| due(&t.budget_reset_at))
+        || state.organizations.all().iter().any(|o| due(&o.budget_reset_at))
 }
 
 /// Whether the budget of this key, its user or its team is due (for admission, which
@@ -81,7 +83,12 @@ pub fn reset_due(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Rese
         }
         Ok(done)
     };
-    Ok(Resets { keys: one("keys", "token")?, users: one("users", "user_id")?, teams: one("teams", "team_id")? })
+    Ok(Resets {
+        keys: one("keys", "token")?,
+        users: one("users", "user_id")?,
+        teams: one("teams", "team_id")?,
+        organizations: one("organizations", "organization_id")?,
+    })
 }
 
 /// Puts the reset values into the in-memory tables (inside the write's `then`).
@@ -111,6 +118,14 @@ fn apply(state: &AppState, resets: &Resets) {
                 member.spend = 0.0;
             }
             state.teams.put(team);
+        }
+    }
+    for (org_id, next) in &resets.organizations {
+        if let Some(org) = state.organizations.get(org_id) {
+            let mut org = (*org).clone();
+            org.spend = 0.0;
+            org.budget_reset_at.clone_from(next);
+            state.organizations.put(org);
         }
     }
 }

@@ -59,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::keys::routes())
         .merge(crate::users::routes())
         .merge(crate::teams::routes())
+        .merge(crate::organizations::routes())
         .merge(crate::invitations::routes())
         .merge(crate::audit::routes())
         .merge(crate::gateway::routes())

@@ -238,6 +238,7 @@ pub(super) struct Deltas {
     pub(super) users: HashMap<String, f64>,
     pub(super) teams: HashMap<String, f64>,
     pub(super) members: HashMap<(String, String), f64>,
+    pub(super) organizations: HashMap<String, f64>,
 }
 
 impl Deltas {
@@ -256,6 +257,9 @@ impl Deltas {
             }
             if let Some(member) = &charge.member {
                 *deltas.members.entry(member.clone()).or_default() += cost;
+            }
+            if let Some(org) = &charge.organization {
+                *deltas.organizations.entry(org.clone()).or_default() += cost;
             }
         }
         deltas
@@ -360,5 +364,12 @@ fn apply_to_caches(state: &AppState, deltas: &Deltas, now: &chrono::DateTime<chr
     }
     for (_, team) in teams {
         state.teams.put(team);
+    }
+    for (id, delta) in &deltas.organizations {
+        if let Some(org) = state.organizations.get(id) {
+            let mut org = (*org).clone();
+            org.spend += delta;
+            state.organizations.put(org);
+        }
     }
 }

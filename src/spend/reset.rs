@@ -19,6 +19,7 @@ pub fn plan(state: &AppState, reset: &Reset, now: DateTime<Utc>) -> Option<Plann
         Reset::Key(id) => state.keys.get(id)?.budget_duration.clone(),
         Reset::User(id) => state.users.get(id)?.budget_duration.clone(),
         Reset::Team(id) => state.teams.get(id)?.budget_duration.clone(),
+        Reset::Organization(id) => state.organizations.get(id)?.budget_duration.clone(),
     };
     let next = duration.and_then(|d| crate::limits::period::next_reset(&d, now).ok()).map(crate::time::format);
     Some(Planned { reset: reset.clone(), next })
@@ -30,6 +31,7 @@ pub fn apply(tx: &Transaction<'_>, plan: &Planned, now: DateTime<Utc>) -> rusqli
         Reset::Key(id) => ("keys", "token", id),
         Reset::User(id) => ("users", "user_id", id),
         Reset::Team(id) => ("teams", "team_id", id),
+        Reset::Organization(id) => ("organizations", "organization_id", id),
     };
     let sql = format!(
         "UPDATE {table} SET spend = 0, budget_reset_at = ?1 WHERE {column} = ?2 AND budget_reset_at IS NOT NULL AND budget_reset_at <= ?3"
@@ -69,6 +71,14 @@ pub fn apply_to_cache(state: &AppState, plan: &Planned) {
                     member.spend = 0.0;
                 }
                 state.teams.put(team);
+            }
+        }
+        Reset::Organization(id) => {
+            if let Some(org) = state.organizations.get(id) {
+                let mut org = (*org).clone();
+                org.spend = 0.0;
+                org.budget_reset_at = plan.next.clone();
+                state.organizations.put(org);
             }
         }
     }

@@ -12,6 +12,10 @@ pub struct Charge {
     pub team: Option<String>,
     /// (team_id, user_id) of the key's team membership.
     pub member: Option<(String, String)>,
+    /// The organization of the key's team. (Journal entries written before this field
+    /// existed read as none.)
+    #[serde(default)]
+    pub organization: Option<String>,
 }
 
 /// One `spend_logs` row and its charges.
@@ -63,4 +67,5 @@ pub enum Reset {
     Key(String),
     User(String),
     Team(String),
+    Organization(String),
 }

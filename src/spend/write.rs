@@ -34,6 +34,10 @@ pub(super) fn write_rows(
     for ((team_id, user_id), delta) in &deltas.members {
         member.execute(params![delta, team_id, user_id])?;
     }
+    let mut org = tx.prepare_cached("UPDATE organizations SET spend = spend + ?1 WHERE organization_id = ?2")?;
+    for (id, delta) in &deltas.organizations {
+        org.execute(params![delta, id])?;
+    }
     write_daily(tx, rows)
 }
 

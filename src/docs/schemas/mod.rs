@@ -13,6 +13,7 @@ pub mod auth;
 pub mod gateway;
 pub mod invitations;
 pub mod keys;
+pub mod organizations;
 pub mod reports;
 pub mod responses;
 pub mod teams;
