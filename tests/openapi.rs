@@ -76,6 +76,7 @@ fn every_documented_route_is_served() {
                 "get" => http.get(&url),
                 "post" => http.post(&url).header("content-type", "application/json").body("{}"),
                 "delete" => http.delete(&url),
+                "patch" => http.patch(&url).header("content-type", "application/json").body("{}"),
                 other => panic!("{path}: unexpected method {other}"),
             };
             let response = request.bearer_auth(&proxy.master_key).send().expect("request");
