@@ -36,7 +36,9 @@ CREATE TABLE users (
 CREATE UNIQUE INDEX users_email ON users (lower(user_email)) WHERE user_email IS NOT NULL;
 
 -- admins, members: LiteLLM's legacy id lists, kept as given at /team/new; the
--- memberships, which grant rights, are in team_memberships.
+-- memberships, which grant rights, are in team_memberships. organization_id: the
+-- organization the team belongs to (added in v13 by ALTER, hence written as SQLite
+-- writes an added column, so a new file and an upgraded one read the same).
 CREATE TABLE teams (
     team_id                 TEXT PRIMARY KEY,
     team_alias              TEXT,
@@ -55,8 +57,7 @@ CREATE TABLE teams (
     created_at              TEXT NOT NULL,
     updated_at              TEXT NOT NULL,
     admins                  TEXT NOT NULL DEFAULT '[]',
-    members                 TEXT NOT NULL DEFAULT '[]'
-);
+    members                 TEXT NOT NULL DEFAULT '[]', organization_id TEXT);
 
 CREATE TABLE team_memberships (
     user_id            TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
@@ -71,6 +72,39 @@ CREATE TABLE team_memberships (
     PRIMARY KEY (user_id, team_id)
 );
 CREATE INDEX team_memberships_team ON team_memberships (team_id);
+
+-- Organizations (LiteLLM_OrganizationTable, its budget row folded in): they own teams,
+-- whose budgets and models they bound, and have admins (organization_memberships,
+-- user_role org_admin) who manage those teams and the organization's members.
+CREATE TABLE organizations (
+    organization_id    TEXT PRIMARY KEY,
+    organization_alias TEXT NOT NULL,
+    max_budget         REAL,
+    spend              REAL NOT NULL DEFAULT 0,
+    budget_duration    TEXT,
+    budget_reset_at    TEXT,
+    models             TEXT NOT NULL DEFAULT '[]',
+    tpm_limit          INTEGER,
+    rpm_limit          INTEGER,
+    metadata           TEXT NOT NULL DEFAULT '{}',
+    created_at         TEXT NOT NULL,
+    created_by         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL,
+    updated_by         TEXT NOT NULL
+);
+
+CREATE TABLE organization_memberships (
+    user_id                    TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    organization_id            TEXT NOT NULL REFERENCES organizations (organization_id) ON DELETE CASCADE,
+    user_role                  TEXT NOT NULL DEFAULT 'internal_user'
+                               CHECK (user_role IN ('org_admin', 'internal_user', 'internal_user_viewer')),
+    spend                      REAL NOT NULL DEFAULT 0,
+    max_budget_in_organization REAL,
+    created_at                 TEXT NOT NULL,
+    updated_at                 TEXT NOT NULL,
+    PRIMARY KEY (user_id, organization_id)
+);
+CREATE INDEX organization_memberships_organization ON organization_memberships (organization_id);
 
 -- Virtual keys (LiteLLM_VerificationToken): only the SHA-256 of the key is kept.
 CREATE TABLE keys (

@@ -37,6 +37,7 @@ CREATE INDEX spend_logs_user_start ON spend_logs (user, startTime);
 CREATE INDEX spend_logs_team_start ON spend_logs (team_id, startTime);
 ALTER TABLE teams DROP COLUMN admins;
 ALTER TABLE teams DROP COLUMN members;
+ALTER TABLE teams DROP COLUMN organization_id;
 PRAGMA user_version = 3;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;

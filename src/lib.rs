@@ -25,6 +25,7 @@ pub mod keys;
 pub mod limits;
 pub mod metrics;
 pub mod models;
+pub mod organizations;
 pub mod server;
 pub mod spend;
 pub mod state;

@@ -7,6 +7,7 @@ use crate::db::{Db, DbError, OpenError};
 use crate::gateway::ModelRouter;
 use crate::keys::KeyCache;
 use crate::limits::Limiter;
+use crate::organizations::OrgCache;
 use crate::spend::{Ledger, PriceTable};
 use crate::teams::TeamCache;
 use crate::time::Clock;
@@ -30,6 +31,7 @@ pub struct Shared {
     /// Customers (end users) and the budget objects they reference.
     pub customers: crate::customers::CustomerCache,
     pub budgets: crate::budgets::BudgetCache,
+    pub organizations: OrgCache,
     pub clock: Clock,
     pub started_at: Instant,
     /// Signs session cookies and CSRF tokens (derived from the proxy's secret, which is
@@ -154,6 +156,7 @@ impl AppState {
                 teams: TeamCache::load(&db)?,
                 customers: crate::customers::CustomerCache::load(&db)?,
                 budgets: crate::budgets::BudgetCache::load(&db)?,
+                organizations: OrgCache::load(&db)?,
                 config,
                 db,
                 master_key,

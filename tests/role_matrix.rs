@@ -87,6 +87,8 @@ impl World {
             "users",
             "teams",
             "team_memberships",
+            "organizations",
+            "organization_memberships",
             "keys",
             "deleted_keys",
             "deprecated_keys",
@@ -387,6 +389,219 @@ fn every_role_on_every_route() {
                 if answer["error"]["code"].as_str() != Some(status.to_string().as_str())
                     || !answer["error"]["type"].is_string()
                 {
+                    failures.push(format!("{} as {who}: not the error envelope: {answer}", case.name));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} cells wrong:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The organization cells: the callers of the organization matrix (`org_admin` of O,
+/// `other_org_admin` of P, `org_member` of O, `outsider` in no organization), on each
+/// `/organization/*` route and on team routes inside and outside O.
+const ORG_CALLERS: [&str; 7] =
+    ["master", "proxy_admin", "admin_viewer", "org_admin", "other_org_admin", "org_member", "outsider"];
+
+fn org_world() -> World {
+    let proxy = Proxy::start();
+    let mut world =
+        World { proxy, keys: Default::default(), ids: Default::default(), counter: std::cell::Cell::new(0) };
+    let admin = world.admin();
+    let roster = [
+        ("proxy_admin", "proxy_admin"),
+        ("admin_viewer", "proxy_admin_viewer"),
+        ("org_admin", "internal_user"),
+        ("other_org_admin", "internal_user"),
+        ("org_member", "internal_user"),
+        ("outsider", "internal_user"),
+    ];
+    for ((who, _), key) in roster.iter().zip(common::new_users(&admin, &roster)) {
+        world.keys.insert(who, key);
+        world.ids.insert(who, who.to_string());
+    }
+    for (org, members) in [
+        ("O", vec![("org_admin", "org_admin"), ("org_member", "internal_user")]),
+        ("P", vec![("other_org_admin", "org_admin")]),
+    ] {
+        let (status, answer) =
+            admin.post("/organization/new", json!({"organization_id": org, "organization_alias": org}));
+        assert_eq!(status, 200, "{answer}");
+        let members: Vec<Value> = members.iter().map(|(u, r)| json!({"user_id": u, "role": r})).collect();
+        let (status, answer) =
+            admin.post("/organization/member_add", json!({"organization_id": org, "member": members}));
+        assert_eq!(status, 200, "{answer}");
+        let (status, answer) =
+            admin.post("/team/new", json!({"team_id": format!("{org}-team"), "organization_id": org}));
+        assert_eq!(status, 200, "{answer}");
+    }
+    world
+}
+
+impl World {
+    fn fresh_org(&self) -> String {
+        let n = self.next();
+        let (status, org) = self
+            .admin()
+            .post("/organization/new", json!({"organization_id": format!("org-{n}"), "organization_alias": "x"}));
+        assert_eq!(status, 200, "{org}");
+        format!("org-{n}")
+    }
+
+    /// A new team in organization `org`.
+    fn fresh_team_in(&self, org: &str) -> String {
+        let n = self.next();
+        let (status, team) =
+            self.admin().post("/team/new", json!({"team_id": format!("team-{n}"), "organization_id": org}));
+        assert_eq!(status, 200, "{team}");
+        format!("team-{n}")
+    }
+
+    /// A new user made a member of `org`.
+    fn fresh_member_of(&self, org: &str) -> String {
+        let user = self.fresh_user();
+        let body = json!({"organization_id": org, "member": {"user_id": user, "role": "internal_user"}});
+        let (status, answer) = self.admin().post("/organization/member_add", body);
+        assert_eq!(status, 200, "{answer}");
+        user
+    }
+}
+
+fn send(client: &common::Client, method: &str, path: &str, body: Value) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = client.http.request(method, format!("{}{}", client.base, path));
+    if !body.is_null() {
+        request = request.json(&body);
+    }
+    if let Some(key) = &client.key {
+        request = request.bearer_auth(key);
+    }
+    let response = request.send().unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+struct OrgCase {
+    name: &'static str,
+    method: &'static str,
+    call: Box<CallFn>,
+    expect: [u16; 7],
+    changes: bool,
+}
+
+fn org_case(
+    name: &'static str,
+    method: &'static str,
+    expect: [u16; 7],
+    call: impl Fn(&World, &str) -> (String, Value) + 'static,
+) -> OrgCase {
+    OrgCase { name, method, call: Box::new(call), expect, changes: method != "GET" }
+}
+
+fn org_cases() -> Vec<OrgCase> {
+    //                              master proxy_admin admin_viewer org_admin other_org_admin org_member outsider
+    const ADMIN_ONLY: [u16; 7] = [200, 200, 403, 401, 401, 401, 401];
+    const ORG_ADMIN: [u16; 7] = [200, 200, 403, 200, 401, 401, 401];
+    vec![
+        org_case("organization/new", "POST", ADMIN_ONLY, |_, _| {
+            ("/organization/new".into(), json!({"organization_alias": "new"}))
+        }),
+        org_case("organization/update", "PATCH", ADMIN_ONLY, |w, _| {
+            ("/organization/update".into(), json!({"organization_id": "O", "max_budget": 100 + w.next()}))
+        }),
+        org_case("organization/delete", "DELETE", ADMIN_ONLY, |w, _| {
+            ("/organization/delete".into(), json!({"organization_ids": [w.fresh_org()]}))
+        }),
+        org_case("organization/info O", "GET", [200, 200, 200, 200, 403, 200, 403], |_, _| {
+            ("/organization/info?organization_id=O".into(), Value::Null)
+        }),
+        org_case("organization/info P", "GET", [200, 200, 200, 403, 200, 403, 403], |_, _| {
+            ("/organization/info?organization_id=P".into(), Value::Null)
+        }),
+        org_case("organization/list", "GET", [200; 7], |_, _| ("/organization/list".into(), Value::Null)),
+        org_case("organization/member_add to O", "POST", ORG_ADMIN, |w, _| {
+            let body = json!({"organization_id": "O", "member": {"user_id": w.fresh_user(), "role": "internal_user"}});
+            ("/organization/member_add".into(), body)
+        }),
+        org_case("organization/member_add of a proxy admin", "POST", [200, 200, 403, 403, 401, 401, 401], |w, _| {
+            let n = w.next();
+            let body = json!({"user_id": format!("boss-{n}"), "user_role": "proxy_admin", "auto_create_key": false});
+            assert_eq!(w.admin().post("/user/new", body).0, 200);
+            let member = json!({"user_id": format!("boss-{n}"), "role": "internal_user"});
+            ("/organization/member_add".into(), json!({"organization_id": "O", "member": member}))
+        }),
+        org_case("organization/member_update in O", "PATCH", ORG_ADMIN, |w, _| {
+            let user = w.fresh_member_of("O");
+            (
+                "/organization/member_update".into(),
+                json!({"organization_id": "O", "user_id": user, "role": "org_admin"}),
+            )
+        }),
+        org_case("organization/member_delete in O", "DELETE", ORG_ADMIN, |w, _| {
+            let user = w.fresh_member_of("O");
+            ("/organization/member_delete".into(), json!({"organization_id": "O", "user_id": user}))
+        }),
+        org_case("team/new in O", "POST", ORG_ADMIN, |_, _| ("/team/new".into(), json!({"organization_id": "O"}))),
+        org_case("team/new outside", "POST", ADMIN_ONLY, |_, _| ("/team/new".into(), json!({"team_alias": "loose"}))),
+        org_case("team/update in O", "POST", [200, 200, 403, 200, 403, 403, 403], |w, _| {
+            ("/team/update".into(), json!({"team_id": "O-team", "max_budget": w.next()}))
+        }),
+        org_case("team/update in P", "POST", [200, 200, 403, 403, 200, 403, 403], |w, _| {
+            ("/team/update".into(), json!({"team_id": "P-team", "max_budget": w.next()}))
+        }),
+        org_case("team/update moving O's team to P", "POST", [200, 200, 403, 403, 403, 403, 403], |w, _| {
+            ("/team/update".into(), json!({"team_id": w.fresh_team_in("O"), "organization_id": "P"}))
+        }),
+        org_case("team/delete in O", "POST", ORG_ADMIN, |w, _| {
+            ("/team/delete".into(), json!({"team_ids": [w.fresh_team_in("O")]}))
+        }),
+        org_case("team/delete outside", "POST", ADMIN_ONLY, |w, _| {
+            ("/team/delete".into(), json!({"team_ids": [w.fresh_team()]}))
+        }),
+        org_case("team/info in O", "GET", [200, 200, 200, 200, 403, 403, 403], |_, _| {
+            ("/team/info?team_id=O-team".into(), Value::Null)
+        }),
+        org_case("team/list all", "GET", [200, 200, 200, 200, 200, 401, 401], |_, _| {
+            ("/team/list".into(), Value::Null)
+        }),
+        org_case("team/member_add in O", "POST", [200, 200, 403, 200, 403, 403, 403], |w, _| {
+            let body = json!({"team_id": "O-team", "member": {"role": "user", "user_id": w.fresh_user()}});
+            ("/team/member_add".into(), body)
+        }),
+        org_case("team/member_add in P", "POST", [200, 200, 403, 403, 200, 403, 403], |w, _| {
+            let body = json!({"team_id": "P-team", "member": {"role": "user", "user_id": w.fresh_user()}});
+            ("/team/member_add".into(), body)
+        }),
+    ]
+}
+
+#[test]
+fn every_role_on_every_organization_route() {
+    let world = org_world();
+    let mut failures = Vec::new();
+    for case in org_cases() {
+        for (index, who) in ORG_CALLERS.iter().enumerate() {
+            let (path, body) = (case.call)(&world, who);
+            let before = world.snapshot();
+            let (status, answer) = send(&world.client(who), case.method, &path, body);
+            let after = world.snapshot();
+            let expected = case.expect[index];
+            if status != expected {
+                failures.push(format!("{} as {who}: status {status}, expected {expected}: {answer}", case.name));
+                continue;
+            }
+            if status == 200 && case.changes && before == after {
+                failures.push(format!("{} as {who}: allowed but nothing changed", case.name));
+            }
+            if status == 200 && !case.changes && before != after {
+                failures.push(format!("{} as {who}: a read changed the database", case.name));
+            }
+            if status != 200 {
+                if before != after {
+                    failures.push(format!("{} as {who}: refused with {status} but the database changed", case.name));
+                }
+                if answer["error"]["code"].as_str() != Some(status.to_string().as_str()) {
                     failures.push(format!("{} as {who}: not the error envelope: {answer}", case.name));
                 }
             }

@@ -12,6 +12,7 @@ use super::{Caller, Role};
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::keys::KeyRecord;
+use crate::organizations::OrgRecord;
 use crate::state::AppState;
 use crate::teams::{TeamRecord, TeamRole};
 
@@ -76,11 +77,19 @@ pub enum Op<'a> {
     UserRead {
         user_id: Option<&'a str>,
     },
-    TeamNew,
+    /// `organization_id`: the organization the new team is to belong to.
+    TeamNew {
+        organization_id: Option<&'a str>,
+    },
+    /// `moves_to`: when the call changes the team's organization, the new one (`None`:
+    /// out of every organization).
     TeamUpdate {
         team: &'a TeamRecord,
+        moves_to: Option<Option<&'a str>>,
     },
-    TeamDelete,
+    TeamDelete {
+        teams: &'a [std::sync::Arc<TeamRecord>],
+    },
     TeamRead {
         team: &'a TeamRecord,
     },
@@ -90,6 +99,24 @@ pub enum Op<'a> {
     TeamMembers {
         route: &'a str,
         team: &'a TeamRecord,
+    },
+    /// `/organization/new`, `/organization/update`, `/organization/delete`: proxy admins
+    /// only (an organization's budget and models bound its own admins).
+    OrgNew,
+    OrgUpdate,
+    OrgDelete,
+    OrgRead {
+        org: &'a OrgRecord,
+    },
+    /// `/organization/list`: everyone, scoped to their organizations.
+    OrgList,
+    /// `/organization/member_*`: `users` are the existing users the call adds or changes,
+    /// `new_user_roles` the global roles of the users it creates.
+    OrgMembers {
+        route: &'a str,
+        org: &'a OrgRecord,
+        users: &'a [String],
+        new_user_roles: &'a [Role],
     },
     /// `user_id`: the invited user; `target_teams`: the teams they belong to.
     InvitationNew {
@@ -162,7 +189,8 @@ impl<'a> Op<'a> {
             | Op::CustomerWrite { route }
             | Op::CustomerRead { route }
             | Op::BudgetWrite { route }
-            | Op::BudgetRead { route } => route,
+            | Op::BudgetRead { route }
+            | Op::OrgMembers { route, .. } => route,
             Op::KeyRead { .. } => "/key/info",
             Op::KeyList { .. } => "/key/list",
             Op::UserNew => "/user/new",
@@ -170,9 +198,14 @@ impl<'a> Op<'a> {
             Op::UserDelete => "/user/delete",
             Op::UserList => "/user/list",
             Op::UserRead { .. } => "/user/info",
-            Op::TeamNew => "/team/new",
+            Op::TeamNew { .. } => "/team/new",
             Op::TeamUpdate { .. } => "/team/update",
-            Op::TeamDelete => "/team/delete",
+            Op::TeamDelete { .. } => "/team/delete",
+            Op::OrgNew => "/organization/new",
+            Op::OrgUpdate => "/organization/update",
+            Op::OrgDelete => "/organization/delete",
+            Op::OrgRead { .. } => "/organization/info",
+            Op::OrgList => "/organization/list",
             Op::TeamRead { .. } => "/team/info",
             Op::TeamList { .. } => "/team/list",
             Op::InvitationNew { .. } => "/invitation/new",
@@ -195,9 +228,18 @@ pub fn authorize(state: &AppState, caller: &Caller, op: Op<'_>) -> Result<Permit
         let user = caller.user_id.as_deref()?;
         state.teams.get(team_id).and_then(|t| t.member(user).map(|m| m.role))
     };
-    let permit = decide(&state.config.settings, caller, &op, &role_in)?;
+    let org_role_in = |org_id: &str| state.organizations.role_of(org_id, caller.user_id.as_deref()?);
+    let admins_some_org = || {
+        let Some(user) = caller.user_id.as_deref() else { return false };
+        state.organizations.of_user(user).iter().any(|(_, m)| m.user_role == crate::organizations::OrgRole::OrgAdmin)
+    };
+    let permit = match orgs::decide(caller, &op, &org_role_in, &admins_some_org) {
+        Some(decided) => decided?,
+        None => decide(&state.config.settings, caller, &op, &role_in)?,
+    };
     team_member_permissions(state, caller, &op)?;
     credentials_within_rights(state, caller, &op)?;
+    orgs::members_within_rights(state, caller, &op)?;
     Ok(permit)
 }
 
@@ -549,7 +591,7 @@ fn decide(
                 )))
             }
         }
-        Op::TeamUpdate { team } => Err(ApiError::Forbidden(format!(
+        Op::TeamUpdate { team, .. } => Err(ApiError::Forbidden(format!(
             "Only proxy admins may update team={}; team admins manage members with /team/member_*",
             team.team_id
         ))),
@@ -557,11 +599,15 @@ fn decide(
         | Op::UserUpdate
         | Op::UserDelete
         | Op::UserBlock { .. }
-        | Op::TeamNew
-        | Op::TeamDelete
+        | Op::TeamNew { .. }
+        | Op::TeamDelete { .. }
         | Op::CustomerWrite { .. }
         | Op::BudgetWrite { .. }
         | Op::ModelWrite { .. } => Err(admin_only(caller, route)),
+        // Decided by `orgs::decide` before this function; refused should one get here.
+        Op::OrgNew | Op::OrgUpdate | Op::OrgDelete | Op::OrgRead { .. } | Op::OrgList | Op::OrgMembers { .. } => {
+            Err(admin_only(caller, route))
+        }
     }
 }
 
@@ -620,6 +666,9 @@ fn required_params(required: &[String], fields: &[String], setting: &str) -> Res
         None => Ok(()),
     }
 }
+
+#[path = "policy_orgs.rs"]
+mod orgs;
 
 #[cfg(test)]
 #[path = "policy_tests.rs"]

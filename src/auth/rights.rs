@@ -2,10 +2,13 @@
 //! hold it. A credential (key, session, password, invitation link, SSO binding) acts for
 //! one principal; the policy allows making, regenerating or moving one only when its
 //! holder already holds every right of that principal. Rights here are the global role,
-//! the membership and role in each team, and the user's model list: what the policy and
-//! model access read. The built-in admin is a proxy admin whatever its stored row says.
+//! the membership and role in each team and organization, and the user's model list: what
+//! the policy and model access read. An organization's admin manages every team of it, so
+//! holds the admin role in each. The built-in admin is a proxy admin whatever its stored
+//! row says.
 
 use super::{Caller, Role};
+use crate::organizations::OrgRole;
 use crate::state::AppState;
 use crate::teams::TeamRole;
 use std::collections::HashMap;
@@ -15,6 +18,7 @@ pub struct Rights {
     /// `None`: the principal has no role at all (a key without a user).
     role: Option<Role>,
     teams: HashMap<String, TeamRole>,
+    organizations: HashMap<String, OrgRole>,
     /// The user's models; `None` means every model.
     models: Option<Vec<String>>,
 }
@@ -22,11 +26,23 @@ pub struct Rights {
 impl Rights {
     /// What the user `user_id` holds now (an unknown user holds nothing).
     pub fn of_user(state: &AppState, user_id: &str) -> Rights {
-        let teams = state.teams.of_user(user_id).into_iter().map(|(t, m)| (t.team_id.clone(), m.role)).collect();
+        let mut teams: HashMap<String, TeamRole> =
+            state.teams.of_user(user_id).into_iter().map(|(t, m)| (t.team_id.clone(), m.role)).collect();
+        let organizations: HashMap<String, OrgRole> = state
+            .organizations
+            .of_user(user_id)
+            .into_iter()
+            .map(|(o, m)| (o.organization_id.clone(), m.user_role))
+            .collect();
+        let administered =
+            |org: &Option<String>| org.as_deref().is_some_and(|o| organizations.get(o) == Some(&OrgRole::OrgAdmin));
+        for team in state.teams.all().iter().filter(|t| administered(&t.organization_id)) {
+            teams.insert(team.team_id.clone(), TeamRole::Admin);
+        }
         match state.users.get(user_id) {
             _ if user_id == state.admin_user_id() || state.is_proxy_admin_id(user_id) => Rights::admin(),
-            Some(user) => Rights { role: Some(user.user_role), teams, models: model_list(&user.models) },
-            None => Rights { teams, ..Rights::nobody() },
+            Some(user) => Rights { role: Some(user.user_role), teams, organizations, models: model_list(&user.models) },
+            None => Rights { teams, organizations, ..Rights::nobody() },
         }
     }
 
@@ -44,11 +60,11 @@ impl Rights {
 
     /// The rights of no one: the holder of a key that has no owner is unknown.
     pub fn nobody() -> Rights {
-        Rights { role: None, teams: HashMap::new(), models: Some(Vec::new()) }
+        Rights { role: None, teams: HashMap::new(), organizations: HashMap::new(), models: Some(Vec::new()) }
     }
 
     fn admin() -> Rights {
-        Rights { role: Some(Role::ProxyAdmin), teams: HashMap::new(), models: None }
+        Rights { role: Some(Role::ProxyAdmin), teams: HashMap::new(), organizations: HashMap::new(), models: None }
     }
 
     pub fn is_proxy_admin(&self) -> bool {
@@ -75,6 +91,16 @@ impl Rights {
                 return Some(format!("the role {} in team {team}", role.as_str()));
             }
         }
+        for (org, role) in &other.organizations {
+            let held = self.organizations.get(org).copied();
+            let covered = match role {
+                OrgRole::OrgAdmin => held == Some(OrgRole::OrgAdmin),
+                OrgRole::InternalUser | OrgRole::InternalUserViewer => held.is_some(),
+            };
+            if !covered {
+                return Some(format!("the role {} in organization {org}", role.as_str()));
+            }
+        }
         match (&self.models, &other.models) {
             (None, _) => None,
             (Some(_), None) => Some("access to every model".into()),
@@ -99,6 +125,7 @@ mod tests {
         Rights {
             role: Some(role),
             teams: teams.iter().map(|(t, r)| (t.to_string(), *r)).collect(),
+            organizations: HashMap::new(),
             models: models.map(|m| m.iter().map(|s| s.to_string()).collect()),
         }
     }
@@ -112,6 +139,21 @@ mod tests {
         let other_lead = rights(Role::InternalUser, &[("t", TeamRole::User), ("u", TeamRole::Admin)], None);
         assert!(lead.lacking(&other_lead).is_some_and(|m| m.contains("team u")));
         assert!(member.lacking(&lead).is_some_and(|m| m.contains("admin in team t")));
+    }
+
+    #[test]
+    fn an_org_admin_covers_its_members_but_not_another_organizations_admin() {
+        let mut admin = rights(Role::InternalUser, &[], None);
+        admin.organizations.insert("o".into(), OrgRole::OrgAdmin);
+        let mut member = rights(Role::InternalUser, &[], None);
+        member.organizations.insert("o".into(), OrgRole::InternalUserViewer);
+        assert_eq!(admin.lacking(&member), None);
+        let mut other = rights(Role::InternalUser, &[], None);
+        other.organizations.insert("p".into(), OrgRole::InternalUser);
+        assert!(admin.lacking(&other).is_some_and(|m| m.contains("organization p")));
+        let mut co_admin = rights(Role::InternalUser, &[], None);
+        co_admin.organizations.insert("o".into(), OrgRole::OrgAdmin);
+        assert!(member.lacking(&co_admin).is_some_and(|m| m.contains("org_admin in organization o")));
     }
 
     #[test]

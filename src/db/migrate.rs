@@ -36,6 +36,7 @@ pub const UPGRADES: &[&str] = &[
      CREATE INDEX IF NOT EXISTS responses_created ON responses (created_at);",
     COMPACT_SPEND_ROWS,
     STORED_MODELS,
+    ORGANIZATIONS,
     CUSTOMERS_AND_BUDGETS,
 ];
 
@@ -53,7 +54,7 @@ const STORED_MODELS: &str = "
         updated_by     TEXT NOT NULL
     );";
 
-/// 13 -> 14: named budgets and customers (`src/budgets/`, `src/customers/`). `IF NOT
+/// 14 -> 15: named budgets and customers (`src/budgets/`, `src/customers/`). `IF NOT
 /// EXISTS`, so that steps of other branches may come before it at merge time.
 const CUSTOMERS_AND_BUDGETS: &str = "
     CREATE TABLE IF NOT EXISTS budgets (
@@ -68,6 +69,44 @@ const CUSTOMERS_AND_BUDGETS: &str = "
         blocked INTEGER NOT NULL DEFAULT 0, models TEXT NOT NULL DEFAULT '[]'
     );
     CREATE INDEX IF NOT EXISTS end_users_budget ON end_users (budget_id) WHERE budget_id IS NOT NULL;";
+
+/// 13 -> 14: organizations (src/organizations/), their members, and the organization a
+/// team belongs to. The tables are `IF NOT EXISTS` (a file made from a newer `schema.sql`
+/// but marked older has them) and written as `schema.sql` writes them, so both files keep
+/// the same text; SQLite cannot guard the `ALTER`, so such a file must lack the column (the
+/// tests' `at_version_9` drops it).
+const ORGANIZATIONS: &str = "
+CREATE TABLE IF NOT EXISTS organizations (
+    organization_id    TEXT PRIMARY KEY,
+    organization_alias TEXT NOT NULL,
+    max_budget         REAL,
+    spend              REAL NOT NULL DEFAULT 0,
+    budget_duration    TEXT,
+    budget_reset_at    TEXT,
+    models             TEXT NOT NULL DEFAULT '[]',
+    tpm_limit          INTEGER,
+    rpm_limit          INTEGER,
+    metadata           TEXT NOT NULL DEFAULT '{}',
+    created_at         TEXT NOT NULL,
+    created_by         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL,
+    updated_by         TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS organization_memberships (
+    user_id                    TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    organization_id            TEXT NOT NULL REFERENCES organizations (organization_id) ON DELETE CASCADE,
+    user_role                  TEXT NOT NULL DEFAULT 'internal_user'
+                               CHECK (user_role IN ('org_admin', 'internal_user', 'internal_user_viewer')),
+    spend                      REAL NOT NULL DEFAULT 0,
+    max_budget_in_organization REAL,
+    created_at                 TEXT NOT NULL,
+    updated_at                 TEXT NOT NULL,
+    PRIMARY KEY (user_id, organization_id)
+);
+CREATE INDEX IF NOT EXISTS organization_memberships_organization ON organization_memberships (organization_id);
+ALTER TABLE teams ADD COLUMN organization_id TEXT;
+";
 
 /// 9 -> 10: the alert outbox (src/alerts/store.rs). (`IF NOT EXISTS`: the tests of the
 /// earlier steps mark a current file as older without dropping it.)
@@ -224,9 +263,11 @@ mod tests {
         CREATE INDEX spend_logs_team_start ON spend_logs (team_id, startTime) WHERE team_id IS NOT NULL;
     ";
 
-    /// A new file taken back to schema version 9.
+    /// A new file taken back to schema version 9 (less what the later steps cannot add to
+    /// a file that has it: the team's organization).
     fn at_version_9(conn: &Connection) {
         conn.execute_batch(SPEND_LOGS_V9).unwrap();
+        conn.execute_batch("ALTER TABLE teams DROP COLUMN organization_id;").unwrap();
         conn.pragma_update(None, "user_version", 9).unwrap();
     }
 
@@ -530,6 +571,31 @@ mod tests {
         conn.execute(
             "INSERT INTO models (model_id, model_name, litellm_params, model_info, created_at, created_by, updated_at, updated_by)
              VALUES ('m', 'n', '{}', '{}', 'now', 'a', 'now', 'a')",
+            [],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn version_14_adds_organizations_and_keeps_teams() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        let fresh = objects(&conn);
+        conn.execute_batch(
+            "DROP TABLE organization_memberships; DROP TABLE organizations;
+             ALTER TABLE teams DROP COLUMN organization_id;
+             INSERT INTO teams (team_id, created_at, updated_at) VALUES ('old-team', 'then', 'then');",
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 13).unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 13 });
+        assert_eq!(objects(&conn), fresh, "an upgraded file has the schema of a new one");
+        let org: Option<String> =
+            conn.query_row("SELECT organization_id FROM teams WHERE team_id = 'old-team'", [], |r| r.get(0)).unwrap();
+        assert_eq!(org, None);
+        conn.execute(
+            "INSERT INTO organizations (organization_id, organization_alias, created_at, created_by, updated_at, updated_by)
+             VALUES ('o', 'O', 'now', 'admin', 'now', 'admin')",
             [],
         )
         .unwrap();

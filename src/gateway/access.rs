@@ -1,7 +1,8 @@
-//! Which models a caller may use: the key's, the team's and (for personal keys) the
-//! user's `models` lists, where an empty list or `all-proxy-models` means every model,
-//! `all-team-models` on a key means the team's list, `prefix/*` covers a family, and the
-//! name of a model access group (`model_info.access_groups`) covers the models in it.
+//! Which models a caller may use: the key's, the team's (and its organization's) and (for
+//! personal keys) the user's `models` lists, where an empty list or `all-proxy-models`
+//! means every model, `all-team-models` on a key means the team's list, `prefix/*` covers
+//! a family, and the name of a model access group (`model_info.access_groups`) covers the
+//! models in it.
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ModelAccessKind};
@@ -62,6 +63,12 @@ pub fn check(state: &AppState, caller: &Caller, names: &[&str]) -> Result<(), Ap
             )));
         }
         if !listed(&team.models, names, None) {
+            return Err(refusal(ModelAccessKind::Team, tried));
+        }
+        // The team's organization bounds its models, whatever the team's own list says.
+        if let Some(org) = team.organization_id.as_deref().and_then(|id| state.organizations.get(id))
+            && !listed(&org.models, names, None)
+        {
             return Err(refusal(ModelAccessKind::Team, tried));
         }
     } else if let Some(user) = key.user_id.as_deref().and_then(|id| state.users.get(id))

@@ -1,9 +1,9 @@
 //! Admission of a model request, after the caller and model checks: the budgets (team
-//! member, key, team, and the user's for personal keys; `spend >= max_budget` everywhere,
-//! with the reservations of requests in flight; and the customer's budget object, whose
-//! `spend > max_budget` refuses, as LiteLLM's end-user check) and the rpm/tpm/parallel
-//! limits of key, user, team and customer, decided and reserved in one step by
-//! `limits::Limiter`.
+//! member, key, team, the team's organization, and the user's for personal keys;
+//! `spend >= max_budget` everywhere, with the reservations of requests in flight; and the
+//! customer's budget object, whose `spend > max_budget` refuses, as LiteLLM's end-user
+//! check) and the rpm/tpm/parallel limits of key, user, team, organization and customer,
+//! decided and reserved in one step by `limits::Limiter`.
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -36,12 +36,14 @@ pub fn admit(state: &AppState, caller: &Caller, customer: Option<&str>, estimate
     let team_id = key.and_then(|k| k.team_id.clone());
     let user_id = key.and_then(|k| k.user_id.clone());
     let customer = customer.map(str::to_string);
+    let org_id = team_id.as_deref().and_then(|id| state.teams.get(id)).and_then(|t| t.organization_id.clone());
     let charge = Charge {
         key: token.clone(),
         user: user_id.clone(),
         team: team_id.clone(),
         member: team_id.clone().zip(user_id.clone()),
         customer: customer.clone(),
+        organization: org_id.clone(),
     };
 
     let mut limits = Vec::new();
@@ -63,6 +65,9 @@ pub fn admit(state: &AppState, caller: &Caller, customer: Option<&str>, estimate
             team.tpm_limit,
             team.max_parallel_requests,
         ));
+    }
+    if let Some(org) = org_id.as_deref().and_then(|id| state.organizations.get(id)) {
+        limits.extend(limit(Scope::Organization(org.organization_id.clone()), org.rpm_limit, org.tpm_limit, None));
     }
     let customer_budget = customer_budget(state, customer.as_deref());
     if let (Some(id), Some(budget)) = (&customer, &customer_budget) {
@@ -117,6 +122,16 @@ pub fn admit(state: &AppState, caller: &Caller, customer: Option<&str>, estimate
                 checks.push(BudgetCheck { scope: Scope::User(user.user_id.clone()), spend, max_budget: max });
             }
         }
+        if let Some(org) = org_id.as_deref().and_then(|id| state.organizations.get(id)) {
+            let (spend, due) = effective_spend(org.spend, org.budget_reset_at.as_deref(), now);
+            if due {
+                resets.push(Reset::Organization(org.organization_id.clone()));
+            }
+            if let Some(max) = org.max_budget {
+                let scope = Scope::Organization(org.organization_id.clone());
+                checks.push(BudgetCheck { scope, spend, max_budget: max });
+            }
+        }
         if let (Some(id), Some(budget)) = (&customer, &customer_budget)
             && let Some(record) = state.customers.get(id)
         {
@@ -169,6 +184,9 @@ fn refused(state: &AppState, key_label: &str, refusal: Refusal) -> Response {
                 Scope::Customer(id) => {
                     format!("ExceededBudget: End User={id} over budget. Spend={spend}, Budget={max}")
                 }
+                Scope::Organization(org) => {
+                    format!("Budget has been exceeded! Organization={org} Current cost: {spend}, Max budget: {max}")
+                }
             };
             if !check.scope.exhausted(spend, max) {
                 message.push_str(&format!(" (the rest is reserved by requests in flight: {reserved:.6})"));
@@ -179,7 +197,7 @@ fn refused(state: &AppState, key_label: &str, refusal: Refusal) -> Response {
         Refusal::Rate { scope, kind, current, limit, retry_after } => {
             let id = match &scope {
                 Scope::Key(_) => key_label.to_string(),
-                Scope::User(id) | Scope::Team(id) | Scope::Customer(id) => id.clone(),
+                Scope::User(id) | Scope::Team(id) | Scope::Customer(id) | Scope::Organization(id) => id.clone(),
                 Scope::Member { team, user } => format!("{user} in {team}"),
             };
             let resets_at = crate::time::format(state.clock.now() + chrono::Duration::seconds(retry_after as i64));

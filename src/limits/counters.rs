@@ -30,6 +30,8 @@ pub enum Scope {
     },
     /// A customer (end user) named by the request, with its budget object's limits.
     Customer(String),
+    /// The organization of the key's team.
+    Organization(String),
 }
 
 impl Scope {
@@ -40,6 +42,7 @@ impl Scope {
             Scope::Team(_) => "team",
             Scope::Member { .. } => "team_member",
             Scope::Customer(_) => "end_user",
+            Scope::Organization(_) => "organization",
         }
     }
 
@@ -49,7 +52,9 @@ impl Scope {
     pub fn exhausted(&self, used: f64, max: f64) -> bool {
         match self {
             Scope::Customer(_) => used > max,
-            Scope::Key(_) | Scope::User(_) | Scope::Team(_) | Scope::Member { .. } => used >= max,
+            Scope::Key(_) | Scope::User(_) | Scope::Team(_) | Scope::Member { .. } | Scope::Organization(_) => {
+                used >= max
+            }
         }
     }
 }

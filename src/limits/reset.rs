@@ -1,7 +1,8 @@
-//! Budget period resets: a key, user or team whose `budget_reset_at` has come gets its
-//! running `spend` set back to 0 and its next reset time (`period::next_reset`); a budget
-//! object (`budgets`) gets its next reset time and the spend of its customers set back to
-//! 0. One function, `reset_if_due`, does it for all of them in one write and updates the
+//! Budget period resets: a key, user, team or organization whose `budget_reset_at` has
+//! come gets its running `spend` set back to 0 and its next reset time
+//! (`period::next_reset`); a budget object (`budgets`) gets its next reset time and the
+//! spend of its customers set back to 0. One function, `reset_if_due`, does it for all of
+//! them in one write and updates the
 //! in-memory tables after the commit; the management reads call it first (so spend is
 //! never shown from a finished period), the gateway's admission calls it, and the
 //! periodic job (`jobs/budget_reset.rs`) calls it for entities nobody reads.
@@ -19,11 +20,12 @@ pub struct Resets {
     pub users: Vec<(String, Option<String>)>,
     pub teams: Vec<(String, Option<String>)>,
     pub budgets: Vec<(String, Option<String>)>,
+    pub organizations: Vec<(String, Option<String>)>,
 }
 
 impl Resets {
     pub fn count(&self) -> usize {
-        self.keys.len() + self.users.len() + self.teams.len() + self.budgets.len()
+        self.keys.len() + self.users.len() + self.teams.len() + self.budgets.len() + self.organizations.len()
     }
 }
 
@@ -35,6 +37,7 @@ pub fn any_due(state: &AppState, now: DateTime<Utc>) -> bool {
         || state.users.all().iter().any(|u| due(&u.budget_reset_at))
         || state.teams.all().iter().any(|t| due(&t.budget_reset_at))
         || state.budgets.all().iter().any(|b| due(&b.budget_reset_at))
+        || state.organizations.all().iter().any(|o| due(&o.budget_reset_at))
 }
 
 /// Whether the budget of this key, its user or its team is due (for admission, which
@@ -94,6 +97,7 @@ pub fn reset_due(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Rese
         users: one("users", "user_id")?,
         teams: one("teams", "team_id")?,
         budgets: one("budgets", "budget_id")?,
+        organizations: one("organizations", "organization_id")?,
     })
 }
 
@@ -133,6 +137,14 @@ fn apply(state: &AppState, resets: &Resets) {
             state.budgets.put(budget);
         }
         state.customers.reset_budget(budget_id);
+    }
+    for (org_id, next) in &resets.organizations {
+        if let Some(org) = state.organizations.get(org_id) {
+            let mut org = (*org).clone();
+            org.spend = 0.0;
+            org.budget_reset_at.clone_from(next);
+            state.organizations.put(org);
+        }
     }
 }
 

@@ -62,6 +62,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::models::routes())
         .merge(crate::customers::routes())
         .merge(crate::budgets::routes())
+        .merge(crate::organizations::routes())
         .merge(crate::invitations::routes())
         .merge(crate::audit::routes())
         .merge(crate::gateway::routes())

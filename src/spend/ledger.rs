@@ -239,6 +239,7 @@ pub(super) struct Deltas {
     pub(super) teams: HashMap<String, f64>,
     pub(super) members: HashMap<(String, String), f64>,
     pub(super) customers: HashMap<String, f64>,
+    pub(super) organizations: HashMap<String, f64>,
 }
 
 impl Deltas {
@@ -260,6 +261,9 @@ impl Deltas {
             }
             if let Some(customer) = &charge.customer {
                 *deltas.customers.entry(customer.clone()).or_default() += cost;
+            }
+            if let Some(org) = &charge.organization {
+                *deltas.organizations.entry(org.clone()).or_default() += cost;
             }
         }
         deltas
@@ -367,5 +371,12 @@ fn apply_to_caches(state: &AppState, deltas: &Deltas, now: &chrono::DateTime<chr
     }
     for (id, delta) in &deltas.customers {
         state.customers.add_spend(id, *delta);
+    }
+    for (id, delta) in &deltas.organizations {
+        if let Some(org) = state.organizations.get(id) {
+            let mut org = (*org).clone();
+            org.spend += delta;
+            state.organizations.put(org);
+        }
     }
 }

@@ -20,6 +20,7 @@ pub fn plan(state: &AppState, reset: &Reset, now: DateTime<Utc>) -> Option<Plann
         Reset::User(id) => state.users.get(id)?.budget_duration.clone(),
         Reset::Team(id) => state.teams.get(id)?.budget_duration.clone(),
         Reset::Budget(id) => state.budgets.get(id)?.budget_duration.clone(),
+        Reset::Organization(id) => state.organizations.get(id)?.budget_duration.clone(),
     };
     let next = duration.and_then(|d| crate::limits::period::next_reset(&d, now).ok()).map(crate::time::format);
     Some(Planned { reset: reset.clone(), next })
@@ -32,6 +33,7 @@ pub fn apply(tx: &Transaction<'_>, plan: &Planned, now: DateTime<Utc>) -> rusqli
         Reset::User(id) => ("users", "user_id", id),
         Reset::Team(id) => ("teams", "team_id", id),
         Reset::Budget(id) => ("budgets", "budget_id", id),
+        Reset::Organization(id) => ("organizations", "organization_id", id),
     };
     // A budget object keeps no spend: its customers do.
     let spend = if table == "budgets" { "" } else { "spend = 0, " };
@@ -85,6 +87,14 @@ pub fn apply_to_cache(state: &AppState, plan: &Planned) {
                 state.budgets.put(budget);
             }
             state.customers.reset_budget(id);
+        }
+        Reset::Organization(id) => {
+            if let Some(org) = state.organizations.get(id) {
+                let mut org = (*org).clone();
+                org.spend = 0.0;
+                org.budget_reset_at = plan.next.clone();
+                state.organizations.put(org);
+            }
         }
     }
 }

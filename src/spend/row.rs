@@ -16,6 +16,10 @@ pub struct Charge {
     /// field existed read as none.)
     #[serde(default)]
     pub customer: Option<String>,
+    /// The organization of the key's team. (Journal entries written before this field
+    /// existed read as none.)
+    #[serde(default)]
+    pub organization: Option<String>,
 }
 
 /// One `spend_logs` row and its charges.
@@ -69,4 +73,5 @@ pub enum Reset {
     Team(String),
     /// A budget object's period: the spend of its customers starts again.
     Budget(String),
+    Organization(String),
 }

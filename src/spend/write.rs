@@ -37,6 +37,10 @@ pub(super) fn write_rows(
     for (id, delta) in &deltas.customers {
         crate::customers::store::add_spend(tx, id, *delta)?;
     }
+    let mut org = tx.prepare_cached("UPDATE organizations SET spend = spend + ?1 WHERE organization_id = ?2")?;
+    for (id, delta) in &deltas.organizations {
+        org.execute(params![delta, id])?;
+    }
     write_daily(tx, rows)
 }
 

@@ -97,5 +97,6 @@ pub fn blank(team_id: &str, now: &str) -> TeamRecord {
         listed_admins: Vec::new(),
         listed_members: Vec::new(),
         members: Vec::new(),
+        organization_id: None,
     }
 }

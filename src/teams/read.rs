@@ -7,6 +7,7 @@ use crate::auth::policy::{self, Op};
 use crate::error::ApiError;
 use crate::extract::QueryParams;
 use crate::state::AppState;
+use crate::teams::TeamRecord;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -47,8 +48,11 @@ async fn team_info(
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListQuery {
-    /// Only teams of this user (required for callers who are not admins: themselves).
+    /// Only teams of this user (required for callers who are not admins or organization
+    /// admins: themselves).
     user_id: Option<String>,
+    /// Only teams of this organization.
+    organization_id: Option<String>,
 }
 
 /// Teams, sorted by alias. Each carries its memberships and keys.
@@ -58,13 +62,31 @@ async fn team_list(
     caller: Caller,
     QueryParams(query): QueryParams<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    policy::authorize(&state, &caller, Op::TeamList { user_id: query.user_id.as_deref() })?;
+    let permit = policy::authorize(&state, &caller, Op::TeamList { user_id: query.user_id.as_deref() })?;
     crate::limits::reset::reset_if_due(&state).await?;
+    // An organization admin listing without `user_id`: their organizations' teams and
+    // their own.
+    let me = caller.user_id.as_deref().unwrap_or_default();
+    let administered: Vec<String> = state
+        .organizations
+        .of_user(me)
+        .into_iter()
+        .filter(|(_, m)| m.user_role == crate::organizations::OrgRole::OrgAdmin)
+        .map(|(o, _)| o.organization_id.clone())
+        .collect();
+    let visible = |t: &TeamRecord| {
+        permit.sees_all()
+            || query.user_id.is_some()
+            || t.member(me).is_some()
+            || t.organization_id.as_ref().is_some_and(|o| administered.contains(o))
+    };
     let mut teams: Vec<_> = state
         .teams
         .all()
         .into_iter()
         .filter(|t| query.user_id.as_deref().is_none_or(|u| t.member(u).is_some()))
+        .filter(|t| query.organization_id.as_deref().is_none_or(|o| t.organization_id.as_deref() == Some(o)))
+        .filter(|t| visible(t))
         .collect();
     teams.sort_by(|a, b| a.team_alias.cmp(&b.team_alias).then_with(|| a.team_id.cmp(&b.team_id)));
     let shown: Vec<Value> = teams.iter().map(|t| view::with_memberships_and_keys(&state, t)).collect();

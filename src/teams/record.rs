@@ -56,10 +56,12 @@ pub struct TeamRecord {
     pub listed_members: Vec<String>,
     /// Members, loaded from `team_memberships`.
     pub members: Vec<Membership>,
+    /// The organization the team belongs to, whose budget and models bound the team's.
+    pub organization_id: Option<String>,
 }
 
 pub const COLUMNS: &str = "team_id, team_alias, max_budget, soft_budget, spend, budget_duration, budget_reset_at, \
-     models, tpm_limit, rpm_limit, max_parallel_requests, blocked, metadata, team_member_permissions, created_at, updated_at, admins, members";
+     models, tpm_limit, rpm_limit, max_parallel_requests, blocked, metadata, team_member_permissions, created_at, updated_at, admins, members, organization_id";
 
 pub const MEMBER_COLUMNS: &str = "user_id, team_id, role, spend, max_budget_in_team, created_at";
 
@@ -87,6 +89,7 @@ impl TeamRecord {
             listed_admins: list_column(row, 16)?,
             listed_members: list_column(row, 17)?,
             members: Vec::new(),
+            organization_id: row.get(18)?,
         })
     }
 

@@ -12,12 +12,15 @@ use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::fields;
 use crate::keys::store as key_store;
+use crate::organizations::OrgRecord;
+use crate::organizations::bounds::TeamSettings;
 use crate::state::AppState;
 use crate::users::UserRecord;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -51,10 +54,12 @@ async fn new_team(
 
 /// `/team/new` for the JSON route and the UI: the stored team.
 pub async fn new(state: &AppState, caller: &Caller, body: &Value) -> Result<TeamRecord, ApiError> {
-    let _permit = policy::authorize(state, caller, Op::TeamNew)?;
+    let organization_id = fields::text(body, "organization_id").filter(|o| !o.is_empty());
+    let _permit = policy::authorize(state, caller, Op::TeamNew { organization_id: organization_id.as_deref() })?;
     let request: TeamFields = fields::parse(body)?;
     let extra: NewTeamExtra = fields::parse(body)?;
     request.validate()?;
+    let organization = organization_id.as_deref().map(|id| organization_of(state, id)).transpose()?;
     let team_id = match extra.team_id.as_deref().map(str::trim) {
         Some("") => return Err(ApiError::field("team_id", "team_id must not be empty")),
         Some(RESERVED_TEAM_ID) => {
@@ -72,6 +77,10 @@ pub async fn new(state: &AppState, caller: &Caller, body: &Value) -> Result<Team
     let now_text = crate::time::format(now);
     let mut team = blank(&team_id, &now_text);
     request.apply(&mut team, now)?;
+    if let Some(org) = &organization {
+        crate::organizations::bounds::check_team(org, settings_of(&team))?;
+        team.organization_id = Some(org.organization_id.clone());
+    }
     team.listed_admins = extra.admins;
     team.listed_members = extra.members;
     let actor = Actor::of(caller);
@@ -125,6 +134,23 @@ fn creator_to_add(state: &AppState, caller: &Caller, named: &[Member]) -> Option
     (!listed && state.users.get(creator).is_some()).then(|| creator.to_string())
 }
 
+/// An organization a team is put into, which must exist (LiteLLM answers 400).
+fn organization_of(state: &AppState, organization_id: &str) -> Result<Arc<OrgRecord>, ApiError> {
+    state.organizations.get(organization_id).ok_or_else(|| {
+        ApiError::field("organization_id", format!("Organization not found for organization_id={organization_id}"))
+    })
+}
+
+/// Every setting of a team that its organization bounds.
+fn settings_of(team: &TeamRecord) -> TeamSettings<'_> {
+    TeamSettings {
+        models: Some(&team.models),
+        max_budget: team.max_budget,
+        tpm_limit: team.tpm_limit,
+        rpm_limit: team.rpm_limit,
+    }
+}
+
 fn team_not_found(team_id: &str) -> ApiError {
     ApiError::NotFound(format!("Team not found, passed team_id={team_id}"))
 }
@@ -147,10 +173,46 @@ async fn update_team(
 pub async fn update(state: &AppState, caller: &Caller, body: &Value) -> Result<TeamRecord, ApiError> {
     let team_id = fields::text(body, "team_id").ok_or_else(|| ApiError::field("team_id", "team_id is required"))?;
     let current = state.teams.get(&team_id).ok_or_else(|| team_not_found(&team_id))?;
-    let permit = policy::authorize(state, caller, Op::TeamUpdate { team: &current })?;
+    // `organization_id`: a team moves to another organization; `""` or null takes it out.
+    let moves_to = match body.get("organization_id") {
+        None => None,
+        Some(Value::String(id)) if !id.is_empty() => Some(Some(id.as_str())),
+        Some(Value::String(_) | Value::Null) => Some(None),
+        Some(_) => return Err(ApiError::field("organization_id", "organization_id must be a string")),
+    };
+    let moves_to = moves_to.filter(|to| *to != current.organization_id.as_deref());
+    let permit = policy::authorize(state, caller, Op::TeamUpdate { team: &current, moves_to })?;
     let request: TeamFields = fields::parse(body)?;
     request.validate()?;
-    change(state, &permit, &team_id, Actor::of(caller), move |team, now| request.apply(team, now)).await
+    let organization = match moves_to {
+        Some(to) => to.map(|id| organization_of(state, id)).transpose()?,
+        None => current.organization_id.as_deref().and_then(|id| state.organizations.get(id)),
+    };
+    if let Some(org) = &organization {
+        // A team joining checks all its settings; a team staying, what the call sets.
+        let mut after = (*current).clone();
+        request.apply(&mut after, state.clock.now())?;
+        let settings = if moves_to.is_some() {
+            settings_of(&after)
+        } else {
+            TeamSettings {
+                models: request.models.as_deref(),
+                max_budget: request.max_budget.flatten(),
+                tpm_limit: request.tpm_limit.flatten(),
+                rpm_limit: request.rpm_limit.flatten(),
+            }
+        };
+        crate::organizations::bounds::check_team(org, settings)?;
+    }
+    let new_org = moves_to.map(|to| to.map(str::to_string));
+    change(state, &permit, &team_id, Actor::of(caller), move |team, now| {
+        request.apply(team, now)?;
+        if let Some(org) = new_org {
+            team.organization_id = org;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Read-modify-write of one team row in one transaction, with its audit row.
@@ -203,7 +265,16 @@ async fn delete_team(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let _permit = policy::authorize(&state, &caller, Op::TeamDelete)?;
+    // The teams named, for the policy (an organization's admin may delete its teams);
+    // should one not exist, none: only proxy admins learn which.
+    let ids: Vec<&str> = body
+        .get("team_ids")
+        .and_then(Value::as_array)
+        .map(|ids| ids.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let named: Vec<_> = ids.iter().map_while(|id| state.teams.get(id)).collect();
+    let named = if named.len() == ids.len() { named } else { Vec::new() };
+    let _permit = policy::authorize(&state, &caller, Op::TeamDelete { teams: &named })?;
     let request: DeleteTeams = fields::parse(&body)?;
     if request.team_ids.is_empty() {
         return Err(ApiError::field("team_ids", "team_ids must name at least one team"));
@@ -221,29 +292,45 @@ async fn delete_team(
             move |tx| {
                 let mut tokens = Vec::new();
                 for team_id in &ids {
-                    let Some(team) = store::load(tx, team_id)? else { continue };
-                    for token in key_store::tokens_of_team(tx, team_id)? {
-                        if let Some(key) = key_store::load(tx, &token)? {
-                            key_store::archive_and_delete(tx, &key, &actor.user_id, &now)?;
-                            audit::record(tx, &actor, &now, "deleted", "keys", &token, Some(&audit::json(&key)), None)?;
-                            tokens.push(token);
-                        }
-                    }
-                    store::delete(tx, team_id)?;
-                    audit::record(tx, &actor, &now, "deleted", "teams", team_id, Some(&audit::json(&team)), None)?;
+                    tokens.extend(delete_with_keys(tx, &actor, &now, team_id)?);
                 }
                 Ok::<_, ApiError>((ids, tokens))
             },
-            move |(ids, tokens): &(Vec<String>, Vec<String>)| {
-                for token in tokens {
-                    cache.keys.remove(token);
-                    cache.keys.forget_deprecated(token);
-                }
-                for id in ids {
-                    cache.teams.remove(id);
-                }
-            },
+            move |(ids, tokens): &(Vec<String>, Vec<String>)| forget_deleted(&cache, ids, tokens),
         )
         .await?;
     Ok(Json(json!({ "deleted_teams": request.team_ids })))
+}
+
+/// In the caller's transaction: deletes a team with its keys (archived) and memberships,
+/// with their audit rows. Returns the deleted keys' tokens (none for a team not found).
+pub fn delete_with_keys(
+    tx: &rusqlite::Connection,
+    actor: &Actor,
+    now: &str,
+    team_id: &str,
+) -> Result<Vec<String>, ApiError> {
+    let Some(team) = store::load(tx, team_id)? else { return Ok(Vec::new()) };
+    let mut tokens = Vec::new();
+    for token in key_store::tokens_of_team(tx, team_id)? {
+        if let Some(key) = key_store::load(tx, &token)? {
+            key_store::archive_and_delete(tx, &key, &actor.user_id, now)?;
+            audit::record(tx, actor, now, "deleted", "keys", &token, Some(&audit::json(&key)), None)?;
+            tokens.push(token);
+        }
+    }
+    store::delete(tx, team_id)?;
+    audit::record(tx, actor, now, "deleted", "teams", team_id, Some(&audit::json(&team)), None)?;
+    Ok(tokens)
+}
+
+/// After the commit of `delete_with_keys`: the in-memory tables forget the teams and keys.
+pub fn forget_deleted(state: &AppState, team_ids: &[String], tokens: &[String]) {
+    for token in tokens {
+        state.keys.remove(token);
+        state.keys.forget_deprecated(token);
+    }
+    for id in team_ids {
+        state.teams.remove(id);
+    }
 }

@@ -31,13 +31,14 @@ pub fn save(conn: &Connection, team: &TeamRecord) -> rusqlite::Result<()> {
     let permissions = team.team_member_permissions.as_ref().map(|p| serde_json::Value::from(p.clone()).to_string());
     conn.execute(
         &format!(
-            "INSERT INTO teams ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+            "INSERT INTO teams ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
              ON CONFLICT (team_id) DO UPDATE SET team_alias = excluded.team_alias, max_budget = excluded.max_budget,
              soft_budget = excluded.soft_budget, spend = excluded.spend, budget_duration = excluded.budget_duration,
              budget_reset_at = excluded.budget_reset_at, models = excluded.models, tpm_limit = excluded.tpm_limit,
              rpm_limit = excluded.rpm_limit, max_parallel_requests = excluded.max_parallel_requests,
              blocked = excluded.blocked, metadata = excluded.metadata,
-             team_member_permissions = excluded.team_member_permissions, updated_at = excluded.updated_at"
+             team_member_permissions = excluded.team_member_permissions, updated_at = excluded.updated_at,
+             organization_id = excluded.organization_id"
         ),
         params![
             team.team_id,
@@ -58,6 +59,7 @@ pub fn save(conn: &Connection, team: &TeamRecord) -> rusqlite::Result<()> {
             team.updated_at,
             serde_json::Value::from(team.listed_admins.clone()).to_string(),
             serde_json::Value::from(team.listed_members.clone()).to_string(),
+            team.organization_id,
         ],
     )?;
     Ok(())

@@ -24,7 +24,7 @@ pub fn team(state: &AppState, team: &TeamRecord) -> Value {
         map.insert("members_with_roles".into(), Value::Array(members));
         map.insert("admins".into(), json!(team.listed_admins));
         map.insert("members".into(), json!(team.listed_members));
-        for extra in ["organization_id", "model_id", "litellm_model_table", "object_permission_id"] {
+        for extra in ["model_id", "litellm_model_table", "object_permission_id"] {
             map.insert(extra.into(), Value::Null);
         }
         map.insert("model_spend".into(), json!({}));

@@ -19,7 +19,7 @@ pub fn routes() -> axum::Router<AppState> {
 
 /// Whether the visitor may change `team`'s settings (the question `/team/update` asks).
 pub fn may_edit(state: &AppState, signed: &Signed, team: &TeamRecord) -> bool {
-    policy::authorize(state, &signed.caller, Op::TeamUpdate { team }).is_ok()
+    policy::authorize(state, &signed.caller, Op::TeamUpdate { team, moves_to: None }).is_ok()
 }
 
 fn values_of(team: &TeamRecord) -> Map<String, Value> {

@@ -37,7 +37,7 @@ struct Row {
 }
 
 fn may_create(state: &AppState, signed: &Signed) -> bool {
-    policy::authorize(state, &signed.caller, Op::TeamNew).is_ok()
+    policy::authorize(state, &signed.caller, Op::TeamNew { organization_id: None }).is_ok()
 }
 
 fn render(

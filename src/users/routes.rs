@@ -435,6 +435,7 @@ pub async fn delete_users(
                 }
                 for user in users {
                     cache.users.remove(user);
+                    cache.organizations.forget_user(user);
                 }
             },
         )

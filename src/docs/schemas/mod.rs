@@ -16,6 +16,7 @@ pub mod gateway;
 pub mod invitations;
 pub mod keys;
 pub mod models;
+pub mod organizations;
 pub mod reports;
 pub mod responses;
 pub mod teams;

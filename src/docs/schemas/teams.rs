@@ -29,6 +29,8 @@ pub enum TeamRole {
 pub struct TeamNewRequest {
     /// Generated (a UUID) when not given.
     team_id: Option<String>,
+    /// The organization the team belongs to: its models and budget bound the team's.
+    organization_id: Option<String>,
     members_with_roles: Option<Vec<TeamMember>>,
     /// LiteLLM's legacy list of admin ids: kept and shown as given; rights come from
     /// `members_with_roles`.
@@ -44,6 +46,8 @@ pub struct TeamNewRequest {
 #[derive(ToSchema)]
 pub struct TeamUpdateRequest {
     team_id: String,
+    /// Moves the team to this organization (`""` or `null`: out of its organization).
+    organization_id: Option<String>,
     #[serde(flatten)]
     settings: TeamFields,
 }
@@ -121,6 +125,7 @@ pub struct TeamObject {
     admins: Vec<String>,
     /// LiteLLM's legacy `members` list, as given at `/team/new`.
     members: Vec<String>,
+    organization_id: Option<String>,
     created_at: String,
     updated_at: String,
 }
