@@ -286,7 +286,9 @@ impl ModelRouter {
 fn definition(entry: &ModelEntry, origin: Origin, index: usize) -> String {
     use sha2::{Digest, Sha256};
     let mut hash = Sha256::new();
-    hash.update(format!("{origin:?}/{index}/"));
+    // The position matters only to a deployment whose id is made from it.
+    let position = if entry.model_info.id.is_none() { index.to_string() } else { String::new() };
+    hash.update(format!("{origin:?}/{position}/"));
     hash.update(serde_json::to_string(entry).unwrap_or_default());
     hash.update([0]);
     hash.update(entry.litellm_params.api_key.as_ref().map_or("", |k| k.expose()));
@@ -437,5 +439,48 @@ mod tests {
             router.record_failure(&route.deployments[1]);
         }
         assert_eq!(router.pick(&route, &[]), None, "every deployment cooling down");
+    }
+
+    #[test]
+    fn a_rebuild_keeps_unchanged_deployments_with_their_state_and_replaces_changed_ones() {
+        let with_id = |name: &str, model: &str, id: &str| {
+            let mut e = entry(name, model, None);
+            e.model_info.id = Some(id.into());
+            (e, Origin::Stored)
+        };
+        let prices = Arc::new(PriceTable::load(None).unwrap());
+        let settings = RouterSettings::default();
+        let first = ModelRouter::new(
+            &[with_id("a", "openai/a", "1"), with_id("b", "openai/b", "2")],
+            &settings,
+            &BTreeMap::new(),
+            prices.clone(),
+            None,
+        );
+        let b = first.resolve("b").unwrap().deployments[0].clone();
+        for _ in 0..=settings.allowed_fails {
+            first.record_failure(&b);
+        }
+        // "a" is deleted (so "b" moves up) and "c" changes model: "b" keeps its cooldown.
+        let second = ModelRouter::new(
+            &[with_id("b", "openai/b", "2"), with_id("c", "openai/c", "3")],
+            &settings,
+            &BTreeMap::new(),
+            prices.clone(),
+            Some(&first),
+        );
+        assert!(Arc::ptr_eq(&second.resolve("b").unwrap().deployments[0], &b));
+        assert_eq!(second.pick(&second.resolve("b").unwrap(), &[]), None, "still cooling down");
+        let third = ModelRouter::new(
+            &[with_id("b", "openai/b2", "2"), with_id("c", "openai/c", "3")],
+            &settings,
+            &BTreeMap::new(),
+            prices,
+            Some(&second),
+        );
+        let changed = third.resolve("b").unwrap();
+        assert!(!Arc::ptr_eq(&changed.deployments[0], &b), "a changed definition is a new deployment");
+        assert_eq!(changed.deployments[0].upstream_model, "b2");
+        assert!(Arc::ptr_eq(&third.resolve("c").unwrap().deployments[0], &second.resolve("c").unwrap().deployments[0]));
     }
 }
