@@ -44,7 +44,18 @@ fn teams(state: &AppState, signed: &Signed) -> Vec<TeamChoice> {
     let mut teams: Vec<_> = if signed.role() == Role::ProxyAdmin {
         state.teams.all()
     } else {
-        state.teams.of_user(&signed.user.user_id).into_iter().map(|(t, _)| t).collect()
+        // Only the teams whose keys the visitor may make: as the team's admin, or where the
+        // team grants its members `/key/generate` (team_member_permissions).
+        state
+            .teams
+            .of_user(&signed.user.user_id)
+            .into_iter()
+            .filter(|(t, m)| {
+                m.role == crate::teams::TeamRole::Admin
+                    || t.team_member_permissions.iter().flatten().any(|p| p == "/key/generate")
+            })
+            .map(|(t, _)| t)
+            .collect()
     };
     teams.sort_by(|a, b| a.team_alias.cmp(&b.team_alias).then_with(|| a.team_id.cmp(&b.team_id)));
     teams
