@@ -36,6 +36,11 @@ fn start() -> Proxy {
     );
     config += &deployment("rerank-local", "local-rerank+tokens", "mode = \"rerank\"\ninput_cost_per_token = 0.0001");
     config += &deployment("whisper-big", "big-whisper", "mode = \"audio_transcription\"");
+    config += &deployment(
+        "chat-only",
+        "chat-only-model",
+        "mode = \"chat\"\ninput_cost_per_token = 0.001\noutput_cost_per_token = 0.002",
+    );
     config += &deployment("chat", "gpt-4o-mini", "input_cost_per_token = 0.001\noutput_cost_per_token = 0.002");
     config += "[[model_list]]\nmodel_name = \"claude\"\n[model_list.litellm_params]\nmodel = \"anthropic/claude-sonnet-4-5\"\napi_key = \"x\"\n\n";
     Proxy::start_with(common::Options { config: Some(&config), ..Default::default() })
@@ -239,6 +244,39 @@ fn azure_clients_call_the_deployment_routes() {
     assert_eq!(response.status().as_u16(), 200);
     let response = http.post(&url).json(&json!({"prompt": "hi"})).send().expect("request");
     assert_eq!(response.status().as_u16(), 401, "no key");
+}
+
+#[test]
+fn text_completions_on_a_chat_model_go_through_chat() {
+    let proxy = start();
+    let key = new_key(&proxy, json!({}));
+    let body = json!({"model": "chat-only", "prompt": "Say hi", "max_tokens": 5, "echo": false});
+    let (status, headers, answer) = post_json(&proxy, "/v1/completions", Some(&key), &body);
+    let answer = json_of(&answer);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["object"], "text_completion", "{answer}");
+    assert_eq!(answer["choices"][0]["text"], "tok tok tok tok tok", "{answer}");
+    let sent = mock().last_body("chat-only-model").expect("sent");
+    assert_eq!(sent["messages"][0]["content"], "Say hi", "{sent}");
+    assert!(sent.get("prompt").is_none() && sent.get("echo").is_none(), "{sent}");
+    assert_eq!(row(&proxy, &headers), (10.0 * 0.001 + 5.0 * 0.002, "atext_completion".into(), "success".into()));
+    // Streamed: text completion chunks, the usage asked for at the end.
+    let body =
+        json!({"model": "chat-only", "prompt": "Say hi", "stream": true, "stream_options": {"include_usage": true}});
+    let (status, _, events) = post_json(&proxy, "/v1/completions", Some(&key), &body);
+    assert_eq!(status, 200);
+    let events = String::from_utf8_lossy(&events).into_owned();
+    let chunks: Vec<Value> = events
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter(|d| *d != "[DONE]")
+        .map(|d| serde_json::from_str(d).expect("a JSON chunk"))
+        .collect();
+    assert!(chunks.iter().all(|c| c["object"] == "text_completion"), "{events}");
+    let text: String = chunks.iter().filter_map(|c| c["choices"][0]["text"].as_str()).collect();
+    assert_eq!(text.split_whitespace().count(), 5, "{events}");
+    assert!(chunks.iter().any(|c| c["usage"]["completion_tokens"] == 5), "{events}");
+    assert!(events.trim_end().ends_with("data: [DONE]"), "{events}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use super::admission::{self, Admitted, insert};
 use super::providers::{Dialect, Endpoint};
 use super::request::ModelRequest;
 use super::router::{Deployment, Route};
-use super::{access, anthropic, dispatch, failure, fallback, media, mock, observe, respond, stream};
+use super::{access, anthropic, dispatch, failure, fallback, media, mock, observe, respond, stream, text_bridge};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::spend::{Charge, Expected, Price, SpendRow, Usage};
@@ -290,6 +290,10 @@ pub async fn run_parsed(
     if let Some(text) = request.mock_response.take() {
         return mock::respond(ctx, admission, &request, &text).await;
     }
+    let bridged = text_bridge::applies(&state, &route, &request);
+    if bridged && let Err(error) = text_bridge::to_chat(&mut request) {
+        return Err(failure::logged(&ctx, error.into_response(), None, &request.model).await);
+    }
     let first = match request.mock_failure.take() {
         Some(failure) => Err(failure.response(&ctx.group)),
         None => dispatch::send(&ctx, &route, &mut request).await,
@@ -307,6 +311,7 @@ pub async fn run_parsed(
         }
     };
     ctx.attempted_retries = upstream.retries;
+    let stream = request.stream;
     if endpoint.modes().is_some() {
         return media::answer::complete(ctx, admission, upstream, &request).await;
     }
@@ -314,10 +319,14 @@ pub async fn run_parsed(
     if price.is_none() {
         state.router().prices.warn_unpriced(&upstream.deployment.litellm_model);
     }
-    if request.stream {
+    let answer = if request.stream {
         Ok(stream::relay(ctx, admission, upstream, request, price))
     } else {
         respond::complete(ctx, admission, upstream, &request, price).await
+    };
+    match answer {
+        Ok(response) if bridged => Ok(text_bridge::answer(response, stream).await),
+        answer => answer,
     }
 }
 

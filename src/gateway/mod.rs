@@ -25,6 +25,7 @@ mod respond;
 pub(crate) mod responses;
 pub mod router;
 mod stream;
+mod text_bridge;
 mod upstream;
 
 use crate::auth::Caller;
