@@ -121,9 +121,20 @@ fn bodies_parameters_and_errors_are_described() {
             }
             let error = if path.starts_with("/v1/messages") || path.starts_with("/messages") {
                 "#/components/schemas/AnthropicError"
-            } else if ["/chat", "/completions", "/embeddings", "/models", "/responses"]
-                .iter()
-                .any(|p| path.strip_prefix("/v1").unwrap_or(path).starts_with(p))
+            } else if [
+                "/chat",
+                "/completions",
+                "/embeddings",
+                "/models",
+                "/responses",
+                "/images/",
+                "/audio/",
+                "/moderations",
+                "/rerank",
+                "/openai/deployments/",
+            ]
+            .iter()
+            .any(|p| path.strip_prefix("/v1").or_else(|| path.strip_prefix("/v2")).unwrap_or(path).starts_with(p))
             {
                 "#/components/schemas/OpenAiError"
             } else {

@@ -115,6 +115,10 @@ section! {
         /// The largest model request body read, in MB (Claude Code's long sessions with
         /// images outgrow a few MB; Anthropic takes 32). Larger ones get a 413.
         max_request_size_mb: u64 = 32, eg "", env [];
+        /// The largest audio upload (`/v1/audio/transcriptions`, `/v1/audio/translations`),
+        /// in MB, as OpenAI's 25 MB. The upload is relayed to the upstream as it arrives and
+        /// cut off with a 413 past this size. The other routes of the router take 2 MB.
+        max_audio_request_size_mb: u64 = 25, eg "", env [];
         /// The proxy's own secret, at least 32 random characters (`openssl rand -hex 32`):
         /// the session-signing key is derived from it. Unset: a key file beside the database
         /// (`proxy.key` for `proxy.db`, mode 0600) is made on first start and read after.
@@ -440,7 +444,20 @@ section! {
         cache_read_input_token_cost: Option<f64> = None, eg "0.0000003", env [];
         /// Price per prompt token written to the provider's prompt cache (USD).
         cache_creation_input_token_cost: Option<f64> = None, eg "0.00000375", env [];
-        /// `chat`, `completion` or `embedding` (for the health check).
+        /// Price of one generated image (USD), overriding the built-in table (its per-size
+        /// prices, `1024-x-1024/dall-e-3`, are used otherwise).
+        input_cost_per_image: Option<f64> = None, eg "0.04", env [];
+        /// Price of one second of transcribed audio (USD).
+        input_cost_per_second: Option<f64> = None, eg "0.0001", env [];
+        /// Price of one character of text read aloud by `/v1/audio/speech` (USD).
+        input_cost_per_character: Option<f64> = None, eg "0.000015", env [];
+        /// Price of one rerank query (a search unit, USD).
+        input_cost_per_query: Option<f64> = None, eg "0.002", env [];
+        /// What the deployment is for: `chat`, `completion`, `embedding`,
+        /// `image_generation`, `audio_transcription`, `audio_speech`, `moderation` or
+        /// `rerank` (LiteLLM's modes). A request on a route of another kind is refused;
+        /// unset, the built-in table's mode of the model counts. `/v1/completions` on a
+        /// `chat` model is sent as a chat completion.
         mode: Option<String> = None, eg "\"chat\"", env [];
         /// Whether the deployment's server has OpenAI's Responses API, so that
         /// `/v1/responses` requests are relayed to it as they are. Unset: OpenAI's own API

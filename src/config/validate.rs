@@ -145,9 +145,13 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
     if router.timeout == 0 {
         bad("router_settings.timeout", "must be at least 1 second".into());
     }
-    let size = settings.general_settings.max_request_size_mb;
-    if !(1..=1024).contains(&size) {
-        bad("general_settings.max_request_size_mb", format!("{size} is out of range: use 1 to 1024 (MB)"));
+    for (field, size) in [
+        ("general_settings.max_request_size_mb", settings.general_settings.max_request_size_mb),
+        ("general_settings.max_audio_request_size_mb", settings.general_settings.max_audio_request_size_mb),
+    ] {
+        if !(1..=1024).contains(&size) {
+            bad(field, format!("{size} is out of range: use 1 to 1024 (MB)"));
+        }
     }
     if router.connect_timeout == 0 {
         bad("router_settings.connect_timeout", "must be at least 1 second".into());

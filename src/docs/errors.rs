@@ -69,10 +69,24 @@ const UPSTREAM_ANSWERS: &[(&str, &str)] = &[
     ("504", "The upstream did not answer in time."),
 ];
 
-/// Whether a path is one of the OpenAI-compatible model routes.
+/// Whether a path is one of the OpenAI-compatible model routes (Azure's
+/// `/openai/deployments/...` and the rerank API's `/v2/rerank` among them).
 pub fn is_openai_route(path: &str) -> bool {
-    let path = path.strip_prefix("/v1").unwrap_or(path);
-    ["/chat/completions", "/completions", "/embeddings", "/models", "/responses"].iter().any(|p| path.starts_with(p))
+    let path = path.strip_prefix("/v1").or_else(|| path.strip_prefix("/v2")).unwrap_or(path);
+    [
+        "/chat/completions",
+        "/completions",
+        "/embeddings",
+        "/models",
+        "/responses",
+        "/images/",
+        "/audio/",
+        "/moderations",
+        "/rerank",
+        "/openai/deployments/",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
 }
 
 /// Whether a path is one of Anthropic's routes (which answer Anthropic's error shape).
@@ -137,7 +151,17 @@ mod tests {
 
     #[test]
     fn the_openai_routes_are_known_with_and_without_v1() {
-        for path in ["/v1/chat/completions", "/completions", "/v1/embeddings", "/models/{id}", "/v1/models"] {
+        for path in [
+            "/v1/chat/completions",
+            "/completions",
+            "/v1/embeddings",
+            "/models/{id}",
+            "/v1/models",
+            "/v1/audio/speech",
+            "/rerank",
+            "/v2/rerank",
+            "/openai/deployments/{deployment}/chat/completions",
+        ] {
             assert!(is_openai_route(path), "{path}");
         }
         for path in ["/key/generate", "/health", "/v1", "/team/list", "/v2/login"] {

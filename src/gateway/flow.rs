@@ -10,7 +10,7 @@ use super::admission::{self, Admitted, insert};
 use super::providers::{Dialect, Endpoint};
 use super::request::ModelRequest;
 use super::router::{Deployment, Route};
-use super::{access, anthropic, dispatch, failure, fallback, mock, observe, respond, stream};
+use super::{access, anthropic, dispatch, failure, fallback, media, mock, observe, respond, stream, text_bridge};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::spend::{Charge, Expected, Price, SpendRow, Usage};
@@ -230,8 +230,22 @@ async fn run(
     let refused = |error: ApiError| observe::refused(&state, Some(&caller), endpoint, error.into_response());
     // Before anything is reserved or sent: on a full disk the answer could not be charged.
     state.ledger.admit_model_request(&state).map_err(refused)?;
+    let request = ModelRequest::parse(endpoint, &body).map_err(refused)?;
+    run_parsed(state, caller, ids, headers, request, None).await
+}
+
+/// The request path after the body is read: a JSON body parsed, or the form fields of an
+/// audio upload whose file is still arriving (`upload`, relayed as it comes).
+pub async fn run_parsed(
+    state: AppState,
+    caller: Caller,
+    ids: RequestIds,
+    headers: &HeaderMap,
+    mut request: ModelRequest,
+    upload: Option<media::Upload>,
+) -> Result<Response, Response> {
+    let endpoint = request.endpoint;
     let started = state.clock.now();
-    let mut request = ModelRequest::parse(endpoint, &body).map_err(refused)?;
     // LiteLLM's customer headers name the customer over the body's fields.
     if let Some(customer) = crate::customers::identify::from_headers(headers) {
         request.end_user = Some(customer);
@@ -270,8 +284,15 @@ async fn run(
         Err(refusal) => return Err(failure::logged(&ctx, refusal, None, &request.model).await),
     };
     ctx.charge = charge;
+    if let Some(upload) = upload {
+        return media::upload::relay(ctx, admission, &route, &request, upload).await;
+    }
     if let Some(text) = request.mock_response.take() {
         return mock::respond(ctx, admission, &request, &text).await;
+    }
+    let bridged = text_bridge::applies(&state, &route, &request);
+    if bridged && let Err(error) = text_bridge::to_chat(&mut request) {
+        return Err(failure::logged(&ctx, error.into_response(), None, &request.model).await);
     }
     let first = match request.mock_failure.take() {
         Some(failure) => Err(failure.response(&ctx.group)),
@@ -290,14 +311,22 @@ async fn run(
         }
     };
     ctx.attempted_retries = upstream.retries;
+    let stream = request.stream;
+    if endpoint.modes().is_some() {
+        return media::answer::complete(ctx, admission, upstream, &request).await;
+    }
     let price = state.router().price(&upstream.deployment, &upstream.upstream_model);
     if price.is_none() {
         state.router().prices.warn_unpriced(&upstream.deployment.litellm_model);
     }
-    if request.stream {
+    let answer = if request.stream {
         Ok(stream::relay(ctx, admission, upstream, request, price))
     } else {
         respond::complete(ctx, admission, upstream, &request, price).await
+    };
+    match answer {
+        Ok(response) if bridged => Ok(text_bridge::answer(response, stream).await),
+        answer => answer,
     }
 }
 
@@ -335,8 +364,13 @@ fn admit(
         // Read now, so that a request no provider could take is refused before admission.
         request.prepare_translation().map_err(IntoResponse::into_response)?;
     }
-    let price = price_of(state, &route);
-    let estimate = estimate(state, caller, &route, request, price);
+    let estimate = match request.endpoint.modes() {
+        Some(modes) => {
+            media::kind::check(state, &route, request.endpoint, modes).map_err(IntoResponse::into_response)?;
+            media::cost::estimate(state, caller, &route, request)
+        }
+        None => estimate(state, caller, &route, request, price_of(state, &route)),
+    };
     let admitted = admission::admit(state, caller, request.end_user.as_deref(), estimate)?;
     Ok((route, admitted))
 }

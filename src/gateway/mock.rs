@@ -54,8 +54,17 @@ pub async fn respond(
                 "data": [{"object": "embedding", "index": 0, "embedding": vec![0.0; 8]}],
                 "usage": usage,
             }),
-            // Never reached today: Anthropic's and Responses requests keep `mock_response` for the upstream.
-            Endpoint::Messages | Endpoint::CountTokens | Endpoint::Responses => json!({
+            // Never reached today: Anthropic's and Responses requests keep `mock_response` for
+            // the upstream, and the media routes' requests have none (see `ModelRequest::parse`).
+            Endpoint::Messages
+            | Endpoint::CountTokens
+            | Endpoint::Responses
+            | Endpoint::Images
+            | Endpoint::Transcriptions
+            | Endpoint::Translations
+            | Endpoint::Speech
+            | Endpoint::Moderations
+            | Endpoint::Rerank => json!({
                 "id": id, "type": "message", "role": "assistant", "model": model,
                 "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
                 "usage": {"input_tokens": prompt, "output_tokens": completion},

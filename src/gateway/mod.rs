@@ -14,6 +14,7 @@ mod failure;
 mod fallback;
 pub(crate) mod flow;
 pub(crate) mod live;
+mod media;
 mod mock;
 pub(crate) mod models;
 mod observe;
@@ -24,6 +25,7 @@ mod respond;
 pub(crate) mod responses;
 pub mod router;
 mod stream;
+mod text_bridge;
 mod upstream;
 
 use crate::auth::Caller;
@@ -52,6 +54,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_model))
         .routes(routes!(model_health))
         .merge(responses::routes())
+        .merge(media::routes())
         .route("/chat/completions", post(chat_completions))
         .route("/completions", post(completions))
         .route("/embeddings", post(embeddings))

@@ -24,6 +24,12 @@ pub fn route(endpoint: Endpoint) -> &'static str {
         Endpoint::Messages => "/v1/messages",
         Endpoint::CountTokens => "/v1/messages/count_tokens",
         Endpoint::Responses => "/v1/responses",
+        Endpoint::Images => "/v1/images/generations",
+        Endpoint::Transcriptions => "/v1/audio/transcriptions",
+        Endpoint::Translations => "/v1/audio/translations",
+        Endpoint::Speech => "/v1/audio/speech",
+        Endpoint::Moderations => "/v1/moderations",
+        Endpoint::Rerank => "/v1/rerank",
     }
 }
 

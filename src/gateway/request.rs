@@ -140,13 +140,22 @@ impl ModelRequest {
                 ));
             }
         };
-        let stream = endpoint != Endpoint::Embeddings && body.get("stream").and_then(Value::as_bool).unwrap_or(false);
+        // The media routes' answers are relayed whole (speech's audio as it comes): an
+        // image stream is read through, not parsed as chat's server-sent events.
+        let stream = endpoint != Endpoint::Embeddings
+            && endpoint.modes().is_none()
+            && body.get("stream").and_then(Value::as_bool).unwrap_or(false);
         let client_wants_usage =
             body.get("stream_options").and_then(|o| o.get("include_usage")).and_then(Value::as_bool).unwrap_or(false);
         let max_tokens =
             ["max_completion_tokens", "max_tokens", "max_output_tokens"].iter().find_map(|f| body.get(*f)?.as_u64());
         // Anthropic's requests pass to Anthropic as they are: `mock_response` is OpenAI's.
-        let mock_field = if endpoint.dialect() == Dialect::OpenAi { body.remove("mock_response") } else { None };
+        // The media routes answer in their own shapes: LiteLLM's chat mock means nothing there.
+        let mock_field = if endpoint.dialect() == Dialect::OpenAi && endpoint.modes().is_none() {
+            body.remove("mock_response")
+        } else {
+            None
+        };
         let mock_response = match mock_field {
             Some(Value::String(text)) => Some(text),
             Some(Value::Null) | None => None,
@@ -181,6 +190,31 @@ impl ModelRequest {
             timeout,
             mock_failure,
         })
+    }
+
+    /// A request of the audio routes, read from the form fields of its multipart upload
+    /// (`model` found already); the upload itself is relayed by `media::upload`, never here.
+    pub fn from_fields(endpoint: Endpoint, body: Map<String, Value>, model: String, size: usize) -> Self {
+        let end_user = crate::customers::identify::from_body(&body);
+        Self {
+            endpoint,
+            body,
+            model,
+            stream: false,
+            client_wants_usage: false,
+            max_tokens: None,
+            mock_response: None,
+            end_user,
+            size,
+            raw: Bytes::new(),
+            raw_model: String::new(),
+            forwarded: HeaderMap::new(),
+            conversation: None,
+            fallbacks: Vec::new(),
+            num_retries: None,
+            timeout: None,
+            mock_failure: None,
+        }
     }
 
     /// A rough prompt size in tokens for the reservation estimate (about four bytes a

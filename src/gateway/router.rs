@@ -7,7 +7,7 @@
 use super::providers::{self, Dialect, Provider};
 use super::redact::Redactor;
 use crate::config::{ApiBase, ModelEntry, RouterSettings, RoutingStrategy};
-use crate::spend::{Price, PriceTable};
+use crate::spend::{Price, PriceTable, UnitPrice};
 use parking_lot::Mutex;
 use rand::Rng;
 use std::collections::{BTreeMap, HashMap};
@@ -37,6 +37,8 @@ pub struct Deployment {
     pub cache_read_cost: Option<f64>,
     pub cache_creation_cost: Option<f64>,
     pub mode: Option<String>,
+    /// Per image, second, character or query (`model_info`), overriding the table's.
+    pub unit_cost: UnitPrice,
     /// `/v1/responses` requests are relayed to it as they are (see
     /// `responses::upstreams::has_responses_api`), not translated.
     pub responses_api: bool,
@@ -325,6 +327,13 @@ fn deployment(
             .cache_creation_input_token_cost
             .or(entry.model_info.cache_creation_input_token_cost),
         mode: entry.model_info.mode.clone(),
+        unit_cost: UnitPrice {
+            per_image: entry.model_info.input_cost_per_image,
+            per_second: entry.model_info.input_cost_per_second,
+            per_character: entry.model_info.input_cost_per_character,
+            per_query: entry.model_info.input_cost_per_query,
+            per_pixel: None,
+        },
         responses_api: super::responses::upstreams::has_responses_api(provider, entry),
         access_groups: entry.model_info.access_groups.clone(),
         rpm: params.rpm,
@@ -360,6 +369,15 @@ impl Deployment {
     /// own, or the Responses API's where its server has one.
     pub fn dialect_for(&self, wanted: Dialect) -> Dialect {
         if wanted == Dialect::Responses && self.responses_api { Dialect::Responses } else { self.provider.dialect() }
+    }
+
+    /// What the deployment is for (LiteLLM's mode): its `model_info.mode`, else the
+    /// table's for its model; `None` when neither says.
+    pub fn mode_in<'a>(&'a self, prices: &'a PriceTable, upstream_model: &str) -> Option<&'a str> {
+        if let Some(mode) = &self.mode {
+            return Some(mode);
+        }
+        prices.mode(&self.litellm_model.replace('*', upstream_model)).or_else(|| prices.mode(upstream_model))
     }
 
     /// The model name to send upstream for a request routed through `route`.

@@ -17,6 +17,9 @@ use tokio::time::Instant;
 
 pub type Request = http::Request<Full<Bytes>>;
 pub type Response = http::Response<hyper::body::Incoming>;
+/// A body sent as it arrives (an audio upload relayed), on clients of its own so that the
+/// JSON requests' clients keep their plain body type.
+pub type StreamingBody = http_body_util::combinators::UnsyncBoxBody<Bytes, axum::BoxError>;
 
 /// Why an upstream call gave no answer.
 #[derive(Debug)]
@@ -38,11 +41,21 @@ impl std::fmt::Display for SendError {
 pub struct UpstreamClients {
     connect_timeout: Duration,
     per_thread: thread_local::ThreadLocal<Client>,
+    streaming: thread_local::ThreadLocal<Client<StreamingBody>>,
 }
 
 impl UpstreamClients {
     pub fn new(settings: &crate::config::RouterSettings) -> Self {
-        Self { connect_timeout: Duration::from_secs(settings.connect_timeout), per_thread: Default::default() }
+        Self {
+            connect_timeout: Duration::from_secs(settings.connect_timeout),
+            per_thread: Default::default(),
+            streaming: Default::default(),
+        }
+    }
+
+    /// This thread's client for bodies relayed as they arrive.
+    pub fn streaming(&self) -> &Client<StreamingBody> {
+        self.streaming.get_or(|| Client::new(self.connect_timeout))
     }
 
     /// This thread's client.
@@ -51,9 +64,13 @@ impl UpstreamClients {
     }
 }
 
-pub struct Client(hyper_util::client::legacy::Client<HttpsConnector<Connector>, Full<Bytes>>);
+pub struct Client<B = Full<Bytes>>(hyper_util::client::legacy::Client<HttpsConnector<Connector>, B>);
 
-impl Client {
+impl<B> Client<B>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + Unpin + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     fn new(connect_timeout: Duration) -> Self {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
@@ -73,7 +90,7 @@ impl Client {
     }
 
     /// Sends a request and waits for the answer's head, until `deadline` when given.
-    pub async fn send(&self, request: Request, deadline: Option<Instant>) -> Result<Response, SendError> {
+    pub async fn send(&self, request: http::Request<B>, deadline: Option<Instant>) -> Result<Response, SendError> {
         let sent = self.0.request(request);
         let answer = match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline, sent).await.map_err(|_| SendError::TimedOut)?,

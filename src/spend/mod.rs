@@ -16,7 +16,7 @@ mod write;
 
 pub use journal::Journal;
 pub use ledger::{Committed, Expected, Ledger};
-pub use prices::{Price, PriceTable, Usage};
+pub use prices::{Price, PriceTable, UnitPrice, Usage};
 pub use reports::{request_log, routes};
 pub use row::{Charge, Reset, SpendRow};
 pub use write::{micros, week_of};

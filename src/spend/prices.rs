@@ -52,12 +52,50 @@ impl Price {
     }
 }
 
+/// Prices of requests not counted in tokens, under LiteLLM's keys: images
+/// (`input_cost_per_image`, else `output_cost_per_image`; `input_cost_per_pixel`), audio
+/// (`input_cost_per_second`), speech (`input_cost_per_character`) and rerank
+/// (`input_cost_per_query`, a Cohere search unit).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct UnitPrice {
+    pub per_image: Option<f64>,
+    pub per_pixel: Option<f64>,
+    pub per_second: Option<f64>,
+    pub per_character: Option<f64>,
+    pub per_query: Option<f64>,
+}
+
+impl UnitPrice {
+    /// Each price of `self`, else `other`'s.
+    pub fn or(self, other: UnitPrice) -> UnitPrice {
+        UnitPrice {
+            per_image: self.per_image.or(other.per_image),
+            per_pixel: self.per_pixel.or(other.per_pixel),
+            per_second: self.per_second.or(other.per_second),
+            per_character: self.per_character.or(other.per_character),
+            per_query: self.per_query.or(other.per_query),
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self == UnitPrice::default()
+    }
+}
+
 #[derive(Deserialize)]
 struct Entry {
     input_cost_per_token: Option<f64>,
     output_cost_per_token: Option<f64>,
     cache_read_input_token_cost: Option<f64>,
     cache_creation_input_token_cost: Option<f64>,
+    input_cost_per_image: Option<f64>,
+    output_cost_per_image: Option<f64>,
+    input_cost_per_pixel: Option<f64>,
+    input_cost_per_second: Option<f64>,
+    input_cost_per_character: Option<f64>,
+    input_cost_per_query: Option<f64>,
+    /// LiteLLM's `mode` (`chat`, `image_generation`, `audio_speech`, ...).
+    mode: Option<String>,
 }
 
 fn usable(price: Option<f64>) -> Option<f64> {
@@ -67,6 +105,10 @@ fn usable(price: Option<f64>) -> Option<f64> {
 #[derive(Default)]
 pub struct PriceTable {
     by_model: HashMap<String, Price>,
+    /// Per image, second, character or query, for the models priced so.
+    by_unit: HashMap<String, UnitPrice>,
+    /// What each model is for (LiteLLM's `mode`), where the table says.
+    modes: HashMap<String, String>,
     warned: parking_lot::Mutex<HashSet<String>>,
 }
 
@@ -86,12 +128,24 @@ impl PriceTable {
     }
 
     fn merge(&mut self, text: &str) -> Result<(), serde_json::Error> {
-        // Entries of other shapes (LiteLLM's `sample_spec`, image models) are skipped.
+        // Entries of other shapes (LiteLLM's `sample_spec`) are skipped.
         let raw: HashMap<String, serde_json::Value> = serde_json::from_str(text)?;
         for (model, value) in raw {
-            if let Ok(entry) = serde_json::from_value::<Entry>(value)
-                && let Some(input) = usable(entry.input_cost_per_token)
-            {
+            let Ok(entry) = serde_json::from_value::<Entry>(value) else { continue };
+            let units = UnitPrice {
+                per_image: usable(entry.input_cost_per_image).or(usable(entry.output_cost_per_image)),
+                per_pixel: usable(entry.input_cost_per_pixel),
+                per_second: usable(entry.input_cost_per_second),
+                per_character: usable(entry.input_cost_per_character),
+                per_query: usable(entry.input_cost_per_query),
+            };
+            if !units.is_empty() {
+                self.by_unit.insert(model.clone(), units);
+            }
+            if let Some(mode) = &entry.mode {
+                self.modes.insert(model.clone(), mode.clone());
+            }
+            if let Some(input) = usable(entry.input_cost_per_token) {
                 let price = Price {
                     input,
                     output: usable(entry.output_cost_per_token).unwrap_or(0.0),
@@ -111,6 +165,19 @@ impl PriceTable {
             return Some(*price);
         }
         model.split_once('/').and_then(|(_, bare)| self.by_model.get(bare)).copied()
+    }
+
+    /// The per-unit prices of `model` (as [`Self::lookup`] finds it); empty when none.
+    pub fn lookup_units(&self, model: &str) -> UnitPrice {
+        let found =
+            self.by_unit.get(model).or_else(|| model.split_once('/').and_then(|(_, bare)| self.by_unit.get(bare)));
+        found.copied().unwrap_or_default()
+    }
+
+    /// What `model` is for, when the table says (LiteLLM's `mode`).
+    pub fn mode(&self, model: &str) -> Option<&str> {
+        let found = self.modes.get(model).or_else(|| model.split_once('/').and_then(|(_, bare)| self.modes.get(bare)));
+        found.map(String::as_str)
     }
 
     /// Logs (once per model) that a model has no price, so its requests cost 0.
@@ -151,6 +218,18 @@ mod tests {
         let price = Price { input: 1.0, output: 2.0, cache_read: Some(0.1), cache_creation: Some(1.25) };
         assert_eq!(table.lookup("gpt-4o"), Some(price));
         assert!(PriceTable::load(Some(&dir.path().join("missing.json"))).is_err());
+    }
+
+    #[test]
+    fn media_models_have_unit_prices_and_modes() {
+        let table = PriceTable::load(None).unwrap();
+        assert_eq!(table.lookup_units("openai/whisper-1").per_second, Some(0.0001));
+        assert_eq!(table.lookup_units("tts-1").per_character, Some(1.5e-5));
+        assert_eq!(table.lookup_units("hd/1024-x-1024/dall-e-3").per_image, Some(0.08));
+        assert_eq!(table.lookup_units("rerank-english-v3.0").per_query, Some(0.002));
+        assert_eq!(table.mode("openai/tts-1"), Some("audio_speech"));
+        assert_eq!(table.mode("gpt-4o"), Some("chat"));
+        assert!(table.lookup_units("gpt-4o").per_image.is_none());
     }
 
     #[test]

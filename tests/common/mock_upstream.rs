@@ -8,7 +8,8 @@
 //! of `get_weather`, streamed argument piece by argument piece). It counts calls per model
 //! and streams the client abandoned, and keeps the last request body and credential
 //! headers per model. Its Responses API and a chat server whose model uses the tool's
-//! result are in `mock_responses.rs`.
+//! result are in `mock_responses.rs`; its images, audio, moderation and rerank routes in
+//! `mock_media.rs`.
 #![allow(dead_code)]
 
 use axum::Router;
@@ -78,6 +79,13 @@ pub fn mock() -> &'static Mock {
                     .route("/v1/responses", post(super::mock_responses::responses))
                     .route("/openai/responses", post(super::mock_responses::responses))
                     .route("/tools/v1/chat/completions", post(super::mock_responses::tool_chat))
+                    .route("/v1/images/generations", post(super::mock_media::images))
+                    .route("/v1/audio/transcriptions", post(super::mock_media::transcriptions))
+                    .route("/v1/audio/translations", post(super::mock_media::transcriptions))
+                    .route("/v1/audio/speech", post(super::mock_media::speech))
+                    .route("/v1/moderations", post(super::mock_media::moderations))
+                    .route("/v1/rerank", post(super::mock_media::rerank))
+                    .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
                     .with_state(shared);
                 axum::serve(listener, app).await.unwrap();
             });

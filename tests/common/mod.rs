@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod mock_anthropic;
 pub mod mock_gemini;
+pub mod mock_media;
 pub mod mock_responses;
 pub mod mock_upstream;
 pub mod oidc;

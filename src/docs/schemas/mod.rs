@@ -15,6 +15,7 @@ pub mod customers;
 pub mod gateway;
 pub mod invitations;
 pub mod keys;
+pub mod media;
 pub mod models;
 pub mod organizations;
 pub mod reports;

@@ -27,6 +27,16 @@ pub enum Endpoint {
     CountTokens,
     /// OpenAI's Responses API (`/v1/responses`).
     Responses,
+    /// `/v1/images/generations`.
+    Images,
+    /// `/v1/audio/transcriptions` and `/v1/audio/translations` (multipart uploads).
+    Transcriptions,
+    Translations,
+    /// `/v1/audio/speech` (audio bytes back).
+    Speech,
+    Moderations,
+    /// The Cohere/Jina rerank API that vLLM and Infinity serve (`/v1/rerank`).
+    Rerank,
 }
 
 /// The wire format a client or a provider speaks.
@@ -75,6 +85,12 @@ impl Endpoint {
             Endpoint::Messages => "messages",
             Endpoint::CountTokens => "messages/count_tokens",
             Endpoint::Responses => "responses",
+            Endpoint::Images => "images/generations",
+            Endpoint::Transcriptions => "audio/transcriptions",
+            Endpoint::Translations => "audio/translations",
+            Endpoint::Speech => "audio/speech",
+            Endpoint::Moderations => "moderations",
+            Endpoint::Rerank => "rerank",
         }
     }
 
@@ -87,6 +103,12 @@ impl Endpoint {
             Endpoint::Messages => "anthropic_messages",
             Endpoint::CountTokens => "count_tokens",
             Endpoint::Responses => "aresponses",
+            Endpoint::Images => "aimage_generation",
+            // LiteLLM has one call type for both audio routes.
+            Endpoint::Transcriptions | Endpoint::Translations => "atranscription",
+            Endpoint::Speech => "aspeech",
+            Endpoint::Moderations => "amoderation",
+            Endpoint::Rerank => "arerank",
         }
     }
 
@@ -95,10 +117,37 @@ impl Endpoint {
         matches!(self, Endpoint::Chat | Endpoint::Messages | Endpoint::Responses)
     }
 
+    /// The modes (LiteLLM's `model_info.mode`) of the models an endpoint of the media
+    /// surface may use; `None` for the conversation, completion and embedding endpoints,
+    /// whose models are not checked so.
+    pub fn modes(self) -> Option<&'static [&'static str]> {
+        match self {
+            Endpoint::Images => Some(&["image_generation"]),
+            Endpoint::Transcriptions | Endpoint::Translations => Some(&["audio_transcription"]),
+            Endpoint::Speech => Some(&["audio_speech"]),
+            Endpoint::Moderations => Some(&["moderation"]),
+            Endpoint::Rerank => Some(&["rerank"]),
+            Endpoint::Chat
+            | Endpoint::Completions
+            | Endpoint::Embeddings
+            | Endpoint::Messages
+            | Endpoint::CountTokens
+            | Endpoint::Responses => None,
+        }
+    }
+
     /// The dialect of the endpoint's requests, answers and errors.
     pub fn dialect(self) -> Dialect {
         match self {
-            Endpoint::Chat | Endpoint::Completions | Endpoint::Embeddings => Dialect::OpenAi,
+            Endpoint::Chat
+            | Endpoint::Completions
+            | Endpoint::Embeddings
+            | Endpoint::Images
+            | Endpoint::Transcriptions
+            | Endpoint::Translations
+            | Endpoint::Speech
+            | Endpoint::Moderations
+            | Endpoint::Rerank => Dialect::OpenAi,
             Endpoint::Messages | Endpoint::CountTokens => Dialect::Anthropic,
             Endpoint::Responses => Dialect::Responses,
         }
