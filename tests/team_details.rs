@@ -352,3 +352,29 @@ fn a_team_member_with_a_budget_id_is_held_to_it_in_the_team() {
     let (status, deleted) = admin.post("/budget/delete", json!({"id": "td-seat"}));
     assert_eq!(status, 200, "{deleted}");
 }
+
+#[test]
+fn a_budget_period_that_ends_restarts_the_spend_of_keys_on_it_but_not_of_keys_with_their_own() {
+    let proxy = start(&model("td-period", "td-period-up", PRICE_IN, PRICE_OUT));
+    let admin = proxy.admin();
+    let past = "2020-01-01T00:00:00.000000Z";
+    let body = json!({"budget_id": "td-daily", "max_budget": 0.03, "budget_duration": "1d", "budget_reset_at": past});
+    let (status, budget) = admin.post("/budget/new", body);
+    assert_eq!(status, 200, "{budget}");
+    let on_budget = generate(&admin, json!({"budget_id": "td-daily", "spend": 5.0}));
+    let own_period = generate(&admin, json!({"budget_id": "td-daily", "spend": 5.0, "budget_duration": "30d"}));
+
+    // Over the budget in a period that has ended: the key starts the new period.
+    let (status, answer) = chat(&proxy, &on_budget, ask("td-period"), &[]);
+    assert_eq!(status, 200, "{answer}");
+    let (_, info) = admin.get(&format!("/key/info?key={on_budget}"));
+    assert!(near(info["info"]["spend"].as_f64().expect("spend"), COST), "reset to 0, then charged: {info}");
+    let (_, budgets) = admin.post("/budget/info", json!({"budgets": ["td-daily"]}));
+    assert!(budgets[0]["budget_reset_at"].as_str().is_some_and(|at| at > "2021"), "{budgets}");
+    // A key with a period of its own keeps its spend, and the budget's max still holds it.
+    let (status, refused) = chat(&proxy, &own_period, ask("td-period"), &[]);
+    assert_eq!(status, 400, "{refused}");
+    let (_, info) = admin.get(&format!("/key/info?key={own_period}"));
+    assert!(near(info["info"]["spend"].as_f64().expect("spend"), 5.0), "{info}");
+    assert_eq!(mock().calls("td-period-up"), 1);
+}
