@@ -39,6 +39,8 @@ CREATE UNIQUE INDEX users_email ON users (lower(user_email)) WHERE user_email IS
 -- memberships, which grant rights, are in team_memberships. organization_id: the
 -- organization the team belongs to (added in v13 by ALTER, hence written as SQLite
 -- writes an added column, so a new file and an upgraded one read the same).
+-- model_aliases: the team's alias -> model map (JSON object), applied to its keys'
+-- requests (added in v16 by ALTER, likewise).
 CREATE TABLE teams (
     team_id                 TEXT PRIMARY KEY,
     team_alias              TEXT,
@@ -57,8 +59,10 @@ CREATE TABLE teams (
     created_at              TEXT NOT NULL,
     updated_at              TEXT NOT NULL,
     admins                  TEXT NOT NULL DEFAULT '[]',
-    members                 TEXT NOT NULL DEFAULT '[]', organization_id TEXT);
+    members                 TEXT NOT NULL DEFAULT '[]', organization_id TEXT, model_aliases TEXT NOT NULL DEFAULT '{}');
 
+-- budget_id: a budget object whose limits the member has in the team unless set here
+-- (added in v16 by ALTER, hence where SQLite puts an added column).
 CREATE TABLE team_memberships (
     user_id            TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
     team_id            TEXT NOT NULL REFERENCES teams (team_id) ON DELETE CASCADE,
@@ -68,7 +72,7 @@ CREATE TABLE team_memberships (
     created_at         TEXT NOT NULL,
     -- 'sso' when SSO sign-in added it from `team_ids_jwt_field`: only those are removed
     -- again when the provider stops listing the team.
-    source             TEXT NOT NULL DEFAULT 'manual' CHECK (source IN ('manual', 'sso')),
+    source             TEXT NOT NULL DEFAULT 'manual' CHECK (source IN ('manual', 'sso')), budget_id TEXT REFERENCES budgets (budget_id),
     PRIMARY KEY (user_id, team_id)
 );
 CREATE INDEX team_memberships_team ON team_memberships (team_id);
@@ -107,6 +111,8 @@ CREATE TABLE organization_memberships (
 CREATE INDEX organization_memberships_organization ON organization_memberships (organization_id);
 
 -- Virtual keys (LiteLLM_VerificationToken): only the SHA-256 of the key is kept.
+-- budget_id: a budget object whose max budget, limits and period the key takes unless it
+-- sets its own (added in v16 by ALTER, hence written as SQLite writes an added column).
 CREATE TABLE keys (
     token                 TEXT PRIMARY KEY,        -- sha256 hex of the full key
     key_name              TEXT NOT NULL,           -- "sk-...abcd"
@@ -135,7 +141,7 @@ CREATE TABLE keys (
     updated_at            TEXT NOT NULL,
     updated_by            TEXT,
     last_active           TEXT
-);
+, budget_id TEXT REFERENCES budgets (budget_id));
 CREATE UNIQUE INDEX keys_alias ON keys (key_alias) WHERE key_alias IS NOT NULL;
 CREATE INDEX keys_user_team ON keys (user_id, team_id);
 CREATE INDEX keys_team ON keys (team_id);
@@ -182,7 +188,9 @@ CREATE TABLE spend_names (
 
 -- One row per model request, compact: a few dozen bytes where LiteLLM_SpendLogs' text
 -- columns took about 300 with their indexes (src/spend/write.rs). Read it through the
--- spend_logs view below, which shows LiteLLM's columns and values.
+-- spend_logs view below, which shows LiteLLM's columns and values. request_tags (added in
+-- v16 by ALTER): the numbers of the request's tags in spend_names as a JSON array, NULL
+-- (one byte) for a request without tags.
 CREATE TABLE spend_rows (
     request_id          TEXT NOT NULL UNIQUE,      -- made by the server, never the client's
     start               INTEGER NOT NULL,          -- startTime: microseconds since 1970 (UTC)
@@ -207,7 +215,7 @@ CREATE TABLE spend_rows (
     client_request_id   TEXT,                      -- the client's x-request-id, to search by
     session_id          TEXT,                      -- Claude Code's session (X-Claude-Code-Session-Id)
     metadata            TEXT                       -- NULL: just the key alias and the end user
-);
+, request_tags TEXT);
 CREATE INDEX spend_rows_start ON spend_rows (start);
 CREATE INDEX spend_rows_key_start ON spend_rows (api_key, start);
 -- By user and by team only for rows that have one: no query looks rows up by a missing
@@ -243,7 +251,9 @@ CREATE VIEW spend_logs AS SELECT
     r.cache_hit AS cache_hit,
     (SELECT name FROM spend_names WHERE id = r.status) AS status,
     r.client_request_id AS client_request_id,
-    r.session_id AS session_id
+    r.session_id AS session_id,
+    CASE WHEN r.request_tags IS NULL THEN '[]' ELSE (SELECT json_group_array(name) FROM (SELECT n.name AS name
+        FROM json_each(r.request_tags) t JOIN spend_names n ON n.id = t.value ORDER BY t.key)) END AS request_tags
 FROM spend_rows r;
 CREATE TRIGGER spend_logs_insert INSTEAD OF INSERT ON spend_logs BEGIN
     INSERT OR IGNORE INTO spend_names (name)
@@ -251,10 +261,12 @@ CREATE TRIGGER spend_logs_insert INSTEAD OF INSERT ON spend_logs BEGIN
             NEW.model_group, NEW.custom_llm_provider, NEW.api_base, NEW.user, NEW.team_id,
             coalesce(NEW.status, 'success'), CASE WHEN json_valid(NEW.metadata)
             THEN json_extract(NEW.metadata, '$.user_api_key_alias') END))
-        WHERE type = 'text';
+        WHERE type = 'text'
+        UNION ALL SELECT value FROM json_each(CASE WHEN json_valid(NEW.request_tags)
+            AND json_type(NEW.request_tags) = 'array' THEN NEW.request_tags ELSE '[]' END) WHERE type = 'text';
     INSERT INTO spend_rows (request_id, start, duration, call_type, api_key, user, team_id, key_alias, model,
         model_id, model_group, custom_llm_provider, api_base, status, spend, prompt_tokens, completion_tokens,
-        total_tokens, cache_hit, end_user, client_request_id, session_id, metadata)
+        total_tokens, cache_hit, end_user, client_request_id, session_id, metadata, request_tags)
     SELECT NEW.request_id, s.start, e.at - s.start,
         (SELECT id FROM spend_names WHERE name = NEW.call_type),
         (SELECT id FROM spend_names WHERE name = NEW.api_key),
@@ -274,7 +286,10 @@ CREATE TRIGGER spend_logs_insert INSTEAD OF INSERT ON spend_logs BEGIN
         CASE WHEN NEW.metadata IS NULL THEN '{}' WHEN NOT json_valid(NEW.metadata) THEN NEW.metadata
             WHEN NEW.metadata = json_object('user_api_key_alias', json_extract(NEW.metadata, '$.user_api_key_alias'),
                 'end_user', NEW.end_user) THEN NULL
-            ELSE NEW.metadata END
+            ELSE NEW.metadata END,
+        (SELECT CASE WHEN count(*) > 0 THEN json_group_array(id) END FROM (SELECT n.id AS id FROM json_each(CASE WHEN json_valid(NEW.request_tags)
+            AND json_type(NEW.request_tags) = 'array' THEN NEW.request_tags ELSE '[]' END) t JOIN spend_names n ON n.name = t.value WHERE t.type = 'text'
+            ORDER BY t.key))
     FROM (SELECT coalesce(unixepoch(substr(NEW.startTime, 1, 19)) * 1000000 + CASE WHEN substr(NEW.startTime, 20, 1) = '.'
         THEN CAST(substr(rtrim(substr(NEW.startTime, 21, 6), 'Z') || '000000', 1, 6) AS INTEGER) ELSE 0 END, 0) AS start) s, (SELECT coalesce(unixepoch(substr(NEW.endTime, 1, 19)) * 1000000 + CASE WHEN substr(NEW.endTime, 20, 1) = '.'
         THEN CAST(substr(rtrim(substr(NEW.endTime, 21, 6), 'Z') || '000000', 1, 6) AS INTEGER) ELSE 0 END, 0) AS at) e;
@@ -333,6 +348,23 @@ CREATE TABLE daily_user_spend (
     spend               REAL NOT NULL DEFAULT 0,
     api_requests        INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (date, user_id)
+) WITHOUT ROWID;
+
+-- Spend per day and request tag (LiteLLM_DailyTagSpend), with the user, team and key the
+-- rows were charged to: `/spend/tags` reads these sums, never the log. A request with
+-- several tags counts in each. Kept by the ledger in the same transaction as the rows.
+CREATE TABLE daily_tag_spend (
+    date                TEXT NOT NULL,             -- YYYY-MM-DD (UTC)
+    tag                 TEXT NOT NULL,
+    user_id             TEXT NOT NULL DEFAULT '',
+    team_id             TEXT NOT NULL DEFAULT '',
+    api_key             TEXT NOT NULL DEFAULT '',
+    prompt_tokens       INTEGER NOT NULL DEFAULT 0,
+    completion_tokens   INTEGER NOT NULL DEFAULT 0,
+    spend               REAL NOT NULL DEFAULT 0,
+    api_requests        INTEGER NOT NULL DEFAULT 0,
+    successful_requests INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (date, tag, user_id, team_id, api_key)
 ) WITHOUT ROWID;
 
 -- Every change made through the management API (LiteLLM_AuditLog). Never holds a secret.

@@ -29,6 +29,7 @@ pub mod organizations;
 pub mod server;
 pub mod spend;
 pub mod state;
+pub mod tags;
 pub mod teams;
 pub mod time;
 pub mod ui;

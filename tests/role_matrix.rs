@@ -353,6 +353,17 @@ fn cases() -> Vec<Case> {
         }),
         get("budget/list", ADMIN_READ_401, |_, _| "/budget/list".into()),
         get("budget/settings", ADMIN_READ_401, |w, _| format!("/budget/settings?budget_id={}", w.fresh_budget())),
+        // Everyone reads spend per tag, of their own spend unless they see everything.
+        get("spend/tags", ALL, |_, _| "/spend/tags?start_date=2026-01-01".into()),
+        get("spend/tags bad date", [400; 7], |_, _| "/spend/tags?start_date=soon".into()),
+        // A budget object only ever adds limits to a key: whoever may make the key may name one.
+        post("key/generate personal with budget_id", [200, 200, 403, 200, 401, 200, 200], |w, _| {
+            ("/key/generate".into(), json!({"budget_id": w.fresh_budget()}))
+        }),
+        post("team/member_add with budget_id", [200, 200, 403, 403, 401, 200, 403], |w, _| {
+            let member = json!({"role": "user", "user_id": w.fresh_user()});
+            ("/team/member_add".into(), json!({"team_id": "T", "member": member, "budget_id": w.fresh_budget()}))
+        }),
     ]
 }
 

@@ -126,8 +126,8 @@ pub enum Op<'a> {
     InvitationRead,
     InvitationDelete,
     AuditRead,
-    /// `/spend/logs`, `/user/daily/activity`: everyone, scoped to their own spend unless
-    /// they see everything.
+    /// `/spend/logs`, `/user/daily/activity`, `/spend/tags`: everyone, scoped to their own
+    /// spend unless they see everything.
     SpendRead {
         route: &'a str,
     },

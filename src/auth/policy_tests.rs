@@ -73,6 +73,7 @@ fn key_generation_settings_name_themselves_when_they_refuse() {
         spend: 0.0,
         max_budget_in_team: None,
         created_at: String::new(),
+        budget_id: None,
     });
     let fields: Vec<String> = Vec::new();
     let team_key = Op::KeyGenerate { team_id: Some("t"), team: Some(&t), for_user: Some("u"), fields: &fields };

@@ -142,13 +142,25 @@ pub async fn change(
         .await
 }
 
+/// The refusal to delete a budget that `holders` (at most six of them) still reference.
+fn still_used(id: &str, who: &str, holders: &[String], route: &str) -> ApiError {
+    let shown = holders.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+    let more = if holders.len() > 5 { ", ..." } else { "" };
+    ApiError::field(
+        "id",
+        format!(
+            "Budget {id} is used by {who} ({shown}{more}): give them another budget_id (or null) with {route} before deleting it"
+        ),
+    )
+}
+
 #[derive(Deserialize)]
 struct DeleteBudget {
     id: Option<String>,
 }
 
-/// Delete a budget. One that customers still reference is refused: move them to another
-/// budget (or none) first.
+/// Delete a budget. One that customers, keys or team members still reference is refused:
+/// move them to another budget (or none) first.
 #[utoipa::path(post, path = "/budget/delete", tag = "budgets", request_body = crate::docs::schemas::budgets::BudgetDeleteRequest, responses((status = 200, body = crate::docs::schemas::budgets::BudgetObject)))]
 async fn delete_budget(
     State(state): State<AppState>,
@@ -168,14 +180,14 @@ async fn delete_budget(
                 let budget = store::load(tx, &id)?.ok_or_else(|| not_found(&id))?;
                 let users = store::customers_of(tx, &id, 6)?;
                 if !users.is_empty() {
-                    let shown = users.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
-                    let more = if users.len() > 5 { ", ..." } else { "" };
-                    return Err(ApiError::field(
-                        "id",
-                        format!(
-                            "Budget {id} is used by customers ({shown}{more}): give them another budget_id with /customer/update before deleting it"
-                        ),
-                    ));
+                    return Err(still_used(&id, "customers", &users, "/customer/update"));
+                }
+                let (keys, members) = super::holders::of_budget(tx, &id, 6)?;
+                if !keys.is_empty() {
+                    return Err(still_used(&id, "keys", &keys, "/key/update"));
+                }
+                if !members.is_empty() {
+                    return Err(still_used(&id, "team members (team:user)", &members, "/team/member_update"));
                 }
                 store::delete(tx, &id)?;
                 audit::record(tx, &actor, &now, "deleted", "budgets", &id, Some(&audit::json(&budget)), None)?;

@@ -38,7 +38,15 @@ pub const UPGRADES: &[&str] = &[
     STORED_MODELS,
     ORGANIZATIONS,
     CUSTOMERS_AND_BUDGETS,
+    TEAM_DETAILS,
 ];
+
+/// 15 -> 16: a team's `model_aliases`, the budget object (`budget_id`) of keys and team
+/// memberships, and request tags: on each spend row (by their numbers in `spend_names`,
+/// the view showing LiteLLM's `request_tags`) and summed per day in `daily_tag_spend`. The
+/// `ALTER`s cannot be guarded: a file made from a newer `schema.sql` but marked older must
+/// lack these columns (the tests' `at_version_9` drops them).
+const TEAM_DETAILS: &str = include_str!("team_details.sql");
 
 /// 12 -> 13: models added at run time (src/models/).
 const STORED_MODELS: &str = "
@@ -268,7 +276,22 @@ mod tests {
     fn at_version_9(conn: &Connection) {
         conn.execute_batch(SPEND_LOGS_V9).unwrap();
         conn.execute_batch("ALTER TABLE teams DROP COLUMN organization_id;").unwrap();
+        drop_team_details_columns(conn, false);
         conn.pragma_update(None, "user_version", 9).unwrap();
+    }
+
+    /// The columns the team-details step adds by `ALTER`, which it cannot add twice (a
+    /// file taken back before version 12 has no `spend_rows` to drop one from; the view
+    /// that reads the column goes with it, and the step makes it again).
+    fn drop_team_details_columns(conn: &Connection, spend_rows: bool) {
+        conn.execute_batch(
+            "ALTER TABLE teams DROP COLUMN model_aliases; ALTER TABLE keys DROP COLUMN budget_id;
+             ALTER TABLE team_memberships DROP COLUMN budget_id;",
+        )
+        .unwrap();
+        if spend_rows {
+            conn.execute_batch("DROP VIEW spend_logs; ALTER TABLE spend_rows DROP COLUMN request_tags;").unwrap();
+        }
     }
 
     const V1: &str = "CREATE TABLE t (a INTEGER);";
@@ -587,6 +610,7 @@ mod tests {
              INSERT INTO teams (team_id, created_at, updated_at) VALUES ('old-team', 'then', 'then');",
         )
         .unwrap();
+        drop_team_details_columns(&conn, true);
         conn.pragma_update(None, "user_version", 13).unwrap();
         assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 13 });
         assert_eq!(objects(&conn), fresh, "an upgraded file has the schema of a new one");
@@ -640,7 +664,8 @@ mod tests {
         migrate_with(&mut fresh, SCHEMA, UPGRADES).unwrap();
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
-        let before = (UPGRADES.len()) as i64;
+        let before = 14;
+        drop_team_details_columns(&conn, true);
         conn.execute_batch(&format!("DROP TABLE end_users; DROP TABLE budgets; PRAGMA user_version = {before};"))
             .unwrap();
         assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: before });
@@ -650,5 +675,43 @@ mod tests {
         // A customer naming a budget nobody has is refused by the store itself.
         conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
         assert!(conn.execute("INSERT INTO end_users (user_id, budget_id) VALUES ('c', 'none')", []).is_err());
+    }
+
+    #[test]
+    fn the_team_details_step_adds_aliases_budget_ids_and_request_tags_like_a_new_file() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        let fresh = objects(&conn);
+        drop_team_details_columns(&conn, true);
+        conn.execute_batch(
+            "DROP TABLE daily_tag_spend;
+             INSERT INTO teams (team_id, created_at, updated_at) VALUES ('old-team', 'then', 'then');
+             INSERT INTO spend_names (id, name) VALUES (1, 'acompletion'), (2, 'k'), (3, 'm'), (4, 'success');
+             INSERT INTO spend_rows (request_id, start, duration, call_type, api_key, model, status)
+                 VALUES ('old-row', 1767225600000000, 1000000, 1, 2, 3, 4);",
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 15).unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 15 });
+        assert_eq!(objects(&conn), fresh, "an upgraded file has the schema of a new one");
+        let aliases: String =
+            conn.query_row("SELECT model_aliases FROM teams WHERE team_id = 'old-team'", [], |r| r.get(0)).unwrap();
+        assert_eq!(aliases, "{}");
+        // Rows written before have no tags; a row inserted through the view keeps its own.
+        conn.execute(
+            "INSERT INTO spend_logs (request_id, call_type, api_key, startTime, endTime, model, request_tags)
+             VALUES ('new-row', 'acompletion', 'k', '2026-01-02T00:00:00Z', '2026-01-02T00:00:01Z', 'm', '[\"b\",\"a\"]')",
+            [],
+        )
+        .unwrap();
+        let tags = |id: &str| -> String {
+            conn.query_row("SELECT request_tags FROM spend_logs WHERE request_id = ?1", [id], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(tags("old-row"), "[]");
+        assert_eq!(tags("new-row"), r#"["b","a"]"#);
+        let stored: Option<String> = conn
+            .query_row("SELECT request_tags FROM spend_rows WHERE request_id = 'old-row'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stored, None, "a row without tags stores nothing for them");
     }
 }

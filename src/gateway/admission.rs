@@ -3,9 +3,12 @@
 //! `spend >= max_budget` everywhere, with the reservations of requests in flight; and the
 //! customer's budget object, whose `spend > max_budget` refuses, as LiteLLM's end-user
 //! check) and the rpm/tpm/parallel limits of key, user, team, organization and customer,
-//! decided and reserved in one step by `limits::Limiter`.
+//! decided and reserved in one step by `limits::Limiter`. A key or membership that
+//! references a budget object (`budget_id`) has that budget's settings where it sets none
+//! (`budgets::effective`).
 
 use crate::auth::Caller;
+use crate::budgets::effective;
 use crate::error::ApiError;
 use crate::limits::budget::effective_spend;
 use crate::limits::counters::{LimitKind, Remaining};
@@ -48,7 +51,8 @@ pub fn admit(state: &AppState, caller: &Caller, customer: Option<&str>, estimate
 
     let mut limits = Vec::new();
     if let Some(key) = key {
-        limits.extend(limit(Scope::Key(key.token.clone()), key.rpm_limit, key.tpm_limit, key.max_parallel_requests));
+        let own = effective::of_key(state, key);
+        limits.extend(limit(Scope::Key(key.token.clone()), own.rpm_limit, own.tpm_limit, own.max_parallel_requests));
     }
     if let Some(user) = user_id.as_deref().and_then(|id| state.users.get(id)) {
         limits.extend(limit(
@@ -65,6 +69,11 @@ pub fn admit(state: &AppState, caller: &Caller, customer: Option<&str>, estimate
             team.tpm_limit,
             team.max_parallel_requests,
         ));
+        if let Some(member) = user_id.as_deref().and_then(|user| team.member(user)) {
+            let own = effective::of_member(state, &team, member);
+            let scope = Scope::Member { team: team.team_id.clone(), user: member.user_id.clone() };
+            limits.extend(limit(scope, own.rpm_limit, own.tpm_limit, own.max_parallel_requests));
+        }
     }
     if let Some(org) = org_id.as_deref().and_then(|id| state.organizations.get(id)) {
         limits.extend(limit(Scope::Organization(org.organization_id.clone()), org.rpm_limit, org.tpm_limit, None));
@@ -87,21 +96,24 @@ pub fn admit(state: &AppState, caller: &Caller, customer: Option<&str>, estimate
         let team = team_id.as_deref().and_then(|id| state.teams.get(id));
         if let (Some(team), Some(user)) = (&team, &user_id)
             && let Some(member) = team.member(user)
-            && let Some(max) = member.max_budget_in_team
         {
-            let (spend, _) = effective_spend(member.spend, team.budget_reset_at.as_deref(), now);
-            checks.push(BudgetCheck {
-                scope: Scope::Member { team: team.team_id.clone(), user: user.clone() },
-                spend,
-                max_budget: max,
-            });
+            let own = effective::of_member(state, team, member);
+            let (spend, due) = effective_spend(member.spend, own.reset_at.as_deref(), now);
+            if due && let Some(reset) = own.reset {
+                resets.push(reset);
+            }
+            if let Some(max) = own.max_budget {
+                let scope = Scope::Member { team: team.team_id.clone(), user: user.clone() };
+                checks.push(BudgetCheck { scope, spend, max_budget: max });
+            }
         }
         if let Some(key) = token.as_deref().and_then(|t| state.keys.get(t)) {
-            let (spend, due) = effective_spend(key.spend, key.budget_reset_at.as_deref(), now);
-            if due {
-                resets.push(Reset::Key(key.token.clone()));
+            let own = effective::of_key(state, &key);
+            let (spend, due) = effective_spend(key.spend, own.reset_at.as_deref(), now);
+            if due && let Some(reset) = own.reset {
+                resets.push(reset);
             }
-            if let Some(max) = key.max_budget {
+            if let Some(max) = own.max_budget {
                 checks.push(BudgetCheck { scope: Scope::Key(key.token.clone()), spend, max_budget: max });
             }
         }

@@ -42,8 +42,11 @@ pub struct Ctx {
     pub requested_model: String,
     pub routed: bool,
     pub end_user: Option<String>,
+    /// The request's tags with its key's and team's (see `crate::tags`).
+    pub tags: Vec<String>,
     pub charge: Charge,
-    /// The key's `max_budget`, `rpm_limit` and `tpm_limit`, echoed in headers as LiteLLM does.
+    /// The key's `max_budget`, `rpm_limit` and `tpm_limit` (its budget object's where it
+    /// sets none), echoed in headers as LiteLLM does.
     pub key_limits: (Option<f64>, Option<i64>, Option<i64>),
     /// Fallback groups tried and retries made before the answer (LiteLLM's headers).
     pub attempted_fallbacks: u32,
@@ -131,6 +134,7 @@ impl Ctx {
             status_ok: false,
             metadata,
             charge: Charge::default(),
+            tags: self.tags.clone(),
         }
     }
 }
@@ -202,9 +206,39 @@ pub fn in_dialect(endpoint: Endpoint, response: Response) -> Response {
     }
 }
 
-/// The model a request's name stands for under the key's `aliases`.
-pub fn aliased(caller: &Caller, model: &str) -> String {
-    caller.key().and_then(|k| k.aliases.get(model)).and_then(|v| v.as_str()).unwrap_or(model).to_string()
+/// The model a request's name stands for: under the key's `aliases`, then its team's
+/// `model_aliases` (the router's `model_group_alias` comes after, in `resolve`).
+pub fn aliased(state: &AppState, caller: &Caller, model: &str) -> String {
+    aliases(state, caller, model).1
+}
+
+/// The name after the key's `aliases`, and after the team's `model_aliases` too: access is
+/// checked on every name of the way, as for the key's aliases alone.
+fn aliases(state: &AppState, caller: &Caller, model: &str) -> (String, String) {
+    let key = caller.key();
+    let by_key = key.and_then(|k| k.aliases.get(model)).and_then(Value::as_str).unwrap_or(model);
+    let team = key.and_then(|k| k.team_id.as_deref()).and_then(|id| state.teams.get(id));
+    let by_team = team.as_deref().and_then(|t| t.alias_target(by_key)).unwrap_or(by_key);
+    (by_key.to_string(), by_team.to_string())
+}
+
+/// The request's own tags (body and `x-litellm-tags`), then its key's and team's.
+fn tags_of(
+    state: &AppState,
+    caller: &Caller,
+    request: &mut ModelRequest,
+    headers: &HeaderMap,
+) -> Result<Vec<String>, ApiError> {
+    let own = crate::tags::of_request(&request.body, headers)?;
+    // No upstream knows LiteLLM's top-level `tags`; bodies sent as they came keep it.
+    if matches!(request.endpoint.dialect(), Dialect::OpenAi | Dialect::Gemini) {
+        request.body.remove("tags");
+    }
+    let key = caller.key();
+    let team = key.and_then(|k| k.team_id.as_deref()).and_then(|id| state.teams.get(id));
+    let key_tags = key.into_iter().flat_map(|k| crate::tags::of_metadata(&k.metadata));
+    let team_tags = team.as_deref().into_iter().flat_map(|t| crate::tags::of_metadata(&t.metadata));
+    Ok(crate::tags::merged(own, key_tags.chain(team_tags)))
 }
 
 /// The refusal of a model name that names no deployment, with the models the caller may use.
@@ -253,9 +287,12 @@ pub async fn run_parsed(
     if endpoint.dialect() == Dialect::Anthropic {
         request.forwarded = anthropic::forwarded_headers(headers);
     }
-    let aliased = aliased(&caller, &request.model);
+    let refused = |error: ApiError| observe::refused(&state, Some(&caller), endpoint, error.into_response());
+    let tags = tags_of(&state, &caller, &mut request, headers).map_err(refused)?;
+    let (by_key, aliased) = aliases(&state, &caller, &request.model);
     let route = state.router().resolve(&aliased);
     let key = caller.key();
+    let key_limits = key.map(|k| crate::budgets::effective::of_key(&state, k)).unwrap_or_default();
     let mut ctx = Ctx {
         request_id: ids.row,
         client_request_id: ids.client,
@@ -271,15 +308,17 @@ pub async fn run_parsed(
         requested_model: request.model.clone(),
         routed: route.is_some(),
         end_user: request.end_user.clone(),
+        tags,
         charge: Charge::default(),
-        key_limits: key.map_or((None, None, None), |k| (k.max_budget, k.rpm_limit, k.tpm_limit)),
+        key_limits: (key_limits.max_budget, key_limits.rpm_limit, key_limits.tpm_limit),
         attempted_fallbacks: 0,
         attempted_retries: 0,
         timeout: request.timeout,
         _expected: Expected::new(&state),
         state: state.clone(),
     };
-    let (route, Admitted { admission, charge }) = match admit(&state, &caller, &mut request, &aliased, route) {
+    let (route, Admitted { admission, charge }) = match admit(&state, &caller, &mut request, [&by_key, &aliased], route)
+    {
         Ok(admitted) => admitted,
         Err(refusal) => return Err(failure::logged(&ctx, refusal, None, &request.model).await),
     };
@@ -337,10 +376,10 @@ fn admit(
     state: &AppState,
     caller: &Caller,
     request: &mut ModelRequest,
-    aliased: &str,
+    [by_key, aliased]: [&str; 2],
     route: Option<Route>,
 ) -> Result<(Route, Admitted), Response> {
-    let mut names = vec![request.model.as_str(), aliased];
+    let mut names = vec![request.model.as_str(), by_key, aliased];
     if let Some(route) = &route {
         names.push(route.group.as_str());
     }

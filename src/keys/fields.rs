@@ -42,6 +42,12 @@ pub struct KeyFields {
     pub permissions: Option<Value>,
     pub blocked: Option<bool>,
     pub allowed_routes: Option<Vec<String>>,
+    /// A budget object whose max budget, limits and period apply where the key sets none.
+    #[serde(default, deserialize_with = "double")]
+    pub budget_id: Option<Option<String>>,
+    /// Kept in `metadata.tags`, as LiteLLM does.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tags: Option<Value>,
 }
 
 /// Characters a chosen key needs after `sk-`: 24 random characters of the 64 a key may
@@ -110,6 +116,12 @@ impl KeyFields {
                 return Err(ApiError::field(field, format!("{field} must be a JSON object")));
             }
         }
+        if let Some(metadata) = &self.metadata {
+            crate::tags::check_metadata(metadata)?;
+        }
+        if let Some(tags) = self.tags.as_ref().filter(|t| !t.is_null()) {
+            crate::tags::parse("tags", tags)?;
+        }
         Ok(())
     }
 
@@ -158,6 +170,7 @@ impl KeyFields {
         fields::set(&mut key.rpm_limit, &self.rpm_limit);
         fields::set(&mut key.user_id, &self.user_id);
         fields::set(&mut key.team_id, &self.team_id);
+        fields::set(&mut key.budget_id, &self.budget_id);
         if let Some(models) = &self.models {
             key.models.clone_from(models);
         }
@@ -174,6 +187,7 @@ impl KeyFields {
                 target.clone_from(v);
             }
         }
+        crate::tags::into_metadata(&mut key.metadata, &self.tags)?;
         if let Some(spend) = self.spend {
             key.spend = spend;
         }

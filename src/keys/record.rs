@@ -34,13 +34,16 @@ pub struct KeyRecord {
     pub updated_at: String,
     pub updated_by: Option<String>,
     pub last_active: Option<String>,
+    /// A budget object whose max budget, limits and period the key takes unless it sets
+    /// its own (see `budgets::effective`).
+    pub budget_id: Option<String>,
 }
 
 /// The column list matching `KeyRecord::from_row`.
 pub const COLUMNS: &str = "token, key_name, key_alias, spend, expires, models, aliases, config, user_id, team_id, \
      permissions, max_parallel_requests, metadata, blocked, tpm_limit, rpm_limit, max_budget, soft_budget, \
      budget_duration, budget_reset_at, allowed_routes, is_session_key, created_at, created_by, updated_at, \
-     updated_by, last_active";
+     updated_by, last_active, budget_id";
 
 pub fn json_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Value> {
     let text: String = row.get(index)?;
@@ -85,6 +88,7 @@ impl KeyRecord {
             updated_at: now.to_string(),
             updated_by: by,
             last_active: None,
+            budget_id: None,
         }
     }
 
@@ -117,6 +121,7 @@ impl KeyRecord {
             updated_at: row.get(24)?,
             updated_by: row.get(25)?,
             last_active: row.get(26)?,
+            budget_id: row.get(27)?,
         })
     }
 }

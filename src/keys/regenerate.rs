@@ -81,6 +81,7 @@ pub async fn regenerate_key(
         },
     )?;
     request.validate()?;
+    crate::budgets::referenced(state, request.budget_id.clone().flatten().as_deref())?;
     check_owner_and_team(state, new_owner.as_deref(), new_team.as_deref())?;
     request.clamp(&state.config.settings.litellm_settings.upperbound_key_generate_params, false);
     let clear = clear_key(fields::text(body, "new_key"), "new_key")?;

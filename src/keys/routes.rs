@@ -134,6 +134,7 @@ pub async fn issue_key(
         },
     )?;
     request.validate()?;
+    crate::budgets::referenced(state, request.budget_id.clone().flatten().as_deref())?;
     // LiteLLM accepts an owner without a user row (the key belongs to that id and no row
     // is made). Only a proxy admin, or that id itself, may: anyone else could plant a key
     // for an id that a user with more rights is given later.
@@ -188,6 +189,7 @@ pub async fn update_key(state: &AppState, caller: &Caller, body: &Value) -> Resu
         },
     )?;
     request.validate()?;
+    crate::budgets::referenced(state, request.budget_id.clone().flatten().as_deref())?;
     check_owner_and_team(state, new_owner.as_deref(), new_team.as_deref())?;
     request.clamp(&state.config.settings.litellm_settings.upperbound_key_generate_params, false);
     change(state, &permit, &current.token, Actor::of(caller), "updated", move |key, now| request.apply(key, now)).await

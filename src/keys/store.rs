@@ -51,6 +51,7 @@ pub fn save(conn: &Connection, key: &KeyRecord) -> rusqlite::Result<()> {
             key.updated_at,
             key.updated_by,
             key.last_active,
+            key.budget_id,
         ],
     )?;
     Ok(())

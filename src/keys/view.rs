@@ -56,6 +56,9 @@ pub fn generated(key: &KeyRecord, clear: &str, duration: Option<String>) -> Valu
     let mut value = full(key);
     if let Some(map) = value.as_object_mut() {
         map.insert("key".into(), Value::String(clear.to_string()));
+        // LiteLLM echoes the request's `tags`, which it keeps in `metadata.tags`.
+        let tags: Vec<&str> = crate::tags::of_metadata(&key.metadata).collect();
+        map.insert("tags".into(), if tags.is_empty() { Value::Null } else { json!(tags) });
         map.insert("duration".into(), duration.map_or(Value::Null, Value::String));
     }
     value

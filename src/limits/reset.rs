@@ -82,6 +82,7 @@ pub fn reset_due(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Rese
             )?;
             if table == "budgets" {
                 crate::customers::store::reset_spend_of_budget(conn, &object)?;
+                crate::budgets::holders::reset_spend(conn, &object)?;
             }
             // A team's new period is its members' too (as admission's reset does): else a
             // member with an in-team budget stays refused for the whole new period.
@@ -137,6 +138,7 @@ fn apply(state: &AppState, resets: &Resets) {
             state.budgets.put(budget);
         }
         state.customers.reset_budget(budget_id);
+        crate::budgets::holders::reset_in_memory(state, budget_id);
     }
     for (org_id, next) in &resets.organizations {
         if let Some(org) = state.organizations.get(org_id) {

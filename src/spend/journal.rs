@@ -178,6 +178,7 @@ mod tests {
             status_ok: true,
             metadata: serde_json::json!({}),
             charge: Charge { key: Some(key.into()), ..Default::default() },
+            tags: Vec::new(),
         }
     }
 

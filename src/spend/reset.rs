@@ -47,6 +47,7 @@ pub fn apply(tx: &Transaction<'_>, plan: &Planned, now: DateTime<Utc>) -> rusqli
     }
     if changed > 0 && matches!(plan.reset, Reset::Budget(_)) {
         crate::customers::store::reset_spend_of_budget(tx, id)?;
+        crate::budgets::holders::reset_spend(tx, id)?;
     }
     Ok(changed > 0)
 }
@@ -87,6 +88,7 @@ pub fn apply_to_cache(state: &AppState, plan: &Planned) {
                 state.budgets.put(budget);
             }
             state.customers.reset_budget(id);
+            crate::budgets::holders::reset_in_memory(state, id);
         }
         Reset::Organization(id) => {
             if let Some(org) = state.organizations.get(id) {

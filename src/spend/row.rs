@@ -63,6 +63,10 @@ pub struct SpendRow {
     pub status_ok: bool,
     pub metadata: Value,
     pub charge: Charge,
+    /// The request's tags (LiteLLM's `request_tags`), its key's and team's included.
+    /// Journal entries written before this field existed read as none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// A budget whose period has ended.

@@ -1,5 +1,5 @@
-//! The SQL of one ledger batch: spend-log rows, running spend, the daily, weekly and
-//! per-user daily aggregates. Cached statements keep a batch of hundreds of rows to a few milliseconds.
+//! The SQL of one ledger batch: spend-log rows, running spend, the daily, weekly,
+//! per-user daily and per-tag daily aggregates. Cached statements keep a batch of hundreds of rows to a few milliseconds.
 
 use super::names::Names;
 use super::row::SpendRow;
@@ -53,12 +53,19 @@ fn insert_rows(tx: &Transaction<'_>, rows: &[&SpendRow], names: &Names) -> rusql
     let mut insert = tx.prepare_cached(
         "INSERT INTO spend_rows (request_id, start, duration, call_type, api_key, user, team_id, key_alias, model,
             model_id, model_group, custom_llm_provider, api_base, status, spend, prompt_tokens, completion_tokens,
-            end_user, client_request_id, session_id, metadata)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+            end_user, client_request_id, session_id, metadata, request_tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
     )?;
     for row in rows {
         let start = micros(&row.start);
         let alias = row.metadata.get("user_api_key_alias").and_then(serde_json::Value::as_str);
+        // The tags by their numbers, as names are kept: `[3,17]`; none for most rows.
+        let tags = if row.tags.is_empty() {
+            None
+        } else {
+            let ids = row.tags.iter().map(|t| names.id(t)).collect::<rusqlite::Result<Vec<_>>>()?;
+            Some(serde_json::Value::from(ids).to_string())
+        };
         insert.execute(params![
             row.request_id,
             start,
@@ -81,6 +88,7 @@ fn insert_rows(tx: &Transaction<'_>, rows: &[&SpendRow], names: &Names) -> rusql
             row.client_request_id,
             row.session_id,
             stored_metadata(row),
+            tags,
         ])?;
     }
     Ok(())
@@ -153,6 +161,7 @@ fn write_daily(tx: &Transaction<'_>, rows: &[&SpendRow]) -> rusqlite::Result<()>
     )?;
     write_weekly(tx, &days)?;
     write_per_user(tx, &days)?;
+    write_per_tag(tx, rows)?;
     for ((date, user, team, key, model, provider), day) in days {
         upsert.execute(params![
             date,
@@ -246,6 +255,56 @@ fn write_per_user(tx: &Transaction<'_>, days: &HashMap<DayKey<'_>, Day>) -> rusq
             sum.completion as i64,
             sum.spend,
             sum.requests as i64
+        ])?;
+    }
+    Ok(())
+}
+
+type TagKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
+
+/// The sums per day and tag (`daily_tag_spend`): each row counts once under each of its
+/// tags. Rows without tags, most of them, write nothing here.
+fn write_per_tag(tx: &Transaction<'_>, rows: &[&SpendRow]) -> rusqlite::Result<()> {
+    let mut sums: HashMap<TagKey<'_>, Day> = HashMap::new();
+    for row in rows.iter().filter(|r| !r.tags.is_empty()) {
+        let date = row.start.get(..10).unwrap_or_default();
+        let user = row.user.as_deref().unwrap_or_default();
+        let team = row.team_id.as_deref().unwrap_or_default();
+        for tag in &row.tags {
+            let sum = sums.entry((date, tag.as_str(), user, team, row.api_key.as_str())).or_default();
+            sum.prompt += row.prompt_tokens;
+            sum.completion += row.completion_tokens;
+            sum.spend += row.cost;
+            sum.requests += 1;
+            sum.ok += u64::from(row.status_ok);
+        }
+    }
+    if sums.is_empty() {
+        return Ok(());
+    }
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO daily_tag_spend (date, tag, user_id, team_id, api_key, prompt_tokens, completion_tokens, spend,
+            api_requests, successful_requests)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (date, tag, user_id, team_id, api_key) DO UPDATE SET
+            prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+            completion_tokens = completion_tokens + excluded.completion_tokens,
+            spend = spend + excluded.spend,
+            api_requests = api_requests + excluded.api_requests,
+            successful_requests = successful_requests + excluded.successful_requests",
+    )?;
+    for ((date, tag, user, team, key), sum) in sums {
+        upsert.execute(params![
+            date,
+            tag,
+            user,
+            team,
+            key,
+            sum.prompt as i64,
+            sum.completion as i64,
+            sum.spend,
+            sum.requests as i64,
+            sum.ok as i64,
         ])?;
     }
     Ok(())

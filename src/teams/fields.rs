@@ -29,6 +29,12 @@ pub struct TeamFields {
     pub metadata: Option<Value>,
     #[serde(default, deserialize_with = "double")]
     pub team_member_permissions: Option<Option<Vec<String>>>,
+    /// Alias -> model for the team's keys (`null`: left as it is, as LiteLLM does).
+    #[schema(value_type = Option<Object>)]
+    pub model_aliases: Option<Value>,
+    /// Kept in `metadata.tags`, as LiteLLM does.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tags: Option<Value>,
 }
 
 impl TeamFields {
@@ -39,12 +45,26 @@ impl TeamFields {
         fields::limit("rpm_limit", self.rpm_limit.flatten())?;
         fields::limit("max_parallel_requests", self.max_parallel_requests.flatten())?;
         fields::duration("budget_duration", self.budget_duration.clone().flatten().as_deref(), false)?;
-        if let Some(m) = &self.metadata
-            && !m.is_object()
-        {
-            return Err(ApiError::field("metadata", "metadata must be a JSON object"));
+        if let Some(m) = &self.metadata {
+            if !m.is_object() {
+                return Err(ApiError::field("metadata", "metadata must be a JSON object"));
+            }
+            crate::tags::check_metadata(m)?;
+        }
+        if let Some(tags) = self.tags.as_ref().filter(|t| !t.is_null()) {
+            crate::tags::parse("tags", tags)?;
+        }
+        if let Some(aliases) = &self.model_aliases {
+            check_aliases(aliases)?;
         }
         Ok(())
+    }
+
+    /// The models the given `model_aliases` lead to, for the caller to check that they
+    /// are served.
+    pub fn alias_targets(&self) -> Vec<(&str, &str)> {
+        let Some(Value::Object(map)) = &self.model_aliases else { return Vec::new() };
+        map.iter().filter_map(|(alias, target)| Some((alias.as_str(), target.as_str()?))).collect()
     }
 
     pub fn apply(&self, team: &mut TeamRecord, now: DateTime<Utc>) -> Result<(), ApiError> {
@@ -64,6 +84,10 @@ impl TeamFields {
         if let Some(metadata) = &self.metadata {
             team.metadata.clone_from(metadata);
         }
+        crate::tags::into_metadata(&mut team.metadata, &self.tags)?;
+        if let Some(aliases) = self.model_aliases.as_ref().filter(|a| !a.is_null()) {
+            team.model_aliases.clone_from(aliases);
+        }
         if let (Some(soft), Some(max)) = (team.soft_budget, team.max_budget)
             && soft >= max
         {
@@ -74,6 +98,30 @@ impl TeamFields {
         }
         fields::set_budget_period(&mut team.budget_duration, &mut team.budget_reset_at, &self.budget_duration, now)
     }
+}
+
+/// `model_aliases`: `null`, or an object whose every value names a model (non-empty text).
+fn check_aliases(aliases: &Value) -> Result<(), ApiError> {
+    let map = match aliases {
+        Value::Null => return Ok(()),
+        Value::Object(map) => map,
+        _ => {
+            return Err(ApiError::field(
+                "model_aliases",
+                "model_aliases must be a JSON object of alias -> model name, e.g. {\"cheap\": \"gpt-4o-mini\"}",
+            ));
+        }
+    };
+    for (alias, target) in map {
+        let named = target.as_str().is_some_and(|t| !t.trim().is_empty());
+        if alias.trim().is_empty() || !named {
+            return Err(ApiError::field(
+                "model_aliases",
+                format!("model_aliases[{alias:?}] must name a model (a non-empty string); got {target}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub fn blank(team_id: &str, now: &str) -> TeamRecord {
@@ -98,5 +146,6 @@ pub fn blank(team_id: &str, now: &str) -> TeamRecord {
         listed_members: Vec::new(),
         members: Vec::new(),
         organization_id: None,
+        model_aliases: serde_json::json!({}),
     }
 }

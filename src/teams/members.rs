@@ -85,6 +85,14 @@ pub fn resolve(state: &AppState, member: &Member) -> Result<Joining, ApiError> {
     Ok(Joining { user_id: user.user_id.clone(), role, new_user: Some(user) })
 }
 
+/// What a new membership's budget is: its own max budget in the team, and a budget object
+/// whose limits it has where it sets none.
+#[derive(Debug, Clone, Default)]
+pub struct MemberBudget {
+    pub max_budget_in_team: Option<f64>,
+    pub budget_id: Option<String>,
+}
+
 /// In the caller's transaction: stores the new user of a `Joining` (or takes the user
 /// that got the email meanwhile) and adds the membership unless it exists. Returns the
 /// user created, for the in-memory table.
@@ -94,7 +102,7 @@ pub fn join(
     now: &str,
     team_id: &str,
     joining: Joining,
-    max_budget_in_team: Option<f64>,
+    budget: &MemberBudget,
 ) -> Result<Option<UserRecord>, ApiError> {
     let mut user_id = joining.user_id;
     let mut created = None;
@@ -122,8 +130,9 @@ pub fn join(
             team_id: team_id.to_string(),
             role: joining.role,
             spend: 0.0,
-            max_budget_in_team,
+            max_budget_in_team: budget.max_budget_in_team,
             created_at: now.to_string(),
+            budget_id: budget.budget_id.clone(),
         };
         store::add_member(tx, &member)?;
         let object = format!("{team_id}:{user_id}");
@@ -195,6 +204,7 @@ async fn members_write(
 struct MemberAdd {
     member: OneOrMany,
     max_budget_in_team: Option<f64>,
+    budget_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -220,6 +230,7 @@ pub async fn add(state: &AppState, caller: &Caller, body: &Value) -> Result<Valu
     let permit = policy::authorize(state, caller, Op::TeamMembers { route: "/team/member_add", team: &team })?;
     let request: MemberAdd = fields::parse(body)?;
     fields::budget("max_budget_in_team", request.max_budget_in_team)?;
+    crate::budgets::referenced(state, request.budget_id.as_deref())?;
     let members = match request.member {
         OneOrMany::One(m) => vec![m],
         OneOrMany::Many(ms) => ms,
@@ -243,12 +254,12 @@ pub async fn add(state: &AppState, caller: &Caller, body: &Value) -> Result<Valu
     let actor = Actor::of(caller);
     let now = crate::time::format(state.clock.now());
     let team_id = team.team_id.clone();
-    let budget = request.max_budget_in_team;
+    let budget = MemberBudget { max_budget_in_team: request.max_budget_in_team, budget_id: request.budget_id };
     let added: Vec<String> = new.iter().map(|j| j.user_id.clone()).collect();
     let team = members_write(state, &permit, &team.team_id, move |tx| {
         let mut changed = Changed::default();
         for joining in new {
-            changed.created_users.extend(join(tx, &actor, &now, &team_id, joining, budget)?);
+            changed.created_users.extend(join(tx, &actor, &now, &team_id, joining, &budget)?);
         }
         Ok(changed)
     })
@@ -256,7 +267,7 @@ pub async fn add(state: &AppState, caller: &Caller, body: &Value) -> Result<Valu
     let mut answer = view::team(state, &team);
     let users: Vec<Value> =
         added.iter().filter_map(|u| state.users.get(u)).map(|u| crate::users::view::user(state, &u)).collect();
-    let memberships: Vec<Value> = view::memberships(&team)
+    let memberships: Vec<Value> = view::memberships(state, &team)
         .into_iter()
         .filter(|m| m["user_id"].as_str().is_some_and(|u| added.iter().any(|a| a == u)))
         .collect();
@@ -271,6 +282,7 @@ struct MemberRef {
     user_email: Option<String>,
     role: Option<String>,
     max_budget_in_team: Option<f64>,
+    budget_id: Option<String>,
 }
 
 /// Remove a member; their keys in this team are deleted (archived).
@@ -332,6 +344,7 @@ pub async fn update(state: &AppState, caller: &Caller, body: &Value) -> Result<V
     let permit = policy::authorize(state, caller, Op::TeamMembers { route: "/team/member_update", team: &team })?;
     let request: MemberRef = fields::parse(body)?;
     fields::budget("max_budget_in_team", request.max_budget_in_team)?;
+    crate::budgets::referenced(state, request.budget_id.as_deref())?;
     let user_id = user_of(state, request.user_id.as_deref(), request.user_email.as_deref())?;
     let Some(before) = team.member(&user_id).cloned() else {
         return Err(ApiError::bad_request(format!(
@@ -340,6 +353,9 @@ pub async fn update(state: &AppState, caller: &Caller, body: &Value) -> Result<V
         )));
     };
     let mut after = before.clone();
+    if body.get("budget_id").is_some() {
+        after.budget_id.clone_from(&request.budget_id);
+    }
     if request.role.is_some() {
         after.role = team_role(request.role.as_deref())?;
     }
@@ -372,5 +388,6 @@ pub async fn update(state: &AppState, caller: &Caller, body: &Value) -> Result<V
         "user_email": email,
         "role": after.role.as_str(),
         "max_budget_in_team": after.max_budget_in_team,
+        "budget_id": after.budget_id,
     }))
 }

@@ -42,7 +42,7 @@ async fn team_info(
         "team_id": team.team_id,
         "team_info": view::team(&state, &team),
         "keys": view::team_keys(&state, &team),
-        "team_memberships": view::memberships(&team),
+        "team_memberships": view::memberships(&state, &team),
     })))
 }
 

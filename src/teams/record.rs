@@ -29,6 +29,9 @@ pub struct Membership {
     pub spend: f64,
     pub max_budget_in_team: Option<f64>,
     pub created_at: String,
+    /// A budget object whose max budget and limits the member has in the team unless set
+    /// here (`max_budget_in_team`).
+    pub budget_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -58,12 +61,15 @@ pub struct TeamRecord {
     pub members: Vec<Membership>,
     /// The organization the team belongs to, whose budget and models bound the team's.
     pub organization_id: Option<String>,
+    /// LiteLLM's team `model_aliases`: alias -> model, applied to the team's keys' requests
+    /// after their own `aliases` (a JSON object of strings).
+    pub model_aliases: Value,
 }
 
 pub const COLUMNS: &str = "team_id, team_alias, max_budget, soft_budget, spend, budget_duration, budget_reset_at, \
-     models, tpm_limit, rpm_limit, max_parallel_requests, blocked, metadata, team_member_permissions, created_at, updated_at, admins, members, organization_id";
+     models, tpm_limit, rpm_limit, max_parallel_requests, blocked, metadata, team_member_permissions, created_at, updated_at, admins, members, organization_id, model_aliases";
 
-pub const MEMBER_COLUMNS: &str = "user_id, team_id, role, spend, max_budget_in_team, created_at";
+pub const MEMBER_COLUMNS: &str = "user_id, team_id, role, spend, max_budget_in_team, created_at, budget_id";
 
 impl TeamRecord {
     /// Reads a team row; `members` is filled by the caller.
@@ -90,11 +96,17 @@ impl TeamRecord {
             listed_members: list_column(row, 17)?,
             members: Vec::new(),
             organization_id: row.get(18)?,
+            model_aliases: json_column(row, 19)?,
         })
     }
 
     pub fn member(&self, user_id: &str) -> Option<&Membership> {
         self.members.iter().find(|m| m.user_id == user_id)
+    }
+
+    /// The model a team alias stands for, if `model` is one.
+    pub fn alias_target(&self, model: &str) -> Option<&str> {
+        self.model_aliases.get(model).and_then(Value::as_str)
     }
 }
 
@@ -108,6 +120,7 @@ impl Membership {
             spend: row.get(3)?,
             max_budget_in_team: row.get(4)?,
             created_at: row.get(5)?,
+            budget_id: row.get(6)?,
         })
     }
 }

@@ -2,7 +2,7 @@
 //! `members.rs`.
 
 use super::fields::{TeamFields, blank};
-use super::members::{Member, join, resolve};
+use super::members::{Member, MemberBudget, join, resolve};
 use super::record::TeamRecord;
 use super::{store, view};
 use crate::audit::{self, Actor};
@@ -59,6 +59,7 @@ pub async fn new(state: &AppState, caller: &Caller, body: &Value) -> Result<Team
     let request: TeamFields = fields::parse(body)?;
     let extra: NewTeamExtra = fields::parse(body)?;
     request.validate()?;
+    served_alias_targets(state, &request)?;
     let organization = organization_id.as_deref().map(|id| organization_of(state, id)).transpose()?;
     let team_id = match extra.team_id.as_deref().map(str::trim) {
         Some("") => return Err(ApiError::field("team_id", "team_id must not be empty")),
@@ -108,7 +109,7 @@ pub async fn new(state: &AppState, caller: &Caller, body: &Value) -> Result<Team
                 )?;
                 let mut created = Vec::new();
                 for joining in members {
-                    created.extend(join(tx, &actor, &now_text, &team.team_id, joining, None)?);
+                    created.extend(join(tx, &actor, &now_text, &team.team_id, joining, &MemberBudget::default())?);
                 }
                 let team = store::load(tx, &team.team_id)?
                     .ok_or_else(|| ApiError::internal("a team vanished in its own transaction"))?;
@@ -151,6 +152,21 @@ fn settings_of(team: &TeamRecord) -> TeamSettings<'_> {
     }
 }
 
+/// Refuses team `model_aliases` that lead to a model this proxy does not serve: the alias
+/// could only ever fail.
+fn served_alias_targets(state: &AppState, request: &TeamFields) -> Result<(), ApiError> {
+    let router = state.router();
+    match request.alias_targets().into_iter().find(|(_, target)| router.resolve(target).is_none()) {
+        Some((alias, target)) => Err(ApiError::field(
+            "model_aliases",
+            format!(
+                "model_aliases[{alias:?}] names model={target}, which this proxy does not serve. GET /v1/models lists the models."
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn team_not_found(team_id: &str) -> ApiError {
     ApiError::NotFound(format!("Team not found, passed team_id={team_id}"))
 }
@@ -184,6 +200,7 @@ pub async fn update(state: &AppState, caller: &Caller, body: &Value) -> Result<T
     let permit = policy::authorize(state, caller, Op::TeamUpdate { team: &current, moves_to })?;
     let request: TeamFields = fields::parse(body)?;
     request.validate()?;
+    served_alias_targets(state, &request)?;
     let organization = match moves_to {
         Some(to) => to.map(|id| organization_of(state, id)).transpose()?,
         None => current.organization_id.as_deref().and_then(|id| state.organizations.get(id)),

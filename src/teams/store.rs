@@ -31,14 +31,14 @@ pub fn save(conn: &Connection, team: &TeamRecord) -> rusqlite::Result<()> {
     let permissions = team.team_member_permissions.as_ref().map(|p| serde_json::Value::from(p.clone()).to_string());
     conn.execute(
         &format!(
-            "INSERT INTO teams ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+            "INSERT INTO teams ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
              ON CONFLICT (team_id) DO UPDATE SET team_alias = excluded.team_alias, max_budget = excluded.max_budget,
              soft_budget = excluded.soft_budget, spend = excluded.spend, budget_duration = excluded.budget_duration,
              budget_reset_at = excluded.budget_reset_at, models = excluded.models, tpm_limit = excluded.tpm_limit,
              rpm_limit = excluded.rpm_limit, max_parallel_requests = excluded.max_parallel_requests,
              blocked = excluded.blocked, metadata = excluded.metadata,
              team_member_permissions = excluded.team_member_permissions, updated_at = excluded.updated_at,
-             organization_id = excluded.organization_id"
+             organization_id = excluded.organization_id, model_aliases = excluded.model_aliases"
         ),
         params![
             team.team_id,
@@ -60,6 +60,7 @@ pub fn save(conn: &Connection, team: &TeamRecord) -> rusqlite::Result<()> {
             serde_json::Value::from(team.listed_admins.clone()).to_string(),
             serde_json::Value::from(team.listed_members.clone()).to_string(),
             team.organization_id,
+            team.model_aliases.to_string(),
         ],
     )?;
     Ok(())
@@ -75,15 +76,16 @@ pub fn is_member(conn: &Connection, team_id: &str, user_id: &str) -> rusqlite::R
 
 pub fn add_member(conn: &Connection, member: &Membership) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO team_memberships (user_id, team_id, role, spend, max_budget_in_team, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO team_memberships (user_id, team_id, role, spend, max_budget_in_team, created_at, budget_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             member.user_id,
             member.team_id,
             member.role.as_str(),
             member.spend,
             member.max_budget_in_team,
-            member.created_at
+            member.created_at,
+            member.budget_id
         ],
     )?;
     Ok(())
@@ -91,8 +93,8 @@ pub fn add_member(conn: &Connection, member: &Membership) -> rusqlite::Result<()
 
 pub fn update_member(conn: &Connection, member: &Membership) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE team_memberships SET role = ?3, max_budget_in_team = ?4 WHERE user_id = ?1 AND team_id = ?2",
-        params![member.user_id, member.team_id, member.role.as_str(), member.max_budget_in_team],
+        "UPDATE team_memberships SET role = ?3, max_budget_in_team = ?4, budget_id = ?5 WHERE user_id = ?1 AND team_id = ?2",
+        params![member.user_id, member.team_id, member.role.as_str(), member.max_budget_in_team, member.budget_id],
     )?;
     Ok(())
 }

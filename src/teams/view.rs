@@ -24,9 +24,13 @@ pub fn team(state: &AppState, team: &TeamRecord) -> Value {
         map.insert("members_with_roles".into(), Value::Array(members));
         map.insert("admins".into(), json!(team.listed_admins));
         map.insert("members".into(), json!(team.listed_members));
-        for extra in ["model_id", "litellm_model_table", "object_permission_id"] {
+        for extra in ["model_id", "object_permission_id"] {
             map.insert(extra.into(), Value::Null);
         }
+        // LiteLLM keeps a team's aliases in a joined model table row and shows it.
+        let has_aliases = team.model_aliases.as_object().is_some_and(|m| !m.is_empty());
+        let table = has_aliases.then(|| json!({"model_aliases": team.model_aliases}));
+        map.insert("litellm_model_table".into(), table.unwrap_or(Value::Null));
         map.insert("model_spend".into(), json!({}));
         map.insert("model_max_budget".into(), json!({}));
     }
@@ -34,17 +38,29 @@ pub fn team(state: &AppState, team: &TeamRecord) -> Value {
 }
 
 /// LiteLLM's `team_memberships` entries: per-member spend and budget.
-pub fn memberships(team: &TeamRecord) -> Vec<Value> {
+/// With a budget object (`budget_id`), `litellm_budget_table` is that budget, its max
+/// budget overridden by `max_budget_in_team` when set.
+pub fn memberships(state: &AppState, team: &TeamRecord) -> Vec<Value> {
     team.members
         .iter()
         .map(|m| {
-            let budget = m.max_budget_in_team.map(|b| json!({"max_budget": b}));
+            let object = m.budget_id.as_deref().and_then(|id| state.budgets.get(id));
+            let budget = match (object, m.max_budget_in_team) {
+                (Some(object), own) => {
+                    let mut shown = crate::budgets::view::budget(&object);
+                    if let Some(own) = own {
+                        shown["max_budget"] = json!(own);
+                    }
+                    Some(shown)
+                }
+                (None, own) => own.map(|b| json!({"max_budget": b})),
+            };
             json!({
                 "user_id": m.user_id,
                 "team_id": m.team_id,
                 "role": m.role.as_str(),
                 "spend": m.spend,
-                "budget_id": null,
+                "budget_id": m.budget_id,
                 "litellm_budget_table": budget,
             })
         })
@@ -67,7 +83,7 @@ pub fn team_keys(state: &AppState, team: &TeamRecord) -> Vec<Value> {
 /// keys. Whoever may see the team sees these too.
 pub fn with_memberships_and_keys(state: &AppState, team: &TeamRecord) -> Value {
     let mut shown = self::team(state, team);
-    shown["team_memberships"] = json!(memberships(team));
+    shown["team_memberships"] = json!(memberships(state, team));
     shown["keys"] = json!(team_keys(state, team));
     shown
 }

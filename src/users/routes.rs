@@ -187,6 +187,7 @@ pub async fn create(
                         spend: 0.0,
                         max_budget_in_team: budget,
                         created_at: now.clone(),
+                        budget_id: None,
                     };
                     team_store::add_member(tx, &member)?;
                     let object = format!("{team_id}:{}", user.user_id);

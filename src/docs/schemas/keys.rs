@@ -84,9 +84,12 @@ pub struct KeyInfo {
     tpm_limit: Option<i64>,
     rpm_limit: Option<i64>,
     max_parallel_requests: Option<i64>,
+    /// Holds `tags`, the key's request tags.
     metadata: BTreeMap<String, Value>,
     blocked: bool,
     allowed_routes: Vec<String>,
+    /// The budget object whose max budget, limits and period apply where the key sets none.
+    budget_id: Option<String>,
     created_at: String,
     updated_at: String,
 }

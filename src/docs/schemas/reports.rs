@@ -32,6 +32,8 @@ pub struct SpendLogRow {
     cache_hit: String,
     /// `success` or `failure`.
     status: String,
+    /// The request's tags, its key's and team's included (LiteLLM's `request_tags`).
+    request_tags: Vec<String>,
 }
 
 /// One day of `/spend/logs?summarize=true` with both dates: spend per model and user.
@@ -100,6 +102,15 @@ pub struct SpendReportDay {
     group_by_day: String,
     teams: Option<Vec<BTreeMap<String, Value>>>,
     api_keys: Option<Vec<BTreeMap<String, Value>>>,
+}
+
+/// Spend of one request tag (`/spend/tags`): requests that carried it (a request with
+/// several tags counts under each) and their spend.
+#[derive(ToSchema)]
+pub struct TagSpend {
+    individual_request_tag: String,
+    log_count: i64,
+    total_spend: f64,
 }
 
 /// One change in the audit log.

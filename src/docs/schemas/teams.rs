@@ -72,6 +72,9 @@ pub struct MemberAddRequest {
     /// The new members' budget in this team, in USD.
     #[schema(minimum = 0)]
     max_budget_in_team: Option<f64>,
+    /// A budget object (`/budget/new`) whose max budget and rpm/tpm/parallel limits the
+    /// new members have in this team where not set here.
+    budget_id: Option<String>,
 }
 
 #[derive(ToSchema)]
@@ -93,6 +96,8 @@ pub struct MemberChangeRequest {
     /// `/team/member_update` only: the member's budget in this team (`null`: none).
     #[schema(minimum = 0)]
     max_budget_in_team: Option<f64>,
+    /// `/team/member_update` only: the member's budget object (`null`: none).
+    budget_id: Option<String>,
 }
 
 /// A team member with their email.
@@ -126,6 +131,8 @@ pub struct TeamObject {
     /// LiteLLM's legacy `members` list, as given at `/team/new`.
     members: Vec<String>,
     organization_id: Option<String>,
+    /// Alias -> model, applied to the team's keys' requests.
+    model_aliases: BTreeMap<String, String>,
     created_at: String,
     updated_at: String,
 }
@@ -137,7 +144,10 @@ pub struct TeamMembership {
     team_id: String,
     role: TeamRole,
     spend: f64,
-    /// `{"max_budget": ...}` when the member has a budget in the team.
+    /// The member's budget object, if any.
+    budget_id: Option<String>,
+    /// The budget object (its `max_budget` overridden by `max_budget_in_team`), or
+    /// `{"max_budget": ...}` when the member has only a budget in the team.
     litellm_budget_table: Option<BTreeMap<String, Value>>,
 }
 

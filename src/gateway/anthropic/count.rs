@@ -28,7 +28,7 @@ pub async fn handle(state: AppState, caller: Caller, headers: HeaderMap, body: B
 
 async fn count(state: &AppState, caller: &Caller, headers: &HeaderMap, body: &Bytes) -> Result<Response, Response> {
     let mut request = ModelRequest::parse(Endpoint::CountTokens, body).map_err(IntoResponse::into_response)?;
-    let aliased = flow::aliased(caller, &request.model);
+    let aliased = flow::aliased(state, caller, &request.model);
     let route = state.router().resolve(&aliased);
     let mut names = vec![request.model.as_str(), aliased.as_str()];
     if let Some(route) = &route {

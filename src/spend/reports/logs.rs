@@ -58,7 +58,7 @@ pub struct LogQuery {
 
 pub(super) const COLUMNS: &str = "request_id, call_type, api_key, spend, total_tokens, prompt_tokens, completion_tokens, \
     startTime, endTime, model, model_id, model_group, custom_llm_provider, api_base, user, team_id, end_user, \
-    metadata, cache_hit, status, client_request_id, session_id";
+    metadata, cache_hit, status, client_request_id, session_id, request_tags";
 
 /// A row as LiteLLM shows it. `api_base` is masked again here: rows written before it was
 /// masked at write time may hold a password.
@@ -78,6 +78,7 @@ pub(super) fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
         "cache_hit": if row.get::<_, bool>(18)? { "True" } else { "False" }, "status": row.get::<_, String>(19)?,
         "client_request_id": row.get::<_, Option<String>>(20)?,
         "session_id": row.get::<_, Option<String>>(21)?,
+        "request_tags": serde_json::from_str::<Value>(&row.get::<_, String>(22)?).unwrap_or_else(|_| json!([])),
     }))
 }
 

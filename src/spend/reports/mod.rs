@@ -1,11 +1,13 @@
 //! LiteLLM's spend and usage reports: `GET /spend/logs` (and the paginated
-//! `/spend/logs/v2`), `GET /user/daily/activity`, `GET /global/spend/report`. Admins and
+//! `/spend/logs/v2`), `GET /user/daily/activity`, `GET /global/spend/report`, `GET
+//! /spend/tags`. Admins and
 //! admin viewers see everything; everyone else only their own spend, as the permission
 //! policy decides (`scope_of`).
 
 mod activity;
 mod logs;
 pub mod request_log;
+mod tags;
 
 use crate::auth::Caller;
 use crate::auth::policy::{self, Op};
@@ -19,6 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(logs::spend_logs_v2))
         .routes(routes!(activity::daily_activity))
         .routes(routes!(activity::global_spend_report))
+        .routes(routes!(tags::spend_tags))
 }
 
 /// Whose spend a caller may read.

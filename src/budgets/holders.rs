@@ -1,0 +1,66 @@
+//! Who references a budget object besides customers: keys and team memberships
+//! (`budget_id`). A reference must name a budget that exists; a budget still referenced
+//! cannot be deleted; and when the budget's period ends, the spend its holders counted
+//! against it starts again (keys with a period of their own keep theirs).
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use rusqlite::{Connection, params};
+
+/// Refuses a `budget_id` no budget has (or an empty one); `None` is no reference.
+pub fn referenced(state: &AppState, budget_id: Option<&str>) -> Result<(), ApiError> {
+    let Some(id) = budget_id else { return Ok(()) };
+    if id.trim().is_empty() {
+        return Err(ApiError::field("budget_id", "budget_id must not be empty"));
+    }
+    if state.budgets.get(id).is_none() {
+        return Err(ApiError::field(
+            "budget_id",
+            format!("Budget not found, passed budget_id={id}: create it with /budget/new"),
+        ));
+    }
+    Ok(())
+}
+
+/// The keys (aliases, else masked names) and team memberships (`team:user`) that reference
+/// a budget, at most `limit` of each.
+pub fn of_budget(conn: &Connection, budget_id: &str, limit: i64) -> rusqlite::Result<(Vec<String>, Vec<String>)> {
+    let mut stmt = conn.prepare(
+        "SELECT coalesce(key_alias, key_name) FROM keys WHERE budget_id = ?1 ORDER BY created_at, token LIMIT ?2",
+    )?;
+    let keys = stmt.query_map(params![budget_id, limit], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT team_id || ':' || user_id FROM team_memberships WHERE budget_id = ?1 ORDER BY team_id, user_id LIMIT ?2",
+    )?;
+    let members = stmt.query_map(params![budget_id, limit], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok((keys, members))
+}
+
+/// The budget's period ended: the spend of the keys that spend in its periods and of the
+/// memberships that reference it starts again.
+pub fn reset_spend(conn: &Connection, budget_id: &str) -> rusqlite::Result<()> {
+    conn.execute("UPDATE keys SET spend = 0 WHERE budget_id = ?1 AND budget_duration IS NULL", [budget_id])?;
+    conn.execute("UPDATE team_memberships SET spend = 0 WHERE budget_id = ?1", [budget_id])?;
+    Ok(())
+}
+
+/// `reset_spend` in the in-memory tables, after its commit.
+pub fn reset_in_memory(state: &AppState, budget_id: &str) {
+    let named = |id: &Option<String>| id.as_deref() == Some(budget_id);
+    for key in state.keys.all() {
+        if named(&key.budget_id) && key.budget_duration.is_none() && key.spend != 0.0 {
+            let mut key = (*key).clone();
+            key.spend = 0.0;
+            state.keys.put(key);
+        }
+    }
+    for team in state.teams.all() {
+        if team.members.iter().any(|m| named(&m.budget_id)) {
+            let mut team = (*team).clone();
+            for member in team.members.iter_mut().filter(|m| named(&m.budget_id)) {
+                member.spend = 0.0;
+            }
+            state.teams.put(team);
+        }
+    }
+}
