@@ -38,7 +38,91 @@ pub const UPGRADES: &[&str] = &[
     STORED_MODELS,
     ORGANIZATIONS,
     CUSTOMERS_AND_BUDGETS,
+    FIRST_TOKEN_AND_PAYLOADS,
 ];
+
+/// 15 -> 16: the time to a streamed answer's first token (`spend_rows.first_token`, shown
+/// as LiteLLM's `completionStartTime` by the `spend_logs` view, which is made again with
+/// its insert trigger, word for word as `schema.sql` has them) and the captured request
+/// and response bodies (`spend_payloads`, src/spend/payloads.rs). The table is `IF NOT
+/// EXISTS`; SQLite cannot guard the `ALTER`, so a file made from a newer `schema.sql` but
+/// marked older must lack the column.
+const FIRST_TOKEN_AND_PAYLOADS: &str = "
+ALTER TABLE spend_rows ADD COLUMN first_token INTEGER;
+DROP VIEW IF EXISTS spend_logs;
+CREATE VIEW spend_logs AS SELECT
+    r.request_id AS request_id,
+    (SELECT name FROM spend_names WHERE id = r.call_type) AS call_type,
+    (SELECT name FROM spend_names WHERE id = r.api_key) AS api_key,
+    r.spend AS spend,
+    coalesce(r.total_tokens, r.prompt_tokens + r.completion_tokens) AS total_tokens,
+    r.prompt_tokens AS prompt_tokens,
+    r.completion_tokens AS completion_tokens,
+    strftime('%Y-%m-%dT%H:%M:%S', r.start / 1000000, 'unixepoch') || printf('.%06dZ', r.start % 1000000) AS startTime,
+    strftime('%Y-%m-%dT%H:%M:%S', (r.start + r.duration) / 1000000, 'unixepoch')
+        || printf('.%06dZ', (r.start + r.duration) % 1000000) AS endTime,
+    (SELECT name FROM spend_names WHERE id = r.model) AS model,
+    (SELECT name FROM spend_names WHERE id = r.model_id) AS model_id,
+    (SELECT name FROM spend_names WHERE id = r.model_group) AS model_group,
+    (SELECT name FROM spend_names WHERE id = r.custom_llm_provider) AS custom_llm_provider,
+    (SELECT name FROM spend_names WHERE id = r.api_base) AS api_base,
+    (SELECT name FROM spend_names WHERE id = r.user) AS user,
+    (SELECT name FROM spend_names WHERE id = r.team_id) AS team_id,
+    r.end_user AS end_user,
+    coalesce(r.metadata, json_object('user_api_key_alias', (SELECT name FROM spend_names WHERE id = r.key_alias),
+        'end_user', r.end_user)) AS metadata,
+    r.cache_hit AS cache_hit,
+    (SELECT name FROM spend_names WHERE id = r.status) AS status,
+    r.client_request_id AS client_request_id,
+    r.session_id AS session_id,
+    -- LiteLLM writes endTime for an answer that was not streamed.
+    strftime('%Y-%m-%dT%H:%M:%S', (r.start + coalesce(r.first_token, r.duration)) / 1000000, 'unixepoch')
+        || printf('.%06dZ', (r.start + coalesce(r.first_token, r.duration)) % 1000000) AS completionStartTime
+FROM spend_rows r;
+CREATE TRIGGER spend_logs_insert INSTEAD OF INSERT ON spend_logs BEGIN
+    INSERT OR IGNORE INTO spend_names (name)
+        SELECT value FROM json_each(json_array(NEW.call_type, NEW.api_key, NEW.model, NEW.model_id,
+            NEW.model_group, NEW.custom_llm_provider, NEW.api_base, NEW.user, NEW.team_id,
+            coalesce(NEW.status, 'success'), CASE WHEN json_valid(NEW.metadata)
+            THEN json_extract(NEW.metadata, '$.user_api_key_alias') END))
+        WHERE type = 'text';
+    INSERT INTO spend_rows (request_id, start, duration, call_type, api_key, user, team_id, key_alias, model,
+        model_id, model_group, custom_llm_provider, api_base, status, spend, prompt_tokens, completion_tokens,
+        total_tokens, cache_hit, end_user, client_request_id, session_id, metadata, first_token)
+    SELECT NEW.request_id, s.start, e.at - s.start,
+        (SELECT id FROM spend_names WHERE name = NEW.call_type),
+        (SELECT id FROM spend_names WHERE name = NEW.api_key),
+        (SELECT id FROM spend_names WHERE name = NEW.user),
+        (SELECT id FROM spend_names WHERE name = NEW.team_id),
+        (SELECT id FROM spend_names WHERE name = CASE WHEN json_valid(NEW.metadata)
+            THEN json_extract(NEW.metadata, '$.user_api_key_alias') END),
+        (SELECT id FROM spend_names WHERE name = NEW.model),
+        (SELECT id FROM spend_names WHERE name = NEW.model_id),
+        (SELECT id FROM spend_names WHERE name = NEW.model_group),
+        (SELECT id FROM spend_names WHERE name = NEW.custom_llm_provider),
+        (SELECT id FROM spend_names WHERE name = NEW.api_base),
+        (SELECT id FROM spend_names WHERE name = coalesce(NEW.status, 'success')),
+        coalesce(NEW.spend, 0), coalesce(NEW.prompt_tokens, 0), coalesce(NEW.completion_tokens, 0),
+        nullif(NEW.total_tokens, coalesce(NEW.prompt_tokens, 0) + coalesce(NEW.completion_tokens, 0)),
+        coalesce(NEW.cache_hit, 0), NEW.end_user, NEW.client_request_id, NEW.session_id,
+        CASE WHEN NEW.metadata IS NULL THEN '{}' WHEN NOT json_valid(NEW.metadata) THEN NEW.metadata
+            WHEN NEW.metadata = json_object('user_api_key_alias', json_extract(NEW.metadata, '$.user_api_key_alias'),
+                'end_user', NEW.end_user) THEN NULL
+            ELSE NEW.metadata END,
+        nullif(c.at - s.start, e.at - s.start)
+    FROM (SELECT coalesce(unixepoch(substr(NEW.startTime, 1, 19)) * 1000000 + CASE WHEN substr(NEW.startTime, 20, 1) = '.'
+        THEN CAST(substr(rtrim(substr(NEW.startTime, 21, 6), 'Z') || '000000', 1, 6) AS INTEGER) ELSE 0 END, 0) AS start) s, (SELECT coalesce(unixepoch(substr(NEW.endTime, 1, 19)) * 1000000 + CASE WHEN substr(NEW.endTime, 20, 1) = '.'
+        THEN CAST(substr(rtrim(substr(NEW.endTime, 21, 6), 'Z') || '000000', 1, 6) AS INTEGER) ELSE 0 END, 0) AS at) e,
+        (SELECT unixepoch(substr(NEW.completionStartTime, 1, 19)) * 1000000 + CASE WHEN substr(NEW.completionStartTime, 20, 1) = '.'
+        THEN CAST(substr(rtrim(substr(NEW.completionStartTime, 21, 6), 'Z') || '000000', 1, 6) AS INTEGER) ELSE 0 END AS at) c;
+END;
+CREATE TABLE IF NOT EXISTS spend_payloads (
+    request_id TEXT PRIMARY KEY,                  -- spend_rows.request_id
+    start      INTEGER NOT NULL,
+    request    TEXT NOT NULL,
+    response   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS spend_payloads_start ON spend_payloads (start);";
 
 /// 12 -> 13: models added at run time (src/models/).
 const STORED_MODELS: &str = "
@@ -269,6 +353,13 @@ mod tests {
         conn.execute_batch(SPEND_LOGS_V9).unwrap();
         conn.execute_batch("ALTER TABLE teams DROP COLUMN organization_id;").unwrap();
         conn.pragma_update(None, "user_version", 9).unwrap();
+    }
+
+    /// A new file less what the first-token step cannot add to a file that has it (the
+    /// column, and so the view that reads it): for tests that mark a new file older than
+    /// that step.
+    fn before_first_token(conn: &Connection) {
+        conn.execute_batch("DROP VIEW spend_logs; ALTER TABLE spend_rows DROP COLUMN first_token;").unwrap();
     }
 
     const V1: &str = "CREATE TABLE t (a INTEGER);";
@@ -587,6 +678,7 @@ mod tests {
              INSERT INTO teams (team_id, created_at, updated_at) VALUES ('old-team', 'then', 'then');",
         )
         .unwrap();
+        before_first_token(&conn);
         conn.pragma_update(None, "user_version", 13).unwrap();
         assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 13 });
         assert_eq!(objects(&conn), fresh, "an upgraded file has the schema of a new one");
@@ -640,7 +732,8 @@ mod tests {
         migrate_with(&mut fresh, SCHEMA, UPGRADES).unwrap();
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
-        let before = (UPGRADES.len()) as i64;
+        let before = 14;
+        before_first_token(&conn);
         conn.execute_batch(&format!("DROP TABLE end_users; DROP TABLE budgets; PRAGMA user_version = {before};"))
             .unwrap();
         assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: before });
@@ -650,5 +743,50 @@ mod tests {
         // A customer naming a budget nobody has is refused by the store itself.
         conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
         assert!(conn.execute("INSERT INTO end_users (user_id, budget_id) VALUES ('c', 'none')", []).is_err());
+    }
+
+    #[test]
+    fn the_first_token_step_keeps_every_row_and_shows_when_a_streamed_answer_began() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        let fresh = objects(&conn);
+        before_first_token(&conn);
+        conn.execute_batch(
+            "DROP TABLE spend_payloads; PRAGMA user_version = 15;
+             INSERT INTO spend_names (id, name) VALUES (1, 'acompletion'), (2, 'k'), (3, 'm'), (4, 'success');
+             INSERT INTO spend_rows (request_id, start, duration, call_type, api_key, model, status)
+                 VALUES ('old', 1000000, 2500000, 1, 2, 3, 4);",
+        )
+        .unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 15 });
+        assert_eq!(objects(&conn), fresh, "an upgraded file has the schema of a new one");
+        let shown = |conn: &Connection, id: &str| -> (String, String) {
+            conn.query_row("SELECT endTime, completionStartTime FROM spend_logs WHERE request_id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap()
+        };
+        // A row from before: not streamed, as LiteLLM writes it (the end).
+        let (end, first) = shown(&conn, "old");
+        assert_eq!((end.as_str(), first.as_str()), ("1970-01-01T00:00:03.500000Z", "1970-01-01T00:00:03.500000Z"));
+        // The view's insert keeps a streamed answer's first token, and none for the others.
+        conn.execute_batch(
+            "INSERT INTO spend_logs (request_id, call_type, api_key, startTime, endTime, model, completionStartTime)
+                 VALUES ('streamed', 'acompletion', 'k', '2026-11-23T10:00:00.000000Z', '2026-11-23T10:00:02.000000Z',
+                     'm', '2026-11-23T10:00:00.250000Z'),
+                ('whole', 'acompletion', 'k', '2026-11-23T10:00:00.000000Z', '2026-11-23T10:00:02.000000Z',
+                     'm', '2026-11-23T10:00:02.000000Z');",
+        )
+        .unwrap();
+        let stored = |id: &str| -> Option<i64> {
+            conn.query_row("SELECT first_token FROM spend_rows WHERE request_id = ?1", [id], |r| r.get(0)).unwrap()
+        };
+        assert_eq!((stored("streamed"), stored("whole"), stored("old")), (Some(250_000), None, None));
+        assert_eq!(shown(&conn, "streamed").1, "2026-11-23T10:00:00.250000Z");
+        conn.execute(
+            "INSERT INTO spend_payloads (request_id, start, request, response) VALUES ('streamed', 1, '{}', '{}')",
+            [],
+        )
+        .unwrap();
     }
 }

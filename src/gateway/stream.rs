@@ -17,7 +17,7 @@ use super::redact::Redactor;
 use super::request::ModelRequest;
 use super::upstream;
 use crate::limits::Admission;
-use crate::spend::{Price, Usage, tokens};
+use crate::spend::{Price, Usage, payloads, tokens};
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -84,6 +84,9 @@ async fn run(
     let mut client_gone = false;
     let mut broken = false;
     let mut first_chunk: Option<std::time::Duration> = None;
+    // When the first chunk came: the row's time to first token, counted from the request's
+    // arrival as its client sees it.
+    let mut first_at: Option<std::time::Instant> = None;
     let dialect = request.endpoint.dialect();
     let redactor = &ctx.state.router().redactor;
     let mut reader = if upstream.translated {
@@ -105,6 +108,7 @@ async fn run(
         let chunk = match next {
             Ok(Some(Ok(chunk))) => {
                 first_chunk.get_or_insert_with(|| sent.elapsed());
+                first_at.get_or_insert_with(std::time::Instant::now);
                 chunk
             }
             Ok(None) => break,
@@ -141,7 +145,9 @@ async fn run(
     });
     let completion = usage.output;
     let cost = price.map_or(0.0, |p| p.cost_of(usage));
-    let row = ctx.row(Some(&deployment), &model, usage, cost);
+    let mut row = ctx.row(Some(&deployment), &model, usage, cost);
+    row.first_token = first_at.map(|at| at.saturating_duration_since(ctx.arrived).as_micros() as u64);
+    row.payload = ctx.payload(|known| payloads::streamed(&seen.text, known));
     let committed = ctx.state.ledger.commit(&ctx.state, row, Some(admission.reservation.clone())).await;
     admission.release_slots();
     drop(admission);

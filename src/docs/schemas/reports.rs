@@ -32,6 +32,17 @@ pub struct SpendLogRow {
     cache_hit: String,
     /// `success` or `failure`.
     status: String,
+    /// When a streamed answer's first chunk came; the end (`endTime`) for answers that
+    /// were not streamed, as LiteLLM writes it.
+    completionStartTime: String,
+    /// The request's `messages` (or `input`, `prompt`) as payload capture kept them; `{}`
+    /// when none were kept.
+    messages: Value,
+    /// The answer as kept (a streamed one as `{"object": "stream", "content": ...}`; text
+    /// with a note when cut at 64 KiB); `{}` when none was kept.
+    response: Value,
+    /// The request body as kept; `{}` when none was kept.
+    proxy_server_request: Value,
 }
 
 /// One day of `/spend/logs?summarize=true` with both dates: spend per model and user.
