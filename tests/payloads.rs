@@ -145,6 +145,12 @@ fn kept_bodies_go_after_their_period_and_the_row_stays() {
     assert_eq!((row["status"].as_str(), row["response"].clone()), (Some("success"), json!({})), "{row}");
     assert!(proxy.output().contains("payload retention: deleted kept request and response bodies"));
     assert!(!proxy.output().contains("spend-log retention"), "rows have no period: they are kept");
+    let settings = Browser::signed_in(&proxy, "admin", MASTER_KEY).get(&proxy.url("/ui/settings"));
+    assert!(
+        settings.body.contains("on: every request's bodies are kept; kept bodies are deleted after 2s"),
+        "{}",
+        settings.body
+    );
 }
 
 fn sign_in(proxy: &Proxy, user_id: &str) -> Browser {
