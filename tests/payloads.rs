@@ -84,6 +84,11 @@ fn on_for_everyone_the_bodies_are_kept_without_credentials_and_cut_at_64_kib() {
     );
     assert_eq!(row["response"]["choices"][0]["message"]["content"], "tok tok tok tok tok", "{row}");
     assert_eq!(row["response"]["usage"]["prompt_tokens"], 10);
+    // `/spend/logs/v2` pages leave the bodies out, as LiteLLM's do.
+    let (status, page) = proxy.admin().get(&format!("/spend/logs/v2?request_id={id}"));
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["data"][0]["request_id"], id.as_str(), "{page}");
+    assert!(page["data"][0].get("response").is_none() && page["data"][0].get("proxy_server_request").is_none());
 
     // An upstream that repeats its credential in an error: the kept answer has it replaced.
     let (status, failed) = chat(&proxy, &key, &common::chat_body("pl-echo"));

@@ -6,8 +6,9 @@
 //! (names by their number in `spend_names`, times in microseconds); the others (LiteLLM's
 //! v2 filters: status, model, alias, error, spend range) narrow what those find. A page is
 //! picked from `spend_rows` and shown through the `spend_logs` view, which rebuilds
-//! LiteLLM's columns and values, with the bodies payload capture kept (`spend_payloads`,
-//! by the row's id) as LiteLLM's `messages`, `response` and `proxy_server_request`.
+//! LiteLLM's columns and values; `/spend/logs`' rows carry the bodies payload capture kept
+//! (`spend_payloads`, by the row's id) as LiteLLM's `messages`, `response` and
+//! `proxy_server_request`, which `/spend/logs/v2`'s pages leave out as LiteLLM's do.
 
 use super::{ReadScope, date_bound, key_hash, scope_of};
 use crate::auth::Caller;
@@ -292,13 +293,14 @@ pub async fn spend_logs_v2(
     let (page, size) = page(&q, 50);
     let offset = u64::from(page - 1) * u64::from(size);
     let count_sql = format!("SELECT count(*) FROM spend_rows {clause}");
-    let sql = page_sql(&clause, &order(&q)?, size, offset, true);
+    // Without the bodies, as LiteLLM's v2 list (they can be 128 KiB a row).
+    let sql = page_sql(&clause, &order(&q)?, size, offset, false);
     let (total, rows) = state
         .db
         .read(move |conn| {
             let total: i64 = conn.query_row(&count_sql, rusqlite::params_from_iter(values.iter()), |r| r.get(0))?;
             let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(values.iter()), row_with_payload)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(values.iter()), row_json)?;
             Ok((total, rows.collect::<rusqlite::Result<Vec<_>>>()?))
         })
         .await?;
