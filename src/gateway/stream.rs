@@ -83,9 +83,8 @@ async fn run(
     let mut seen = Seen::default();
     let mut client_gone = false;
     let mut broken = false;
-    let mut first_chunk: Option<std::time::Duration> = None;
-    // When the first chunk came: the row's time to first token, counted from the request's
-    // arrival as its client sees it.
+    // When the first chunk came: the metrics count from the upstream call, the row's time
+    // to first token from the request's arrival, as its client sees it.
     let mut first_at: Option<std::time::Instant> = None;
     let dialect = request.endpoint.dialect();
     let redactor = &ctx.state.router().redactor;
@@ -107,7 +106,6 @@ async fn run(
         };
         let chunk = match next {
             Ok(Some(Ok(chunk))) => {
-                first_chunk.get_or_insert_with(|| sent.elapsed());
                 first_at.get_or_insert_with(std::time::Instant::now);
                 chunk
             }
@@ -151,6 +149,7 @@ async fn run(
     let committed = ctx.state.ledger.commit(&ctx.state, row, Some(admission.reservation.clone())).await;
     admission.release_slots();
     drop(admission);
+    let first_chunk = first_at.map(|at| at.saturating_duration_since(sent));
     ctx.count_answer(Some(&deployment), &model, (usage, cost), Some(sent.elapsed()), first_chunk);
     if client_gone {
         tracing::info!(call_id = %ctx.request_id, completion, "client left mid-stream; charged what was generated");
