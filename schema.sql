@@ -224,6 +224,10 @@ CREATE INDEX spend_rows_user_start ON spend_rows (user, start) WHERE user IS NOT
 CREATE INDEX spend_rows_team_start ON spend_rows (team_id, start) WHERE team_id IS NOT NULL;
 CREATE INDEX spend_rows_client_request ON spend_rows (client_request_id) WHERE client_request_id IS NOT NULL;
 CREATE INDEX spend_rows_session ON spend_rows (session_id) WHERE session_id IS NOT NULL;
+-- When a streamed answer's first chunk came (LiteLLM's completionStartTime), microseconds
+-- after start; NULL for answers that were not streamed. Added by ALTER, as the schema step
+-- that brought it does, so that a new file and an upgraded one hold the same table.
+ALTER TABLE spend_rows ADD COLUMN first_token INTEGER;
 
 -- LiteLLM_SpendLogs' columns and values, as the table held them up to schema version 9:
 -- what reports show and what SQL written for that table reads (and inserts: the trigger).
@@ -253,7 +257,10 @@ CREATE VIEW spend_logs AS SELECT
     r.client_request_id AS client_request_id,
     r.session_id AS session_id,
     CASE WHEN r.request_tags IS NULL THEN '[]' ELSE (SELECT json_group_array(name) FROM (SELECT n.name AS name
-        FROM json_each(r.request_tags) t JOIN spend_names n ON n.id = t.value ORDER BY t.key)) END AS request_tags
+        FROM json_each(r.request_tags) t JOIN spend_names n ON n.id = t.value ORDER BY t.key)) END AS request_tags,
+    -- LiteLLM writes endTime for an answer that was not streamed.
+    strftime('%Y-%m-%dT%H:%M:%S', (r.start + coalesce(r.first_token, r.duration)) / 1000000, 'unixepoch')
+        || printf('.%06dZ', (r.start + coalesce(r.first_token, r.duration)) % 1000000) AS completionStartTime
 FROM spend_rows r;
 CREATE TRIGGER spend_logs_insert INSTEAD OF INSERT ON spend_logs BEGIN
     INSERT OR IGNORE INTO spend_names (name)
@@ -266,7 +273,7 @@ CREATE TRIGGER spend_logs_insert INSTEAD OF INSERT ON spend_logs BEGIN
             AND json_type(NEW.request_tags) = 'array' THEN NEW.request_tags ELSE '[]' END) WHERE type = 'text';
     INSERT INTO spend_rows (request_id, start, duration, call_type, api_key, user, team_id, key_alias, model,
         model_id, model_group, custom_llm_provider, api_base, status, spend, prompt_tokens, completion_tokens,
-        total_tokens, cache_hit, end_user, client_request_id, session_id, metadata, request_tags)
+        total_tokens, cache_hit, end_user, client_request_id, session_id, metadata, request_tags, first_token)
     SELECT NEW.request_id, s.start, e.at - s.start,
         (SELECT id FROM spend_names WHERE name = NEW.call_type),
         (SELECT id FROM spend_names WHERE name = NEW.api_key),
@@ -289,11 +296,27 @@ CREATE TRIGGER spend_logs_insert INSTEAD OF INSERT ON spend_logs BEGIN
             ELSE NEW.metadata END,
         (SELECT CASE WHEN count(*) > 0 THEN json_group_array(id) END FROM (SELECT n.id AS id FROM json_each(CASE WHEN json_valid(NEW.request_tags)
             AND json_type(NEW.request_tags) = 'array' THEN NEW.request_tags ELSE '[]' END) t JOIN spend_names n ON n.name = t.value WHERE t.type = 'text'
-            ORDER BY t.key))
+            ORDER BY t.key)),
+        nullif(c.at - s.start, e.at - s.start)
     FROM (SELECT coalesce(unixepoch(substr(NEW.startTime, 1, 19)) * 1000000 + CASE WHEN substr(NEW.startTime, 20, 1) = '.'
         THEN CAST(substr(rtrim(substr(NEW.startTime, 21, 6), 'Z') || '000000', 1, 6) AS INTEGER) ELSE 0 END, 0) AS start) s, (SELECT coalesce(unixepoch(substr(NEW.endTime, 1, 19)) * 1000000 + CASE WHEN substr(NEW.endTime, 20, 1) = '.'
-        THEN CAST(substr(rtrim(substr(NEW.endTime, 21, 6), 'Z') || '000000', 1, 6) AS INTEGER) ELSE 0 END, 0) AS at) e;
+        THEN CAST(substr(rtrim(substr(NEW.endTime, 21, 6), 'Z') || '000000', 1, 6) AS INTEGER) ELSE 0 END, 0) AS at) e,
+        (SELECT unixepoch(substr(NEW.completionStartTime, 1, 19)) * 1000000 + CASE WHEN substr(NEW.completionStartTime, 20, 1) = '.'
+        THEN CAST(substr(rtrim(substr(NEW.completionStartTime, 21, 6), 'Z') || '000000', 1, 6) AS INTEGER) ELSE 0 END AS at) c;
 END;
+
+-- The request and response bodies of a spend row, when payload capture is on
+-- (general_settings.store_prompts_in_spend_logs, or a key's or team's metadata): secrets
+-- taken out and each body cut at 64 KiB (src/spend/payloads.rs). Written by the ledger's
+-- commit of the row; pruned after general_settings.payload_retention_period, sooner than
+-- the row, by start (the row's startTime, microseconds).
+CREATE TABLE spend_payloads (
+    request_id TEXT PRIMARY KEY,                  -- spend_rows.request_id
+    start      INTEGER NOT NULL,
+    request    TEXT NOT NULL,
+    response   TEXT NOT NULL
+);
+CREATE INDEX spend_payloads_start ON spend_payloads (start);
 
 -- Spend rows committed by the gateway and not yet folded into spend_logs, the running
 -- spend and daily_spend: one JSON array per ledger commit (src/spend/journal.rs).

@@ -94,7 +94,7 @@ fn viewers_see_but_cannot_change() {
 fn the_request_log_filters_and_shows_a_failure() {
     let (good, bad) = ("ui-log-good", "ui-log-bad");
     let config = format!(
-        "{}{}",
+        "[general_settings]\nstore_prompts_in_spend_logs = true\n\n{}{}",
         common::model(good, good, 0.001, 0.002),
         common::model(bad, &format!("{bad}+fail400"), 0.001, 0.002)
     );
@@ -109,7 +109,12 @@ fn the_request_log_filters_and_shows_a_failure() {
     drop(proxy.folded_db());
     let dir = screenshots();
     let out = flow("logs.mjs", &[&proxy.base_url, MASTER_KEY, dir.to_str().unwrap(), &failed, &ok]);
-    for step in ["filtered to failures only", "the detail says why it failed", "the search by call id finds"] {
+    for step in [
+        "filtered to failures only",
+        "the detail says why it failed",
+        "the search by call id finds",
+        "the detail shows the kept request and response",
+    ] {
         assert!(out.contains(step), "missing step `{step}`:\n{out}");
     }
 }

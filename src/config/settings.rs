@@ -161,6 +161,18 @@ section! {
         /// How often rows older than `maximum_spend_logs_retention_period` are deleted
         /// (`1h`, `1d`); also once at start.
         maximum_spend_logs_retention_interval: String = "1d".into(), eg "", env [];
+        /// Keep each model request's request and response bodies with its spend-log row,
+        /// shown in the request log's detail view and as `messages`, `response` and
+        /// `proxy_server_request` in `/spend/logs`. Credentials (fields named like keys,
+        /// anything like `sk-…` or `Bearer …`, the deployments' keys) are replaced first, and
+        /// each body is cut at 64 KiB. A key's or team's `metadata` may set
+        /// `store_prompts_in_spend_logs` too: `false` turns it off for them, `true` on for
+        /// them alone.
+        store_prompts_in_spend_logs: bool = false, eg "", env ["STORE_PROMPTS_IN_SPEND_LOGS"];
+        /// How long kept request and response bodies stay (`1h`, `7d`, `1mo`): pruned with
+        /// the spend-log retention job, every `maximum_spend_logs_retention_interval`, while
+        /// the rows stay their own period.
+        payload_retention_period: String = "7d".into(), eg "", env [];
         /// Serve `/metrics` to anyone who can reach it, without a key: for a Prometheus
         /// scraper on a private network. Unset, it takes a key (or UI session) with the
         /// `proxy_admin` or `proxy_admin_viewer` role.

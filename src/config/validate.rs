@@ -56,6 +56,7 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
         "general_settings.maximum_spend_logs_retention_interval",
         Some(&general.maximum_spend_logs_retention_interval),
     );
+    check_duration(&mut bad, "general_settings.payload_retention_period", Some(&general.payload_retention_period));
     check_duration(&mut bad, "general_settings.alert_check_interval", Some(&general.alert_check_interval));
     for channel in &general.alerting {
         check_one_of(&mut bad, "general_settings.alerting", channel, crate::alerts::CHANNELS);

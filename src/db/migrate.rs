@@ -39,6 +39,7 @@ pub const UPGRADES: &[&str] = &[
     ORGANIZATIONS,
     CUSTOMERS_AND_BUDGETS,
     TEAM_DETAILS,
+    FIRST_TOKEN_AND_PAYLOADS,
 ];
 
 /// 15 -> 16: a team's `model_aliases`, the budget object (`budget_id`) of keys and team
@@ -47,6 +48,28 @@ pub const UPGRADES: &[&str] = &[
 /// `ALTER`s cannot be guarded: a file made from a newer `schema.sql` but marked older must
 /// lack these columns (the tests' `at_version_9` drops them).
 const TEAM_DETAILS: &str = include_str!("team_details.sql");
+
+/// 16 -> 17: the time to a streamed answer's first token (`spend_rows.first_token`, shown
+/// as LiteLLM's `completionStartTime` by the `spend_logs` view, which is made again with
+/// its insert trigger, word for word as `schema.sql` has them) and the captured request
+/// and response bodies (`spend_payloads`, src/spend/payloads.rs). The table is `IF NOT
+/// EXISTS`; SQLite cannot guard the `ALTER`, so a file made from a newer `schema.sql` but
+/// marked older must lack the column.
+const FIRST_TOKEN_AND_PAYLOADS: &str = concat!(
+    "
+ALTER TABLE spend_rows ADD COLUMN first_token INTEGER;
+DROP VIEW IF EXISTS spend_logs;
+",
+    include_str!("spend_logs_view.sql"),
+    "
+CREATE TABLE IF NOT EXISTS spend_payloads (
+    request_id TEXT PRIMARY KEY,                  -- spend_rows.request_id
+    start      INTEGER NOT NULL,
+    request    TEXT NOT NULL,
+    response   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS spend_payloads_start ON spend_payloads (start);"
+);
 
 /// 12 -> 13: models added at run time (src/models/).
 const STORED_MODELS: &str = "
@@ -290,8 +313,16 @@ mod tests {
         )
         .unwrap();
         if spend_rows {
-            conn.execute_batch("DROP VIEW spend_logs; ALTER TABLE spend_rows DROP COLUMN request_tags;").unwrap();
+            conn.execute_batch("DROP VIEW IF EXISTS spend_logs; ALTER TABLE spend_rows DROP COLUMN request_tags;")
+                .unwrap();
         }
+    }
+
+    /// A new file less what the first-token step cannot add to a file that has it (the
+    /// column, and so the view that reads it): for tests that mark a new file older than
+    /// that step.
+    fn before_first_token(conn: &Connection) {
+        conn.execute_batch("DROP VIEW IF EXISTS spend_logs; ALTER TABLE spend_rows DROP COLUMN first_token;").unwrap();
     }
 
     const V1: &str = "CREATE TABLE t (a INTEGER);";
@@ -611,6 +642,7 @@ mod tests {
         )
         .unwrap();
         drop_team_details_columns(&conn, true);
+        before_first_token(&conn);
         conn.pragma_update(None, "user_version", 13).unwrap();
         assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 13 });
         assert_eq!(objects(&conn), fresh, "an upgraded file has the schema of a new one");
@@ -666,6 +698,7 @@ mod tests {
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
         let before = 14;
         drop_team_details_columns(&conn, true);
+        before_first_token(&conn);
         conn.execute_batch(&format!("DROP TABLE end_users; DROP TABLE budgets; PRAGMA user_version = {before};"))
             .unwrap();
         assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: before });
@@ -683,6 +716,8 @@ mod tests {
         migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
         let fresh = objects(&conn);
         drop_team_details_columns(&conn, true);
+        before_first_token(&conn);
+        conn.execute_batch("DROP TABLE spend_payloads;").unwrap();
         conn.execute_batch(
             "DROP TABLE daily_tag_spend;
              INSERT INTO teams (team_id, created_at, updated_at) VALUES ('old-team', 'then', 'then');
@@ -713,5 +748,50 @@ mod tests {
             .query_row("SELECT request_tags FROM spend_rows WHERE request_id = 'old-row'", [], |r| r.get(0))
             .unwrap();
         assert_eq!(stored, None, "a row without tags stores nothing for them");
+    }
+
+    #[test]
+    fn the_first_token_step_keeps_every_row_and_shows_when_a_streamed_answer_began() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+        let fresh = objects(&conn);
+        before_first_token(&conn);
+        conn.execute_batch(
+            "DROP TABLE spend_payloads; PRAGMA user_version = 16;
+             INSERT INTO spend_names (id, name) VALUES (1, 'acompletion'), (2, 'k'), (3, 'm'), (4, 'success');
+             INSERT INTO spend_rows (request_id, start, duration, call_type, api_key, model, status)
+                 VALUES ('old', 1000000, 2500000, 1, 2, 3, 4);",
+        )
+        .unwrap();
+        assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: 16 });
+        assert_eq!(objects(&conn), fresh, "an upgraded file has the schema of a new one");
+        let shown = |conn: &Connection, id: &str| -> (String, String) {
+            conn.query_row("SELECT endTime, completionStartTime FROM spend_logs WHERE request_id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap()
+        };
+        // A row from before: not streamed, as LiteLLM writes it (the end).
+        let (end, first) = shown(&conn, "old");
+        assert_eq!((end.as_str(), first.as_str()), ("1970-01-01T00:00:03.500000Z", "1970-01-01T00:00:03.500000Z"));
+        // The view's insert keeps a streamed answer's first token, and none for the others.
+        conn.execute_batch(
+            "INSERT INTO spend_logs (request_id, call_type, api_key, startTime, endTime, model, completionStartTime)
+                 VALUES ('streamed', 'acompletion', 'k', '2026-11-23T10:00:00.000000Z', '2026-11-23T10:00:02.000000Z',
+                     'm', '2026-11-23T10:00:00.250000Z'),
+                ('whole', 'acompletion', 'k', '2026-11-23T10:00:00.000000Z', '2026-11-23T10:00:02.000000Z',
+                     'm', '2026-11-23T10:00:02.000000Z');",
+        )
+        .unwrap();
+        let stored = |id: &str| -> Option<i64> {
+            conn.query_row("SELECT first_token FROM spend_rows WHERE request_id = ?1", [id], |r| r.get(0)).unwrap()
+        };
+        assert_eq!((stored("streamed"), stored("whole"), stored("old")), (Some(250_000), None, None));
+        assert_eq!(shown(&conn, "streamed").1, "2026-11-23T10:00:00.250000Z");
+        conn.execute(
+            "INSERT INTO spend_payloads (request_id, start, request, response) VALUES ('streamed', 1, '{}', '{}')",
+            [],
+        )
+        .unwrap();
     }
 }

@@ -36,7 +36,8 @@ pub async fn logged(ctx: &Ctx, response: Response, deployment: Option<&Deploymen
     let status = error["error_code"].as_str().and_then(|c| c.parse().ok()).unwrap_or(parts.status.as_u16());
     let kind = error["error_class"].as_str().unwrap_or_default();
     ctx.count_failure(deployment, model, (status, kind), upstream);
-    let row = ctx.failure_row(deployment, model, error);
+    let mut row = ctx.failure_row(deployment, model, error);
+    row.payload = ctx.payload(|known| crate::spend::payloads::stored(&bytes, known));
     if let Err(e) = ctx.state.ledger.commit(&ctx.state, row, None).await {
         tracing::warn!(call_id = %ctx.request_id, error = %e, "could not log a failed request");
     }

@@ -13,6 +13,7 @@ use super::router::{Deployment, Route};
 use super::{access, anthropic, dispatch, failure, fallback, media, mock, observe, respond, stream, text_bridge};
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::spend::payloads::{self, Payload};
 use crate::spend::{Charge, Expected, Price, SpendRow, Usage};
 use crate::state::AppState;
 use axum::http::{HeaderMap, HeaderValue};
@@ -53,6 +54,9 @@ pub struct Ctx {
     pub attempted_retries: u32,
     /// The request's own `timeout`, echoed as `x-litellm-timeout`.
     pub timeout: Option<std::time::Duration>,
+    /// The request's body as `spend_payloads` keeps it, when payload capture is on for
+    /// this request (`spend::payloads`); none, and nothing read, when it is off.
+    pub captured_request: Option<String>,
     /// Tells the ledger this request's row is on its way.
     pub _expected: Expected,
 }
@@ -107,6 +111,16 @@ impl Ctx {
         }
     }
 
+    /// The bodies to keep with this request's row, the answer's made by `response` (given
+    /// the deployments' credentials to take out); none, and `response` not called, when
+    /// capture is off.
+    pub fn payload(&self, response: impl FnOnce(&dyn Fn(&str) -> String) -> String) -> Option<Box<Payload>> {
+        let request = self.captured_request.as_ref()?;
+        let router = self.state.router();
+        let known = |text: &str| router.redactor.redact_text(text);
+        Some(Box::new(Payload { request: request.clone(), response: response(&known) }))
+    }
+
     fn metadata(&self) -> Value {
         json!({"user_api_key_alias": self.key_alias, "end_user": self.end_user})
     }
@@ -132,9 +146,11 @@ impl Ctx {
             completion_tokens: 0,
             cost: 0.0,
             status_ok: false,
+            first_token: None,
             metadata,
             charge: Charge::default(),
             tags: self.tags.clone(),
+            payload: None,
         }
     }
 }
@@ -314,6 +330,8 @@ pub async fn run_parsed(
         attempted_fallbacks: 0,
         attempted_retries: 0,
         timeout: request.timeout,
+        // An upload's file is relayed as it arrives: its form fields are what is kept.
+        captured_request: captured_request(&state, &caller, || serde_json::to_vec(&request.body).unwrap_or_default()),
         _expected: Expected::new(&state),
         state: state.clone(),
     };
@@ -367,6 +385,24 @@ pub async fn run_parsed(
         Ok(response) if bridged => Ok(text_bridge::answer(response, stream).await),
         answer => answer,
     }
+}
+
+/// The request's body as stored, when payload capture is on for the caller's key and team
+/// (and spend-log rows are written at all, for it to be kept with).
+fn captured_request(state: &AppState, caller: &Caller, body: impl FnOnce() -> Vec<u8>) -> Option<String> {
+    let general = &state.config.settings.general_settings;
+    let key = caller.key();
+    let team = key.and_then(|k| k.team_id.as_deref()).and_then(|id| state.teams.get(id));
+    let wanted = payloads::wanted(
+        general.store_prompts_in_spend_logs,
+        key.map(|k| &k.metadata),
+        team.as_ref().map(|t| &t.metadata),
+    );
+    if !wanted || general.disable_spend_logs {
+        return None;
+    }
+    let router = state.router();
+    Some(payloads::stored(&body(), &|text| router.redactor.redact_text(text)))
 }
 
 /// The checks before any upstream call: model access, a known model, then budgets and

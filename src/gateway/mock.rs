@@ -21,17 +21,7 @@ pub async fn respond(
     let model = request.model.clone();
     let prompt = tokens::prompt_tokens(&model, &Value::Object(request.body.clone()));
     let completion = if request.endpoint == Endpoint::Embeddings { 0 } else { tokens::count(&model, text) };
-    let usage = crate::spend::Usage { input: prompt, output: completion, ..Default::default() };
-    let row = ctx.row(None, &model, usage, 0.0);
-    // Before the commit is awaited, as in `respond::complete`.
-    ctx.count_answer(None, &model, (usage, 0.0), None, None);
-    let committed = ctx
-        .state
-        .ledger
-        .commit(&ctx.state, row, Some(admission.reservation.clone()))
-        .await
-        .map_err(IntoResponse::into_response)?;
-    admission.release_slots();
+    let spent = crate::spend::Usage { input: prompt, output: completion, ..Default::default() };
     let id = format!("chatcmpl-{}", uuid::Uuid::new_v4());
     let created = ctx.started.timestamp();
     let usage = json!({"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion});
@@ -72,6 +62,23 @@ pub async fn respond(
         };
         (body.to_string(), "application/json")
     };
+    let mut row = ctx.row(None, &model, spent, 0.0);
+    row.payload = ctx.payload(|known| {
+        if request.stream {
+            crate::spend::payloads::streamed(text, known)
+        } else {
+            crate::spend::payloads::stored(body.as_bytes(), known)
+        }
+    });
+    // Before the commit is awaited, as in `respond::complete`.
+    ctx.count_answer(None, &model, (spent, 0.0), None, None);
+    let committed = ctx
+        .state
+        .ledger
+        .commit(&ctx.state, row, Some(admission.reservation.clone()))
+        .await
+        .map_err(IntoResponse::into_response)?;
+    admission.release_slots();
     let mut response = (StatusCode::OK, body).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     spend_headers(&mut response, 0.0, committed, "mock");

@@ -15,7 +15,7 @@ use super::router::Deployment;
 use super::upstream::{self, SendError};
 use crate::error::ApiError;
 use crate::limits::Admission;
-use crate::spend::{Committed, Price, Usage, tokens};
+use crate::spend::{Committed, Price, Usage, payloads, tokens};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -91,7 +91,8 @@ pub async fn complete(
         (usage, body)
     };
     let cost = price.map_or(0.0, |p| p.cost_of(usage));
-    let row = ctx.row(Some(&upstream.deployment), model, usage, cost);
+    let mut row = ctx.row(Some(&upstream.deployment), model, usage, cost);
+    row.payload = ctx.payload(|known| payloads::stored(&body, known));
     let reservation = admission.reservation.clone();
     // Counted before the commit is awaited: the row is written even if the client leaves
     // meanwhile (and this future is dropped), so the metrics must not miss it.

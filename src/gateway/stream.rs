@@ -17,7 +17,7 @@ use super::redact::Redactor;
 use super::request::ModelRequest;
 use super::upstream;
 use crate::limits::Admission;
-use crate::spend::{Price, Usage, tokens};
+use crate::spend::{Price, Usage, payloads, tokens};
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -83,7 +83,9 @@ async fn run(
     let mut seen = Seen::default();
     let mut client_gone = false;
     let mut broken = false;
-    let mut first_chunk: Option<std::time::Duration> = None;
+    // When the first chunk came: the metrics count from the upstream call, the row's time
+    // to first token from the request's arrival, as its client sees it.
+    let mut first_at: Option<std::time::Instant> = None;
     let dialect = request.endpoint.dialect();
     let redactor = &ctx.state.router().redactor;
     let mut reader = if upstream.translated {
@@ -104,7 +106,7 @@ async fn run(
         };
         let chunk = match next {
             Ok(Some(Ok(chunk))) => {
-                first_chunk.get_or_insert_with(|| sent.elapsed());
+                first_at.get_or_insert_with(std::time::Instant::now);
                 chunk
             }
             Ok(None) => break,
@@ -141,10 +143,13 @@ async fn run(
     });
     let completion = usage.output;
     let cost = price.map_or(0.0, |p| p.cost_of(usage));
-    let row = ctx.row(Some(&deployment), &model, usage, cost);
+    let mut row = ctx.row(Some(&deployment), &model, usage, cost);
+    row.first_token = first_at.map(|at| at.saturating_duration_since(ctx.arrived).as_micros() as u64);
+    row.payload = ctx.payload(|known| payloads::streamed(&seen.text, known));
     let committed = ctx.state.ledger.commit(&ctx.state, row, Some(admission.reservation.clone())).await;
     admission.release_slots();
     drop(admission);
+    let first_chunk = first_at.map(|at| at.saturating_duration_since(sent));
     ctx.count_answer(Some(&deployment), &model, (usage, cost), Some(sent.elapsed()), first_chunk);
     if client_gone {
         tracing::info!(call_id = %ctx.request_id, completion, "client left mid-stream; charged what was generated");

@@ -176,9 +176,11 @@ mod tests {
             completion_tokens: 4,
             cost,
             status_ok: true,
+            first_token: None,
             metadata: serde_json::json!({}),
             charge: Charge { key: Some(key.into()), ..Default::default() },
             tags: Vec::new(),
+            payload: None,
         }
     }
 

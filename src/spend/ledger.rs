@@ -289,6 +289,8 @@ fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset], mode: 
             Mode::Journal => state.journal.append(tx, &rows)?,
             Mode::Tables => super::write::write_rows(tx, &rows, &deltas, state.journal.logs())?,
         }
+        // Whichever table the rows went to: a payload is committed with its row or not at all.
+        super::payloads::write(tx, &rows)?;
         Ok::<_, DbError>(applied)
     };
     let then = |applied: &Vec<super::reset::Planned>| {

@@ -6,6 +6,7 @@ pub mod gate;
 pub mod journal;
 pub mod ledger;
 mod names;
+pub mod payloads;
 pub mod prices;
 mod reports;
 mod reset;

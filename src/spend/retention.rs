@@ -1,5 +1,7 @@
 //! Spend-log retention (`general_settings.maximum_spend_logs_retention_period`): deleting
-//! the raw spend rows (`spend_rows`, read as `spend_logs`) older than a cutoff. Only the
+//! the raw spend rows (`spend_rows`, read as `spend_logs`) older than a cutoff, and the
+//! request and response bodies kept with them (`spend_payloads`, kept for the shorter
+//! `payload_retention_period`) older than theirs. Only the
 //! raw rows go: the per-day and per-week sums (`daily_spend`, `weekly_spend`,
 //! `daily_user_spend`) and the running spend of keys, users, teams and memberships are
 //! kept for ever, so the usage page, the activity and spend reports and every budget read
@@ -87,12 +89,33 @@ pub fn cutoff(now: DateTime<Utc>, period: crate::duration::Duration) -> DateTime
     .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// Through `spend_rows_start`, oldest first: a run cut short leaves the newer rows.
+const DELETE_ROWS: &str = "DELETE FROM spend_rows WHERE rowid IN
+    (SELECT rowid FROM spend_rows WHERE start < ?1 ORDER BY start LIMIT ?2)";
+
+/// The kept bodies (`spend::payloads`), through `spend_payloads_start` likewise.
+const DELETE_PAYLOADS: &str = "DELETE FROM spend_payloads WHERE rowid IN
+    (SELECT rowid FROM spend_payloads WHERE start < ?1 ORDER BY start LIMIT ?2)";
+
+/// Batches of kept bodies: up to 128 KiB each, so fewer to a batch at first.
+pub const PAYLOAD_BATCHES: Batches = Batches { first: 16, max: 1024 };
+
 /// Deletes every spend-log row that started before `cutoff`, in batches sized by
 /// `batches`, and rests between batches as long as the last one took, so the writer is
 /// free at least half of the time while a long backlog drains. Holds the database only
 /// during a batch and stops when it is closed, so a shutdown never waits for a long run
 /// (the next run goes on from the oldest row left). Blocking: run it off the async runtime.
 pub fn prune(db: &WeakDb, cutoff: DateTime<Utc>, batches: Batches) -> Result<Pruned, DbError> {
+    prune_with(db, DELETE_ROWS, cutoff, batches)
+}
+
+/// Deletes the request and response bodies kept of requests that started before `cutoff`
+/// (their rows stay), as [`prune`] does rows.
+pub fn prune_payloads(db: &WeakDb, cutoff: DateTime<Utc>, batches: Batches) -> Result<Pruned, DbError> {
+    prune_with(db, DELETE_PAYLOADS, cutoff, batches)
+}
+
+fn prune_with(db: &WeakDb, delete: &str, cutoff: DateTime<Utc>, batches: Batches) -> Result<Pruned, DbError> {
     let (shown, cutoff) = (crate::time::format(cutoff), cutoff.timestamp_micros());
     let mut rows = batches.first.clamp(1, batches.max.max(1));
     let mut pruned = Pruned::default();
@@ -101,12 +124,8 @@ pub fn prune(db: &WeakDb, cutoff: DateTime<Utc>, batches: Batches) -> Result<Pru
         let Some(db) = db.upgrade() else { return Ok(pruned) };
         let (deleted, took) = db.write_blocking(|tx| {
             let deleting = Instant::now();
-            // Through `spend_rows_start`, oldest first: a run cut short leaves the newer rows.
             let deleted = tx
-                .prepare_cached(
-                    "DELETE FROM spend_rows WHERE rowid IN
-                        (SELECT rowid FROM spend_rows WHERE start < ?1 ORDER BY start LIMIT ?2)",
-                )?
+                .prepare_cached(delete)?
                 .execute(rusqlite::params![cutoff, i64::try_from(rows).unwrap_or(i64::MAX)])?;
             Ok::<_, DbError>((deleted, deleting.elapsed()))
         })?;
@@ -118,7 +137,7 @@ pub fn prune(db: &WeakDb, cutoff: DateTime<Utc>, batches: Batches) -> Result<Pru
         pruned.rows += deleted as u64;
         pruned.batches += 1;
         if pruned.rows / PROGRESS_EVERY > before / PROGRESS_EVERY {
-            tracing::info!(rows = pruned.rows, cutoff = %shown, "spend-log retention: still deleting old rows");
+            tracing::info!(rows = pruned.rows, cutoff = %shown, "retention: still deleting old rows");
         }
         if deleted < rows {
             return Ok(pruned);
@@ -198,6 +217,20 @@ mod tests {
         assert_eq!(prune(&db.downgrade(), at("2026-02-01T00:00:00Z"), five).unwrap(), Pruned::default());
         // A row exactly at the cutoff is kept ("older than the period" only).
         assert_eq!(prune(&db.downgrade(), at("2026-03-01T10:00:00Z"), five).unwrap(), Pruned::default());
+
+        // Kept bodies go by their own cutoff; their rows stay.
+        db.write_blocking(|tx| {
+            tx.execute_batch(
+                "INSERT INTO spend_payloads (request_id, start, request, response) VALUES
+                    ('new-0', 1772359200000000, '{}', '{}'), ('new-1', 1772445600000000, '{}', '{}')",
+            )?;
+            Ok::<_, DbError>(())
+        })
+        .unwrap();
+        let pruned = prune_payloads(&db.downgrade(), at("2026-03-02T00:00:00Z"), five).unwrap();
+        assert_eq!(pruned, Pruned { rows: 1, batches: 1 });
+        assert_eq!(scalar(&db, "SELECT count(*) FROM spend_payloads WHERE request_id = 'new-1'"), 1);
+        assert_eq!(scalar(&db, "SELECT count(*) FROM spend_logs WHERE request_id LIKE 'new-%'"), 4);
 
         // A closed database (the proxy shutting down) ends a run; nothing is deleted.
         let weak = db.downgrade();

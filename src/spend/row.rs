@@ -61,12 +61,22 @@ pub struct SpendRow {
     pub completion_tokens: u64,
     pub cost: f64,
     pub status_ok: bool,
+    /// A streamed answer's first chunk, in microseconds after `start` (LiteLLM's
+    /// `completionStartTime`); none for answers that were not streamed. Left out of the
+    /// journal's JSON when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_token: Option<u64>,
     pub metadata: Value,
     pub charge: Charge,
     /// The request's tags (LiteLLM's `request_tags`), its key's and team's included.
     /// Journal entries written before this field existed read as none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The request and response bodies, when payload capture is on for this request. Not
+    /// in the journal: the ledger writes them to `spend_payloads` in the same commit as the
+    /// row, whichever table the row goes to (see `payloads`).
+    #[serde(skip)]
+    pub payload: Option<Box<super::payloads::Payload>>,
 }
 
 /// A budget whose period has ended.

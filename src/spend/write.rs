@@ -53,8 +53,8 @@ fn insert_rows(tx: &Transaction<'_>, rows: &[&SpendRow], names: &Names) -> rusql
     let mut insert = tx.prepare_cached(
         "INSERT INTO spend_rows (request_id, start, duration, call_type, api_key, user, team_id, key_alias, model,
             model_id, model_group, custom_llm_provider, api_base, status, spend, prompt_tokens, completion_tokens,
-            end_user, client_request_id, session_id, metadata, request_tags)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+            end_user, client_request_id, session_id, metadata, request_tags, first_token)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
     )?;
     for row in rows {
         let start = micros(&row.start);
@@ -89,6 +89,7 @@ fn insert_rows(tx: &Transaction<'_>, rows: &[&SpendRow], names: &Names) -> rusql
             row.session_id,
             stored_metadata(row),
             tags,
+            row.first_token.map(|micros| i64::try_from(micros).unwrap_or(i64::MAX)),
         ])?;
     }
     Ok(())

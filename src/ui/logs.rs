@@ -1,7 +1,7 @@
 //! `/ui/logs`: every model request, newest first (time, status, key, user, team, model and
 //! deployment, tokens, cost, latency, time to first token when recorded, the error of a
 //! failure), with filters and a search by request or call id, and `/ui/logs/{id}`: one
-//! request in full. A plain GET form, so it works without JavaScript and every view has a
+//! request in full, with its request and response bodies when payload capture kept them. A plain GET form, so it works without JavaScript and every view has a
 //! link.
 //!
 //! The page reads through `spend::request_log`, which applies `/spend/logs`'s filters and
@@ -179,13 +179,28 @@ fn millis_between(from: &Value, to: &Value) -> Option<i64> {
     Some((to - from).num_milliseconds().max(0))
 }
 
-/// The time to the first token, when the row records it: LiteLLM's
-/// `completionStartTime`, or a duration in the metadata.
+/// The time to the first token of a streamed answer: LiteLLM's `completionStartTime`,
+/// which is the end for answers that were not streamed (then there is none to show), or a
+/// duration in the metadata.
 fn first_token_ms(row: &Value) -> Option<i64> {
     let metadata = &row["metadata"];
-    millis_between(&row["startTime"], &row["completionStartTime"])
+    let streamed = row["completionStartTime"].as_str().is_some_and(|first| Some(first) != row["endTime"].as_str());
+    streamed
+        .then(|| millis_between(&row["startTime"], &row["completionStartTime"]))
+        .flatten()
         .or_else(|| millis_between(&row["startTime"], &metadata["completion_start_time"]))
         .or_else(|| metadata["time_to_first_token_ms"].as_f64().map(|ms| ms.round() as i64))
+}
+
+/// A kept body as the detail view shows it: JSON indented, text as it is; none when
+/// nothing was kept (`{}`, LiteLLM's value then).
+fn body_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Object(fields) if fields.is_empty() => None,
+        Value::Null => None,
+        Value::String(text) => Some(text.clone()),
+        other => serde_json::to_string_pretty(other).ok(),
+    }
 }
 
 fn entry(state: &AppState, row: &Value) -> Entry {
@@ -282,6 +297,8 @@ async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Path<St
         cache_read => row["metadata"]["cache_read_input_tokens"].as_i64(),
         cache_write => row["metadata"]["cache_creation_input_tokens"].as_i64(),
         metadata,
+        request_body => body_text(&row["proxy_server_request"]),
+        response_body => body_text(&row["response"]),
         ..signed.context(&state, "Request", "/ui/logs")
     };
     page(StatusCode::OK, "log_detail.html", context)
@@ -299,6 +316,14 @@ mod tests {
         assert_eq!(millis_between(&row["startTime"], &row["endTime"]), Some(1250));
         assert_eq!(first_token_ms(&row), Some(400));
         assert_eq!(first_token_ms(&json!({"startTime": "x", "metadata": {}})), None);
+        let streamed = json!({"startTime": "2026-01-02T03:04:05.000000Z", "endTime": "2026-01-02T03:04:06.250000Z",
+            "completionStartTime": "2026-01-02T03:04:05.031000Z", "metadata": {}});
+        assert_eq!(first_token_ms(&streamed), Some(31));
+        let whole = json!({"startTime": "2026-01-02T03:04:05.000000Z", "endTime": "2026-01-02T03:04:06.250000Z",
+            "completionStartTime": "2026-01-02T03:04:06.250000Z", "metadata": {}});
+        assert_eq!(first_token_ms(&whole), None, "LiteLLM's completionStartTime of an answer not streamed");
+        assert_eq!(body_text(&json!({})), None);
+        assert_eq!(body_text(&json!("cut text")).as_deref(), Some("cut text"));
         assert_eq!(short_hash("0123456789abcdef0123"), "…cdef0123");
         assert_eq!(short_hash("master_key"), "master_key");
     }

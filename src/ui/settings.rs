@@ -69,6 +69,8 @@ async fn show(State(state): State<AppState>, signed: Signed) -> Response {
         oldest_spend_row => held.and_then(|h| h.oldest).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
         retention_period => general.maximum_spend_logs_retention_period.clone(),
         retention_interval => general.maximum_spend_logs_retention_interval.clone(),
+        payload_capture => general.store_prompts_in_spend_logs,
+        payload_period => general.payload_retention_period.clone(),
         uptime_minutes => state.started_at.elapsed().as_secs() / 60,
         ..signed.context(&state, "Settings", "/ui/settings")
     };

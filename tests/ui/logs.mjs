@@ -1,6 +1,6 @@
 // The request log in a real browser: the admin filters the log to failures with the form
 // (no script needed), opens the failure's detail and reads why it failed, then finds a
-// request by its call id with the search box.
+// request by its call id with the search box and reads its kept request and response.
 // Usage: node logs.mjs BASE_URL MASTER_KEY SCREENSHOT_DIR FAILED_CALL_ID OK_CALL_ID
 import { launch, shots, check, signIn, run } from "./lib.mjs";
 
@@ -36,5 +36,12 @@ run(async () => {
   const found = await page.locator("#log tbody tr[data-status]").count();
   check(found === 1 && (await page.locator(`a[href="/ui/logs/${okId}"]`).count()) === 1, "the search by call id finds that request");
   await shot(page, "search");
+
+  // Payload capture is on: the request's detail shows what was asked and answered.
+  await Promise.all([page.waitForURL((url) => url.pathname === `/ui/logs/${okId}`), page.click(`a[href="/ui/logs/${okId}"]`)]);
+  const asked = await page.textContent("#request-body");
+  const answered = await page.textContent("#response-body");
+  check(asked.includes('"content": "hi"') && answered.includes("tok tok"), "the detail shows the kept request and response");
+  await shot(page, "payload");
   await browser.close();
 });

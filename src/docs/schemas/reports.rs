@@ -34,6 +34,17 @@ pub struct SpendLogRow {
     status: String,
     /// The request's tags, its key's and team's included (LiteLLM's `request_tags`).
     request_tags: Vec<String>,
+    /// When a streamed answer's first chunk came; the end (`endTime`) for answers that
+    /// were not streamed, as LiteLLM writes it.
+    completionStartTime: String,
+    /// The request's `messages` (or `input`, `prompt`) as payload capture kept them; `{}`
+    /// when none were kept. In `/spend/logs` rows, not in `/spend/logs/v2` pages.
+    messages: Option<Value>,
+    /// The answer as kept (a streamed one as `{"object": "stream", "content": ...}`; text
+    /// with a note when cut at 64 KiB); `{}` when none was kept. In `/spend/logs` rows.
+    response: Option<Value>,
+    /// The request body as kept; `{}` when none was kept. In `/spend/logs` rows.
+    proxy_server_request: Option<Value>,
 }
 
 /// One day of `/spend/logs?summarize=true` with both dates: spend per model and user.

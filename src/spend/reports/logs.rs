@@ -6,12 +6,15 @@
 //! (names by their number in `spend_names`, times in microseconds); the others (LiteLLM's
 //! v2 filters: status, model, alias, error, spend range) narrow what those find. A page is
 //! picked from `spend_rows` and shown through the `spend_logs` view, which rebuilds
-//! LiteLLM's columns and values.
+//! LiteLLM's columns and values; `/spend/logs`' rows carry the bodies payload capture kept
+//! (`spend_payloads`, by the row's id) as LiteLLM's `messages`, `response` and
+//! `proxy_server_request`, which `/spend/logs/v2`'s pages leave out as LiteLLM's do.
 
 use super::{ReadScope, date_bound, key_hash, scope_of};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::QueryParams;
+use crate::spend::payloads::{self, Payload};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -58,7 +61,7 @@ pub struct LogQuery {
 
 pub(super) const COLUMNS: &str = "request_id, call_type, api_key, spend, total_tokens, prompt_tokens, completion_tokens, \
     startTime, endTime, model, model_id, model_group, custom_llm_provider, api_base, user, team_id, end_user, \
-    metadata, cache_hit, status, client_request_id, session_id, request_tags";
+    metadata, cache_hit, status, client_request_id, session_id, request_tags, completionStartTime";
 
 /// A row as LiteLLM shows it. `api_base` is masked again here: rows written before it was
 /// masked at write time may hold a password.
@@ -79,7 +82,22 @@ pub(super) fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
         "client_request_id": row.get::<_, Option<String>>(20)?,
         "session_id": row.get::<_, Option<String>>(21)?,
         "request_tags": serde_json::from_str::<Value>(&row.get::<_, String>(22)?).unwrap_or_else(|_| json!([])),
+        "completionStartTime": row.get::<_, String>(23)?,
     }))
+}
+
+/// A row of [`page_sql`] with `payloads`: [`row_json`] and the kept bodies in LiteLLM's
+/// fields (`{}` when none were kept).
+pub(super) fn row_with_payload(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
+    let mut json = row_json(row)?;
+    let kept = match (row.get::<_, Option<String>>(24)?, row.get::<_, Option<String>>(25)?) {
+        (Some(request), Some(response)) => Some(Payload { request, response }),
+        _ => None,
+    };
+    for (field, value) in payloads::row_fields(kept.as_ref()) {
+        json[field] = value;
+    }
+    Ok(json)
 }
 
 /// The WHERE clause and its values for a query and the caller's scope.
@@ -183,10 +201,20 @@ pub(super) fn order(q: &LogQuery) -> Result<(String, String), ApiError> {
 }
 
 /// One page of rows, picked from `spend_rows` through its indexes and shown through the
-/// `spend_logs` view.
-pub(super) fn page_sql(clause: &str, (stored, shown): &(String, String), size: u32, offset: u64) -> String {
+/// `spend_logs` view; with `payloads`, each with its kept bodies (by `spend_payloads`'
+/// key: one lookup per row of the page, nothing when none are kept), read by
+/// [`row_with_payload`].
+pub(super) fn page_sql(
+    clause: &str,
+    (stored, shown): &(String, String),
+    size: u32,
+    offset: u64,
+    payloads: bool,
+) -> String {
+    let (bodies, join) =
+        if payloads { (", p.request, p.response", " LEFT JOIN spend_payloads p USING (request_id)") } else { ("", "") };
     format!(
-        "SELECT {COLUMNS} FROM spend_logs WHERE request_id IN
+        "SELECT {COLUMNS}{bodies} FROM spend_logs{join} WHERE request_id IN
             (SELECT request_id FROM spend_rows {clause} {stored} LIMIT {size} OFFSET {offset})
          {shown}"
     )
@@ -243,12 +271,12 @@ pub async fn spend_logs(
     }
     let (page, size) = page(&q, 1000);
     let offset = u64::from(page - 1) * u64::from(size);
-    let sql = page_sql(&clause, &order(&q)?, size, offset);
+    let sql = page_sql(&clause, &order(&q)?, size, offset, true);
     let rows = state
         .db
         .read(move |conn| {
             let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(values), row_json)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(values), row_with_payload)?;
             rows.collect::<rusqlite::Result<Vec<_>>>()
         })
         .await?;
@@ -266,7 +294,8 @@ pub async fn spend_logs_v2(
     let (page, size) = page(&q, 50);
     let offset = u64::from(page - 1) * u64::from(size);
     let count_sql = format!("SELECT count(*) FROM spend_rows {clause}");
-    let sql = page_sql(&clause, &order(&q)?, size, offset);
+    // Without the bodies, as LiteLLM's v2 list (they can be 128 KiB a row).
+    let sql = page_sql(&clause, &order(&q)?, size, offset, false);
     let (total, rows) = state
         .db
         .read(move |conn| {

@@ -9,7 +9,7 @@
 //! team, or the row's id); status and model only narrow what that index range finds. The
 //! unit tests below read SQLite's query plans to keep it so.
 
-use super::logs::{filters, order, page_sql, row_json};
+use super::logs::{filters, order, page_sql, row_json, row_with_payload};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -37,29 +37,36 @@ pub fn query(pairs: &[(&str, String)]) -> Result<LogQuery, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("Invalid filters: {}", e.body_text())))
 }
 
-/// The SQL of one page (one row more than `size`, to tell whether another page follows).
+/// The SQL of one page (one row more than `size`, to tell whether another page follows),
+/// with the kept bodies when `payloads`.
 fn listing(
     state: &AppState,
     caller: &Caller,
     q: &LogQuery,
-    page: u32,
-    size: u32,
+    (page, size): (u32, u32),
+    payloads: bool,
 ) -> Result<(String, Vec<Sql>), ApiError> {
     let (clause, values) = filters(state, caller, ROUTE, q)?;
     let order = order(q)?;
     let offset = u64::from(page.max(1) - 1) * u64::from(size);
-    let sql = page_sql(&clause, &order, size + 1, offset);
+    let sql = page_sql(&clause, &order, size + 1, offset, payloads);
     Ok((sql, values))
 }
 
-/// Page `page` (from 1) of `size` rows matching `q`, newest first, as the caller may see.
-pub async fn newest(state: &AppState, caller: &Caller, q: &LogQuery, page: u32, size: u32) -> Result<Page, ApiError> {
-    let (sql, values) = listing(state, caller, q, page, size)?;
+async fn rows(
+    state: &AppState,
+    caller: &Caller,
+    q: &LogQuery,
+    (page, size): (u32, u32),
+    payloads: bool,
+) -> Result<Page, ApiError> {
+    let (sql, values) = listing(state, caller, q, (page, size), payloads)?;
+    let read = if payloads { row_with_payload } else { row_json };
     let mut rows = state
         .db
         .read(move |conn| {
             let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(values), row_json)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(values), read)?;
             rows.collect::<rusqlite::Result<Vec<_>>>()
         })
         .await?;
@@ -68,11 +75,18 @@ pub async fn newest(state: &AppState, caller: &Caller, q: &LogQuery, page: u32, 
     Ok(Page { rows, more })
 }
 
-/// The row whose server-made id is `id`, if the caller may see it.
+/// Page `page` (from 1) of `size` rows matching `q`, newest first, as the caller may see
+/// (without the kept bodies: a page of the list does not show them).
+pub async fn newest(state: &AppState, caller: &Caller, q: &LogQuery, page: u32, size: u32) -> Result<Page, ApiError> {
+    rows(state, caller, q, (page, size), false).await
+}
+
+/// The row whose server-made id is `id`, with its kept bodies (`/spend/logs`' fields), if
+/// the caller may see it.
 pub async fn one(state: &AppState, caller: &Caller, id: &str) -> Result<Option<Value>, ApiError> {
     let q = query(&[("request_id", id.to_string())])?;
     // A client's id may name several rows; this asks for the row's own id only.
-    let page = newest(state, caller, &q, 1, 100).await?;
+    let page = rows(state, caller, &q, (1, 100), true).await?;
     Ok(page.rows.into_iter().find(|row| row["request_id"] == id))
 }
 
@@ -102,10 +116,10 @@ mod tests {
 
     /// SQLite's plan for the page's query: every step on the rows (`spend_rows`, under the
     /// `spend_logs` view) must use an index.
-    fn plan(state: &AppState, caller: &Caller, items: &[(&str, &str)]) -> String {
+    fn plan(state: &AppState, caller: &Caller, items: &[(&str, &str)], with_payloads: bool) -> String {
         let pairs: Vec<(&str, String)> = items.iter().map(|(k, v)| (*k, v.to_string())).collect();
         let q = query(&pairs).unwrap();
-        let (sql, values) = listing(state, caller, &q, 3, 50).unwrap();
+        let (sql, values) = listing(state, caller, &q, (3, 50), with_payloads).unwrap();
         state
             .db
             .read_blocking(move |conn| {
@@ -136,8 +150,14 @@ mod tests {
             (&user, vec![("request_id", "r")]),
         ];
         for (caller, items) in cases {
-            let plan = plan(&state, caller, &items);
+            let plan = plan(&state, caller, &items, false);
             assert!(plan.contains("spend_rows") && !plan.contains("SCAN spend_rows"), "{items:?}:\n{plan}");
+        }
+        // The detail's row and `/spend/logs`' pages: their bodies by `spend_payloads`' key.
+        for items in [vec![("request_id", "r")], with_range(&[])] {
+            let plan = plan(&state, &admin, &items, true);
+            assert!(!plan.contains("SCAN spend_rows") && !plan.contains("SCAN p"), "{items:?}:\n{plan}");
+            assert!(plan.contains("SEARCH p USING INDEX sqlite_autoindex_spend_payloads_1"), "{items:?}:\n{plan}");
         }
     }
 
@@ -145,7 +165,7 @@ mod tests {
     fn the_filters_are_the_spend_logs_parameters() {
         let q = query(&[("status_filter", "failure".into()), ("page", "2".into())]).unwrap();
         let (state, _dir) = state();
-        let (sql, values) = listing(&state, &signed("alice", Role::InternalUser), &q, 2, 10).unwrap();
+        let (sql, values) = listing(&state, &signed("alice", Role::InternalUser), &q, (2, 10), false).unwrap();
         assert!(
             sql.contains("user = (SELECT id FROM spend_names WHERE name = ?1)")
                 && sql.contains("status = (SELECT id FROM spend_names WHERE name = ?2)")
