@@ -142,3 +142,24 @@ fn a_request_names_its_own_fallbacks_retries_and_test_hooks() {
     }
     assert_eq!(mock().calls("fb-healthy"), 0);
 }
+
+#[test]
+fn a_stream_timeout_bounds_the_wait_for_a_stream_to_start() {
+    let config = model("slow-start", "st-slow+delay=3000", IN, OUT) + &model("quick", "st-quick", IN, OUT);
+    let mut key = String::new();
+    let proxy = start_seeded(&config, |s| key = s.key(KeySpec::default()));
+    let hello = json!([{"role": "user", "content": "hi"}]);
+    let started = std::time::Instant::now();
+    let (status, _, answer) =
+        chat(&proxy, &key, json!({"model": "slow-start", "messages": hello, "stream": true, "stream_timeout": 0.3}));
+    assert_eq!(status, 408, "{answer}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "did not wait for the upstream");
+    // A stream that starts in time runs to its end.
+    let (status, _, answer) =
+        chat(&proxy, &key, json!({"model": "quick", "messages": hello, "stream": true, "stream_timeout": 5}));
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.as_str().is_some_and(|text| text.contains("[DONE]")), "{answer}");
+    let (status, _, answer) =
+        chat(&proxy, &key, json!({"model": "quick", "messages": hello, "stream_timeout": "soon"}));
+    assert_eq!((status, answer["error"]["param"].as_str()), (400, Some("stream_timeout")), "{answer}");
+}

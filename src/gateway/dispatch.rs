@@ -100,9 +100,12 @@ pub async fn send(ctx: &Ctx, route: &Route, request: &mut ModelRequest) -> Resul
             .provider
             .request(&deployment, call)
             .map_err(|message| ApiError::Upstream { status: 500, message }.into_response())?;
+        // A whole answer must come within the timeout; a stream only must start within its
+        // `stream_timeout`, if it has one, and then runs as long as the upstream sends.
         let deadline = (!request.stream).then(|| Instant::now() + request.timeout.unwrap_or(deployment.timeout));
+        let start_by = if request.stream { request.stream_timeout.map(|t| Instant::now() + t) } else { deadline };
         let sent = std::time::Instant::now();
-        match state.http.get().send(outgoing, deadline).await {
+        match state.http.get().send(outgoing, start_by).await {
             Ok(response) if response.status().is_success() => {
                 return Ok(Upstream {
                     retries: tried.len() as u32 - 1,

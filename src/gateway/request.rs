@@ -35,6 +35,8 @@ pub struct ModelRequest {
     pub fallbacks: Vec<String>,
     pub num_retries: Option<u32>,
     pub timeout: Option<std::time::Duration>,
+    /// How long a streamed request waits for its answer to start (LiteLLM's `stream_timeout`).
+    pub stream_timeout: Option<std::time::Duration>,
     /// LiteLLM's test hooks: the first group fails this way without an upstream call.
     pub mock_failure: Option<MockFailure>,
 }
@@ -65,6 +67,7 @@ struct Routing {
     fallbacks: Vec<String>,
     num_retries: Option<u32>,
     timeout: Option<std::time::Duration>,
+    stream_timeout: Option<std::time::Duration>,
     mock_failure: Option<MockFailure>,
 }
 
@@ -106,6 +109,17 @@ fn routing_fields(body: &mut Map<String, Value>) -> Result<Routing, ApiError> {
                 .ok_or_else(|| ApiError::field("timeout", "`timeout` is a number of seconds above 0."))?,
         ),
     };
+    // LiteLLM's `stream_timeout`: how long a streamed request waits for its answer to start.
+    let stream_timeout = match body.remove("stream_timeout") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(
+            value
+                .as_f64()
+                .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+                .map(std::time::Duration::from_secs_f64)
+                .ok_or_else(|| ApiError::field("stream_timeout", "`stream_timeout` is a number of seconds above 0."))?,
+        ),
+    };
     let flag = |body: &mut Map<String, Value>, name: &str| body.remove(name).is_some_and(|v| v.as_bool() == Some(true));
     let mock = if flag(body, "mock_testing_fallbacks") {
         Some(MockFailure::Error)
@@ -116,7 +130,7 @@ fn routing_fields(body: &mut Map<String, Value>) -> Result<Routing, ApiError> {
     } else {
         None
     };
-    Ok(Routing { fallbacks, num_retries, timeout, mock_failure: mock })
+    Ok(Routing { fallbacks, num_retries, timeout, stream_timeout, mock_failure: mock })
 }
 
 impl ModelRequest {
@@ -166,7 +180,7 @@ impl ModelRequest {
         if endpoint.dialect() == Dialect::OpenAi {
             body.remove("litellm_metadata");
         }
-        let Routing { fallbacks, num_retries, timeout, mock_failure } = match endpoint.dialect() {
+        let Routing { fallbacks, num_retries, timeout, stream_timeout, mock_failure } = match endpoint.dialect() {
             Dialect::OpenAi | Dialect::Gemini => routing_fields(&mut body)?,
             // Anthropic's and Responses bodies go upstream as they came: no routing fields.
             Dialect::Anthropic | Dialect::Responses => Routing::default(),
@@ -188,6 +202,7 @@ impl ModelRequest {
             fallbacks,
             num_retries,
             timeout,
+            stream_timeout,
             mock_failure,
         })
     }
@@ -213,6 +228,7 @@ impl ModelRequest {
             fallbacks: Vec::new(),
             num_retries: None,
             timeout: None,
+            stream_timeout: None,
             mock_failure: None,
         }
     }
