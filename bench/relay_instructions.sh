@@ -42,7 +42,7 @@ input_cost_per_token = 0.000003
 output_cost_per_token = 0.000015
 TOML
 
-(cd "$WORK" && RUST_LOG=warn LITELLM_MASTER_KEY=$MASTER exec valgrind --tool=callgrind --collect-atstart=no \
+(cd "$WORK" && RUST_LOG=warn LITELLM_MASTER_KEY=$MASTER exec valgrind --tool=callgrind --instr-atstart=no \
     --callgrind-out-file="$WORK/callgrind.out" "$OLDPWD/$BIN" --port "$PROXY_PORT" --host 127.0.0.1 \
     >"$WORK/proxy.log" 2>&1) &
 PROXY_PID=$!
@@ -80,8 +80,15 @@ PY
 counted() {
     rm -f "$WORK"/callgrind.out*
     callgrind_control -d "$PROXY_PID" >/dev/null
-    sleep 1
-    cat "$WORK"/callgrind.out* | awk '/^(summary|totals):/ {print $2; exit}'
+    # The dump is written when the proxy next runs code: wake it, then wait for the file.
+    for _ in $(seq 100); do
+        curl -sf "http://127.0.0.1:$PROXY_PORT/health/liveliness" >/dev/null 2>&1 || true
+        total=$(cat "$WORK"/callgrind.out* 2>/dev/null | awk '/^(summary|totals):/ {print $2; exit}')
+        [ -n "$total" ] && { echo "$total"; return 0; }
+        sleep 0.3
+    done
+    echo "no callgrind dump appeared" >&2
+    exit 1
 }
 
 declare -A PER_REQUEST
@@ -94,6 +101,10 @@ for dialect in chat messages; do
     total=$(counted)
     callgrind_control -i off "$PROXY_PID" >/dev/null
     PER_REQUEST[$dialect]=$((total / N))
+    # CALLGRIND_KEEP=DIR keeps each dump for callgrind_annotate (where the difference goes).
+    if [ -n "${CALLGRIND_KEEP:-}" ]; then
+        mkdir -p "$CALLGRIND_KEEP" && cat "$WORK"/callgrind.out* > "$CALLGRIND_KEEP/$dialect.callgrind"
+    fi
 done
 printf '%-18s %14s\n' relay "instructions/request"
 printf '%-18s %14s\n' OpenAI "${PER_REQUEST[chat]}" Anthropic "${PER_REQUEST[messages]}"

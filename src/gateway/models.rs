@@ -121,7 +121,7 @@ pub async fn check_deployment(state: &AppState, deployment: &Deployment) -> Resu
         model: &deployment.upstream_model,
         stream: false,
         body: body.to_string().into(),
-        client: &axum::http::HeaderMap::new(),
+        client: &Default::default(),
     };
     let request = deployment.provider.request(deployment, call)?;
     let router = state.routing.snapshot();

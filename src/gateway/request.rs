@@ -7,7 +7,6 @@ use super::conversation::{self, Conversation};
 use super::providers::{Dialect, Endpoint};
 use crate::error::ApiError;
 use bytes::Bytes;
-use http::HeaderMap;
 use serde_json::{Map, Value};
 
 pub struct ModelRequest {
@@ -28,7 +27,7 @@ pub struct ModelRequest {
     raw: Bytes,
     raw_model: String,
     /// The client headers the provider may forward (`anthropic-version`, `anthropic-beta`).
-    pub forwarded: HeaderMap,
+    pub forwarded: super::providers::Forwarded,
     /// The request in the internal form, read when a deployment needs it translated.
     conversation: Option<Conversation>,
     /// LiteLLM's per-request routing: its own fallback groups, retries and timeout.
@@ -197,7 +196,7 @@ impl ModelRequest {
             size: bytes.len(),
             raw: bytes.clone(),
             raw_model,
-            forwarded: HeaderMap::new(),
+            forwarded: Default::default(),
             conversation: None,
             fallbacks,
             num_retries,
@@ -223,7 +222,7 @@ impl ModelRequest {
             size,
             raw: Bytes::new(),
             raw_model: String::new(),
-            forwarded: HeaderMap::new(),
+            forwarded: Default::default(),
             conversation: None,
             fallbacks: Vec::new(),
             num_retries: None,

@@ -10,6 +10,7 @@ pub mod errors;
 pub mod events;
 pub mod usage;
 
+use crate::gateway::providers::Forwarded;
 use http::{HeaderMap, HeaderName};
 
 /// Claude Code names its session in this header; the spend row keeps it.
@@ -25,14 +26,11 @@ pub fn session_id(headers: &HeaderMap) -> Option<String> {
 
 /// The client headers an Anthropic upstream is given: `anthropic-version` and
 /// `anthropic-beta`, as the client sent them.
-pub fn forwarded_headers(headers: &HeaderMap) -> HeaderMap {
-    let mut forwarded = HeaderMap::new();
-    for name in ["anthropic-version", "anthropic-beta"] {
-        for value in headers.get_all(name) {
-            forwarded.append(HeaderName::from_static(name), value.clone());
-        }
+pub fn forwarded_headers(headers: &HeaderMap) -> Forwarded {
+    Forwarded {
+        version: headers.get("anthropic-version").cloned(),
+        betas: headers.get_all("anthropic-beta").iter().cloned().collect(),
     }
-    forwarded
 }
 
 #[cfg(test)]
@@ -49,9 +47,9 @@ mod tests {
         headers.insert("authorization", "Bearer sk-client".parse().unwrap());
         assert_eq!(session_id(&headers).as_deref(), Some("5f1c"));
         let forwarded = forwarded_headers(&headers);
-        assert_eq!(forwarded.len(), 3);
-        assert_eq!(forwarded.get_all("anthropic-beta").iter().count(), 2);
-        assert!(forwarded.get("authorization").is_none());
+        assert_eq!(forwarded.version.as_ref().map(|v| v.as_bytes()), Some(&b"2023-06-01"[..]));
+        let betas: Vec<&[u8]> = forwarded.betas.iter().map(|v| v.as_bytes()).collect();
+        assert_eq!(betas, [&b"a-2025"[..], &b"b-2026"[..]]);
         headers.insert("x-claude-code-session-id", "x".repeat(SESSION_LIMIT + 1).parse().unwrap());
         assert_eq!(session_id(&headers), None);
     }

@@ -4,14 +4,35 @@
 //! `message_delta.usage` (the delta's counts are the running totals, so they replace).
 
 use crate::spend::Usage;
+use serde::Deserialize;
 use serde_json::Value;
+
+/// The counts of an answer's `usage`; the rest of the answer is skipped unread (no JSON
+/// tree is built: this runs on every relayed answer).
+#[derive(Deserialize)]
+struct Answer {
+    usage: Option<Counts>,
+}
+
+#[derive(Deserialize)]
+struct Counts {
+    input_tokens: Option<u64>,
+    cache_creation_input_tokens: Option<u64>,
+    cache_read_input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+}
 
 /// The usage of a whole answer, if it reports one.
 pub fn of_answer(body: &[u8]) -> Option<Usage> {
-    let answer: Value = serde_json::from_slice(body).ok()?;
-    let usage = answer.get("usage")?;
-    let mut read = Usage::default();
-    merge(&mut read, usage).then_some(read)
+    let counts = serde_json::from_slice::<Answer>(body).ok()?.usage?;
+    let read =
+        [counts.input_tokens, counts.cache_creation_input_tokens, counts.cache_read_input_tokens, counts.output_tokens];
+    read.iter().any(Option::is_some).then(|| Usage {
+        input: counts.input_tokens.unwrap_or(0),
+        cache_creation: counts.cache_creation_input_tokens.unwrap_or(0),
+        cache_read: counts.cache_read_input_tokens.unwrap_or(0),
+        output: counts.output_tokens.unwrap_or(0),
+    })
 }
 
 /// Takes the counts `usage` carries into `into`; false when it carries none.

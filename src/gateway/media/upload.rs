@@ -192,8 +192,7 @@ fn build(
     model: &str,
     upload: Upload,
 ) -> Result<(http::Request<StreamingBody>, Arc<AtomicBool>), String> {
-    let empty = HeaderMap::new();
-    let call = Call { endpoint, model, stream: false, body: Bytes::new(), client: &empty };
+    let call = Call { endpoint, model, stream: false, body: Bytes::new(), client: &Default::default() };
     let (mut parts, _) = deployment.provider.request(deployment, call)?.into_parts();
     let Upload { mut head, model: range, rest, content_type, length, limit, .. } = upload;
     let old = range.len();

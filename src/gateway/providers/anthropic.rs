@@ -3,11 +3,11 @@
 //! own default when it sent none) and so does every `anthropic-beta` value, unread: Claude
 //! Code sends new beta flags before any gateway knows them, and refusing one would break it.
 
-use super::{Call, Dialect, Endpoint, Provider, join, post_with};
+use super::{Call, Dialect, Endpoint, Provider, credential_value, join, post_with};
 use crate::config::ApiBase;
 use crate::gateway::router::Deployment;
 use crate::gateway::upstream::Request;
-use http::header::HeaderName;
+use http::header::{HeaderName, HeaderValue};
 
 const DEFAULT_BASE: &str = "https://api.anthropic.com";
 /// The version sent when the client names none (the one Anthropic's documentation uses).
@@ -35,14 +35,10 @@ impl Provider for Anthropic {
         }
         let base = deployment.api_base.as_ref().map_or_else(|| DEFAULT_BASE.to_string(), ApiBase::request_url);
         let url = join(&base, &url_path(&base, endpoint));
-        let version = client
-            .get(&VERSION)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty())
-            .unwrap_or(DEFAULT_VERSION)
-            .to_string();
-        let betas = client.get_all(&BETA).iter().filter_map(|v| v.to_str().ok()).map(|v| (BETA, v.to_string()));
-        let key = deployment.api_key.clone().map(|key| (API_KEY, key));
+        let version =
+            client.version.clone().filter(|v| !v.is_empty()).unwrap_or(HeaderValue::from_static(DEFAULT_VERSION));
+        let betas = client.betas.iter().map(|v| (BETA, v.clone()));
+        let key = deployment.api_key.as_deref().map(credential_value).transpose()?.map(|key| (API_KEY, key));
         post_with(&url, key.into_iter().chain([(VERSION, version)]).chain(betas), body)
     }
 }

@@ -2,7 +2,7 @@
 //! `:streamGenerateContent?alt=sse` for streams, with the key in `x-goog-api-key`. Gemini
 //! speaks its own dialect, so every request reaches it translated (see `conversation`).
 
-use super::{Call, Dialect, Endpoint, Provider, join, post_with};
+use super::{Call, Dialect, Endpoint, Provider, credential_value, join, post_with};
 use crate::config::ApiBase;
 use crate::gateway::router::Deployment;
 use crate::gateway::upstream::Request;
@@ -28,7 +28,7 @@ impl Provider for Gemini {
         }
         let base = deployment.api_base.as_ref().map_or_else(|| DEFAULT_BASE.to_string(), ApiBase::request_url);
         let url = join(&base, &method_path(&base, call.model, call.stream));
-        let key = deployment.api_key.clone().map(|key| (API_KEY, key));
+        let key = deployment.api_key.as_deref().map(credential_value).transpose()?.map(|key| (API_KEY, key));
         post_with(&url, key.into_iter(), call.body)
     }
 }

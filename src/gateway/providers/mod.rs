@@ -11,8 +11,7 @@ mod openai;
 use super::router::Deployment;
 use super::upstream::Request;
 use bytes::Bytes;
-use http::HeaderMap;
-use http::header::{CONTENT_TYPE, HeaderName};
+use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http_body_util::Full;
 
 /// The model endpoints the gateway serves.
@@ -71,9 +70,17 @@ pub struct Call<'a> {
     pub model: &'a str,
     pub stream: bool,
     pub body: Bytes,
-    /// The client's request headers (a provider forwards those its API defines, such as
-    /// `anthropic-version`).
-    pub client: &'a HeaderMap,
+    /// The client's headers a provider's API defines (Anthropic's version and betas).
+    pub client: &'a Forwarded,
+}
+
+/// The client headers an upstream may be given: `anthropic-version` and every
+/// `anthropic-beta`, as the client sent them. Kept as the header values themselves (no
+/// header map, no re-validation): Claude Code sends them on every request.
+#[derive(Debug, Default, Clone)]
+pub struct Forwarded {
+    pub version: Option<HeaderValue>,
+    pub betas: Vec<HeaderValue>,
 }
 
 impl Endpoint {
@@ -186,11 +193,25 @@ pub fn for_model(model: &str) -> (&'static dyn Provider, String) {
 
 /// A JSON POST to `url` with the credential header, if any.
 fn post(url: &str, credential: Option<(HeaderName, String)>, body: Bytes) -> Result<Request, String> {
+    let credential = match credential {
+        Some((name, value)) => Some((name, credential_value(&value)?)),
+        None => None,
+    };
     post_with(url, credential.into_iter(), body)
 }
 
+/// A credential as a header value; one that cannot be sent is a configuration error.
+fn credential_value(value: &str) -> Result<HeaderValue, String> {
+    HeaderValue::from_str(value)
+        .map_err(|_| "the deployment's key cannot be sent in a header (control characters?)".to_string())
+}
+
 /// A JSON POST to `url` with these headers.
-fn post_with(url: &str, headers: impl Iterator<Item = (HeaderName, String)>, body: Bytes) -> Result<Request, String> {
+fn post_with(
+    url: &str,
+    headers: impl Iterator<Item = (HeaderName, HeaderValue)>,
+    body: Bytes,
+) -> Result<Request, String> {
     let mut request = http::Request::post(url).header(CONTENT_TYPE, "application/json");
     for (name, value) in headers {
         request = request.header(name, value);
