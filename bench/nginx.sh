@@ -1,7 +1,8 @@
 # Sourced by the bench scripts that compare with nginx: a work directory and the processes
 # started there, both removed on exit (processes by PID), free loopback ports, and nginx
 # serving the instant mock upstream on $MOCK_PORT and the baseline reverse proxy in front of
-# it on $BASELINE_PORT (bench/nginx.conf.template); `start_proxy` starts the proxy beside them.
+# it on $BASELINE_PORT (bench/nginx.conf.template); `start_proxy` starts the proxy beside them,
+# and `dialect_models` prints the models of the dialect benches.
 
 WORK=$(mktemp -d)
 PIDS=()
@@ -26,4 +27,30 @@ start_proxy() {
         sleep 0.1
     done
     echo "proxy did not start:"; cat "$WORK/proxy.log"; exit 1
+}
+
+# The two models of the dialect benches, both on the mock upstream: an OpenAI-shaped one
+# and an Anthropic-shaped one (nginx answers /v1/messages too).
+dialect_models() {
+    cat <<TOML
+[[model_list]]
+model_name = "gpt-bench"
+[model_list.litellm_params]
+model = "openai/bench-upstream"
+api_base = "http://127.0.0.1:$MOCK_PORT/v1"
+api_key = "sk-upstream"
+[model_list.model_info]
+input_cost_per_token = 0.00000015
+output_cost_per_token = 0.0000006
+
+[[model_list]]
+model_name = "claude-bench"
+[model_list.litellm_params]
+model = "anthropic/bench-upstream"
+api_base = "http://127.0.0.1:$MOCK_PORT"
+api_key = "sk-upstream"
+[model_list.model_info]
+input_cost_per_token = 0.000003
+output_cost_per_token = 0.000015
+TOML
 }

@@ -20,27 +20,7 @@ command -v nginx >/dev/null && command -v valgrind >/dev/null || { echo "install
 source bench/nginx.sh
 PROXY_PORT=$(free_port)
 MASTER=sk-bench-master-key-0123456789
-cat > "$WORK/proxy.toml" <<TOML
-[[model_list]]
-model_name = "gpt-bench"
-[model_list.litellm_params]
-model = "openai/bench-upstream"
-api_base = "http://127.0.0.1:$MOCK_PORT/v1"
-api_key = "sk-upstream"
-[model_list.model_info]
-input_cost_per_token = 0.00000015
-output_cost_per_token = 0.0000006
-
-[[model_list]]
-model_name = "claude-bench"
-[model_list.litellm_params]
-model = "anthropic/bench-upstream"
-api_base = "http://127.0.0.1:$MOCK_PORT"
-api_key = "sk-upstream"
-[model_list.model_info]
-input_cost_per_token = 0.000003
-output_cost_per_token = 0.000015
-TOML
+dialect_models > "$WORK/proxy.toml"
 
 (cd "$WORK" && RUST_LOG=warn LITELLM_MASTER_KEY=$MASTER exec valgrind --tool=callgrind --instr-atstart=no \
     --callgrind-out-file="$WORK/callgrind.out" "$OLDPWD/$BIN" --port "$PROXY_PORT" --host 127.0.0.1 \
