@@ -28,12 +28,13 @@ pub fn from_body(body: &Map<String, Value>) -> Option<String> {
         .or_else(|| body.get("safety_identifier").and_then(id))
 }
 
-/// A metadata object, also when sent as JSON text (form bodies, `extra_body`).
-fn object(value: Option<&Value>) -> Option<Map<String, Value>> {
+/// A metadata object, also when sent as JSON text (form bodies, `extra_body`); read in place
+/// when it is an object (Claude Code sends `metadata.user_id` with every request).
+fn object(value: Option<&Value>) -> Option<std::borrow::Cow<'_, Map<String, Value>>> {
     match value? {
-        Value::Object(map) => Some(map.clone()),
+        Value::Object(map) => Some(std::borrow::Cow::Borrowed(map)),
         Value::String(text) => match serde_json::from_str(text) {
-            Ok(Value::Object(map)) => Some(map),
+            Ok(Value::Object(map)) => Some(std::borrow::Cow::Owned(map)),
             _ => None,
         },
         _ => None,

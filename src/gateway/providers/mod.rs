@@ -194,7 +194,7 @@ pub fn for_model(model: &str) -> (&'static dyn Provider, String) {
 /// A JSON POST to `url` with the credential header, if any.
 fn post(url: &str, credential: Option<(HeaderName, String)>, body: Bytes) -> Result<Request, String> {
     let credential = match credential {
-        Some((name, value)) => Some((name, credential_value(&value)?)),
+        Some((name, value)) => Some((name, owned_credential_value(value)?)),
         None => None,
     };
     post_with(url, credential.into_iter(), body)
@@ -202,8 +202,16 @@ fn post(url: &str, credential: Option<(HeaderName, String)>, body: Bytes) -> Res
 
 /// A credential as a header value; one that cannot be sent is a configuration error.
 fn credential_value(value: &str) -> Result<HeaderValue, String> {
-    HeaderValue::from_str(value)
-        .map_err(|_| "the deployment's key cannot be sent in a header (control characters?)".to_string())
+    HeaderValue::from_str(value).map_err(|_| unsendable())
+}
+
+/// The same for a value already made for this request (taken without a copy).
+fn owned_credential_value(value: String) -> Result<HeaderValue, String> {
+    HeaderValue::try_from(value).map_err(|_| unsendable())
+}
+
+fn unsendable() -> String {
+    "the deployment's key cannot be sent in a header (control characters?)".to_string()
 }
 
 /// A JSON POST to `url` with these headers.
