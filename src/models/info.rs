@@ -161,9 +161,8 @@ async fn model_group_info(
     QueryParams(query): QueryParams<GroupQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let permit = policy::authorize(&state, &caller, Op::ModelRead { route: "/model_group/info" })?;
-    let names =
-        if permit.sees_all() { state.router().public_names() } else { crate::gateway::usable_models(&state, &caller) };
     let router = state.router();
+    let names = if permit.sees_all() { router.public_names() } else { crate::gateway::usable_models(&state, &caller) };
     let data: Vec<Value> = names
         .iter()
         .filter(|name| query.model_group.as_deref().is_none_or(|wanted| wanted == name.as_str()))
