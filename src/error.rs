@@ -266,14 +266,9 @@ impl From<DbError> for ApiError {
             }
             DbError::Busy => ApiError::StoreUnavailable("The database is busy: try again.".into()),
             DbError::Constraint(detail) => ApiError::internal(format!("unhandled constraint: {detail}")),
+            DbError::NoRow => ApiError::internal("a row the change needed was not found".to_string()),
             DbError::Other(detail) => ApiError::internal(detail),
         }
-    }
-}
-
-impl From<rusqlite::Error> for ApiError {
-    fn from(error: rusqlite::Error) -> Self {
-        ApiError::from(DbError::from(error))
     }
 }
 

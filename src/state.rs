@@ -231,9 +231,8 @@ fn ensure_admin_user(db: &Db, admin_id: &str) -> Result<(), DbError> {
         tx.execute(
             "INSERT INTO users (user_id, user_role, created_at, updated_at) VALUES (?1, 'proxy_admin', ?2, ?2)
              ON CONFLICT (user_id) DO UPDATE SET user_role = 'proxy_admin'",
-            rusqlite::params![admin_id, now],
-        )
-        .map_err(DbError::from)?;
+            crate::params![admin_id, now],
+        )?;
         Ok::<(), DbError>(())
     })
 }

@@ -79,7 +79,7 @@ fn a_message_is_relayed_and_its_cached_tokens_are_priced_apart() {
     assert!((key_spend(&proxy, &key) - expected).abs() < 1e-12);
     let row: (i64, i64, String, String) = proxy
         .folded_db()
-        .query_row("SELECT prompt_tokens, completion_tokens, call_type, custom_llm_provider FROM spend_logs", [], |r| {
+        .query_row("SELECT prompt_tokens, completion_tokens, call_type, custom_llm_provider FROM spend_logs", (), |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .unwrap();
@@ -112,7 +112,7 @@ fn a_stream_is_relayed_event_by_event_and_charged_before_its_stop() {
     assert!((key_spend(&proxy, &key) - expected).abs() < 1e-12, "{}", key_spend(&proxy, &key));
     let tokens: (i64, i64) = proxy
         .folded_db()
-        .query_row("SELECT prompt_tokens, completion_tokens FROM spend_logs", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT prompt_tokens, completion_tokens FROM spend_logs", (), |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap();
     assert_eq!(tokens, (520, 42));
 }

@@ -33,9 +33,9 @@ fn starts_on_defaults_and_prints_a_master_key_once() {
     assert_eq!(body["db"], "connected");
 
     // The database keeps only a hash of the generated key.
-    let conn = rusqlite::Connection::open(proxy.db_path()).unwrap();
+    let conn = proxy::db::Direct::open(proxy.db_path()).unwrap();
     let stored: String =
-        conn.query_row("SELECT value FROM settings WHERE name = 'master_key_sha256'", [], |r| r.get(0)).unwrap();
+        conn.query_row("SELECT value FROM settings WHERE name = 'master_key_sha256'", (), |r| r.get(0)).unwrap();
     assert_eq!(stored.len(), 64);
     assert!(!stored.contains(&proxy.master_key));
     let master_key = proxy.master_key.clone();
@@ -68,11 +68,11 @@ fn backup_of_a_running_proxy_holds_the_same_rows() {
     assert!(text(&output).contains("backed up"));
 
     let rows = |path: &std::path::Path| -> Vec<(String, String)> {
-        let conn = rusqlite::Connection::open(path).unwrap();
+        let conn = proxy::db::Direct::open(path).unwrap();
         let mut stmt = conn
             .prepare("SELECT user_id, user_role FROM users UNION ALL SELECT name, value FROM settings ORDER BY 1")
             .unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+        stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
     };
     let live = rows(&proxy.db_path());
     assert!(!live.is_empty());
@@ -134,8 +134,8 @@ fn a_file_that_is_not_a_database_is_named() {
 #[test]
 fn a_database_from_a_newer_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let conn = rusqlite::Connection::open(dir.path().join("proxy.db")).unwrap();
-    conn.pragma_update(None, "user_version", 42).unwrap();
+    let conn = proxy::db::Direct::open(dir.path().join("proxy.db")).unwrap();
+    conn.set_schema_version(42).unwrap();
     drop(conn);
     let output = run(dir.path(), &["--port", "0"], &[("LITELLM_MASTER_KEY", MASTER_KEY)]);
     assert!(!output.status.success());
@@ -177,7 +177,7 @@ fn chmod(path: &std::path::Path, mode: u32) {
 fn a_read_only_database_file_is_named() {
     let dir = tempfile::tempdir().unwrap();
     // A real database, handed to the unprivileged user with the file itself read-only.
-    let conn = rusqlite::Connection::open(dir.path().join("proxy.db")).unwrap();
+    let conn = proxy::db::Direct::open(dir.path().join("proxy.db")).unwrap();
     conn.execute_batch("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1);").unwrap();
     drop(conn);
     chmod(dir.path(), 0o777);

@@ -194,9 +194,9 @@ fn budgets_refuse_at_the_limit_with_the_configured_status() {
         s.team("rich", Some(100.0), &[]);
         s.team("poor", Some(1.0), &[]);
         s.member("rich", "dave", Some(0.5));
-        s.conn.execute("UPDATE users SET spend = 1.0 WHERE user_id = 'carol'", []).unwrap();
-        s.conn.execute("UPDATE teams SET spend = 1.0 WHERE team_id = 'poor'", []).unwrap();
-        s.conn.execute("UPDATE team_memberships SET spend = 0.5 WHERE user_id = 'dave'", []).unwrap();
+        s.conn.execute("UPDATE users SET spend = 1.0 WHERE user_id = 'carol'", ()).unwrap();
+        s.conn.execute("UPDATE teams SET spend = 1.0 WHERE team_id = 'poor'", ()).unwrap();
+        s.conn.execute("UPDATE team_memberships SET spend = 0.5 WHERE user_id = 'dave'", ()).unwrap();
         keys.push(("key", s.key(KeySpec { max_budget: Some(1.0), spend: 1.0, ..Default::default() })));
         keys.push(("user", s.key(KeySpec { user_id: Some("carol"), ..Default::default() })));
         keys.push(("team", s.key(KeySpec { team_id: Some("poor"), ..Default::default() })));
@@ -251,10 +251,10 @@ fn a_team_reset_restarts_its_members_budgets_in_the_team() {
             .execute(
                 "UPDATE teams SET spend = 3.0, budget_duration = '30d', budget_reset_at = '2020-01-01T00:00:00.000000Z'
                  WHERE team_id = 'monthly'",
-                [],
+                (),
             )
             .unwrap();
-        s.conn.execute("UPDATE team_memberships SET spend = 0.5 WHERE team_id = 'monthly'", []).unwrap();
+        s.conn.execute("UPDATE team_memberships SET spend = 0.5 WHERE team_id = 'monthly'", ()).unwrap();
         key = s.key(KeySpec { team_id: Some("monthly"), user_id: Some("fay"), ..Default::default() });
     });
     let (status, info) = proxy.admin().get("/team/info?team_id=monthly");

@@ -76,7 +76,7 @@ fn streams_relay_usage_only_when_asked_and_count_tokens_without_it() {
         {
             proxy.folded_db().query_row(
             "SELECT prompt_tokens, completion_tokens FROM spend_logs WHERE model = 'stream-c+nousage+c=4' LIMIT 1",
-            [],
+            (),
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap()

@@ -77,9 +77,9 @@ fn links_are_stored_hashed_and_a_used_link_ends_the_others() {
     let (_, newer) = proxy.admin().post("/invitation/new", json!({"user_id": "dee"}));
     let (older_id, newer_id) = (older["id"].as_str().unwrap(), newer["id"].as_str().unwrap());
     let stored: Vec<String> = {
-        let conn = rusqlite::Connection::open(proxy.db_path()).unwrap();
+        let conn = proxy::db::Direct::open(proxy.db_path()).unwrap();
         let mut stmt = conn.prepare("SELECT id FROM invitations").unwrap();
-        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        stmt.query_map((), |r| r.get(0)).unwrap().map(Result::unwrap).collect()
     };
     assert_eq!(stored.len(), 2);
     for id in [older_id, newer_id] {

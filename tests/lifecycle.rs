@@ -64,14 +64,14 @@ impl App {
             .db
             .write_then(
                 move |tx| {
-                    tx.execute("UPDATE keys SET spend = spend + ?1 WHERE token = ?2", rusqlite::params![cost, token])?;
+                    tx.execute("UPDATE keys SET spend = spend + ?1 WHERE token = ?2", proxy::params![cost, token])?;
                     tx.execute(
                         "UPDATE users SET spend = spend + ?1 WHERE user_id = (SELECT user_id FROM keys WHERE token = ?2)",
-                        rusqlite::params![cost, token],
+                        proxy::params![cost, token],
                     )?;
                     tx.execute(
                         "UPDATE teams SET spend = spend + ?1 WHERE team_id = (SELECT team_id FROM keys WHERE token = ?2)",
-                        rusqlite::params![cost, token],
+                        proxy::params![cost, token],
                     )?;
                     Ok::<_, proxy::db::DbError>(token)
                 },
@@ -106,9 +106,10 @@ impl App {
                 {
                     let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1"))?;
                     let n = stmt.column_count();
-                    let mut query = stmt.query([])?;
+                    let mut query = stmt.query(())?;
                     while let Some(row) = query.next()? {
-                        let values: Vec<String> = (0..n).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect();
+                        let values: Vec<String> =
+                            (0..n).map(|i| format!("{:?}", row.get::<_, proxy::db::Value>(i).unwrap())).collect();
                         rows.push(format!("{table}: {}", values.join(" | ")));
                     }
                 }
@@ -236,9 +237,9 @@ async fn spend_and_budget_resets_show_in_user_team_and_key_info() {
         .state
         .db
         .read(|c| {
-            let a = c.query_row("SELECT spend FROM keys", [], |r| r.get(0))?;
-            let b = c.query_row("SELECT spend FROM users WHERE user_id = 'u'", [], |r| r.get(0))?;
-            let d = c.query_row("SELECT spend FROM teams", [], |r| r.get(0))?;
+            let a = c.query_row("SELECT spend FROM keys", (), |r| r.get(0))?;
+            let b = c.query_row("SELECT spend FROM users WHERE user_id = 'u'", (), |r| r.get(0))?;
+            let d = c.query_row("SELECT spend FROM teams", (), |r| r.get(0))?;
             Ok(vec![a, b, d])
         })
         .await
@@ -275,7 +276,7 @@ async fn a_regenerated_key_keeps_the_old_secret_for_its_grace_period() {
     let (status, _) = app.call("GET", "/key/info", Some(&fresh), None).await;
     assert_eq!(status, 401);
     let archived: i64 =
-        app.state.db.read(|c| c.query_row("SELECT count(*) FROM deleted_keys", [], |r| r.get(0))).await.unwrap();
+        app.state.db.read(|c| c.query_row("SELECT count(*) FROM deleted_keys", (), |r| r.get(0))).await.unwrap();
     assert_eq!(archived, 2);
 }
 
@@ -359,8 +360,8 @@ async fn deleting_a_user_archives_their_keys_and_ends_memberships() {
         .db
         .read(|c| {
             Ok((
-                c.query_row("SELECT count(*) FROM deleted_keys WHERE user_id = 'u'", [], |r| r.get(0))?,
-                c.query_row("SELECT count(*) FROM team_memberships", [], |r| r.get(0))?,
+                c.query_row("SELECT count(*) FROM deleted_keys WHERE user_id = 'u'", (), |r| r.get(0))?,
+                c.query_row("SELECT count(*) FROM team_memberships", (), |r| r.get(0))?,
             ))
         })
         .await
@@ -463,8 +464,8 @@ async fn the_reset_job_resets_budgets_nobody_reads() {
         .db
         .read(|c| {
             Ok((
-                c.query_row("SELECT spend FROM users WHERE user_id = 'u'", [], |r| r.get(0))?,
-                c.query_row("SELECT spend FROM keys", [], |r| r.get(0))?,
+                c.query_row("SELECT spend FROM users WHERE user_id = 'u'", (), |r| r.get(0))?,
+                c.query_row("SELECT spend FROM keys", (), |r| r.get(0))?,
             ))
         })
         .await

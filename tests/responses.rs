@@ -330,7 +330,7 @@ fn kept_responses_go_with_the_spend_logs() {
         s.conn
             .execute(
                 "INSERT INTO responses (id, api_key, created_at, response, input_items) VALUES ('resp_old', ?1, ?2, '{}', '[]')",
-                rusqlite::params![hash(&key), old],
+                proxy::params![hash(&key), old],
             )
             .unwrap();
     });

@@ -42,31 +42,32 @@ fn seed_with_old_rows(dir: &std::path::Path) -> String {
     seed.member("t1", "alice", None);
     let key = seed.key(KeySpec { user_id: Some("alice"), team_id: Some("t1"), ..Default::default() });
     let token = hash(&key);
-    let tx = seed.conn.unchecked_transaction().unwrap();
-    for i in 0..OLD_ROWS {
-        let start = days_ago(40 + (i % 2) as i64) + chrono::Duration::milliseconds(i as i64);
-        let start = start.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        tx.execute(
-            "INSERT INTO spend_logs (request_id, call_type, api_key, spend, total_tokens, prompt_tokens,
-                completion_tokens, startTime, endTime, model, model_group, custom_llm_provider, user, team_id)
-             VALUES (?1, 'acompletion', ?2, ?3, 15, 10, 5, ?4, ?4, 'old-upstream', 'ret-model', 'openai', 'alice', 't1')",
-            rusqlite::params![format!("old-{i}"), token, OLD_COST, start],
-        )
+    seed.conn
+        .write(|tx| {
+            for i in 0..OLD_ROWS {
+                let start = days_ago(40 + (i % 2) as i64) + chrono::Duration::milliseconds(i as i64);
+                let start = start.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+                tx.execute(
+                    "INSERT INTO spend_logs (request_id, call_type, api_key, spend, total_tokens, prompt_tokens,
+                        completion_tokens, startTime, endTime, model, model_group, custom_llm_provider, user, team_id)
+                     VALUES (?1, 'acompletion', ?2, ?3, 15, 10, 5, ?4, ?4, 'old-upstream', 'ret-model', 'openai', 'alice', 't1')",
+                    proxy::params![format!("old-{i}"), token, OLD_COST, start],
+                )?;
+            }
+            tx.execute_batch(
+                "INSERT INTO daily_spend (date, user_id, team_id, api_key, model, custom_llm_provider, prompt_tokens,
+                    completion_tokens, spend, api_requests, successful_requests, failed_requests)
+                 SELECT substr(startTime, 1, 10), user, team_id, api_key, model_group, custom_llm_provider,
+                    sum(prompt_tokens), sum(completion_tokens), sum(spend), count(*), count(*), 0
+                 FROM spend_logs GROUP BY 1, 2, 3, 4, 5, 6;
+                 UPDATE keys SET spend = (SELECT sum(spend) FROM spend_logs);
+                 UPDATE users SET spend = (SELECT sum(spend) FROM spend_logs);
+                 UPDATE teams SET spend = (SELECT sum(spend) FROM spend_logs);
+                 UPDATE team_memberships SET spend = (SELECT sum(spend) FROM spend_logs);",
+            )?;
+            Ok(())
+        })
         .unwrap();
-    }
-    tx.execute_batch(
-        "INSERT INTO daily_spend (date, user_id, team_id, api_key, model, custom_llm_provider, prompt_tokens,
-            completion_tokens, spend, api_requests, successful_requests, failed_requests)
-         SELECT substr(startTime, 1, 10), user, team_id, api_key, model_group, custom_llm_provider,
-            sum(prompt_tokens), sum(completion_tokens), sum(spend), count(*), count(*), 0
-         FROM spend_logs GROUP BY 1, 2, 3, 4, 5, 6;
-         UPDATE keys SET spend = (SELECT sum(spend) FROM spend_logs);
-         UPDATE users SET spend = (SELECT sum(spend) FROM spend_logs);
-         UPDATE teams SET spend = (SELECT sum(spend) FROM spend_logs);
-         UPDATE team_memberships SET spend = (SELECT sum(spend) FROM spend_logs);",
-    )
-    .unwrap();
-    tx.commit().unwrap();
     key
 }
 
@@ -136,7 +137,7 @@ fn old_rows_listed(proxy: &Proxy) -> (usize, u64) {
 }
 
 fn scalar(proxy: &Proxy, sql: &str) -> f64 {
-    proxy.folded_db().query_row(sql, [], |r| r.get(0)).expect(sql)
+    proxy.folded_db().query_row(sql, (), |r| r.get(0)).expect(sql)
 }
 
 /// Waits (bounded) until the retention job logged a run that deleted rows.

@@ -79,9 +79,7 @@ impl World {
 
     /// Every row of every table, as text.
     fn snapshot(&self) -> Vec<String> {
-        let conn =
-            rusqlite::Connection::open_with_flags(self.proxy.db_path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                .unwrap();
+        let conn = proxy::db::Direct::open_read_only(self.proxy.db_path()).unwrap();
         let mut rows = Vec::new();
         for table in [
             "users",
@@ -100,9 +98,10 @@ impl World {
         ] {
             let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1")).unwrap();
             let columns = stmt.column_count();
-            let mut query = stmt.query([]).unwrap();
+            let mut query = stmt.query(()).unwrap();
             while let Some(row) = query.next().unwrap() {
-                let values: Vec<String> = (0..columns).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect();
+                let values: Vec<String> =
+                    (0..columns).map(|i| format!("{:?}", row.get::<_, proxy::db::Value>(i).unwrap())).collect();
                 rows.push(format!("{table}: {}", values.join(" | ")));
             }
         }

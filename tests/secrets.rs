@@ -74,9 +74,9 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 fn setting_names(db: &Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open(db).unwrap();
+    let conn = proxy::db::Direct::open(db).unwrap();
     let mut stmt = conn.prepare("SELECT name FROM settings ORDER BY name").unwrap();
-    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    stmt.query_map((), |r| r.get(0)).unwrap().map(Result::unwrap).collect()
 }
 
 #[test]
@@ -128,14 +128,14 @@ fn a_secret_an_older_version_stored_is_deleted_and_its_sessions_end() {
     // What an older version left: the signing secret in the settings table, and a session
     // (the built-in admin's) signed with it.
     let old_secret = [7u8; 32];
-    let conn = rusqlite::Connection::open(&db).unwrap();
+    let conn = proxy::db::Direct::open(&db).unwrap();
     conn.execute(
         "INSERT INTO settings (name, value, updated_at) VALUES ('jwt_signing_secret', ?1, '2026-01-01T00:00:00Z')",
         [hex(&old_secret)],
     )
     .unwrap();
     let epoch: i64 =
-        conn.query_row("SELECT session_epoch FROM users WHERE user_id = 'default_user_id'", [], |r| r.get(0)).unwrap();
+        conn.query_row("SELECT session_epoch FROM users WHERE user_id = 'default_user_id'", (), |r| r.get(0)).unwrap();
     drop(conn);
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let claims = proxy::auth::session::SessionClaims {

@@ -23,7 +23,7 @@ fn config(dir: &std::path::Path) -> Config {
 /// A state whose database holds the user `u-ivy` (internal_user) with a password.
 fn state(dir: &std::path::Path) -> AppState {
     drop(AppState::open(config(dir)).unwrap());
-    let conn = rusqlite::Connection::open(dir.join("proxy.db")).unwrap();
+    let conn = proxy::db::Direct::open(dir.join("proxy.db")).unwrap();
     let hash = proxy::auth::password::hash(PASSWORD).unwrap();
     conn.execute(
         "INSERT INTO users (user_id, user_email, user_role, password, created_at, updated_at)
@@ -70,10 +70,7 @@ async fn set_role(state: &AppState, role: &'static str) {
     state
         .db
         .write_then(
-            move |tx| {
-                tx.execute("UPDATE users SET user_role = ?1 WHERE user_id = 'u-ivy'", [role])
-                    .map_err(proxy::db::DbError::from)
-            },
+            move |tx| tx.execute("UPDATE users SET user_role = ?1 WHERE user_id = 'u-ivy'", [role]),
             move |_| {
                 let mut user = (*cache.users.get("u-ivy").unwrap()).clone();
                 user.user_role = role.parse().unwrap();

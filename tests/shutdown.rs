@@ -45,9 +45,9 @@ fn a_stream_in_flight_finishes_and_is_charged_after_sigterm() {
     assert_eq!(text.matches("tok ").count(), 30, "{text}");
     assert_eq!(proxy.terminate(), Some(0), "{}", proxy.output());
 
-    let conn = rusqlite::Connection::open(proxy.db_path()).unwrap();
+    let conn = proxy::db::Direct::open(proxy.db_path()).unwrap();
     let (rows, completion): (i64, i64) = conn
-        .query_row("SELECT count(*), sum(completion_tokens) FROM spend_logs", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT count(*), sum(completion_tokens) FROM spend_logs", (), |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap();
     assert_eq!(rows, 1, "the drained stream's spend row is committed");
     assert!(completion >= 30, "{completion}");

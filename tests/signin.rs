@@ -14,7 +14,7 @@ const PASSWORD: &str = "correct horse battery";
 fn start_seeded(env: Vec<(&'static str, String)>, seed: &str) -> Proxy {
     let first = Proxy::start_with(Options { env: env.clone(), ..Default::default() });
     let dir = first.stop();
-    let conn = rusqlite::Connection::open(dir.path().join("proxy.db")).unwrap();
+    let conn = proxy::db::Direct::open(dir.path().join("proxy.db")).unwrap();
     conn.execute_batch(seed).unwrap();
     drop(conn);
     Proxy::start_with(Options { env, dir: Some(dir), ..Default::default() })
@@ -290,14 +290,14 @@ fn onboarding_sets_a_password_once_and_signs_in() {
     assert_eq!(done.status, 303, "{}", done.body);
     assert_eq!(done.location.as_deref(), Some("/ui"));
     assert!(browser.get(&proxy.url("/ui")).body.contains("dee@example.com"));
-    let conn = rusqlite::Connection::open(proxy.db_path()).unwrap();
+    let conn = proxy::db::Direct::open(proxy.db_path()).unwrap();
     let (accepted, at): (bool, Option<String>) = conn
         .query_row("SELECT is_accepted, accepted_at FROM invitations WHERE id = ?1", [stored_id("inv-open")], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .unwrap();
     assert!(accepted && at.is_some());
-    let hash: String = conn.query_row("SELECT password FROM users WHERE user_id = 'u-dee'", [], |r| r.get(0)).unwrap();
+    let hash: String = conn.query_row("SELECT password FROM users WHERE user_id = 'u-dee'", (), |r| r.get(0)).unwrap();
     assert!(hash.starts_with("$argon2id$") && !hash.contains("new password"));
 
     // Used once: a second post shows the used page; the new password signs in.

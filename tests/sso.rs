@@ -28,7 +28,7 @@ models = ["gpt-4o-mini"]
 fn start_seeded(config: &str, env: Vec<(&'static str, String)>, seed: &str) -> Proxy {
     let first = Proxy::start_with(Options { config: Some(config), env: env.clone(), ..Default::default() });
     let dir = first.stop();
-    let conn = rusqlite::Connection::open(dir.path().join("proxy.db")).unwrap();
+    let conn = proxy::db::Direct::open(dir.path().join("proxy.db")).unwrap();
     conn.execute_batch(seed).unwrap();
     drop(conn);
     Proxy::start_with(Options { config: Some(config), env, dir: Some(dir), ..Default::default() })
@@ -59,7 +59,7 @@ fn sign_in(proxy: &Proxy, browser: &Browser) -> Page {
 type UserRow = (String, Option<String>, Option<f64>, Option<String>, Option<String>, String);
 
 fn user_row(proxy: &Proxy, user_id: &str) -> Option<UserRow> {
-    let conn = rusqlite::Connection::open(proxy.db_path()).unwrap();
+    let conn = proxy::db::Direct::open(proxy.db_path()).unwrap();
     conn.query_row(
         "SELECT user_role, user_email, max_budget, budget_duration, budget_reset_at, models FROM users WHERE user_id = ?1",
         [user_id],
@@ -69,14 +69,14 @@ fn user_row(proxy: &Proxy, user_id: &str) -> Option<UserRow> {
 }
 
 fn memberships(proxy: &Proxy, user_id: &str) -> Vec<(String, String, String)> {
-    let conn = rusqlite::Connection::open(proxy.db_path()).unwrap();
+    let conn = proxy::db::Direct::open(proxy.db_path()).unwrap();
     let mut stmt =
         conn.prepare("SELECT team_id, role, source FROM team_memberships WHERE user_id = ?1 ORDER BY team_id").unwrap();
     stmt.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
 }
 
 fn sso_user_id(proxy: &Proxy, user_id: &str) -> Option<String> {
-    let conn = rusqlite::Connection::open(proxy.db_path()).unwrap();
+    let conn = proxy::db::Direct::open(proxy.db_path()).unwrap();
     conn.query_row("SELECT sso_user_id FROM users WHERE user_id = ?1", [user_id], |r| r.get(0)).unwrap()
 }
 
@@ -125,10 +125,10 @@ fn first_sign_in_creates_the_user_and_syncs_teams() {
     assert_eq!(memberships(&proxy, "ann"), vec![("t1".into(), "user".into(), "sso".into())]);
 
     // A membership made by hand stays; SSO memberships follow the provider's list.
-    let conn = rusqlite::Connection::open(proxy.db_path()).unwrap();
+    let conn = proxy::db::Direct::open(proxy.db_path()).unwrap();
     conn.execute(
         "INSERT INTO team_memberships (user_id, team_id, role, created_at) VALUES ('ann', 't3', 'admin', '2026-01-01T00:00:00Z')",
-        [],
+        (),
     )
     .unwrap();
     idp.set_claims(json!({"sub": "sub-ann", "preferred_username": "ann", "email": "ann@example.com",

@@ -68,11 +68,11 @@ fn signs_in_through_oidc_provider_mock() {
     let config = "[general_settings.litellm_jwtauth]\nteam_ids_jwt_field = \"groups\"\n";
     let first = Proxy::start_with(Options { config: Some(config), env: env.clone(), ..Default::default() });
     let dir = first.stop();
-    rusqlite::Connection::open(dir.path().join("proxy.db"))
+    proxy::db::Direct::open(dir.path().join("proxy.db"))
         .unwrap()
         .execute(
             "INSERT INTO teams (team_id, created_at, updated_at) VALUES ('research', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
-            [],
+            (),
         )
         .unwrap();
     let proxy =
@@ -94,15 +94,15 @@ fn signs_in_through_oidc_provider_mock() {
     assert_eq!(home.status, 200);
     assert!(home.body.contains("alice@example.com"), "{}", home.body);
 
-    let conn = rusqlite::Connection::open(proxy.db_path()).unwrap();
+    let conn = proxy::db::Direct::open(proxy.db_path()).unwrap();
     let (role, sso_id): (String, String) = conn
-        .query_row("SELECT user_role, sso_user_id FROM users WHERE user_id = 'alice'", [], |r| {
+        .query_row("SELECT user_role, sso_user_id FROM users WHERE user_id = 'alice'", (), |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .unwrap();
     assert_eq!((role.as_str(), sso_id.as_str()), ("internal_user_viewer", "alice-sub"));
     let team: String =
-        conn.query_row("SELECT team_id FROM team_memberships WHERE user_id = 'alice'", [], |r| r.get(0)).unwrap();
+        conn.query_row("SELECT team_id FROM team_memberships WHERE user_id = 'alice'", (), |r| r.get(0)).unwrap();
     assert_eq!(team, "research");
 
     // The provider refuses its code a second time; we show that refusal.

@@ -87,7 +87,7 @@ fn breakdowns_over_weeks_equal_the_daily_sums() {
                     .execute(
                         "INSERT INTO daily_spend (date, user_id, api_key, model, spend, prompt_tokens, api_requests)
                          VALUES (?1, ?2, 'k-' || ?2, ?3, ?4, 10, 1)",
-                        rusqlite::params![day(back), user, model, spend],
+                        proxy::params![day(back), user, model, spend],
                     )
                     .unwrap();
             }

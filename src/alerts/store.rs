@@ -5,7 +5,7 @@
 
 use super::Alert;
 use crate::db::DbError;
-use rusqlite::{Connection, Transaction, params};
+use crate::db::{Conn, Tx, params};
 use serde::Serialize;
 
 /// Tries of one row before it is given up.
@@ -34,7 +34,7 @@ pub struct Outgoing {
 const COLUMNS: &str = "id, channel, alert_type, event, message, payload, recipients, created_at, status, attempts, \
     next_attempt_at, sent_at, last_error";
 
-fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Outgoing> {
+fn from_row(row: &crate::db::Row<'_>) -> crate::db::Result<Outgoing> {
     Ok(Outgoing {
         id: row.get(0)?,
         channel: row.get(1)?,
@@ -54,7 +54,7 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Outgoing> {
 
 /// Files each alert once per channel; returns how many rows are new.
 pub fn file(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     alerts: &[Alert],
     channels: &[String],
     admins: &[String],
@@ -94,7 +94,7 @@ pub fn file(
 }
 
 /// The pending rows whose time has come, oldest first.
-pub fn due(conn: &Connection, now: &str, limit: u32) -> rusqlite::Result<Vec<Outgoing>> {
+pub fn due(conn: &Conn<'_>, now: &str, limit: u32) -> crate::db::Result<Vec<Outgoing>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM alert_outbox WHERE status = 'pending' AND next_attempt_at <= ?1
          ORDER BY next_attempt_at, id LIMIT ?2"
@@ -104,7 +104,7 @@ pub fn due(conn: &Connection, now: &str, limit: u32) -> rusqlite::Result<Vec<Out
 }
 
 /// The channel took row `id`.
-pub fn sent(tx: &Transaction<'_>, id: i64, now: &str) -> Result<(), DbError> {
+pub fn sent(tx: &Tx<'_>, id: i64, now: &str) -> Result<(), DbError> {
     tx.execute(
         "UPDATE alert_outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
         params![id, now],
@@ -114,7 +114,7 @@ pub fn sent(tx: &Transaction<'_>, id: i64, now: &str) -> Result<(), DbError> {
 
 /// Row `id` failed with `error`: tried again at `retry_at`, or given up after
 /// [`MAX_ATTEMPTS`].
-pub fn failed(tx: &Transaction<'_>, id: i64, error: &str, retry_at: &str) -> Result<(), DbError> {
+pub fn failed(tx: &Tx<'_>, id: i64, error: &str, retry_at: &str) -> Result<(), DbError> {
     tx.execute(
         "UPDATE alert_outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3,
             status = CASE WHEN attempts + 1 >= ?4 THEN 'failed' ELSE 'pending' END
@@ -125,7 +125,7 @@ pub fn failed(tx: &Transaction<'_>, id: i64, error: &str, retry_at: &str) -> Res
 }
 
 /// The latest `limit` rows, newest first.
-pub fn recent(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<Outgoing>> {
+pub fn recent(conn: &Conn<'_>, limit: u32) -> crate::db::Result<Vec<Outgoing>> {
     let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM alert_outbox ORDER BY id DESC LIMIT ?1"))?;
     let rows = stmt.query_map(params![limit], from_row)?;
     rows.collect()

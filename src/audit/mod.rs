@@ -9,7 +9,7 @@ mod routes;
 pub use routes::routes;
 
 use crate::auth::Caller;
-use rusqlite::Connection;
+use crate::db::Conn;
 use serde_json::Value;
 
 /// Who made a change, as the audit row records it.
@@ -33,7 +33,7 @@ impl Actor {
 
 #[allow(clippy::too_many_arguments)]
 pub fn record(
-    conn: &Connection,
+    conn: &Conn<'_>,
     actor: &Actor,
     now: &str,
     action: &str,
@@ -41,13 +41,13 @@ pub fn record(
     object_id: &str,
     before: Option<&Value>,
     after: Option<&Value>,
-) -> rusqlite::Result<()> {
+) -> crate::db::Result<()> {
     let text = |v: Option<&Value>| v.map(Value::to_string);
     let api_key = Some(actor.api_key.as_str()).filter(|k| !k.is_empty());
     conn.execute(
         "INSERT INTO audit_log (updated_at, changed_by, changed_by_api_key, action, table_name, object_id, before_value, updated_values)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        rusqlite::params![now, actor.user_id, api_key, action, table, object_id, text(before), text(after)],
+        crate::params![now, actor.user_id, api_key, action, table, object_id, text(before), text(after)],
     )?;
     Ok(())
 }

@@ -42,7 +42,7 @@ async fn list_audit(
         .read(move |conn| {
             let filter = "(?1 IS NULL OR table_name = ?1) AND (?2 IS NULL OR object_id = ?2) \
                  AND (?3 IS NULL OR action = ?3) AND (?4 IS NULL OR changed_by = ?4)";
-            let args = rusqlite::params![query.table_name, query.object_id, query.action, query.changed_by];
+            let args = crate::params![query.table_name, query.object_id, query.action, query.changed_by];
             let total: i64 =
                 conn.query_row(&format!("SELECT count(*) FROM audit_log WHERE {filter}"), args, |r| r.get(0))?;
             let mut stmt = conn.prepare(&format!(
@@ -52,7 +52,7 @@ async fn list_audit(
             let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str::<Value>(&t).ok());
             let rows = stmt
                 .query_map(
-                    rusqlite::params![
+                    crate::params![
                         query.table_name,
                         query.object_id,
                         query.action,
@@ -74,7 +74,7 @@ async fn list_audit(
                         }))
                     },
                 )?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<crate::db::Result<Vec<_>>>()?;
             Ok((rows, total))
         })
         .await?;

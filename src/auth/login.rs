@@ -337,7 +337,7 @@ pub async fn end_sessions(state: &AppState, user: &SessionUser) -> Result<(), Ap
             move |tx| {
                 tx.execute(
                     "UPDATE users SET session_epoch = session_epoch + 1 WHERE user_id = ?1",
-                    rusqlite::params![user_id],
+                    crate::params![user_id],
                 )
                 .map_err(ApiError::from)?;
                 Ok::<String, ApiError>(user_id)

@@ -40,7 +40,7 @@ impl MasterKey {
             return Ok((Self::from_clear(key), MasterKeyOrigin::Configured));
         }
         let stored: Option<String> = db.read_blocking(|conn| {
-            use rusqlite::OptionalExtension;
+            use crate::db::OptionalExtension;
             conn.query_row("SELECT value FROM settings WHERE name = ?1", [SETTING], |r| r.get(0)).optional()
         })?;
         if let Some(hash) = stored.and_then(|h| hex::decode(h).ok()).and_then(|h| <[u8; 32]>::try_from(h).ok()) {
@@ -53,9 +53,8 @@ impl MasterKey {
             tx.execute(
                 "INSERT INTO settings (name, value, updated_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                rusqlite::params![SETTING, hash, crate::time::now_text()],
+                crate::params![SETTING, hash, crate::time::now_text()],
             )
-            .map_err(DbError::from)
         })?;
         Ok((master, MasterKeyOrigin::Generated(key)))
     }

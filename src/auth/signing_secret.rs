@@ -27,9 +27,7 @@ pub fn session_keys(secret: &ProxySecret) -> SessionKeys {
 /// Deletes the signing secret an older version stored in the database. Returns whether
 /// there was one (and says so in the log: its sessions have ended).
 pub fn forget_stored_secret(db: &Db) -> Result<bool, DbError> {
-    let deleted = db.write_blocking(|tx| {
-        tx.execute("DELETE FROM settings WHERE name = ?1", [LEGACY_SETTING]).map_err(DbError::from)
-    })?;
+    let deleted = db.write_blocking(|tx| tx.execute("DELETE FROM settings WHERE name = ?1", [LEGACY_SETTING]))?;
     if deleted > 0 {
         tracing::warn!(
             "the session-signing secret moved out of the database (it was in every backup): it was deleted from the database and every session signed with it has ended; users sign in again"

@@ -1,6 +1,6 @@
 //! A budget as stored (`budgets`) and held in memory.
 
-use rusqlite::Row;
+use crate::db::Row;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -26,7 +26,7 @@ pub const COLUMNS: &str = "budget_id, max_budget, soft_budget, max_parallel_requ
      model_max_budget, budget_duration, budget_reset_at, created_at, created_by, updated_at, updated_by";
 
 impl BudgetRecord {
-    pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+    pub fn from_row(row: &Row<'_>) -> crate::db::Result<Self> {
         let model_max_budget: Option<String> = row.get(6)?;
         Ok(Self {
             budget_id: row.get(0)?,

@@ -2,20 +2,20 @@
 //! record to the write's `then`, which puts it into the in-memory table.
 
 use super::record::{BudgetRecord, COLUMNS};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Conn, OptionalExtension, params};
 
-pub fn load(conn: &Connection, budget_id: &str) -> rusqlite::Result<Option<BudgetRecord>> {
+pub fn load(conn: &Conn<'_>, budget_id: &str) -> crate::db::Result<Option<BudgetRecord>> {
     conn.query_row(&format!("SELECT {COLUMNS} FROM budgets WHERE budget_id = ?1"), [budget_id], BudgetRecord::from_row)
         .optional()
 }
 
-pub fn all(conn: &Connection) -> rusqlite::Result<Vec<BudgetRecord>> {
+pub fn all(conn: &Conn<'_>) -> crate::db::Result<Vec<BudgetRecord>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM budgets ORDER BY budget_id"))?;
-    stmt.query_map([], BudgetRecord::from_row)?.collect()
+    stmt.query_map((), BudgetRecord::from_row)?.collect()
 }
 
 /// Inserts or overwrites a budget row.
-pub fn save(conn: &Connection, budget: &BudgetRecord) -> rusqlite::Result<()> {
+pub fn save(conn: &Conn<'_>, budget: &BudgetRecord) -> crate::db::Result<()> {
     conn.execute(
         &format!(
             "INSERT INTO budgets ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
@@ -46,11 +46,11 @@ pub fn save(conn: &Connection, budget: &BudgetRecord) -> rusqlite::Result<()> {
 }
 
 /// The customers that reference a budget (at most `limit` of them, by id).
-pub fn customers_of(conn: &Connection, budget_id: &str, limit: i64) -> rusqlite::Result<Vec<String>> {
+pub fn customers_of(conn: &Conn<'_>, budget_id: &str, limit: i64) -> crate::db::Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT user_id FROM end_users WHERE budget_id = ?1 ORDER BY user_id LIMIT ?2")?;
     stmt.query_map(params![budget_id, limit], |r| r.get(0))?.collect()
 }
 
-pub fn delete(conn: &Connection, budget_id: &str) -> rusqlite::Result<bool> {
+pub fn delete(conn: &Conn<'_>, budget_id: &str) -> crate::db::Result<bool> {
     Ok(conn.execute("DELETE FROM budgets WHERE budget_id = ?1", [budget_id])? > 0)
 }

@@ -1,7 +1,7 @@
 //! A customer as stored (`end_users`) and held in memory.
 
+use crate::db::Row;
 use crate::keys::list_column;
-use rusqlite::Row;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -21,7 +21,7 @@ pub struct CustomerRecord {
 pub const COLUMNS: &str = "user_id, alias, spend, allowed_model_region, default_model, budget_id, blocked, models";
 
 impl CustomerRecord {
-    pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+    pub fn from_row(row: &Row<'_>) -> crate::db::Result<Self> {
         Ok(Self {
             user_id: row.get(0)?,
             alias: row.get(1)?,

@@ -12,13 +12,13 @@ use crate::auth::Caller;
 use crate::auth::policy::{self, Op};
 use crate::budgets::fields::BudgetFields;
 use crate::budgets::{BudgetRecord, store as budget_store};
+use crate::db::Tx;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::fields;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use rusqlite::Transaction;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -54,7 +54,7 @@ fn parse(state: &AppState, body: &Value) -> Result<(CustomerFields, BudgetFields
 
 /// Creates a budget object from a customer request's budget fields, with its audit row.
 fn new_budget(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &Actor,
     now: chrono::DateTime<chrono::Utc>,
     fields: &BudgetFields,
@@ -68,7 +68,7 @@ fn new_budget(
 }
 
 /// Refuses a `budget_id` no budget has (checked again inside the write).
-fn budget_exists(tx: &Transaction<'_>, budget_id: Option<&str>) -> Result<(), ApiError> {
+fn budget_exists(tx: &Tx<'_>, budget_id: Option<&str>) -> Result<(), ApiError> {
     match budget_id {
         Some(id) if budget_store::load(tx, id)?.is_none() => {
             Err(ApiError::field("budget_id", format!("Budget not found, passed budget_id={id}")))

@@ -4,20 +4,20 @@
 //! request, as LiteLLM does.
 
 use super::record::{COLUMNS, CustomerRecord};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Conn, OptionalExtension, params};
 
-pub fn load(conn: &Connection, user_id: &str) -> rusqlite::Result<Option<CustomerRecord>> {
+pub fn load(conn: &Conn<'_>, user_id: &str) -> crate::db::Result<Option<CustomerRecord>> {
     conn.query_row(&format!("SELECT {COLUMNS} FROM end_users WHERE user_id = ?1"), [user_id], CustomerRecord::from_row)
         .optional()
 }
 
-pub fn all(conn: &Connection) -> rusqlite::Result<Vec<CustomerRecord>> {
+pub fn all(conn: &Conn<'_>) -> crate::db::Result<Vec<CustomerRecord>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM end_users"))?;
-    stmt.query_map([], CustomerRecord::from_row)?.collect()
+    stmt.query_map((), CustomerRecord::from_row)?.collect()
 }
 
 /// Inserts or overwrites a customer row (its spend included).
-pub fn save(conn: &Connection, customer: &CustomerRecord) -> rusqlite::Result<()> {
+pub fn save(conn: &Conn<'_>, customer: &CustomerRecord) -> crate::db::Result<()> {
     conn.execute(
         &format!(
             "INSERT INTO end_users ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -40,7 +40,7 @@ pub fn save(conn: &Connection, customer: &CustomerRecord) -> rusqlite::Result<()
 }
 
 /// Raises a customer's running spend, creating the row of an id not seen before.
-pub fn add_spend(conn: &Connection, user_id: &str, delta: f64) -> rusqlite::Result<()> {
+pub fn add_spend(conn: &Conn<'_>, user_id: &str, delta: f64) -> crate::db::Result<()> {
     conn.prepare_cached(
         "INSERT INTO end_users (user_id, spend) VALUES (?1, ?2)
          ON CONFLICT (user_id) DO UPDATE SET spend = spend + excluded.spend",
@@ -49,11 +49,11 @@ pub fn add_spend(conn: &Connection, user_id: &str, delta: f64) -> rusqlite::Resu
     Ok(())
 }
 
-pub fn delete(conn: &Connection, user_id: &str) -> rusqlite::Result<bool> {
+pub fn delete(conn: &Conn<'_>, user_id: &str) -> crate::db::Result<bool> {
     Ok(conn.execute("DELETE FROM end_users WHERE user_id = ?1", [user_id])? > 0)
 }
 
 /// A budget period ended: the spend of every customer on that budget starts again.
-pub fn reset_spend_of_budget(conn: &Connection, budget_id: &str) -> rusqlite::Result<usize> {
+pub fn reset_spend_of_budget(conn: &Conn<'_>, budget_id: &str) -> crate::db::Result<usize> {
     conn.execute("UPDATE end_users SET spend = 0 WHERE budget_id = ?1", [budget_id])
 }

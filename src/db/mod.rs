@@ -6,19 +6,27 @@
 //! This module is the only place that knows the store is SQLite: a PostgreSQL backend for
 //! several replicas would be added here.
 
+#![allow(clippy::disallowed_types, clippy::disallowed_methods, clippy::disallowed_macros)] // the one place that may name the engine
+
 mod backup;
+mod direct;
 mod lock;
 pub mod migrate;
+mod sql;
 
+pub use crate::params;
 pub use backup::{BackupError, backup_to};
+pub use direct::Direct;
+pub use sql::{
+    ColumnIndex, Conn, FromSql, MappedRows, OptionalExtension, Params, ParamsFromIter, Result, Row, Rows, Stmt, ToSql,
+    Tx, Value, params_from_iter,
+};
 
 use parking_lot::Mutex;
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-pub type Conn = r2d2::PooledConnection<SqliteConnectionManager>;
 
 /// Write transactions that rolled back, in any database of the process: caches of what a
 /// transaction wrote (such as the spend names' numbers) start over when it changes.
@@ -103,12 +111,25 @@ pub enum DbError {
     ReadOnly,
     #[error("a uniqueness or reference rule of the database refused the change: {0}")]
     Constraint(String),
+    /// A read that needed a row found none (see [`OptionalExtension::optional`]).
+    #[error("the database has no such row")]
+    NoRow,
     #[error("database error: {0}")]
     Other(String),
 }
 
+impl DbError {
+    /// A column whose stored value does not decode (say, JSON text that no longer parses).
+    pub fn column(index: usize, error: impl std::fmt::Display) -> Self {
+        DbError::Other(format!("column {index} holds a value that does not decode: {error}"))
+    }
+}
+
 impl From<rusqlite::Error> for DbError {
     fn from(error: rusqlite::Error) -> Self {
+        if matches!(error, rusqlite::Error::QueryReturnedNoRows) {
+            return DbError::NoRow;
+        }
         match error.sqlite_error_code() {
             Some(ErrorCode::DiskFull) => DbError::Full,
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => DbError::Busy,
@@ -214,7 +235,7 @@ impl Db {
     pub async fn read<T, F>(&self, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+        F: FnOnce(&Conn<'_>) -> Result<T, DbError> + Send + 'static,
     {
         let db = self.clone();
         tokio::task::spawn_blocking(move || db.read_blocking(f))
@@ -222,7 +243,7 @@ impl Db {
             .map_err(|e| DbError::Other(format!("read task failed: {e}")))?
     }
 
-    pub fn read_blocking<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, DbError> {
+    pub fn read_blocking<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T, DbError>) -> Result<T, DbError> {
         if self.inner.deferred.get().is_some_and(|d| d.pending())
             && let Err(e) = self.write_blocking(|_| Ok::<_, DbError>(()))
         {
@@ -230,7 +251,7 @@ impl Db {
             tracing::warn!(error = %e, "could not fold deferred writes before a read");
         }
         let conn = self.inner.readers.get()?;
-        Ok(f(&conn)?)
+        f(&Conn::new(&conn))
     }
 
     /// Runs `f` in one immediate transaction on the writer connection, off the runtime.
@@ -239,7 +260,7 @@ impl Db {
     where
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&Tx<'_>) -> Result<T, E> + Send + 'static,
     {
         let db = self.clone();
         tokio::task::spawn_blocking(move || db.write_blocking(f))
@@ -247,7 +268,7 @@ impl Db {
             .map_err(|e| E::from(DbError::Other(format!("write task failed: {e}"))))?
     }
 
-    pub fn write_blocking<T, E>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    pub fn write_blocking<T, E>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E>
     where
         E: From<DbError>,
     {
@@ -261,7 +282,7 @@ impl Db {
     where
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&Tx<'_>) -> Result<T, E> + Send + 'static,
         A: FnOnce(&T) + Send + 'static,
     {
         let db = self.clone();
@@ -272,7 +293,7 @@ impl Db {
 
     pub fn write_then_blocking<T, E>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
         then: impl FnOnce(&T),
     ) -> Result<T, E>
     where
@@ -285,7 +306,7 @@ impl Db {
     /// (the spend journal's append), which must stay cheap.
     pub fn write_deferred_then_blocking<T, E>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
         then: impl FnOnce(&T),
     ) -> Result<T, E>
     where
@@ -294,12 +315,7 @@ impl Db {
         self.transact(false, f, then)
     }
 
-    fn transact<T, E>(
-        &self,
-        fold: bool,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
-        then: impl FnOnce(&T),
-    ) -> Result<T, E>
+    fn transact<T, E>(&self, fold: bool, f: impl FnOnce(&Tx<'_>) -> Result<T, E>, then: impl FnOnce(&T)) -> Result<T, E>
     where
         E: From<DbError>,
     {
@@ -309,8 +325,8 @@ impl Db {
         let mut rollback = RollbackCount(true);
         let deferred = self.inner.deferred.get().filter(|d| fold && d.pending());
         let result = match deferred {
-            Some(deferred) => deferred.fold(&tx).map_err(E::from).and_then(|()| f(&tx)),
-            None => f(&tx),
+            Some(deferred) => deferred.fold(&Tx::new(&tx)).map_err(E::from).and_then(|()| f(&Tx::new(&tx))),
+            None => f(&Tx::new(&tx)),
         };
         let committed = result.and_then(|value| tx.commit().map(|()| value).map_err(|e| E::from(e.into())));
         rollback.0 = committed.is_err();
@@ -328,6 +344,15 @@ impl Db {
     /// folds them into their tables first, so nobody sees the database without them.
     pub fn defer(&self, deferred: Arc<dyn Deferred>) {
         let _ = self.inner.deferred.set(deferred);
+    }
+
+    /// Stops the writer's own checkpoints (the caller runs them from now on, see
+    /// [`Db::checkpoint_passive`]) and keeps the WAL file at most `wal_bytes` after one.
+    pub fn take_over_checkpoints(&self, wal_bytes: i64) -> Result<(), DbError> {
+        let conn = self.inner.writer.lock();
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "journal_size_limit", wal_bytes)?;
+        Ok(())
     }
 
     /// A passive checkpoint from a reader connection: copies what it can of the WAL into
@@ -363,6 +388,14 @@ impl Db {
     }
 }
 
+/// One number read straight from a database file, without opening it as the store (no
+/// lock, no upgrade, no folding): for tests that look at what a closed store left behind.
+#[cfg(test)]
+pub fn peek_i64(path: &Path, sql: &str) -> Result<i64, DbError> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    Ok(conn.query_row(sql, [], |r| r.get(0))?)
+}
+
 /// What a checkpoint found: frames in the WAL, and how many of them are in the file now.
 #[derive(Debug, Clone, Copy)]
 pub struct WalFrames {
@@ -377,7 +410,7 @@ pub trait Deferred: Send + Sync {
     /// Whether anything waits to be folded (cheap: asked before every read and write).
     fn pending(&self) -> bool;
     /// Folds everything pending inside the writer's transaction.
-    fn fold(&self, tx: &Transaction<'_>) -> Result<(), DbError>;
+    fn fold(&self, tx: &Tx<'_>) -> Result<(), DbError>;
     /// The transaction that folded has committed: nothing is pending.
     fn folded(&self);
 }

@@ -21,15 +21,15 @@ impl KeyCache {
     pub fn load(db: &Db) -> Result<Self, DbError> {
         let rows = db.read_blocking(|conn| {
             let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM keys"))?;
-            let rows = stmt.query_map([], KeyRecord::from_row)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
+            let rows = stmt.query_map((), KeyRecord::from_row)?;
+            rows.collect::<crate::db::Result<Vec<_>>>()
         })?;
         let map = rows.into_iter().map(|r| (r.token.clone(), Arc::new(r))).collect();
         let deprecated = db.read_blocking(|conn| {
             let mut stmt = conn.prepare("SELECT token, active_token_id, revoke_at FROM deprecated_keys")?;
             let rows =
-                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
+                stmt.query_map((), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+            rows.collect::<crate::db::Result<Vec<_>>>()
         })?;
         let deprecated = deprecated
             .into_iter()

@@ -1,7 +1,7 @@
 //! A virtual key as stored (`keys` table) and held in memory. The clear key never appears
 //! here: `token` is its SHA-256 hex.
 
-use rusqlite::Row;
+use crate::db::Row;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -45,16 +45,14 @@ pub const COLUMNS: &str = "token, key_name, key_alias, spend, expires, models, a
      budget_duration, budget_reset_at, allowed_routes, is_session_key, created_at, created_by, updated_at, \
      updated_by, last_active, budget_id";
 
-pub fn json_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Value> {
+pub fn json_column(row: &Row<'_>, index: usize) -> crate::db::Result<Value> {
     let text: String = row.get(index)?;
-    serde_json::from_str(&text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(&text).map_err(|e| crate::db::DbError::column(index, e))
 }
 
-pub fn list_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Vec<String>> {
+pub fn list_column(row: &Row<'_>, index: usize) -> crate::db::Result<Vec<String>> {
     let text: String = row.get(index)?;
-    serde_json::from_str(&text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(&text).map_err(|e| crate::db::DbError::column(index, e))
 }
 
 impl KeyRecord {
@@ -92,7 +90,7 @@ impl KeyRecord {
         }
     }
 
-    pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+    pub fn from_row(row: &Row<'_>) -> crate::db::Result<Self> {
         Ok(Self {
             token: row.get(0)?,
             key_name: row.get(1)?,

@@ -3,14 +3,14 @@
 //! the gateway's spend, which goes through the same writer) are never lost.
 
 use super::record::{COLUMNS, KeyRecord};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Conn, OptionalExtension, params};
 
-pub fn load(conn: &Connection, token: &str) -> rusqlite::Result<Option<KeyRecord>> {
+pub fn load(conn: &Conn<'_>, token: &str) -> crate::db::Result<Option<KeyRecord>> {
     conn.query_row(&format!("SELECT {COLUMNS} FROM keys WHERE token = ?1"), [token], KeyRecord::from_row).optional()
 }
 
 /// Inserts or overwrites the row of `key.token`.
-pub fn save(conn: &Connection, key: &KeyRecord) -> rusqlite::Result<()> {
+pub fn save(conn: &Conn<'_>, key: &KeyRecord) -> crate::db::Result<()> {
     let names: Vec<&str> = COLUMNS.split(',').map(str::trim).collect();
     let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
     let updates: Vec<String> = names.iter().filter(|n| **n != "token").map(|n| format!("{n} = excluded.{n}")).collect();
@@ -59,7 +59,7 @@ pub fn save(conn: &Connection, key: &KeyRecord) -> rusqlite::Result<()> {
 
 /// Copies the key into `deleted_keys` (for its spend history) and deletes it, with the
 /// grace-period secrets that pointed at it.
-pub fn archive_and_delete(conn: &Connection, key: &KeyRecord, deleted_by: &str, now: &str) -> rusqlite::Result<()> {
+pub fn archive_and_delete(conn: &Conn<'_>, key: &KeyRecord, deleted_by: &str, now: &str) -> crate::db::Result<()> {
     let row = serde_json::to_string(key).unwrap_or_default();
     conn.execute(
         "INSERT INTO deleted_keys (token, key_name, key_alias, spend, user_id, team_id, row, deleted_at, deleted_by)
@@ -72,7 +72,7 @@ pub fn archive_and_delete(conn: &Connection, key: &KeyRecord, deleted_by: &str, 
 }
 
 /// Whether another key already has this alias.
-pub fn alias_taken(conn: &Connection, alias: &str, except_token: &str) -> rusqlite::Result<bool> {
+pub fn alias_taken(conn: &Conn<'_>, alias: &str, except_token: &str) -> crate::db::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM keys WHERE key_alias = ?1 AND token <> ?2)",
         params![alias, except_token],
@@ -81,13 +81,13 @@ pub fn alias_taken(conn: &Connection, alias: &str, except_token: &str) -> rusqli
 }
 
 /// Tokens of the keys of a user (all teams), or of a user in one team.
-pub fn tokens_of_user(conn: &Connection, user_id: &str, team_id: Option<&str>) -> rusqlite::Result<Vec<String>> {
+pub fn tokens_of_user(conn: &Conn<'_>, user_id: &str, team_id: Option<&str>) -> crate::db::Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT token FROM keys WHERE user_id = ?1 AND (?2 IS NULL OR team_id = ?2)")?;
     let rows = stmt.query_map(params![user_id, team_id], |r| r.get(0))?;
     rows.collect()
 }
 
-pub fn tokens_of_team(conn: &Connection, team_id: &str) -> rusqlite::Result<Vec<String>> {
+pub fn tokens_of_team(conn: &Conn<'_>, team_id: &str) -> crate::db::Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT token FROM keys WHERE team_id = ?1")?;
     let rows = stmt.query_map([team_id], |r| r.get(0))?;
     rows.collect()

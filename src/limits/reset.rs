@@ -7,11 +7,11 @@
 //! never shown from a finished period), the gateway's admission calls it, and the
 //! periodic job (`jobs/budget_reset.rs`) calls it for entities nobody reads.
 
+use crate::db::Conn;
 use crate::db::DbError;
 use crate::keys::KeyRecord;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 
 /// What one reset pass changed: (id, next reset time) per table.
 #[derive(Debug, Default)]
@@ -60,15 +60,15 @@ pub fn reset_if_due_for_key(state: &AppState, key: &KeyRecord) -> Result<usize, 
 }
 
 /// Resets every due budget in one transaction (the caller's).
-pub fn reset_due(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Resets> {
+pub fn reset_due(conn: &Conn<'_>, now: DateTime<Utc>) -> crate::db::Result<Resets> {
     let now_text = crate::time::format(now);
-    let one = |table: &str, id: &str| -> rusqlite::Result<Vec<(String, Option<String>)>> {
+    let one = |table: &str, id: &str| -> crate::db::Result<Vec<(String, Option<String>)>> {
         let mut stmt = conn.prepare(&format!(
             "SELECT {id}, budget_duration FROM {table} WHERE budget_reset_at IS NOT NULL AND budget_reset_at <= ?1"
         ))?;
         let due = stmt
             .query_map([&now_text], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::db::Result<Vec<_>>>()?;
         let mut done = Vec::new();
         for (object, period) in due {
             // A period that no longer parses stops resetting rather than resetting always.
@@ -78,7 +78,7 @@ pub fn reset_due(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Rese
             let spend = if table == "budgets" { "" } else { "spend = 0, " };
             conn.execute(
                 &format!("UPDATE {table} SET {spend}budget_reset_at = ?1 WHERE {id} = ?2"),
-                rusqlite::params![next, object],
+                crate::params![next, object],
             )?;
             if table == "budgets" {
                 crate::customers::store::reset_spend_of_budget(conn, &object)?;
@@ -157,10 +157,7 @@ pub fn reset_if_due_blocking(state: &AppState) -> Result<usize, DbError> {
         return Ok(0);
     }
     let cache = state.clone();
-    let resets = state.db.write_then_blocking(
-        |tx| reset_due(tx, now).map_err(DbError::from),
-        move |resets: &Resets| apply(&cache, resets),
-    )?;
+    let resets = state.db.write_then_blocking(|tx| reset_due(tx, now), move |resets: &Resets| apply(&cache, resets))?;
     if resets.count() > 0 {
         tracing::info!(
             keys = resets.keys.len(),

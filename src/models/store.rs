@@ -3,14 +3,14 @@
 
 use super::record::{COLUMNS, StoredModel};
 use super::seal::CredentialKey;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use crate::db::{Conn, OptionalExtension, Row, params};
 use serde_json::{Map, Value};
 
 fn object(text: &str) -> Map<String, Value> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-fn from_row(row: &Row<'_>, key: &CredentialKey) -> rusqlite::Result<StoredModel> {
+fn from_row(row: &Row<'_>, key: &CredentialKey) -> crate::db::Result<StoredModel> {
     let model_id: String = row.get(0)?;
     let sealed: Option<String> = row.get(3)?;
     let secrets = match sealed {
@@ -38,19 +38,19 @@ fn from_row(row: &Row<'_>, key: &CredentialKey) -> rusqlite::Result<StoredModel>
     })
 }
 
-pub fn all(conn: &Connection, key: &CredentialKey) -> rusqlite::Result<Vec<StoredModel>> {
+pub fn all(conn: &Conn<'_>, key: &CredentialKey) -> crate::db::Result<Vec<StoredModel>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM models ORDER BY created_at, model_id"))?;
-    let rows = stmt.query_map([], |row| from_row(row, key))?;
+    let rows = stmt.query_map((), |row| from_row(row, key))?;
     rows.collect()
 }
 
-pub fn get(conn: &Connection, key: &CredentialKey, model_id: &str) -> rusqlite::Result<Option<StoredModel>> {
+pub fn get(conn: &Conn<'_>, key: &CredentialKey, model_id: &str) -> crate::db::Result<Option<StoredModel>> {
     conn.query_row(&format!("SELECT {COLUMNS} FROM models WHERE model_id = ?1"), [model_id], |row| from_row(row, key))
         .optional()
 }
 
 /// Inserts or overwrites the model.
-pub fn save(conn: &Connection, key: &CredentialKey, model: &StoredModel) -> rusqlite::Result<()> {
+pub fn save(conn: &Conn<'_>, key: &CredentialKey, model: &StoredModel) -> crate::db::Result<()> {
     let sealed = (!model.secrets.is_empty())
         .then(|| key.seal(&model.model_id, &Value::Object(model.secrets.clone()).to_string()));
     conn.execute(
@@ -75,6 +75,6 @@ pub fn save(conn: &Connection, key: &CredentialKey, model: &StoredModel) -> rusq
     Ok(())
 }
 
-pub fn delete(conn: &Connection, model_id: &str) -> rusqlite::Result<bool> {
+pub fn delete(conn: &Conn<'_>, model_id: &str) -> crate::db::Result<bool> {
     Ok(conn.execute("DELETE FROM models WHERE model_id = ?1", [model_id])? > 0)
 }

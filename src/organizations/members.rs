@@ -185,7 +185,7 @@ async fn member_add(
 }
 
 /// The user who took a new user's id or email since it was resolved, if any.
-fn taken(tx: &rusqlite::Connection, user: &UserRecord) -> Result<Option<String>, ApiError> {
+fn taken(tx: &crate::db::Conn<'_>, user: &UserRecord) -> Result<Option<String>, ApiError> {
     if let Some(existing) = crate::users::store::load(tx, &user.user_id)? {
         return Ok(Some(existing.user_id));
     }
@@ -201,7 +201,7 @@ async fn members_write<T: Send + 'static>(
     state: &AppState,
     _permit: &Permit,
     organization_id: &str,
-    modify: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(Vec<UserRecord>, T), ApiError> + Send + 'static,
+    modify: impl FnOnce(&crate::db::Tx<'_>) -> Result<(Vec<UserRecord>, T), ApiError> + Send + 'static,
 ) -> Result<(OrgRecord, T), ApiError> {
     let organization_id = organization_id.to_string();
     let cache = state.clone();

@@ -2,9 +2,9 @@
 //! and held in memory. LiteLLM keeps an organization's limits in a separate budget row;
 //! here they are columns of the organization, shown in LiteLLM's `litellm_budget_table`.
 
+use crate::db::Row;
 use crate::error::ApiError;
 use crate::keys::{json_column, list_column};
-use rusqlite::Row;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -83,7 +83,7 @@ pub const MEMBER_COLUMNS: &str =
 
 impl OrgRecord {
     /// Reads an organization row; `members` is filled by the caller.
-    pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+    pub fn from_row(row: &Row<'_>) -> crate::db::Result<Self> {
         Ok(Self {
             organization_id: row.get(0)?,
             organization_alias: row.get(1)?,
@@ -115,7 +115,7 @@ impl OrgRecord {
 }
 
 impl OrgMembership {
-    pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+    pub fn from_row(row: &Row<'_>) -> crate::db::Result<Self> {
         let role: String = row.get(2)?;
         Ok(Self {
             user_id: row.get(0)?,

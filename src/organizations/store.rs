@@ -3,9 +3,9 @@
 //! `then`, which puts it into the in-memory table.
 
 use super::record::{COLUMNS, MEMBER_COLUMNS, OrgMembership, OrgRecord};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Conn, OptionalExtension, params};
 
-pub fn load(conn: &Connection, organization_id: &str) -> rusqlite::Result<Option<OrgRecord>> {
+pub fn load(conn: &Conn<'_>, organization_id: &str) -> crate::db::Result<Option<OrgRecord>> {
     let Some(mut org) = conn
         .query_row(
             &format!("SELECT {COLUMNS} FROM organizations WHERE organization_id = ?1"),
@@ -19,17 +19,17 @@ pub fn load(conn: &Connection, organization_id: &str) -> rusqlite::Result<Option
     let mut stmt = conn.prepare(&format!(
         "SELECT {MEMBER_COLUMNS} FROM organization_memberships WHERE organization_id = ?1 ORDER BY created_at, user_id"
     ))?;
-    org.members = stmt.query_map([organization_id], OrgMembership::from_row)?.collect::<rusqlite::Result<_>>()?;
+    org.members = stmt.query_map([organization_id], OrgMembership::from_row)?.collect::<crate::db::Result<_>>()?;
     Ok(Some(org))
 }
 
 /// Every organization with its members, for the in-memory table at start.
-pub fn load_all(conn: &Connection) -> rusqlite::Result<Vec<OrgRecord>> {
+pub fn load_all(conn: &Conn<'_>) -> crate::db::Result<Vec<OrgRecord>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM organizations"))?;
-    let mut orgs = stmt.query_map([], OrgRecord::from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut orgs = stmt.query_map((), OrgRecord::from_row)?.collect::<crate::db::Result<Vec<_>>>()?;
     let mut stmt =
         conn.prepare(&format!("SELECT {MEMBER_COLUMNS} FROM organization_memberships ORDER BY created_at, user_id"))?;
-    let members = stmt.query_map([], OrgMembership::from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let members = stmt.query_map((), OrgMembership::from_row)?.collect::<crate::db::Result<Vec<_>>>()?;
     for member in members {
         if let Some(org) = orgs.iter_mut().find(|o| o.organization_id == member.organization_id) {
             org.members.push(member);
@@ -39,7 +39,7 @@ pub fn load_all(conn: &Connection) -> rusqlite::Result<Vec<OrgRecord>> {
 }
 
 /// Inserts or overwrites the organization row (not its members).
-pub fn save(conn: &Connection, org: &OrgRecord) -> rusqlite::Result<()> {
+pub fn save(conn: &Conn<'_>, org: &OrgRecord) -> crate::db::Result<()> {
     conn.execute(
         &format!(
             "INSERT INTO organizations ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -70,18 +70,18 @@ pub fn save(conn: &Connection, org: &OrgRecord) -> rusqlite::Result<()> {
 }
 
 /// Deletes the organization and its memberships (its teams are the caller's to delete).
-pub fn delete(conn: &Connection, organization_id: &str) -> rusqlite::Result<()> {
+pub fn delete(conn: &Conn<'_>, organization_id: &str) -> crate::db::Result<()> {
     conn.execute("DELETE FROM organization_memberships WHERE organization_id = ?1", [organization_id])?;
     conn.execute("DELETE FROM organizations WHERE organization_id = ?1", [organization_id])?;
     Ok(())
 }
 
-pub fn team_ids(conn: &Connection, organization_id: &str) -> rusqlite::Result<Vec<String>> {
+pub fn team_ids(conn: &Conn<'_>, organization_id: &str) -> crate::db::Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT team_id FROM teams WHERE organization_id = ?1 ORDER BY team_id")?;
     stmt.query_map([organization_id], |r| r.get(0))?.collect()
 }
 
-pub fn load_member(conn: &Connection, organization_id: &str, user_id: &str) -> rusqlite::Result<Option<OrgMembership>> {
+pub fn load_member(conn: &Conn<'_>, organization_id: &str, user_id: &str) -> crate::db::Result<Option<OrgMembership>> {
     conn.query_row(
         &format!("SELECT {MEMBER_COLUMNS} FROM organization_memberships WHERE organization_id = ?1 AND user_id = ?2"),
         [organization_id, user_id],
@@ -90,7 +90,7 @@ pub fn load_member(conn: &Connection, organization_id: &str, user_id: &str) -> r
     .optional()
 }
 
-pub fn add_member(conn: &Connection, member: &OrgMembership) -> rusqlite::Result<()> {
+pub fn add_member(conn: &Conn<'_>, member: &OrgMembership) -> crate::db::Result<()> {
     conn.execute(
         &format!("INSERT INTO organization_memberships ({MEMBER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
         params![
@@ -106,7 +106,7 @@ pub fn add_member(conn: &Connection, member: &OrgMembership) -> rusqlite::Result
     Ok(())
 }
 
-pub fn update_member(conn: &Connection, member: &OrgMembership) -> rusqlite::Result<()> {
+pub fn update_member(conn: &Conn<'_>, member: &OrgMembership) -> crate::db::Result<()> {
     conn.execute(
         "UPDATE organization_memberships SET user_role = ?3, max_budget_in_organization = ?4, updated_at = ?5
          WHERE organization_id = ?1 AND user_id = ?2",
@@ -121,7 +121,7 @@ pub fn update_member(conn: &Connection, member: &OrgMembership) -> rusqlite::Res
     Ok(())
 }
 
-pub fn remove_member(conn: &Connection, organization_id: &str, user_id: &str) -> rusqlite::Result<bool> {
+pub fn remove_member(conn: &Conn<'_>, organization_id: &str, user_id: &str) -> crate::db::Result<bool> {
     Ok(conn.execute(
         "DELETE FROM organization_memberships WHERE organization_id = ?1 AND user_id = ?2",
         [organization_id, user_id],

@@ -24,9 +24,8 @@ const RESTART_FRAMES: i64 = 16_384;
 
 /// Turns off the writer's own checkpoints and starts the checkpoint thread.
 pub fn start(db: &Db) -> Result<(), DbError> {
-    db.write_blocking(|tx| tx.pragma_update(None, "wal_autocheckpoint", 0).map_err(DbError::from))?;
     // After a restart the WAL file is cut back to this size rather than kept at its longest.
-    db.write_blocking(|tx| tx.pragma_update(None, "journal_size_limit", RESTART_FRAMES * 4096).map_err(DbError::from))?;
+    db.take_over_checkpoints(RESTART_FRAMES * 4096)?;
     let weak = db.downgrade();
     std::thread::Builder::new()
         .name("wal-checkpoint".into())

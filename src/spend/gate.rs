@@ -87,8 +87,8 @@ fn refusal() -> ApiError {
 pub fn probe(db: &Db) -> Result<(), DbError> {
     db.write_deferred_then_blocking(
         |tx| {
-            tx.execute("INSERT INTO spend_journal (rows) VALUES (printf('[%2046s]', ''))", [])?;
-            tx.execute("DELETE FROM spend_journal WHERE id = last_insert_rowid()", [])?;
+            tx.execute("INSERT INTO spend_journal (rows) VALUES (printf('[%2046s]', ''))", ())?;
+            tx.execute("DELETE FROM spend_journal WHERE id = last_insert_rowid()", ())?;
             Ok::<_, DbError>(())
         },
         |_| {},
@@ -139,7 +139,7 @@ mod tests {
         let (db, _) = Db::open(&dir.path().join("p.db")).unwrap();
         probe(&db).unwrap();
         let left: i64 =
-            db.read_blocking(|c| c.query_row("SELECT count(*) FROM spend_journal", [], |r| r.get(0))).unwrap();
+            db.read_blocking(|c| c.query_row("SELECT count(*) FROM spend_journal", (), |r| r.get(0))).unwrap();
         assert_eq!(left, 0);
     }
 }

@@ -22,7 +22,7 @@
 use super::ledger::Deltas;
 use super::row::SpendRow;
 use crate::db::{Db, DbError, Deferred};
-use rusqlite::{Transaction, params};
+use crate::db::{Tx, params};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -101,7 +101,7 @@ impl Journal {
     }
 
     /// Appends one batch, inside the ledger's transaction.
-    pub fn append(&self, tx: &Transaction<'_>, rows: &[&SpendRow]) -> Result<(), DbError> {
+    pub fn append(&self, tx: &Tx<'_>, rows: &[&SpendRow]) -> Result<(), DbError> {
         let json = serde_json::to_string(rows).map_err(|e| DbError::Other(format!("a spend row as JSON: {e}")))?;
         tx.prepare_cached("INSERT INTO spend_journal (rows) VALUES (?1)")?.execute(params![json])?;
         self.pending.store(true, Ordering::Release);
@@ -111,7 +111,7 @@ impl Journal {
 
 impl Journal {
     /// Folds the oldest `limit` entries (all of them when negative); true when none is left.
-    fn fold_some(&self, tx: &Transaction<'_>, limit: i64) -> Result<bool, DbError> {
+    fn fold_some(&self, tx: &Tx<'_>, limit: i64) -> Result<bool, DbError> {
         let mut rows: Vec<SpendRow> = Vec::new();
         let (mut entries, mut last) = (0, 0);
         {
@@ -141,7 +141,7 @@ impl Deferred for Journal {
         self.pending.load(Ordering::Acquire)
     }
 
-    fn fold(&self, tx: &Transaction<'_>) -> Result<(), DbError> {
+    fn fold(&self, tx: &Tx<'_>) -> Result<(), DbError> {
         self.fold_some(tx, -1).map(|_| ())
     }
 
@@ -185,7 +185,7 @@ mod tests {
     }
 
     fn count(db: &Db, sql: &str) -> f64 {
-        db.read_blocking(|conn| conn.query_row(sql, [], |r| r.get(0))).unwrap()
+        db.read_blocking(|conn| conn.query_row(sql, (), |r| r.get(0))).unwrap()
     }
 
     #[test]
@@ -199,7 +199,7 @@ mod tests {
             db.write_blocking(|tx| {
                 tx.execute(
                     "INSERT INTO keys (token, key_name, created_at, updated_at) VALUES ('k', 'sk-...k', '', '')",
-                    [],
+                    (),
                 )?;
                 Ok::<_, DbError>(())
             })
@@ -218,8 +218,7 @@ mod tests {
             assert!(failed.is_err());
             assert!(journal.pending());
             // Left unfolded when the process ends.
-            let raw = rusqlite::Connection::open(&path).unwrap();
-            let waiting: i64 = raw.query_row("SELECT count(*) FROM spend_journal", [], |r| r.get(0)).unwrap();
+            let waiting = crate::db::peek_i64(&path, "SELECT count(*) FROM spend_journal").unwrap();
             assert_eq!(waiting, 1);
         }
         // The next start folds it, once.

@@ -277,7 +277,7 @@ fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset], mode: 
         resets.iter().filter_map(|r| super::reset::plan(state, r, now)).collect();
     let timer = std::time::Instant::now();
     let rows: Vec<&SpendRow> = spends.iter().map(|p| p.row.as_ref()).collect();
-    let write = |tx: &rusqlite::Transaction<'_>| {
+    let write = |tx: &crate::db::Tx<'_>| {
         let mut applied = Vec::new();
         for plan in &reset_plans {
             if super::reset::apply(tx, plan, now)? {

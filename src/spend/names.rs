@@ -8,8 +8,8 @@
 //! cache is emptied whenever any write of the process has rolled back since it was last
 //! used (`db::rollbacks`): the next batch looks its names up again.
 
+use crate::db::{OptionalExtension, Tx};
 use parking_lot::Mutex;
-use rusqlite::{OptionalExtension, Transaction};
 use std::collections::HashMap;
 
 /// More names than this (many end users or key aliases) and the cache starts over.
@@ -29,14 +29,14 @@ struct Cache {
 
 /// The names of one batch, looked up once each, inside its transaction.
 pub struct Lookup<'a> {
-    tx: &'a Transaction<'a>,
+    tx: &'a Tx<'a>,
     cache: parking_lot::MutexGuard<'a, Cache>,
 }
 
 impl Names {
     /// Starts the lookups of a batch (holding the cache for the batch: the writer is held
     /// anyway).
-    pub fn lookup<'a>(&'a self, tx: &'a Transaction<'a>) -> Lookup<'a> {
+    pub fn lookup<'a>(&'a self, tx: &'a Tx<'a>) -> Lookup<'a> {
         let mut cache = self.cache.lock();
         let rollbacks = crate::db::rollbacks();
         if cache.rollbacks != rollbacks || cache.ids.len() > MAX_CACHED {
@@ -49,7 +49,7 @@ impl Names {
 
 impl Lookup<'_> {
     /// The number of `name`, made if new.
-    pub fn id(&mut self, name: &str) -> rusqlite::Result<i64> {
+    pub fn id(&mut self, name: &str) -> crate::db::Result<i64> {
         if let Some(id) = self.cache.ids.get(name) {
             return Ok(*id);
         }
@@ -69,7 +69,7 @@ impl Lookup<'_> {
         Ok(id)
     }
 
-    pub fn optional(&mut self, name: Option<&str>) -> rusqlite::Result<Option<i64>> {
+    pub fn optional(&mut self, name: Option<&str>) -> crate::db::Result<Option<i64>> {
         name.map(|n| self.id(n)).transpose()
     }
 }

@@ -16,7 +16,7 @@
 //! `payload_retention_period` (see `retention`), sooner than the row.
 
 use super::row::SpendRow;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use crate::db::{Conn, OptionalExtension, Tx, params};
 use serde_json::{Value, json};
 
 /// The most bytes kept of one body.
@@ -208,7 +208,7 @@ pub fn row_fields(payload: Option<&Payload>) -> [(&'static str, Value); 3] {
 
 /// Writes the payloads of a batch's rows, inside the ledger's transaction. Rows without
 /// one (every row, while capture is off) cost a look at a field.
-pub(super) fn write(tx: &Transaction<'_>, rows: &[&SpendRow]) -> rusqlite::Result<()> {
+pub(super) fn write(tx: &Tx<'_>, rows: &[&SpendRow]) -> crate::db::Result<()> {
     let mut captured = rows.iter().filter_map(|row| row.payload.as_deref().map(|p| (*row, p))).peekable();
     if captured.peek().is_none() {
         return Ok(());
@@ -222,7 +222,7 @@ pub(super) fn write(tx: &Transaction<'_>, rows: &[&SpendRow]) -> rusqlite::Resul
 }
 
 /// The payload of one row, by its server-made id.
-pub fn read(conn: &Connection, request_id: &str) -> rusqlite::Result<Option<Payload>> {
+pub fn read(conn: &Conn<'_>, request_id: &str) -> crate::db::Result<Option<Payload>> {
     conn.prepare_cached("SELECT request, response FROM spend_payloads WHERE request_id = ?1")?
         .query_row([request_id], |r| Ok(Payload { request: r.get(0)?, response: r.get(1)? }))
         .optional()

@@ -3,9 +3,9 @@
 //! passed (so several requests noticing it reset once).
 
 use super::row::Reset;
+use crate::db::Tx;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use rusqlite::Transaction;
 
 #[derive(Debug, Clone)]
 pub struct Planned {
@@ -27,7 +27,7 @@ pub fn plan(state: &AppState, reset: &Reset, now: DateTime<Utc>) -> Option<Plann
 }
 
 /// Writes the reset; true when the row was due and changed.
-pub fn apply(tx: &Transaction<'_>, plan: &Planned, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+pub fn apply(tx: &Tx<'_>, plan: &Planned, now: DateTime<Utc>) -> crate::db::Result<bool> {
     let (table, column, id) = match &plan.reset {
         Reset::Key(id) => ("keys", "token", id),
         Reset::User(id) => ("users", "user_id", id),
@@ -40,7 +40,7 @@ pub fn apply(tx: &Transaction<'_>, plan: &Planned, now: DateTime<Utc>) -> rusqli
     let sql = format!(
         "UPDATE {table} SET {spend}budget_reset_at = ?1 WHERE {column} = ?2 AND budget_reset_at IS NOT NULL AND budget_reset_at <= ?3"
     );
-    let changed = tx.execute(&sql, rusqlite::params![plan.next, id, crate::time::format(now)])?;
+    let changed = tx.execute(&sql, crate::params![plan.next, id, crate::time::format(now)])?;
     if changed > 0 && matches!(plan.reset, Reset::Team(_)) {
         // A team's period also restarts its members' budgets inside the team.
         tx.execute("UPDATE team_memberships SET spend = 0 WHERE team_id = ?1", [id])?;

@@ -69,8 +69,8 @@ pub struct Held {
 }
 
 /// Counts the raw spend rows and finds the oldest (through `spend_rows_start`).
-pub fn held(conn: &rusqlite::Connection) -> rusqlite::Result<Held> {
-    conn.query_row("SELECT count(*), min(start) FROM spend_rows", [], |r| {
+pub fn held(conn: &crate::db::Conn<'_>) -> crate::db::Result<Held> {
+    conn.query_row("SELECT count(*), min(start) FROM spend_rows", (), |r| {
         let oldest: Option<i64> = r.get(1)?;
         Ok(Held { rows: r.get(0)?, oldest: oldest.and_then(DateTime::from_timestamp_micros) })
     })
@@ -124,9 +124,8 @@ fn prune_with(db: &WeakDb, delete: &str, cutoff: DateTime<Utc>, batches: Batches
         let Some(db) = db.upgrade() else { return Ok(pruned) };
         let (deleted, took) = db.write_blocking(|tx| {
             let deleting = Instant::now();
-            let deleted = tx
-                .prepare_cached(delete)?
-                .execute(rusqlite::params![cutoff, i64::try_from(rows).unwrap_or(i64::MAX)])?;
+            let deleted =
+                tx.prepare_cached(delete)?.execute(crate::params![cutoff, i64::try_from(rows).unwrap_or(i64::MAX)])?;
             Ok::<_, DbError>((deleted, deleting.elapsed()))
         })?;
         drop(db);
@@ -178,7 +177,7 @@ mod tests {
     }
 
     fn scalar(db: &Db, sql: &str) -> i64 {
-        db.read_blocking(|conn| conn.query_row(sql, [], |r| r.get(0))).unwrap()
+        db.read_blocking(|conn| conn.query_row(sql, (), |r| r.get(0))).unwrap()
     }
 
     #[test]
@@ -191,16 +190,14 @@ mod tests {
                  VALUES (?1, 'acompletion', 'k', 0.5, ?2, ?2, 'm')",
             )?;
             for i in 0..23 {
-                insert
-                    .execute(rusqlite::params![format!("old-{i}"), format!("2026-01-{:02}T10:00:00.000000Z", i + 1)])?;
+                insert.execute(crate::params![format!("old-{i}"), format!("2026-01-{:02}T10:00:00.000000Z", i + 1)])?;
             }
             for i in 0..4 {
-                insert
-                    .execute(rusqlite::params![format!("new-{i}"), format!("2026-03-{:02}T10:00:00.000000Z", i + 1)])?;
+                insert.execute(crate::params![format!("new-{i}"), format!("2026-03-{:02}T10:00:00.000000Z", i + 1)])?;
             }
             tx.execute(
                 "INSERT INTO daily_spend (date, api_key, spend, api_requests) VALUES ('2026-01-01', 'k', 11.5, 23)",
-                [],
+                (),
             )?;
             Ok::<_, DbError>(())
         })
@@ -236,7 +233,6 @@ mod tests {
         let weak = db.downgrade();
         drop(db);
         assert_eq!(prune(&weak, at("2026-04-01T00:00:00Z"), five).unwrap(), Pruned::default());
-        let raw = rusqlite::Connection::open(dir.path().join("r.db")).unwrap();
-        assert_eq!(raw.query_row("SELECT count(*) FROM spend_logs", [], |r| r.get::<_, i64>(0)).unwrap(), 4);
+        assert_eq!(crate::db::peek_i64(&dir.path().join("r.db"), "SELECT count(*) FROM spend_logs").unwrap(), 4);
     }
 }

@@ -3,16 +3,16 @@
 
 use super::names::Names;
 use super::row::SpendRow;
+use crate::db::{Tx, params};
 use chrono::{Datelike, NaiveDate};
-use rusqlite::{Transaction, params};
 use std::collections::HashMap;
 
 pub(super) fn write_rows(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     rows: &[&SpendRow],
     deltas: &super::ledger::Deltas,
     logs: Option<&Names>,
-) -> rusqlite::Result<()> {
+) -> crate::db::Result<()> {
     if let Some(names) = logs {
         insert_rows(tx, rows, names)?;
     }
@@ -46,7 +46,7 @@ pub(super) fn write_rows(
 
 /// The rows into `spend_rows`: names by their number, times in microseconds, the metadata
 /// only when it says more than the key alias and the end user (which have columns).
-fn insert_rows(tx: &Transaction<'_>, rows: &[&SpendRow], names: &Names) -> rusqlite::Result<()> {
+fn insert_rows(tx: &Tx<'_>, rows: &[&SpendRow], names: &Names) -> crate::db::Result<()> {
     let mut names = names.lookup(tx);
     // No `OR IGNORE`: ids are the server's own, so a duplicate is a bug that must fail
     // the commit rather than drop a row that was charged.
@@ -63,7 +63,7 @@ fn insert_rows(tx: &Transaction<'_>, rows: &[&SpendRow], names: &Names) -> rusql
         let tags = if row.tags.is_empty() {
             None
         } else {
-            let ids = row.tags.iter().map(|t| names.id(t)).collect::<rusqlite::Result<Vec<_>>>()?;
+            let ids = row.tags.iter().map(|t| names.id(t)).collect::<crate::db::Result<Vec<_>>>()?;
             Some(serde_json::Value::from(ids).to_string())
         };
         insert.execute(params![
@@ -129,7 +129,7 @@ struct Day {
     ok: u64,
 }
 
-fn write_daily(tx: &Transaction<'_>, rows: &[&SpendRow]) -> rusqlite::Result<()> {
+fn write_daily(tx: &Tx<'_>, rows: &[&SpendRow]) -> crate::db::Result<()> {
     let mut days: HashMap<DayKey<'_>, Day> = HashMap::new();
     for row in rows {
         let date = row.start.get(..10).unwrap_or_default();
@@ -195,7 +195,7 @@ pub fn week_of(date: &str) -> String {
 
 type WeekKey<'a> = (String, &'a str, &'a str, &'a str, &'a str);
 
-fn write_weekly(tx: &Transaction<'_>, days: &HashMap<DayKey<'_>, Day>) -> rusqlite::Result<()> {
+fn write_weekly(tx: &Tx<'_>, days: &HashMap<DayKey<'_>, Day>) -> crate::db::Result<()> {
     let mut weeks: HashMap<WeekKey<'_>, Day> = HashMap::new();
     for ((date, user, team, key, model, _), day) in days {
         let week = weeks.entry((week_of(date), user, team, key, model)).or_default();
@@ -230,7 +230,7 @@ fn write_weekly(tx: &Transaction<'_>, days: &HashMap<DayKey<'_>, Day>) -> rusqli
     Ok(())
 }
 
-fn write_per_user(tx: &Transaction<'_>, days: &HashMap<DayKey<'_>, Day>) -> rusqlite::Result<()> {
+fn write_per_user(tx: &Tx<'_>, days: &HashMap<DayKey<'_>, Day>) -> crate::db::Result<()> {
     let mut sums: HashMap<(&str, &str), Day> = HashMap::new();
     for ((date, user, ..), day) in days {
         let sum = sums.entry((date, user)).or_default();
@@ -265,7 +265,7 @@ type TagKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
 
 /// The sums per day and tag (`daily_tag_spend`): each row counts once under each of its
 /// tags. Rows without tags, most of them, write nothing here.
-fn write_per_tag(tx: &Transaction<'_>, rows: &[&SpendRow]) -> rusqlite::Result<()> {
+fn write_per_tag(tx: &Tx<'_>, rows: &[&SpendRow]) -> crate::db::Result<()> {
     let mut sums: HashMap<TagKey<'_>, Day> = HashMap::new();
     for row in rows.iter().filter(|r| !r.tags.is_empty()) {
         let date = row.start.get(..10).unwrap_or_default();

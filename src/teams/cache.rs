@@ -16,10 +16,10 @@ impl TeamCache {
     pub fn load(db: &Db) -> Result<Self, DbError> {
         let (teams, members) = db.read_blocking(|conn| {
             let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM teams"))?;
-            let teams = stmt.query_map([], TeamRecord::from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let teams = stmt.query_map((), TeamRecord::from_row)?.collect::<crate::db::Result<Vec<_>>>()?;
             let mut stmt =
                 conn.prepare(&format!("SELECT {MEMBER_COLUMNS} FROM team_memberships ORDER BY created_at"))?;
-            let members = stmt.query_map([], Membership::from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let members = stmt.query_map((), Membership::from_row)?.collect::<crate::db::Result<Vec<_>>>()?;
             Ok((teams, members))
         })?;
         let mut map: HashMap<String, TeamRecord> = teams.into_iter().map(|t| (t.team_id.clone(), t)).collect();

@@ -97,7 +97,7 @@ pub struct MemberBudget {
 /// that got the email meanwhile) and adds the membership unless it exists. Returns the
 /// user created, for the in-memory table.
 pub fn join(
-    tx: &rusqlite::Connection,
+    tx: &crate::db::Conn<'_>,
     actor: &Actor,
     now: &str,
     team_id: &str,
@@ -173,7 +173,7 @@ async fn members_write(
     state: &AppState,
     _permit: &Permit,
     team_id: &str,
-    modify: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<Changed, ApiError> + Send + 'static,
+    modify: impl FnOnce(&crate::db::Tx<'_>) -> Result<Changed, ApiError> + Send + 'static,
 ) -> Result<TeamRecord, ApiError> {
     let team_id = team_id.to_string();
     let cache = state.clone();

@@ -1,7 +1,7 @@
 //! A team and its members as stored (`teams`, `team_memberships`) and held in memory.
 
+use crate::db::Row;
 use crate::keys::{json_column, list_column};
-use rusqlite::Row;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -73,7 +73,7 @@ pub const MEMBER_COLUMNS: &str = "user_id, team_id, role, spend, max_budget_in_t
 
 impl TeamRecord {
     /// Reads a team row; `members` is filled by the caller.
-    pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+    pub fn from_row(row: &Row<'_>) -> crate::db::Result<Self> {
         let permissions: Option<String> = row.get(13)?;
         Ok(Self {
             team_id: row.get(0)?,
@@ -111,7 +111,7 @@ impl TeamRecord {
 }
 
 impl Membership {
-    pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+    pub fn from_row(row: &Row<'_>) -> crate::db::Result<Self> {
         let role: String = row.get(2)?;
         Ok(Self {
             user_id: row.get(0)?,

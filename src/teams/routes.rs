@@ -322,7 +322,7 @@ async fn delete_team(
 /// In the caller's transaction: deletes a team with its keys (archived) and memberships,
 /// with their audit rows. Returns the deleted keys' tokens (none for a team not found).
 pub fn delete_with_keys(
-    tx: &rusqlite::Connection,
+    tx: &crate::db::Conn<'_>,
     actor: &Actor,
     now: &str,
     team_id: &str,

@@ -3,9 +3,9 @@
 //! into the in-memory table.
 
 use super::record::{COLUMNS, MEMBER_COLUMNS, Membership, TeamRecord};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Conn, OptionalExtension, params};
 
-pub fn load(conn: &Connection, team_id: &str) -> rusqlite::Result<Option<TeamRecord>> {
+pub fn load(conn: &Conn<'_>, team_id: &str) -> crate::db::Result<Option<TeamRecord>> {
     let Some(mut team) = conn
         .query_row(&format!("SELECT {COLUMNS} FROM teams WHERE team_id = ?1"), [team_id], TeamRecord::from_row)
         .optional()?
@@ -15,19 +15,19 @@ pub fn load(conn: &Connection, team_id: &str) -> rusqlite::Result<Option<TeamRec
     let mut stmt = conn.prepare(&format!(
         "SELECT {MEMBER_COLUMNS} FROM team_memberships WHERE team_id = ?1 ORDER BY created_at, user_id"
     ))?;
-    team.members = stmt.query_map([team_id], Membership::from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    team.members = stmt.query_map([team_id], Membership::from_row)?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(Some(team))
 }
 
 /// Teams (reloaded) a user is a member of.
-pub fn team_ids_of_user(conn: &Connection, user_id: &str) -> rusqlite::Result<Vec<String>> {
+pub fn team_ids_of_user(conn: &Conn<'_>, user_id: &str) -> crate::db::Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT team_id FROM team_memberships WHERE user_id = ?1")?;
     let rows = stmt.query_map([user_id], |r| r.get(0))?;
     rows.collect()
 }
 
 /// Inserts or overwrites the team row (not its members).
-pub fn save(conn: &Connection, team: &TeamRecord) -> rusqlite::Result<()> {
+pub fn save(conn: &Conn<'_>, team: &TeamRecord) -> crate::db::Result<()> {
     let permissions = team.team_member_permissions.as_ref().map(|p| serde_json::Value::from(p.clone()).to_string());
     conn.execute(
         &format!(
@@ -66,7 +66,7 @@ pub fn save(conn: &Connection, team: &TeamRecord) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub fn is_member(conn: &Connection, team_id: &str, user_id: &str) -> rusqlite::Result<bool> {
+pub fn is_member(conn: &Conn<'_>, team_id: &str, user_id: &str) -> crate::db::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM team_memberships WHERE team_id = ?1 AND user_id = ?2)",
         [team_id, user_id],
@@ -74,7 +74,7 @@ pub fn is_member(conn: &Connection, team_id: &str, user_id: &str) -> rusqlite::R
     )
 }
 
-pub fn add_member(conn: &Connection, member: &Membership) -> rusqlite::Result<()> {
+pub fn add_member(conn: &Conn<'_>, member: &Membership) -> crate::db::Result<()> {
     conn.execute(
         "INSERT INTO team_memberships (user_id, team_id, role, spend, max_budget_in_team, created_at, budget_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -91,7 +91,7 @@ pub fn add_member(conn: &Connection, member: &Membership) -> rusqlite::Result<()
     Ok(())
 }
 
-pub fn update_member(conn: &Connection, member: &Membership) -> rusqlite::Result<()> {
+pub fn update_member(conn: &Conn<'_>, member: &Membership) -> crate::db::Result<()> {
     conn.execute(
         "UPDATE team_memberships SET role = ?3, max_budget_in_team = ?4, budget_id = ?5 WHERE user_id = ?1 AND team_id = ?2",
         params![member.user_id, member.team_id, member.role.as_str(), member.max_budget_in_team, member.budget_id],
@@ -99,11 +99,11 @@ pub fn update_member(conn: &Connection, member: &Membership) -> rusqlite::Result
     Ok(())
 }
 
-pub fn remove_member(conn: &Connection, team_id: &str, user_id: &str) -> rusqlite::Result<bool> {
+pub fn remove_member(conn: &Conn<'_>, team_id: &str, user_id: &str) -> crate::db::Result<bool> {
     Ok(conn.execute("DELETE FROM team_memberships WHERE team_id = ?1 AND user_id = ?2", [team_id, user_id])? > 0)
 }
 
-pub fn delete(conn: &Connection, team_id: &str) -> rusqlite::Result<()> {
+pub fn delete(conn: &Conn<'_>, team_id: &str) -> crate::db::Result<()> {
     conn.execute("DELETE FROM team_memberships WHERE team_id = ?1", [team_id])?;
     conn.execute("DELETE FROM teams WHERE team_id = ?1", [team_id])?;
     Ok(())

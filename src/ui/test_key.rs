@@ -86,7 +86,7 @@ async fn summary(state: &AppState, request_id: String) -> Option<Value> {
     let row = state
         .db
         .read(move |conn| {
-            use rusqlite::OptionalExtension;
+            use crate::db::OptionalExtension;
             conn.query_row(
                 "SELECT prompt_tokens, completion_tokens, spend FROM spend_logs WHERE client_request_id = ?1",
                 [request_id],

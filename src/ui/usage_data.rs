@@ -69,7 +69,7 @@ pub async fn load(
                  GROUP BY date, model, api_key, team_id"
             );
             let mut stmt = conn.prepare_cached(&sql)?;
-            let map = |r: &rusqlite::Row<'_>| {
+            let map = |r: &crate::db::Row<'_>| {
                 Ok(Row {
                     date: r.get(0)?,
                     model: r.get(1)?,
@@ -82,8 +82,8 @@ pub async fn load(
                 })
             };
             match &user {
-                Some(user) => stmt.query_map(rusqlite::params![start, end, user], map)?.collect::<rusqlite::Result<Vec<_>>>(),
-                None => stmt.query_map(rusqlite::params![start, end], map)?.collect::<rusqlite::Result<Vec<_>>>(),
+                Some(user) => stmt.query_map(crate::params![start, end, user], map)?.collect::<crate::db::Result<Vec<_>>>(),
+                None => stmt.query_map(crate::params![start, end], map)?.collect::<crate::db::Result<Vec<_>>>(),
             }
         })
         .await?;
@@ -141,39 +141,39 @@ fn pieces(start: NaiveDate, end: NaiveDate) -> Vec<(&'static str, NaiveDate, Nai
 
 /// Per-day totals of the range, from the few rows a day of `daily_user_spend`.
 fn day_totals(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn<'_>,
     start: NaiveDate,
     end: NaiveDate,
     user: Option<&str>,
-) -> rusqlite::Result<Grouped> {
+) -> crate::db::Result<Grouped> {
     let scoped = if user.is_some() { " AND user_id = ?3" } else { "" };
     let sql = format!(
         "SELECT date, SUM(spend), SUM(prompt_tokens), SUM(completion_tokens), SUM(api_requests)
          FROM daily_user_spend WHERE date >= ?1 AND date <= ?2{scoped} GROUP BY date"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let map = |r: &rusqlite::Row<'_>| {
+    let map = |r: &crate::db::Row<'_>| {
         let (prompt, completion): (i64, i64) = (r.get(2)?, r.get(3)?);
         let totals = Totals { spend: r.get(1)?, prompt, completion, tokens: prompt + completion, requests: r.get(4)? };
         Ok((r.get(0)?, totals))
     };
     let (first, last) = (day_text(start), day_text(end));
     match user {
-        Some(user) => stmt.query_map(rusqlite::params![first, last, user], map)?.collect(),
-        None => stmt.query_map(rusqlite::params![first, last], map)?.collect(),
+        Some(user) => stmt.query_map(crate::params![first, last, user], map)?.collect(),
+        None => stmt.query_map(crate::params![first, last], map)?.collect(),
     }
 }
 
 /// Adds one piece's rows to the model, key and team sums. One scan in Rust: SQLite's
 /// GROUP BY on model, key and team would sort the piece three times.
 fn scan(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn<'_>,
     table: &str,
     first: NaiveDate,
     last: NaiveDate,
     user: Option<&str>,
     sums: &mut Sums,
-) -> rusqlite::Result<()> {
+) -> crate::db::Result<()> {
     if let (Some(user), "weekly_spend") = (user, table) {
         // `weekly_spend` has no index by user (it would cost every ledger commit a page):
         // one user's rows of a week are a prefix of its key, found by one seek per week.
@@ -182,7 +182,7 @@ fn scan(
             let sql = "SELECT model, api_key, team_id, spend, prompt_tokens, completion_tokens, api_requests
                  FROM weekly_spend WHERE week = ?1 AND user_id = ?2";
             let mut stmt = conn.prepare_cached(sql)?;
-            add_rows(stmt.query(rusqlite::params![day_text(week), user])?, sums)?;
+            add_rows(stmt.query(crate::params![day_text(week), user])?, sums)?;
             week = week + chrono::Days::new(7);
         }
         return Ok(());
@@ -196,17 +196,17 @@ fn scan(
     let mut stmt = conn.prepare_cached(&sql)?;
     let (first, last) = (day_text(first), day_text(last));
     let rows = match user {
-        Some(user) => stmt.query(rusqlite::params![first, last, user])?,
-        None => stmt.query(rusqlite::params![first, last])?,
+        Some(user) => stmt.query(crate::params![first, last, user])?,
+        None => stmt.query(crate::params![first, last])?,
     };
     add_rows(rows, sums)
 }
 
-fn add_rows(mut rows: rusqlite::Rows<'_>, sums: &mut Sums) -> rusqlite::Result<()> {
+fn add_rows(mut rows: crate::db::Rows<'_>, sums: &mut Sums) -> crate::db::Result<()> {
     while let Some(row) = rows.next()? {
         let (prompt, completion): (i64, i64) = (row.get(4)?, row.get(5)?);
         let add = Totals { spend: row.get(3)?, prompt, completion, tokens: prompt + completion, requests: row.get(6)? };
-        let text = |index: usize| row.get_ref(index).map(|v| v.as_bytes().unwrap_or_default());
+        let text = |index: usize| row.bytes(index);
         sums.add(text(0)?, text(1)?, text(2)?, add);
     }
     Ok(())
@@ -226,15 +226,16 @@ pub async fn summarise(
         .db
         .read(move |conn| {
             // One read transaction: the chart and the breakdowns see the same commits.
-            let snapshot = conn.unchecked_transaction()?;
-            let user = user.as_deref();
-            let per_day = day_totals(&snapshot, start, end, user)?;
-            let mut sums = Sums::default();
-            for (table, first, last) in pieces(start, end) {
-                scan(&snapshot, table, first, last, user, &mut sums)?;
-            }
-            let Breakdowns { models, keys, teams } = sums.finish();
-            Ok::<_, rusqlite::Error>((per_day, top(models, 50), top(keys, 25), top(teams, 50)))
+            conn.snapshot(|snapshot| {
+                let user = user.as_deref();
+                let per_day = day_totals(snapshot, start, end, user)?;
+                let mut sums = Sums::default();
+                for (table, first, last) in pieces(start, end) {
+                    scan(snapshot, table, first, last, user, &mut sums)?;
+                }
+                let Breakdowns { models, keys, teams } = sums.finish();
+                Ok((per_day, top(models, 50), top(keys, 25), top(teams, 50)))
+            })
         })
         .await?;
     let mut days: BTreeMap<String, Totals> = BTreeMap::new();

@@ -15,8 +15,8 @@ impl UserCache {
     pub fn load(db: &Db) -> Result<Self, DbError> {
         let rows = db.read_blocking(|conn| {
             let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM users"))?;
-            let rows = stmt.query_map([], UserRecord::from_row)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
+            let rows = stmt.query_map((), UserRecord::from_row)?;
+            rows.collect::<crate::db::Result<Vec<_>>>()
         })?;
         let map = rows.into_iter().map(|r| (r.user_id.clone(), Arc::new(r))).collect();
         Ok(Self { by_id: RwLock::new(map) })

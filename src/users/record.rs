@@ -2,8 +2,8 @@
 //! every serialisation.
 
 use crate::auth::Role;
+use crate::db::Row;
 use crate::keys::{json_column, list_column};
-use rusqlite::Row;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -39,7 +39,7 @@ pub const COLUMNS: &str = "user_id, user_email, user_alias, user_role, password,
      metadata, session_epoch, created_at, updated_at, blocked";
 
 impl UserRecord {
-    pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+    pub fn from_row(row: &Row<'_>) -> crate::db::Result<Self> {
         let role: String = row.get(3)?;
         Ok(Self {
             user_id: row.get(0)?,

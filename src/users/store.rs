@@ -1,14 +1,14 @@
 //! The SQL of users: read one row, write one row whole, find by email.
 
 use super::record::{COLUMNS, UserRecord};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Conn, OptionalExtension, params};
 
-pub fn load(conn: &Connection, user_id: &str) -> rusqlite::Result<Option<UserRecord>> {
+pub fn load(conn: &Conn<'_>, user_id: &str) -> crate::db::Result<Option<UserRecord>> {
     conn.query_row(&format!("SELECT {COLUMNS} FROM users WHERE user_id = ?1"), [user_id], UserRecord::from_row)
         .optional()
 }
 
-pub fn by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<UserRecord>> {
+pub fn by_email(conn: &Conn<'_>, email: &str) -> crate::db::Result<Option<UserRecord>> {
     conn.query_row(
         &format!("SELECT {COLUMNS} FROM users WHERE lower(user_email) = lower(?1)"),
         [email],
@@ -18,7 +18,7 @@ pub fn by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<UserR
 }
 
 /// Inserts or overwrites the row of `user.user_id` (password hash included).
-pub fn save(conn: &Connection, user: &UserRecord) -> rusqlite::Result<()> {
+pub fn save(conn: &Conn<'_>, user: &UserRecord) -> crate::db::Result<()> {
     conn.execute(
         &format!(
             "INSERT INTO users ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
@@ -57,7 +57,7 @@ pub fn save(conn: &Connection, user: &UserRecord) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub fn delete(conn: &Connection, user_id: &str) -> rusqlite::Result<()> {
+pub fn delete(conn: &Conn<'_>, user_id: &str) -> crate::db::Result<()> {
     conn.execute("DELETE FROM team_memberships WHERE user_id = ?1", [user_id])?;
     conn.execute("DELETE FROM invitations WHERE user_id = ?1", [user_id])?;
     conn.execute("DELETE FROM users WHERE user_id = ?1", [user_id])?;

@@ -155,11 +155,11 @@ impl Proxy {
     /// A connection to the database once the spend journal is folded into its tables
     /// (the proxy folds every 50 ms; see src/spend/journal.rs), as every read through the
     /// proxy sees it.
-    pub fn folded_db(&self) -> rusqlite::Connection {
-        let conn = rusqlite::Connection::open(self.db_path()).expect("open db");
+    pub fn folded_db(&self) -> proxy::db::Direct {
+        let conn = proxy::db::Direct::open(self.db_path()).expect("open db");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         loop {
-            let waiting: i64 = conn.query_row("SELECT count(*) FROM spend_journal", [], |r| r.get(0)).expect("journal");
+            let waiting: i64 = conn.query_row("SELECT count(*) FROM spend_journal", (), |r| r.get(0)).expect("journal");
             if waiting == 0 || std::time::Instant::now() > deadline {
                 return conn;
             }
@@ -268,8 +268,8 @@ pub fn model(name: &str, upstream: &str, input: f64, output: f64) -> String {
 }
 
 /// Reads one value from the proxy's database (WAL lets a reader in while it runs).
-pub fn query<T: rusqlite::types::FromSql>(proxy: &Proxy, sql: &str) -> T {
-    proxy.folded_db().query_row(sql, [], |r| r.get(0)).expect(sql)
+pub fn query<T: proxy::db::FromSql>(proxy: &Proxy, sql: &str) -> T {
+    proxy.folded_db().query_row(sql, (), |r| r.get(0)).expect(sql)
 }
 
 /// Prices (per token) the gateway tests give their models: 10 prompt and 5 completion

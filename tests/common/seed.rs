@@ -3,14 +3,14 @@
 //! management API lands; keep it small.
 #![allow(dead_code)]
 
-use rusqlite::{Connection, params};
+use proxy::db::Direct;
+use proxy::params;
 use std::path::Path;
 
-const SCHEMA: &str = include_str!("../../schema.sql");
 const NOW: &str = "2026-01-01T00:00:00.000000Z";
 
 pub struct Seed {
-    pub conn: Connection,
+    pub conn: Direct,
 }
 
 /// A virtual key's fields; unset ones are NULL or empty.
@@ -35,9 +35,7 @@ pub struct KeySpec<'a> {
 impl Seed {
     /// Creates `dir/proxy.db` with the current schema.
     pub fn new(dir: &Path) -> Seed {
-        let conn = Connection::open(dir.join("proxy.db")).unwrap();
-        conn.execute_batch(SCHEMA).unwrap();
-        conn.pragma_update(None, "user_version", proxy::db::migrate::CURRENT).unwrap();
+        let conn = Direct::create(dir.join("proxy.db")).unwrap();
         Seed { conn }
     }
 

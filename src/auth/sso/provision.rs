@@ -8,11 +8,11 @@
 
 use super::identity::Identity;
 use crate::auth::Role;
+use crate::db::{OptionalExtension, Tx, params};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::teams::{MEMBER_COLUMNS, Membership};
 use crate::users::{COLUMNS, UserRecord};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 #[derive(Debug)]
 pub enum ProvisionError {
@@ -37,12 +37,6 @@ impl From<ApiError> for ProvisionError {
 
 impl From<crate::db::DbError> for ProvisionError {
     fn from(e: crate::db::DbError) -> Self {
-        ProvisionError::Store(e.into())
-    }
-}
-
-impl From<rusqlite::Error> for ProvisionError {
-    fn from(e: rusqlite::Error) -> Self {
         ProvisionError::Store(e.into())
     }
 }
@@ -121,14 +115,14 @@ pub async fn sign_in_sso_user(state: &AppState, identity: Identity) -> Result<Us
 }
 
 fn find_or_create(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     identity: &Identity,
     new_user: NewUserDefaults,
     admins: &Admins,
     now: &str,
 ) -> Result<String, ProvisionError> {
     type Found = (String, Option<String>, String);
-    let find = |sql: &str, value: &str| -> rusqlite::Result<Option<Found>> {
+    let find = |sql: &str, value: &str| -> crate::db::Result<Option<Found>> {
         tx.query_row(sql, [value], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()
     };
     let by_subject =
@@ -221,7 +215,7 @@ fn find_or_create(
 /// teams that SSO added earlier and the provider no longer lists. Returns the new member
 /// lists of every team it changed.
 fn sync_teams(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     user_id: &str,
     listed: &[String],
     now: &str,
@@ -243,7 +237,7 @@ fn sync_teams(
     }
     let sso_teams: Vec<String> = {
         let mut stmt = tx.prepare("SELECT team_id FROM team_memberships WHERE user_id = ?1 AND source = 'sso'")?;
-        stmt.query_map([user_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+        stmt.query_map([user_id], |r| r.get(0))?.collect::<crate::db::Result<_>>()?
     };
     for team_id in sso_teams.into_iter().filter(|t| !listed.contains(t)) {
         tx.execute("DELETE FROM team_memberships WHERE user_id = ?1 AND team_id = ?2", params![user_id, team_id])?;
@@ -254,7 +248,7 @@ fn sync_teams(
         let mut stmt = tx.prepare(&format!(
             "SELECT {MEMBER_COLUMNS} FROM team_memberships WHERE team_id = ?1 ORDER BY created_at"
         ))?;
-        let members = stmt.query_map([&team_id], Membership::from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let members = stmt.query_map([&team_id], Membership::from_row)?.collect::<crate::db::Result<Vec<_>>>()?;
         result.push((team_id, members));
     }
     Ok(result)

@@ -85,7 +85,7 @@ pub async fn keep(state: &AppState, owner: String, body: &[u8], response: Value)
         input_items: input_items(&fields),
     };
     let id = stored.id.clone();
-    let written = state.db.write(move |tx| Ok::<_, crate::db::DbError>(store::insert(tx, &stored)?)).await;
+    let written = state.db.write(move |tx| store::insert(tx, &stored)).await;
     if let Err(e) = written {
         tracing::warn!(response_id = %id, error = %e, "could not keep a response; previous_response_id will not find it");
     }

@@ -109,7 +109,7 @@ async fn delete(
     let stored = load(&state, &caller, id, "/v1/responses/{id}").await?;
     let id = stored.id;
     let gone = id.clone();
-    state.db.write(move |tx| Ok::<_, ApiError>(store::delete(tx, &gone).map_err(crate::db::DbError::from)?)).await?;
+    state.db.write(move |tx| Ok::<_, ApiError>(store::delete(tx, &gone)?)).await?;
     Ok(Json(json!({"id": id, "object": "response", "deleted": true})))
 }
 

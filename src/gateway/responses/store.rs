@@ -1,8 +1,8 @@
 //! The `responses` table: the `/v1/responses` answers the gateway made itself, each with
 //! the input items its model saw, owned by the sha256 of the key that made it.
 
+use crate::db::{Conn, OptionalExtension, Tx, params};
 use crate::db::{DbError, WeakDb};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::Value;
 
 pub struct StoredResponse {
@@ -16,7 +16,7 @@ pub struct StoredResponse {
     pub input_items: Vec<Value>,
 }
 
-pub fn insert(tx: &Transaction<'_>, stored: &StoredResponse) -> rusqlite::Result<()> {
+pub fn insert(tx: &Tx<'_>, stored: &StoredResponse) -> crate::db::Result<()> {
     tx.execute(
         "INSERT OR REPLACE INTO responses (id, api_key, created_at, response, input_items) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
@@ -30,7 +30,7 @@ pub fn insert(tx: &Transaction<'_>, stored: &StoredResponse) -> rusqlite::Result
     Ok(())
 }
 
-pub fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<StoredResponse>> {
+pub fn load(conn: &Conn<'_>, id: &str) -> crate::db::Result<Option<StoredResponse>> {
     conn.query_row("SELECT id, api_key, created_at, response, input_items FROM responses WHERE id = ?1", [id], |row| {
         let response: String = row.get(3)?;
         let items: String = row.get(4)?;
@@ -46,7 +46,7 @@ pub fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<StoredRespon
 }
 
 /// Deletes the response; whether there was one.
-pub fn delete(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<bool> {
+pub fn delete(tx: &Tx<'_>, id: &str) -> crate::db::Result<bool> {
     Ok(tx.execute("DELETE FROM responses WHERE id = ?1", [id])? > 0)
 }
 
@@ -62,7 +62,7 @@ pub fn prune(db: &WeakDb, cutoff: &str) -> Result<u64, DbError> {
         let deleted = db.write_blocking(|tx| {
             let sql = "DELETE FROM responses WHERE id IN
                 (SELECT id FROM responses WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)";
-            Ok::<_, DbError>(tx.prepare_cached(sql)?.execute(params![cutoff, PRUNE_BATCH])?)
+            tx.prepare_cached(sql)?.execute(params![cutoff, PRUNE_BATCH])
         })?;
         pruned += deleted as u64;
         if (deleted as i64) < PRUNE_BATCH {
@@ -99,7 +99,7 @@ mod tests {
         assert_eq!(loaded.input_items.len(), 1);
         assert_eq!(prune(&db.downgrade(), "2026-02-01T00:00:00.000000Z").unwrap(), 1);
         assert!(db.read_blocking(|c| load(c, "resp_old")).unwrap().is_none());
-        assert!(db.write_blocking(|tx| Ok::<_, DbError>(delete(tx, "resp_new")?)).unwrap());
-        assert!(!db.write_blocking(|tx| Ok::<_, DbError>(delete(tx, "resp_new")?)).unwrap());
+        assert!(db.write_blocking(|tx| delete(tx, "resp_new")).unwrap());
+        assert!(!db.write_blocking(|tx| delete(tx, "resp_new")).unwrap());
     }
 }

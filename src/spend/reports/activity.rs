@@ -6,12 +6,12 @@
 use super::{ReadScope, key_hash, scope_of};
 use crate::auth::Caller;
 use crate::auth::policy::{self, Op};
+use crate::db::Value as Sql;
 use crate::error::ApiError;
 use crate::extract::QueryParams;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use rusqlite::types::Value as Sql;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -89,7 +89,7 @@ async fn load(state: &AppState, caller: &Caller, q: &ActivityQuery) -> Result<Ve
         .db
         .read(move |conn| {
             let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+            let rows = stmt.query_map(crate::db::params_from_iter(values), |r| {
                 Ok(Row {
                     date: r.get(0)?,
                     user_id: r.get(1)?,
@@ -105,7 +105,7 @@ async fn load(state: &AppState, caller: &Caller, q: &ActivityQuery) -> Result<Ve
                     failed: r.get(11)?,
                 })
             })?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
+            rows.collect::<crate::db::Result<Vec<_>>>()
         })
         .await?)
 }

@@ -12,13 +12,13 @@
 
 use super::{ReadScope, date_bound, key_hash, scope_of};
 use crate::auth::Caller;
+use crate::db::Value as Sql;
 use crate::error::ApiError;
 use crate::extract::QueryParams;
 use crate::spend::payloads::{self, Payload};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use rusqlite::types::Value as Sql;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -65,7 +65,7 @@ pub(super) const COLUMNS: &str = "request_id, call_type, api_key, spend, total_t
 
 /// A row as LiteLLM shows it. `api_base` is masked again here: rows written before it was
 /// masked at write time may hold a password.
-pub(super) fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
+pub(super) fn row_json(row: &crate::db::Row<'_>) -> crate::db::Result<Value> {
     let metadata: String = row.get(17)?;
     Ok(json!({
         "request_id": row.get::<_, String>(0)?, "call_type": row.get::<_, String>(1)?,
@@ -88,7 +88,7 @@ pub(super) fn row_json(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
 
 /// A row of [`page_sql`] with `payloads`: [`row_json`] and the kept bodies in LiteLLM's
 /// fields (`{}` when none were kept).
-pub(super) fn row_with_payload(row: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
+pub(super) fn row_with_payload(row: &crate::db::Row<'_>) -> crate::db::Result<Value> {
     let mut json = row_json(row)?;
     let kept = match (row.get::<_, Option<String>>(24)?, row.get::<_, Option<String>>(25)?) {
         (Some(request), Some(response)) => Some(Payload { request, response }),
@@ -243,7 +243,7 @@ pub async fn spend_logs(
             .db
             .read(move |conn| {
                 let mut stmt = conn.prepare(&sql)?;
-                let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+                let rows = stmt.query_map(crate::db::params_from_iter(values), |r| {
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, f64>(1)?,
@@ -251,7 +251,7 @@ pub async fn spend_logs(
                         r.get::<_, Option<String>>(3)?,
                     ))
                 })?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()
+                rows.collect::<crate::db::Result<Vec<_>>>()
             })
             .await?;
         let mut days: Vec<Value> = Vec::new();
@@ -276,8 +276,8 @@ pub async fn spend_logs(
         .db
         .read(move |conn| {
             let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(values), row_with_payload)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
+            let rows = stmt.query_map(crate::db::params_from_iter(values), row_with_payload)?;
+            rows.collect::<crate::db::Result<Vec<_>>>()
         })
         .await?;
     Ok(Json(Value::Array(rows)))
@@ -299,10 +299,10 @@ pub async fn spend_logs_v2(
     let (total, rows) = state
         .db
         .read(move |conn| {
-            let total: i64 = conn.query_row(&count_sql, rusqlite::params_from_iter(values.iter()), |r| r.get(0))?;
+            let total: i64 = conn.query_row(&count_sql, crate::db::params_from_iter(values.iter()), |r| r.get(0))?;
             let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(values.iter()), row_json)?;
-            Ok((total, rows.collect::<rusqlite::Result<Vec<_>>>()?))
+            let rows = stmt.query_map(crate::db::params_from_iter(values.iter()), row_json)?;
+            Ok((total, rows.collect::<crate::db::Result<Vec<_>>>()?))
         })
         .await?;
     let pages = (total as u64).div_ceil(u64::from(size));

@@ -11,9 +11,9 @@
 
 use super::logs::{filters, order, page_sql, row_json, row_with_payload};
 use crate::auth::Caller;
+use crate::db::Value as Sql;
 use crate::error::ApiError;
 use crate::state::AppState;
-use rusqlite::types::Value as Sql;
 use serde_json::Value;
 
 pub use super::logs::LogQuery;
@@ -66,8 +66,8 @@ async fn rows(
         .db
         .read(move |conn| {
             let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(values), read)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
+            let rows = stmt.query_map(crate::db::params_from_iter(values), read)?;
+            rows.collect::<crate::db::Result<Vec<_>>>()
         })
         .await?;
     let more = rows.len() > size as usize;
@@ -124,8 +124,8 @@ mod tests {
             .db
             .read_blocking(move |conn| {
                 let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-                let steps = stmt.query_map(rusqlite::params_from_iter(values), |r| r.get::<_, String>(3))?;
-                steps.collect::<rusqlite::Result<Vec<_>>>()
+                let steps = stmt.query_map(crate::db::params_from_iter(values), |r| r.get::<_, String>(3))?;
+                steps.collect::<crate::db::Result<Vec<_>>>()
             })
             .unwrap()
             .join("\n")

@@ -5,12 +5,12 @@
 
 use super::{ReadScope, scope_of};
 use crate::auth::Caller;
+use crate::db::Value as Sql;
 use crate::error::ApiError;
 use crate::extract::QueryParams;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use rusqlite::types::Value as Sql;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -70,14 +70,14 @@ pub async fn spend_tags(
         .db
         .read(move |conn| {
             let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+            let rows = stmt.query_map(crate::db::params_from_iter(values), |r| {
                 Ok(json!({
                     "individual_request_tag": r.get::<_, String>(0)?,
                     "log_count": r.get::<_, i64>(1)?,
                     "total_spend": r.get::<_, f64>(2)?,
                 }))
             })?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
+            rows.collect::<crate::db::Result<Vec<_>>>()
         })
         .await?;
     Ok(Json(Value::Array(rows)))
