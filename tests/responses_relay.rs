@@ -185,6 +185,18 @@ fn azure_responses_are_read_and_deleted_at_the_resource_with_its_key() {
     assert_eq!(delete(&proxy, &other, &format!("/v1/responses/{id}")).0, 404);
     assert_eq!(delete(&proxy, &key, &format!("/openai/responses/{id}")).0, 200);
     assert_eq!(calls("relay-azure-dep"), [1, 1, 1, 0]);
+    // The deployment's route names the model in its path, as for chat.
+    let made: Value = reqwest::blocking::Client::new()
+        .post(proxy.url("/openai/deployments/relay-azure/responses?api-version=2025-03-01-preview"))
+        .header("api-key", &key)
+        .json(&json!({"input": "hi"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let id = made["id"].as_str().expect("an id");
+    assert_eq!(proxy.client(Some(&key)).get(&format!("/v1/responses/{id}")).0, 200);
+    assert_eq!(calls("relay-azure-dep"), [2, 2, 1, 0]);
 }
 
 #[test]
