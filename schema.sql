@@ -438,6 +438,18 @@ CREATE TABLE responses (
 );
 CREATE INDEX responses_created ON responses (created_at);
 
+-- The `/v1/responses` answers an upstream with the Responses API made and keeps (OpenAI's,
+-- Azure's): whose they are and which deployment holds them, so that reading, deleting and
+-- chaining on one goes to that deployment, for the key that made it only. Pruned with the
+-- spend logs.
+CREATE TABLE relayed_responses (
+    id          TEXT PRIMARY KEY,                  -- the upstream's id of the response
+    api_key     TEXT NOT NULL,                     -- the sha256 of the key that made it
+    model_id    TEXT NOT NULL,                     -- the deployment that holds it
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX relayed_responses_created ON relayed_responses (created_at);
+
 -- Models added at run time (`/model/new`, the UI's Models page), beside those of
 -- proxy.toml. `litellm_params` and `model_info` are LiteLLM's JSON objects as given, without
 -- the credentials; those are in `secrets`, a JSON object sealed with a key derived from

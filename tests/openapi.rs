@@ -132,6 +132,7 @@ fn bodies_parameters_and_errors_are_described() {
                 "/moderations",
                 "/rerank",
                 "/openai/deployments/",
+                "/openai/responses",
             ]
             .iter()
             .any(|p| path.strip_prefix("/v1").or_else(|| path.strip_prefix("/v2")).unwrap_or(path).starts_with(p))

@@ -40,6 +40,12 @@ pub const UPGRADES: &[&str] = &[
     CUSTOMERS_AND_BUDGETS,
     TEAM_DETAILS,
     FIRST_TOKEN_AND_PAYLOADS,
+    // 17 -> 18: whose the responses relayed to an upstream with the Responses API are, and
+    // which deployment holds them. `IF NOT EXISTS`, so the merge may reorder the steps.
+    "CREATE TABLE IF NOT EXISTS relayed_responses (
+        id TEXT PRIMARY KEY, api_key TEXT NOT NULL, model_id TEXT NOT NULL, created_at TEXT NOT NULL
+     );
+     CREATE INDEX IF NOT EXISTS relayed_responses_created ON relayed_responses (created_at);",
 ];
 
 /// 15 -> 16: a team's `model_aliases`, the budget object (`budget_id`) of keys and team

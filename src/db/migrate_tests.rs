@@ -517,3 +517,31 @@ fn the_first_token_step_keeps_every_row_and_shows_when_a_streamed_answer_began()
     )
     .unwrap();
 }
+
+#[test]
+fn the_relayed_responses_step_adds_their_owners_like_a_new_file() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap();
+    let shape = |conn: &Connection| -> Vec<(String, String, bool)> {
+        let sql = "SELECT name, type, \"notnull\" FROM pragma_table_info('relayed_responses')
+                   UNION ALL SELECT name, 'index', 0 FROM sqlite_master WHERE tbl_name = 'relayed_responses' AND type = 'index'";
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let fresh = shape(&conn);
+    assert_eq!(fresh.len(), 6, "{fresh:?}");
+    let before = CURRENT - 1;
+    conn.execute_batch(&format!("DROP TABLE relayed_responses; PRAGMA user_version = {before};")).unwrap();
+    assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: before });
+    assert_eq!(shape(&conn), fresh, "an upgraded file has the table of a new one");
+    conn.execute(
+        "INSERT INTO relayed_responses (id, api_key, model_id, created_at) VALUES ('resp_1', 'k', 'm-0', 'now')",
+        [],
+    )
+    .unwrap();
+    // Run again on a file that has the table (a merge may reorder the steps): no error.
+    conn.execute_batch(&format!("PRAGMA user_version = {before};")).unwrap();
+    assert_eq!(migrate_with(&mut conn, SCHEMA, UPGRADES).unwrap(), Applied::Upgraded { from: before });
+    let kept: i64 = conn.query_row("SELECT count(*) FROM relayed_responses", [], |r| r.get(0)).unwrap();
+    assert_eq!(kept, 1);
+}

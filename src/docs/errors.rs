@@ -70,7 +70,8 @@ const UPSTREAM_ANSWERS: &[(&str, &str)] = &[
 ];
 
 /// Whether a path is one of the OpenAI-compatible model routes (Azure's
-/// `/openai/deployments/...` and the rerank API's `/v2/rerank` among them).
+/// `/openai/deployments/...` and `/openai/responses...`, and the rerank API's
+/// `/v2/rerank` among them).
 pub fn is_openai_route(path: &str) -> bool {
     let path = path.strip_prefix("/v1").or_else(|| path.strip_prefix("/v2")).unwrap_or(path);
     [
@@ -84,6 +85,7 @@ pub fn is_openai_route(path: &str) -> bool {
         "/moderations",
         "/rerank",
         "/openai/deployments/",
+        "/openai/responses",
     ]
     .iter()
     .any(|p| path.starts_with(p))

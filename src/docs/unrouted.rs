@@ -98,22 +98,29 @@ pub struct Unrouted;
 pub const PAGE_ROUTES: &[&str] = &["/login", "/logout", "/sso/key/generate", "/sso/callback"];
 
 /// The OpenAI and Anthropic routes are also served without `/v1`, as clients with a base
-/// URL that lacks it call them.
+/// URL that lacks it call them; the Responses API's also under `/openai`, where Azure's
+/// SDKs (`AzureOpenAI`) call it.
 pub fn add_aliases(openapi: &mut OpenApi) {
     let twins: Vec<_> = openapi
         .paths
         .paths
         .iter()
-        .filter_map(|(path, item)| {
-            let alias = path.strip_prefix("/v1")?;
-            let model_route = super::errors::is_openai_route(alias) || super::errors::is_anthropic_route(alias);
-            model_route.then(|| (alias.to_string(), item.clone()))
+        .flat_map(|(path, item)| {
+            let without = path
+                .strip_prefix("/v1")
+                .filter(|alias| super::errors::is_openai_route(alias) || super::errors::is_anthropic_route(alias));
+            let without = without.map(|alias| (alias.to_string(), item.clone(), "without_v1", "without `/v1`"));
+            let azure = path
+                .strip_prefix("/v1")
+                .filter(|alias| alias.starts_with("/responses"))
+                .map(|alias| (format!("/openai{alias}"), item.clone(), "azure", "Azure's route"));
+            without.into_iter().chain(azure)
         })
         .collect();
-    for (alias, mut item) in twins {
+    for (alias, mut item, suffix, said) in twins {
         for operation in [&mut item.get, &mut item.post, &mut item.delete].into_iter().flatten() {
-            operation.operation_id = operation.operation_id.take().map(|id| format!("{id}_without_v1"));
-            operation.summary = operation.summary.take().map(|s| format!("{s} (without `/v1`)"));
+            operation.operation_id = operation.operation_id.take().map(|id| format!("{id}_{suffix}"));
+            operation.summary = operation.summary.take().map(|s| format!("{s} ({said})"));
         }
         openapi.paths.paths.entry(alias).or_insert(item);
     }

@@ -207,7 +207,21 @@ pub async fn handle_named(
     headers: &HeaderMap,
     body: bytes::Bytes,
 ) -> Response {
-    let response = match run(state, caller, ids, endpoint, headers, body).await {
+    handle_on(state, caller, ids, endpoint, headers, body, None).await
+}
+
+/// As [`handle_named`]; `deployment`, when given, is the one deployment (by id) of the
+/// model's group the request may go to (see `ModelRequest::deployment`).
+pub async fn handle_on(
+    state: AppState,
+    caller: Caller,
+    ids: RequestIds,
+    endpoint: Endpoint,
+    headers: &HeaderMap,
+    body: bytes::Bytes,
+    deployment: Option<String>,
+) -> Response {
+    let response = match run(state, caller, ids, endpoint, headers, body, deployment).await {
         Ok(response) | Err(response) => response,
     };
     in_dialect(endpoint, response)
@@ -276,11 +290,13 @@ async fn run(
     endpoint: Endpoint,
     headers: &HeaderMap,
     body: bytes::Bytes,
+    deployment: Option<String>,
 ) -> Result<Response, Response> {
     let refused = |error: ApiError| observe::refused(&state, Some(&caller), endpoint, error.into_response());
     // Before anything is reserved or sent: on a full disk the answer could not be charged.
     state.ledger.admit_model_request(&state).map_err(refused)?;
-    let request = ModelRequest::parse(endpoint, &body).map_err(refused)?;
+    let mut request = ModelRequest::parse(endpoint, &body).map_err(refused)?;
+    request.deployment = deployment;
     run_parsed(state, caller, ids, headers, request, None).await
 }
 
@@ -341,6 +357,7 @@ pub async fn run_parsed(
         Err(refusal) => return Err(failure::logged(&ctx, refusal, None, &request.model).await),
     };
     ctx.charge = charge;
+    let route = pinned(route, request.deployment.as_deref());
     if let Some(upload) = upload {
         return media::upload::relay(ctx, admission, &route, &request, upload).await;
     }
@@ -448,6 +465,14 @@ fn admit(
     };
     let admitted = admission::admit(state, caller, request.end_user.as_deref(), estimate)?;
     Ok((route, admitted))
+}
+
+/// The route narrowed to the deployment `id`, when the request must go there and the
+/// group has it; a group without it keeps its deployments (the request names another
+/// model, whose upstream answers for the id itself).
+fn pinned(route: Route, id: Option<&str>) -> Route {
+    let Some(only) = id.and_then(|id| route.deployments.iter().find(|d| d.id == id)) else { return route };
+    Route { deployments: std::sync::Arc::new(vec![only.clone()]), ..route }
 }
 
 /// The refusal of a request that only a provider of its own dialect can serve (text

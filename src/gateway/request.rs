@@ -38,6 +38,10 @@ pub struct ModelRequest {
     pub stream_timeout: Option<std::time::Duration>,
     /// LiteLLM's test hooks: the first group fails this way without an upstream call.
     pub mock_failure: Option<MockFailure>,
+    /// The one deployment of the model's group that may serve the request (by id): the one
+    /// holding the relayed response a `previous_response_id` continues. Set by the gateway,
+    /// never read from the body.
+    pub deployment: Option<String>,
 }
 
 /// A failure a request asks for, to test fallbacks and retries (`mock_testing_fallbacks`,
@@ -203,6 +207,7 @@ impl ModelRequest {
             timeout,
             stream_timeout,
             mock_failure,
+            deployment: None,
         })
     }
 
@@ -229,6 +234,7 @@ impl ModelRequest {
             timeout: None,
             stream_timeout: None,
             mock_failure: None,
+            deployment: None,
         }
     }
 

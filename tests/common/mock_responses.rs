@@ -5,19 +5,93 @@
 //!   `responses:<model>` (so a test tells a relay from a translation by the counts).
 //!   Flags: `p=N`, `c=N` (input and output tokens; `c` text deltas), `cr=N` (cached input
 //!   tokens), the failure flags of `mock_upstream`.
+//!   Each response gets an id of its own (`resp_mock_<n>`) and, unless `store: false`, is
+//!   kept: `GET`/`DELETE /v1/responses/{id}` and `GET /v1/responses/{id}/input_items`
+//!   (Azure's under `/openai/responses/...`) read it, counted as `get:<model>`,
+//!   `delete:<model>`, `items:<model>` (the recorded body is the query string and the
+//!   method); an unknown id is a 404 in OpenAI's shape.
 //! - `POST /tools/v1/chat/completions`: a chat server whose model calls `get_weather` with
 //!   `{"city":"Oslo"}`, or answers "It rains." once the last message is the tool's result.
 #![allow(dead_code)]
 
 use super::mock_upstream::{Shared, failure, flag, record};
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
+/// The upstream's Bearer key, or Azure's `api-key`.
 fn credential(headers: &HeaderMap) -> String {
-    headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+    let bearer = headers.get("authorization").and_then(|v| v.to_str().ok());
+    bearer.or_else(|| headers.get("api-key").and_then(|v| v.to_str().ok())).unwrap_or("").to_string()
+}
+
+/// A response the mock keeps: the model, the response, the request's `input`.
+type Kept = (String, Value, Value);
+
+/// The responses the mock keeps, by id.
+fn kept() -> &'static Mutex<HashMap<String, Kept>> {
+    static KEPT: OnceLock<Mutex<HashMap<String, Kept>>> = OnceLock::new();
+    KEPT.get_or_init(Default::default)
+}
+
+fn new_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("resp_mock_{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// `GET`/`DELETE /v1/responses/{id}`.
+pub async fn stored(
+    State(seen): State<Shared>,
+    method: Method,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let Some((model, response, _)) = kept().lock().unwrap().get(&id).cloned() else { return missing(&id) };
+    let verb = if method == Method::DELETE { "delete" } else { "get" };
+    record(
+        &seen,
+        &format!("{verb}:{model}"),
+        &json!({"query": query, "method": method.as_str()}),
+        credential(&headers),
+    );
+    if method == Method::DELETE {
+        kept().lock().unwrap().remove(&id);
+        return axum::Json(json!({"id": id, "object": "response", "deleted": true})).into_response();
+    }
+    axum::Json(response).into_response()
+}
+
+/// `GET /v1/responses/{id}/input_items`.
+pub async fn stored_items(
+    State(seen): State<Shared>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let Some((model, _, input)) = kept().lock().unwrap().get(&id).cloned() else { return missing(&id) };
+    record(&seen, &format!("items:{model}"), &json!({"query": query, "method": "GET"}), credential(&headers));
+    let items = match input {
+        Value::String(text) => vec![json!({"id": "msg_in_0", "type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": text}]})],
+        Value::Array(items) => items,
+        _ => Vec::new(),
+    };
+    axum::Json(
+        json!({"object": "list", "data": items, "first_id": "msg_in_0", "last_id": "msg_in_0", "has_more": false}),
+    )
+    .into_response()
+}
+
+fn missing(id: &str) -> Response {
+    let body = json!({"error": {"message": format!("Response with id '{id}' not found."),
+        "type": "invalid_request_error", "param": null, "code": null}});
+    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }
 
 fn sse(events: Vec<(String, Value)>) -> Response {
@@ -44,8 +118,12 @@ pub async fn responses(
     let text = vec!["tok"; output as usize].join(" ");
     let item = json!({"id": "msg_mock", "type": "message", "status": "completed", "role": "assistant",
         "content": [{"type": "output_text", "text": text, "annotations": []}]});
-    let done = json!({"id": "resp_mock_upstream", "object": "response", "created_at": 1, "status": "completed",
-        "model": model, "output": [item], "usage": usage});
+    let id = new_id();
+    let done = json!({"id": id, "object": "response", "created_at": 1, "status": "completed",
+        "model": model, "output": [item], "usage": usage, "previous_response_id": body["previous_response_id"]});
+    if body["store"].as_bool() != Some(false) {
+        kept().lock().unwrap().insert(id, (model.clone(), done.clone(), body["input"].clone()));
+    }
     if body["stream"].as_bool() != Some(true) {
         return axum::Json(done).into_response();
     }

@@ -78,6 +78,19 @@ pub fn mock() -> &'static Mock {
                     .route("/openai/deployments/{deployment}/chat/completions", post(azure))
                     .route("/v1/responses", post(super::mock_responses::responses))
                     .route("/openai/responses", post(super::mock_responses::responses))
+                    .route(
+                        "/v1/responses/{id}",
+                        axum::routing::get(super::mock_responses::stored).delete(super::mock_responses::stored),
+                    )
+                    .route(
+                        "/openai/responses/{id}",
+                        axum::routing::get(super::mock_responses::stored).delete(super::mock_responses::stored),
+                    )
+                    .route("/v1/responses/{id}/input_items", axum::routing::get(super::mock_responses::stored_items))
+                    .route(
+                        "/openai/responses/{id}/input_items",
+                        axum::routing::get(super::mock_responses::stored_items),
+                    )
                     .route("/tools/v1/chat/completions", post(super::mock_responses::tool_chat))
                     .route("/v1/images/generations", post(super::mock_media::images))
                     .route("/v1/audio/transcriptions", post(super::mock_media::transcriptions))

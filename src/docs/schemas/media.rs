@@ -173,3 +173,60 @@ pub struct AzureEmbeddingRequest {
     model: Option<String>,
     user: Option<String>,
 }
+
+/// Image generation on Azure's route: `model`, when sent, is replaced by the path's
+/// deployment.
+#[derive(ToSchema)]
+pub struct AzureImageRequest {
+    #[schema(example = "A lighthouse at dawn")]
+    prompt: String,
+    model: Option<String>,
+    #[schema(minimum = 1, maximum = 10)]
+    n: Option<u32>,
+    #[schema(example = "1024x1024")]
+    size: Option<String>,
+    quality: Option<String>,
+    response_format: Option<String>,
+    user: Option<String>,
+}
+
+/// A transcription or translation on Azure's route: a multipart form whose `model`, if
+/// any, is replaced by the path's deployment (Azure's own API takes none).
+#[derive(ToSchema)]
+pub struct AzureAudioRequest {
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    file: String,
+    model: Option<String>,
+    language: Option<String>,
+    prompt: Option<String>,
+    response_format: Option<String>,
+    temperature: Option<f64>,
+}
+
+/// Speech on Azure's route.
+#[derive(ToSchema)]
+pub struct AzureSpeechRequest {
+    #[schema(example = "Hello there", max_length = 4096)]
+    input: String,
+    #[schema(example = "alloy")]
+    voice: String,
+    model: Option<String>,
+    response_format: Option<String>,
+    #[schema(minimum = 0.25, maximum = 4.0)]
+    speed: Option<f64>,
+}
+
+/// A model response on a deployment's route: `model`, when sent, is replaced by the
+/// path's deployment.
+#[derive(ToSchema)]
+pub struct AzureResponsesRequest {
+    /// A string, or a list of items: `message`, `function_call`, `function_call_output`.
+    input: Value,
+    model: Option<String>,
+    instructions: Option<String>,
+    stream: Option<bool>,
+    store: Option<bool>,
+    previous_response_id: Option<String>,
+    #[schema(minimum = 1)]
+    max_output_tokens: Option<u32>,
+}

@@ -67,7 +67,7 @@ async fn images(State(state): State<AppState>, caller: Caller, headers: HeaderMa
     responses((status = 200, description = "The text: JSON, or plain text, SRT or VTT as `response_format` asks",
             body = docs::Transcription)))]
 async fn transcriptions(State(state): State<AppState>, caller: Caller, headers: HeaderMap, body: Body) -> Response {
-    audio(state, caller, headers, Endpoint::Transcriptions, body).await
+    audio(state, caller, headers, Endpoint::Transcriptions, body, None).await
 }
 
 /// Translates audio into English text (also at `/audio/translations`); as transcriptions.
@@ -75,7 +75,7 @@ async fn transcriptions(State(state): State<AppState>, caller: Caller, headers: 
     request_body(content = docs::TranslationRequest, content_type = "multipart/form-data"),
     responses((status = 200, description = "The English text", body = docs::Transcription)))]
 async fn translations(State(state): State<AppState>, caller: Caller, headers: HeaderMap, body: Body) -> Response {
-    audio(state, caller, headers, Endpoint::Translations, body).await
+    audio(state, caller, headers, Endpoint::Translations, body, None).await
 }
 
 /// Reads text aloud (also at `/audio/speech`): the audio is streamed back as it comes.
@@ -116,7 +116,15 @@ async fn rerank_v2(state: State<AppState>, caller: Caller, headers: HeaderMap, b
 }
 
 /// An audio upload: its head read, then the one path with the rest still arriving.
-async fn audio(state: AppState, caller: Caller, headers: HeaderMap, endpoint: Endpoint, body: Body) -> Response {
+/// `deployment` is the model Azure's route names in its path, over the form's.
+async fn audio(
+    state: AppState,
+    caller: Caller,
+    headers: HeaderMap,
+    endpoint: Endpoint,
+    body: Body,
+    deployment: Option<&str>,
+) -> Response {
     let ids = RequestIds::new(crate::server::client_request_id(&headers).as_ref());
     let refused =
         |error: crate::error::ApiError| observe::refused(&state, Some(&caller), endpoint, error.into_response());
@@ -124,7 +132,7 @@ async fn audio(state: AppState, caller: Caller, headers: HeaderMap, endpoint: En
     if let Err(error) = state.ledger.admit_model_request(&state) {
         return refused(error);
     }
-    let (request, upload) = match upload::read(&state, endpoint, &headers, body).await {
+    let (request, upload) = match upload::read(&state, endpoint, &headers, body, deployment).await {
         Ok(read) => read,
         Err(error) => return refused(error),
     };

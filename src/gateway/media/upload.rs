@@ -42,6 +42,9 @@ pub struct Upload {
     content_type: HeaderValue,
     /// The client's `Content-Length`, when it sent one.
     length: Option<u64>,
+    /// Bytes the gateway put in the head (a `model` part Azure's route names): sent on,
+    /// not counted against the limit.
+    added: usize,
     limit: usize,
     /// The audio's length read from a WAV file's header.
     pub file_seconds: Option<f64>,
@@ -59,11 +62,14 @@ fn too_large(limit: usize) -> ApiError {
 }
 
 /// Reads the upload's head: the request (its form fields) and the upload to relay.
+/// `deployment` is the model named by Azure's route: it replaces the form's `model`, or
+/// is added to a form without one (Azure's own API takes none).
 pub async fn read(
     state: &AppState,
     endpoint: Endpoint,
     headers: &HeaderMap,
     body: Body,
+    deployment: Option<&str>,
 ) -> Result<(ModelRequest, Upload), ApiError> {
     let limit = limit(state);
     let length = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
@@ -94,20 +100,35 @@ pub async fn read(
             Scan::More => {}
         }
     };
-    let Some(model) = head.model.clone() else {
-        return Err(ApiError::field("model", "`model` is required: a form field naming the model."));
-    };
-    let name = head.fields.get("model").and_then(|v| v.as_str()).map(str::trim).unwrap_or_default().to_string();
-    if name.is_empty() {
-        return Err(ApiError::field("model", "`model` is required: a form field naming the model."));
-    }
     if head.file.is_none() {
         return Err(ApiError::field("file", "`file` is required: the audio to transcribe."));
     }
     let file_seconds = head.file.and_then(|at| multipart::wav_seconds(&buffer[at..buffer.len().min(at + FILE_HEAD)]));
     let size = length.map_or(buffer.len(), |l| l as usize);
-    let request = ModelRequest::from_fields(endpoint, head.fields, name, size);
-    let upload = Upload { head: buffer, model, rest, content_type, length, limit, file_seconds };
+    let mut fields = head.fields;
+    let (model, name, added) = match (head.model, deployment) {
+        (Some(model), Some(path)) => (model, path.to_string(), 0),
+        (Some(model), None) => {
+            let name = fields.get("model").and_then(|v| v.as_str()).map(str::trim).unwrap_or_default().to_string();
+            (model, name, 0)
+        }
+        (None, Some(path)) => {
+            let part = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n");
+            let model = part.len()..part.len() + path.len();
+            let added = format!("{part}{path}\r\n").into_bytes();
+            let count = added.len();
+            buffer.splice(0..0, added);
+            (model, path.to_string(), count)
+        }
+        (None, None) => (0..0, String::new(), 0),
+    };
+    if name.is_empty() {
+        return Err(ApiError::field("model", "`model` is required: a form field naming the model."));
+    }
+    fields.insert("model".into(), name.clone().into());
+    let length = length.map(|l| l + added as u64);
+    let request = ModelRequest::from_fields(endpoint, fields, name, size);
+    let upload = Upload { head: buffer, model, rest, content_type, length, added, limit, file_seconds };
     Ok((request, upload))
 }
 
@@ -194,7 +215,7 @@ fn build(
 ) -> Result<(http::Request<StreamingBody>, Arc<AtomicBool>), String> {
     let call = Call { endpoint, model, stream: false, body: Bytes::new(), client: &Default::default() };
     let (mut parts, _) = deployment.provider.request(deployment, call)?.into_parts();
-    let Upload { mut head, model: range, rest, content_type, length, limit, .. } = upload;
+    let Upload { mut head, model: range, rest, content_type, length, added, limit, .. } = upload;
     let old = range.len();
     head.splice(range, model.bytes());
     parts.headers.insert(CONTENT_TYPE, content_type);
@@ -206,7 +227,7 @@ fn build(
     let over = Arc::new(AtomicBool::new(false));
     let flag = over.clone();
     // Counted as the client sent it (the head's original size, then each chunk).
-    let mut seen = head.len() + old - model.len();
+    let mut seen = head.len() + old - model.len() - added;
     let rest = rest.map(move |chunk| {
         let chunk = chunk.map_err(axum::BoxError::from)?;
         seen += chunk.len();

@@ -4,8 +4,10 @@
 //! response's input items, its output, then the new input. So the model sees the whole
 //! conversation whatever its provider, and a relayed upstream needs no state of ours. An id
 //! the gateway does not keep stays as it is: OpenAI resolves its own, and a translated
-//! request refuses it (`conversation::responses::request`). After the answer, a response
-//! the gateway made is kept, unless the request said `store: false`.
+//! request refuses it (`conversation::responses::request`). An id an upstream keeps for
+//! a key (`relayed`) stays too, and the request is sent to the deployment that holds it;
+//! for any other key it names nothing (404) and no upstream is called. After the answer, a
+//! response the gateway made is kept, unless the request said `store: false`.
 
 use super::store::{self, StoredResponse};
 use crate::auth::Caller;
@@ -45,33 +47,55 @@ fn replayed(output: &Value) -> impl Iterator<Item = Value> + '_ {
     })
 }
 
+/// A request body ready to go on, and the deployment it must go to, if any.
+pub struct Expanded {
+    pub body: Bytes,
+    /// The deployment holding the relayed response the request continues.
+    pub deployment: Option<String>,
+}
+
 /// The body with a kept `previous_response_id` replaced by the conversation it stands for;
 /// the body as it came when there is nothing to replace.
 #[allow(clippy::result_large_err)] // the refusal is the finished response
-pub async fn expand(state: &AppState, caller: &Caller, body: Bytes) -> Result<Bytes, Response> {
+pub async fn expand(state: &AppState, caller: &Caller, body: Bytes) -> Result<Expanded, Response> {
+    let unchanged = |body| Ok(Expanded { body, deployment: None });
     // Most requests (every one of Codex's) carry none: they are not parsed here.
     if !contains(&body, b"previous_response_id") {
-        return Ok(body);
+        return unchanged(body);
     }
-    let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(&body) else { return Ok(body) };
+    let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(&body) else { return unchanged(body) };
     let Some(previous) = fields.get("previous_response_id").and_then(Value::as_str).map(str::to_string) else {
-        return Ok(body);
+        return unchanged(body);
     };
     let lookup = previous.clone();
-    let found =
-        state.db.read(move |conn| store::load(conn, &lookup)).await.map_err(|e| ApiError::from(e).into_response())?;
-    let Some(kept) = found else { return Ok(body) };
+    let found = state
+        .db
+        .read(move |conn| Ok((store::load(conn, &lookup)?, store::load_relayed(conn, &lookup)?)))
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
     let route = "/v1/responses";
+    let kept = match found {
+        (Some(kept), _) => kept,
+        (None, Some(relayed)) => {
+            if authorize(state, caller, Op::StoredResponse { route, owner: &relayed.api_key }).is_err() {
+                let error = ApiError::NotFound(format!("Previous response with id '{previous}' not found."));
+                return Err(error.into_response());
+            }
+            return Ok(Expanded { body, deployment: Some(relayed.model_id) });
+        }
+        (None, None) => return unchanged(body),
+    };
     if authorize(state, caller, Op::StoredResponse { route, owner: &kept.api_key }).is_err() {
         // Another key's response: as if there were none.
-        return Ok(body);
+        return unchanged(body);
     }
     let mut items = kept.input_items;
     items.extend(replayed(&kept.response["output"]));
     items.extend(input_items(&fields));
     fields.insert("input".into(), Value::Array(items));
     fields.remove("previous_response_id");
-    serde_json::to_vec(&fields).map(Bytes::from).map_err(|e| ApiError::internal(e).into_response())
+    let body = serde_json::to_vec(&fields).map(Bytes::from).map_err(|e| ApiError::internal(e).into_response())?;
+    Ok(Expanded { body, deployment: None })
 }
 
 /// Keeps `response`, made for `body` (as expanded) by the key `owner`.
