@@ -178,6 +178,8 @@ pub struct Registry {
     count: AtomicUsize,
     overflow: Arc<Series>,
     max_series: usize,
+    /// False with `disable_metrics`: nothing is counted.
+    enabled: bool,
 }
 
 impl Default for Registry {
@@ -194,7 +196,18 @@ impl Registry {
             count: AtomicUsize::new(0),
             overflow: Arc::new(Series::default()),
             max_series,
+            enabled: true,
         }
+    }
+
+    /// A registry that counts nothing (`disable_metrics`).
+    pub fn disabled() -> Self {
+        Self { enabled: false, ..Self::default() }
+    }
+
+    /// Whether requests are counted; callers skip preparing labels when not.
+    pub fn enabled(&self) -> bool {
+        self.enabled
     }
 
     /// The series of `who`, made when new (or the overflow series past the cap).
@@ -224,6 +237,9 @@ impl Registry {
 
     /// An answered request.
     pub fn answered(&self, who: &Who<'_>, answer: &Answer) {
+        if !self.enabled {
+            return;
+        }
         let series = self.series(who);
         series.answered.fetch_add(1, Ordering::Relaxed);
         series.input_tokens.fetch_add(answer.input_tokens, Ordering::Relaxed);
@@ -241,11 +257,17 @@ impl Registry {
 
     /// A request answered with an error.
     pub fn failed(&self, who: &Who<'_>, status: u16, class: &str) {
+        if !self.enabled {
+            return;
+        }
         self.series(who).count(Outcome::Failed { status, class: class.to_string() });
     }
 
     /// A failed upstream call; `cooled` when it sent the deployment into cooldown.
     pub fn deployment_failed(&self, who: &Who<'_>, status: u16, class: &str, cooled: bool) {
+        if !self.enabled {
+            return;
+        }
         let series = self.series(who);
         series.count(Outcome::DeploymentFailed { status, class: class.to_string() });
         if cooled {
