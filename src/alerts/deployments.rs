@@ -14,6 +14,7 @@ use super::Alert;
 use super::slow::{self, Slots, SlowCall};
 use crate::config::GeneralSettings;
 use crate::gateway::{Deployment, ModelRouter};
+use crate::metrics::label_hash::LabelHash;
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
@@ -64,9 +65,10 @@ impl Drop for Waiting {
 }
 
 /// Every deployment's counters. The map is replaced whole when models are added at run
-/// time (`track`), so finding a deployment's counters takes no lock.
+/// time (`track`), so finding a deployment's counters takes no lock; its keys are the
+/// configured deployment ids, so the fast hash of the metrics does for them.
 pub struct Watch {
-    counters: ArcSwap<HashMap<String, Arc<Counters>>>,
+    counters: ArcSwap<HashMap<String, Arc<Counters>, LabelHash>>,
     /// Failures in a row that make an alert.
     threshold: u32,
     /// `alerting_threshold`, in seconds.
