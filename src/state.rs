@@ -147,8 +147,12 @@ impl AppState {
         crate::spend::checkpoint::start(&db)?;
         // Before the tables are loaded: the first read folds what a previous run left.
         let journal = crate::spend::Journal::start(&db, !config.settings.general_settings.disable_spend_logs)?;
-        let alerts =
-            crate::alerts::Watch::new(&routing.current(), config.settings.general_settings.alert_deployment_failures);
+        let alerts = crate::alerts::Watch::new(&routing.current(), &config.settings.general_settings);
+        let metrics = if config.settings.general_settings.disable_metrics {
+            crate::metrics::Registry::disabled()
+        } else {
+            crate::metrics::Registry::default()
+        };
         let state = Self {
             inner: Arc::new(Shared {
                 keys: KeyCache::load(&db)?,
@@ -173,7 +177,7 @@ impl AppState {
                 limiter: Arc::new(Limiter::default()),
                 ledger: Ledger::default(),
                 journal,
-                metrics: crate::metrics::Registry::default(),
+                metrics,
                 alerts,
             }),
         };

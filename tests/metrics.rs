@@ -325,3 +325,31 @@ fn anthropic_messages_and_keyless_refusals_are_counted() {
     let keyless = [("hashed_api_key", ""), ("route", "/v1/messages"), ("exception_status", "401")];
     assert_eq!(total(&samples, "litellm_proxy_failed_requests_metric_total", &keyless), 1.0, "{text}");
 }
+
+#[test]
+fn disable_metrics_counts_no_request_and_keeps_the_rest() {
+    let config = format!("[general_settings]\ndisable_metrics = true\n{}", config());
+    let proxy = Proxy::start_with(Options { config: Some(&config), ..Default::default() });
+    let chat = proxy.url("/v1/chat/completions");
+    let ask = |model: &str| json!({"model": model, "messages": [{"role": "user", "content": "hi"}]});
+    assert_eq!(post(&chat, &proxy.master_key, &ask("m-ok")).0, 200);
+    assert_eq!(post(&chat, &proxy.master_key, &ask("m-fail")).0, 400);
+    assert_eq!(post(&chat, "sk-not-a-key", &ask("m-ok")).0, 401);
+    let (status, text) = scrape(&proxy, Some(&proxy.master_key));
+    assert_eq!(status, 200, "{text}");
+    let samples = parse(&text);
+    for family in [
+        "litellm_proxy_total_requests_metric_total",
+        "litellm_proxy_failed_requests_metric_total",
+        "litellm_input_tokens_metric_total",
+        "litellm_deployment_failure_responses_total",
+    ] {
+        assert!(!samples.iter().any(|s| s.name == family), "{family} counted: {text}");
+    }
+    let state = samples.iter().filter(|s| s.name == "litellm_deployment_state").count();
+    assert_eq!(state, 3, "the deployments' states are still there: {text}");
+    assert!(samples.iter().any(|s| s.name == "proxy_database_size_bytes"), "{text}");
+    // The spend is still logged: only the counting for /metrics is off.
+    let logged: i64 = query(&proxy, "SELECT count(*) FROM spend_logs WHERE status = 'success'");
+    assert_eq!(logged, 1);
+}

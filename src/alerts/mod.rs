@@ -14,25 +14,32 @@
 pub mod budgets;
 pub mod deliver;
 pub mod deployments;
+pub mod slow;
 pub mod store;
 
 use crate::state::AppState;
 use serde_json::Value;
 
-pub use deployments::Watch;
+pub use deployments::{Waiting, Watch};
+pub use slow::SlowCall;
 
 /// The channels of `general_settings.alerting`.
 pub const CHANNELS: &[&str] = &["slack", "webhook", "email"];
 
 /// The alert types this proxy sends (`general_settings.alert_types`).
-pub const ALERT_TYPES: &[&str] =
-    &["budget_alerts", "key_expiring", "cooldown_deployment", "outage_alerts", "llm_exceptions"];
+pub const ALERT_TYPES: &[&str] = &[
+    "budget_alerts",
+    "key_expiring",
+    "cooldown_deployment",
+    "outage_alerts",
+    "llm_exceptions",
+    "llm_too_slow",
+    "llm_requests_hanging",
+];
 
 /// LiteLLM's other alert types: accepted in `alert_types` (a LiteLLM config keeps
 /// working) and never sent here.
 pub const LITELLM_ONLY_ALERT_TYPES: &[&str] = &[
-    "llm_too_slow",
-    "llm_requests_hanging",
     "spend_reports",
     "failed_tracking_spend",
     "user_spend_thresholds",
@@ -76,7 +83,11 @@ pub struct Alert {
 
 /// Whether the settings send alerts of `alert_type` anywhere.
 pub fn wanted(state: &AppState, alert_type: &str) -> bool {
-    let general = &state.config.settings.general_settings;
+    wanted_by(&state.config.settings.general_settings, alert_type)
+}
+
+/// [`wanted`], from the settings alone.
+pub fn wanted_by(general: &crate::config::GeneralSettings, alert_type: &str) -> bool {
     !general.alerting.is_empty()
         && general.alert_types.as_ref().is_none_or(|types| types.iter().any(|t| t == alert_type))
 }

@@ -177,15 +177,21 @@ section! {
         /// scraper on a private network. Unset, it takes a key (or UI session) with the
         /// `proxy_admin` or `proxy_admin_viewer` role.
         metrics_public: bool = false, eg "", env ["PROXY_METRICS_PUBLIC"];
+        /// Count no model requests for `/metrics`: its request, token, spend and latency
+        /// families stay empty (budgets, deployment states, the process and the database
+        /// are still there). Made to measure what counting costs (`bench/metrics_cost.sh`);
+        /// LiteLLM has no such setting (it counts only with its `prometheus` callback).
+        disable_metrics: bool = false, eg "", env [];
         /// Where alerts go (LiteLLM's names): `slack` (a Slack-compatible `{"text": ...}`
         /// post to `slack_webhook_url`), `webhook` (a JSON event to `webhook_url`), `email`
         /// (to the budget's owner and the proxy admins, through `[email]`). Empty: no alerts.
         alerting: Vec<String> = Vec::new(), eg "[\"slack\", \"webhook\", \"email\"]", env [];
         /// Which alerts to send: `budget_alerts` (a key, user or team past its soft budget
         /// or 50/80/100% of its max budget), `key_expiring`, `cooldown_deployment`,
-        /// `outage_alerts` (a deployment failing `alert_deployment_failures` times in a row)
-        /// and `llm_exceptions` (an upstream refusing the deployment's credentials, 401/403).
-        /// Unset: all of them.
+        /// `outage_alerts` (a deployment failing `alert_deployment_failures` times in a row),
+        /// `llm_exceptions` (an upstream refusing the deployment's credentials, 401/403),
+        /// `llm_too_slow` and `llm_requests_hanging` (upstream calls slower than
+        /// `alerting_threshold`). Unset: all of them.
         alert_types: Option<Vec<String>> = None, eg "[\"budget_alerts\", \"cooldown_deployment\"]", env [];
         /// The Slack (or Slack-compatible: Mattermost, Rocket.Chat, Discord's `/slack`)
         /// incoming-webhook URL for `alerting = ["slack"]`.
@@ -201,6 +207,11 @@ section! {
         /// How often budgets, expiries and deployments are checked, and unsent alerts tried
         /// again (`10s`, `1m`).
         alert_check_interval: String = "30s".into(), eg "", env [];
+        /// Seconds after which an upstream call is slow (`llm_too_slow`: one that answered
+        /// after longer) or hanging (`llm_requests_hanging`: one still unanswered, found by
+        /// the check every `alert_check_interval`), LiteLLM's setting. Each alerts at most
+        /// once per deployment and hour. Fractions are allowed.
+        alerting_threshold: f64 = 300.0, eg "", env [];
         /// Team ids claim of the SSO token (auto-adds users to those teams).
         litellm_jwtauth: JwtAuthSettings = JwtAuthSettings::default(), eg "table", env [];
     }

@@ -275,3 +275,16 @@ fn the_readme_lists_every_setting() {
         "the README's settings table is out of date: run `PROXY_BLESS=1 cargo test --lib config`"
     );
 }
+
+#[test]
+fn alerting_threshold_takes_whole_or_fractional_seconds_above_zero() {
+    let config = load_text("[general_settings]\nalerting_threshold = 600\n", &[]).unwrap();
+    assert_eq!(config.settings.general_settings.alerting_threshold, 600.0);
+    let config = load_text("[general_settings]\nalerting_threshold = 0.25\n", &[]).unwrap();
+    assert_eq!(config.settings.general_settings.alerting_threshold, 0.25);
+    for bad in ["0", "-3", "nan", "inf"] {
+        let message = error_text(&format!("[general_settings]\nalerting_threshold = {bad}\n"), &[]);
+        assert!(message.contains("general_settings.alerting_threshold"), "{bad}: {message}");
+        assert!(message.contains("above 0"), "{bad}: {message}");
+    }
+}

@@ -66,6 +66,9 @@ pub fn validate(settings: &Settings) -> Vec<(String, String)> {
             check_one_of(&mut bad, "general_settings.alert_types", kind, crate::alerts::ALERT_TYPES);
         }
     }
+    if !(general.alerting_threshold.is_finite() && general.alerting_threshold > 0.0) {
+        bad("general_settings.alerting_threshold", "must be a number of seconds above 0".into());
+    }
     if general.alert_deployment_failures == 0 {
         bad("general_settings.alert_deployment_failures", "must be at least 1".into());
     }

@@ -16,12 +16,23 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::time::Instant;
 
-/// Counts a request in flight on a deployment (for least-busy) until dropped.
-pub struct InFlight(pub Arc<Deployment>);
+/// Counts a request in flight on a deployment (for least-busy, and for the hanging-call
+/// alert) until dropped.
+pub struct InFlight {
+    deployment: Arc<Deployment>,
+    _waiting: crate::alerts::Waiting,
+}
+
+impl InFlight {
+    pub fn start(state: &crate::state::AppState, deployment: &Arc<Deployment>) -> Self {
+        deployment.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight { deployment: deployment.clone(), _waiting: state.alerts.waiting(&deployment.id) }
+    }
+}
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.deployment.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -87,8 +98,7 @@ pub async fn send(ctx: &Ctx, route: &Route, request: &mut ModelRequest) -> Resul
         let dialect = deployment.dialect_for(request.endpoint.dialect());
         let translated = dialect != request.endpoint.dialect();
         let body = request.body_for(dialect, &upstream_model).map_err(IntoResponse::into_response)?;
-        deployment.in_flight.fetch_add(1, Ordering::Relaxed);
-        let in_flight = InFlight(deployment.clone());
+        let in_flight = InFlight::start(state, &deployment);
         let call = Call {
             endpoint: if translated { dialect.conversation_endpoint() } else { request.endpoint },
             model: &upstream_model,

@@ -60,6 +60,9 @@ pub fn seen(response: &Response, dialect: Dialect) -> (u16, &'static str) {
 /// A model request refused before its model was known (no or a bad key, an unreadable
 /// body, a full disk): counted with the caller's labels, if any.
 pub fn refused(state: &AppState, caller: Option<&Caller>, endpoint: Endpoint, response: Response) -> Response {
+    if !state.metrics.enabled() {
+        return response;
+    }
     let (status, kind) = seen(&response, endpoint.dialect());
     let key = caller.and_then(Caller::key);
     let who = Who {
@@ -110,7 +113,24 @@ impl Ctx {
         self.state.metrics.answered(&self.who(deployment, model), &answer);
         if let Some(deployment) = deployment {
             self.state.alerts.answered(&deployment.id);
+            if let Some(took) = api.filter(|took| self.state.alerts.is_slow(*took)) {
+                self.slow(deployment, model, took);
+            }
         }
+    }
+
+    /// The answer took longer than `alerting_threshold` (rare: allocating is fine here).
+    #[cold]
+    fn slow(&self, deployment: &Deployment, model: &str, took: Duration) {
+        let team_alias =
+            self.team_id.as_deref().and_then(|id| self.state.teams.get(id)).and_then(|t| t.team_alias.clone());
+        let call = crate::alerts::SlowCall {
+            model: model.to_string(),
+            key_alias: self.key_alias.clone(),
+            team_alias,
+            seconds: took.as_secs_f64(),
+        };
+        self.state.alerts.slow(&deployment.id, call);
     }
 
     /// A request answered with an error: `status` and `kind` as the client saw them;
@@ -122,6 +142,9 @@ impl Ctx {
         (status, kind): (u16, &str),
         upstream: bool,
     ) {
+        if !self.state.metrics.enabled() {
+            return;
+        }
         let provider = deployment.filter(|_| upstream).map(|d| d.provider.name());
         self.state.metrics.failed(&self.who(deployment, model), status, &exception_class(status, kind, provider));
     }
@@ -129,8 +152,10 @@ impl Ctx {
     /// A failed upstream call (each attempt counts); `cooled` when it sent the deployment
     /// into cooldown.
     pub fn count_deployment_failure(&self, deployment: &Deployment, model: &str, status: u16, cooled: bool) {
-        let class = exception_class(status, "", Some(deployment.provider.name()));
-        self.state.metrics.deployment_failed(&self.who(Some(deployment), model), status, &class, cooled);
+        if self.state.metrics.enabled() {
+            let class = exception_class(status, "", Some(deployment.provider.name()));
+            self.state.metrics.deployment_failed(&self.who(Some(deployment), model), status, &class, cooled);
+        }
         self.state.alerts.failed(&deployment.id, status, cooled);
     }
 }

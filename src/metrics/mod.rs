@@ -9,6 +9,7 @@
 mod exposition;
 mod families;
 mod histogram;
+pub mod label_hash;
 mod process;
 pub mod registry;
 

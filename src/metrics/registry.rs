@@ -1,16 +1,17 @@
 //! The counters of model requests, kept per label set ("series"): who asked (key, team,
 //! user), for what (requested model, model group, deployment) and on which route. A
-//! request finds its series by one hash lookup under a read lock and then only adds to
-//! atomics; a new label set takes the write lock once. Labels that follow from others
+//! request finds its series by one hash lookup under a read lock (a fast hash,
+//! `label_hash`) and adds to its atomics while holding it, so it touches no reference
+//! count; a new label set takes the write lock once. Labels that follow from others
 //! (a team's alias) are looked up when scraped, not per request. The number of series is
 //! capped: past the cap, requests are counted in one series without labels, so a flood of
 //! new keys or model names cannot grow memory or a scrape without bound.
 
 use super::histogram::Histogram;
+use super::label_hash::{LabelHash, PassThrough};
 use crate::config::ApiBase;
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
-use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -64,7 +65,7 @@ pub struct Identity {
 }
 
 impl Who<'_> {
-    fn hash_with(&self, hasher: &RandomState) -> u64 {
+    fn hash_with(&self, hasher: &LabelHash) -> u64 {
         let mut h = hasher.build_hasher();
         self.route.hash(&mut h);
         for part in
@@ -173,11 +174,13 @@ impl Series {
 
 /// Every series, by the hash of its labels.
 pub struct Registry {
-    hasher: RandomState,
-    series: RwLock<HashMap<u64, Vec<Arc<Series>>>>,
+    hasher: LabelHash,
+    series: RwLock<HashMap<u64, Vec<Arc<Series>>, PassThrough>>,
     count: AtomicUsize,
     overflow: Arc<Series>,
     max_series: usize,
+    /// False with `disable_metrics`: nothing is counted.
+    enabled: bool,
 }
 
 impl Default for Registry {
@@ -189,27 +192,42 @@ impl Default for Registry {
 impl Registry {
     pub fn with_capacity(max_series: usize) -> Self {
         Self {
-            hasher: RandomState::new(),
-            series: RwLock::new(HashMap::with_capacity(256)),
+            hasher: LabelHash::default(),
+            series: RwLock::new(HashMap::with_capacity_and_hasher(256, PassThrough)),
             count: AtomicUsize::new(0),
             overflow: Arc::new(Series::default()),
             max_series,
+            enabled: true,
         }
     }
 
-    /// The series of `who`, made when new (or the overflow series past the cap).
-    pub fn series(&self, who: &Who<'_>) -> Arc<Series> {
+    /// A registry that counts nothing (`disable_metrics`).
+    pub fn disabled() -> Self {
+        Self { enabled: false, ..Self::default() }
+    }
+
+    /// Whether requests are counted; callers skip preparing labels when not.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Runs `add` on the series of `who`, made when new (or on the overflow series past
+    /// the cap).
+    fn with_series(&self, who: &Who<'_>, add: impl FnOnce(&Series)) {
         let hash = who.hash_with(&self.hasher);
-        if let Some(found) = self.series.read().get(&hash).and_then(|v| v.iter().find(|s| who.matches(&s.identity))) {
-            return found.clone();
+        {
+            let map = self.series.read();
+            if let Some(found) = map.get(&hash).and_then(|v| v.iter().find(|s| who.matches(&s.identity))) {
+                return add(found);
+            }
         }
         let mut map = self.series.write();
         let bucket = map.entry(hash).or_default();
         if let Some(found) = bucket.iter().find(|s| who.matches(&s.identity)) {
-            return found.clone();
+            return add(found);
         }
         if self.count.load(Ordering::Relaxed) >= self.max_series {
-            return self.overflow.clone();
+            return add(&self.overflow);
         }
         if self.count.fetch_add(1, Ordering::Relaxed) + 1 == self.max_series {
             tracing::warn!(
@@ -218,39 +236,50 @@ impl Registry {
             );
         }
         let series = Arc::new(Series { identity: who.owned(), ..Series::default() });
-        bucket.push(series.clone());
-        series
+        add(&series);
+        bucket.push(series);
     }
 
     /// An answered request.
     pub fn answered(&self, who: &Who<'_>, answer: &Answer) {
-        let series = self.series(who);
-        series.answered.fetch_add(1, Ordering::Relaxed);
-        series.input_tokens.fetch_add(answer.input_tokens, Ordering::Relaxed);
-        series.output_tokens.fetch_add(answer.output_tokens, Ordering::Relaxed);
-        series.add_spend(answer.cost);
-        series.total_latency.observe(answer.total);
-        if let Some(api) = answer.api {
-            series.api_latency.observe(api);
-            series.overhead.observe(answer.total.saturating_sub(api));
+        if !self.enabled {
+            return;
         }
-        if let Some(first) = answer.first_token {
-            series.first_token.observe(first);
-        }
+        self.with_series(who, |series| {
+            series.answered.fetch_add(1, Ordering::Relaxed);
+            series.input_tokens.fetch_add(answer.input_tokens, Ordering::Relaxed);
+            series.output_tokens.fetch_add(answer.output_tokens, Ordering::Relaxed);
+            series.add_spend(answer.cost);
+            series.total_latency.observe(answer.total);
+            if let Some(api) = answer.api {
+                series.api_latency.observe(api);
+                series.overhead.observe(answer.total.saturating_sub(api));
+            }
+            if let Some(first) = answer.first_token {
+                series.first_token.observe(first);
+            }
+        });
     }
 
     /// A request answered with an error.
     pub fn failed(&self, who: &Who<'_>, status: u16, class: &str) {
-        self.series(who).count(Outcome::Failed { status, class: class.to_string() });
+        if !self.enabled {
+            return;
+        }
+        self.with_series(who, |series| series.count(Outcome::Failed { status, class: class.to_string() }));
     }
 
     /// A failed upstream call; `cooled` when it sent the deployment into cooldown.
     pub fn deployment_failed(&self, who: &Who<'_>, status: u16, class: &str, cooled: bool) {
-        let series = self.series(who);
-        series.count(Outcome::DeploymentFailed { status, class: class.to_string() });
-        if cooled {
-            series.count(Outcome::CooledDown { status });
+        if !self.enabled {
+            return;
         }
+        self.with_series(who, |series| {
+            series.count(Outcome::DeploymentFailed { status, class: class.to_string() });
+            if cooled {
+                series.count(Outcome::CooledDown { status });
+            }
+        });
     }
 
     /// Every series (the overflow one last, when used).

@@ -162,8 +162,7 @@ pub async fn relay(
             return Err(failure::logged(&ctx, response, Some(&deployment), &model).await);
         }
     };
-    deployment.in_flight.fetch_add(1, Ordering::Relaxed);
-    let in_flight = InFlight(deployment.clone());
+    let in_flight = InFlight::start(&state, &deployment);
     let deadline = Some(Instant::now() + request.timeout.unwrap_or(deployment.timeout));
     let sent = std::time::Instant::now();
     let response = match state.http.streaming().send(outgoing, deadline).await {
