@@ -39,8 +39,13 @@ fn usage_of(dialect: Dialect, body: &[u8]) -> Option<Usage> {
         Dialect::Anthropic => anthropic::usage::of_answer(body),
         Dialect::Responses => conversation::responses::reply::usage_of_answer(body),
         Dialect::OpenAi | Dialect::Gemini => {
-            let answer: Value = serde_json::from_slice(body).ok()?;
-            let usage = answer.get("usage")?;
+            // Only `usage` is built as a value: the choices are skipped, not copied.
+            #[derive(serde::Deserialize)]
+            struct Answer {
+                usage: Option<Value>,
+            }
+            let usage = serde_json::from_slice::<Answer>(body).ok()?.usage?;
+            let usage = &usage;
             let prompt = usage.get("prompt_tokens")?.as_u64()?;
             let completion = usage.get("completion_tokens").and_then(Value::as_u64).unwrap_or(0);
             Some(openai_usage(prompt, completion, usage))

@@ -115,8 +115,14 @@ impl Journal {
         let mut rows: Vec<SpendRow> = Vec::new();
         let (mut entries, mut last) = (0, 0);
         {
-            let mut select = tx.prepare_cached("SELECT id, rows FROM spend_journal ORDER BY id LIMIT ?1")?;
-            let mut batches = select.query([limit])?;
+            // Two statements, not one `LIMIT ?1` given -1 or a chunk: SQLite prepares a
+            // statement again whenever the value bound to its LIMIT changes.
+            let mut select = if limit < 0 {
+                tx.prepare_cached("SELECT id, rows FROM spend_journal ORDER BY id")?
+            } else {
+                tx.prepare_cached("SELECT id, rows FROM spend_journal ORDER BY id LIMIT ?1")?
+            };
+            let mut batches = if limit < 0 { select.query(())? } else { select.query([limit])? };
             while let Some(batch) = batches.next()? {
                 let id: i64 = batch.get(0)?;
                 let json: String = batch.get(1)?;
