@@ -12,6 +12,7 @@ mod backup;
 mod direct;
 mod lock;
 pub mod migrate;
+pub mod settings;
 mod sql;
 
 pub use crate::params;
@@ -241,6 +242,11 @@ impl Db {
         tokio::task::spawn_blocking(move || db.read_blocking(f))
             .await
             .map_err(|e| DbError::Other(format!("read task failed: {e}")))?
+    }
+
+    /// Whether the store answers a query on its schema (the readiness check).
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.read(|conn| conn.query_row("SELECT count(*) FROM settings", (), |r| r.get::<_, i64>(0)).map(|_| ())).await
     }
 
     pub fn read_blocking<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T, DbError>) -> Result<T, DbError> {

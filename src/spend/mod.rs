@@ -18,6 +18,6 @@ mod write;
 pub use journal::Journal;
 pub use ledger::{Committed, Expected, Ledger};
 pub use prices::{Price, PriceTable, UnitPrice, Usage};
-pub use reports::{request_log, routes};
+pub use reports::{request_log, routes, usage};
 pub use row::{Charge, Reset, SpendRow};
 pub use write::{micros, week_of};
