@@ -9,7 +9,6 @@ mod names;
 pub mod payloads;
 pub mod prices;
 mod reports;
-mod reset;
 pub mod retention;
 pub mod row;
 pub mod tokens;
