@@ -9,6 +9,7 @@
 #![allow(clippy::disallowed_types, clippy::disallowed_methods, clippy::disallowed_macros)] // the one place that may name the engine
 
 mod backup;
+pub mod dialect;
 mod direct;
 mod lock;
 pub mod migrate;

@@ -190,7 +190,7 @@ mod tests {
         let (state, _dir) = state();
         let (sql, values) = listing(&state, &signed("alice", Role::InternalUser), &q, (2, 10), false).unwrap();
         assert!(
-            sql.contains("user = (SELECT id FROM spend_names WHERE name = ?1)")
+            sql.contains("\"user\" = (SELECT id FROM spend_names WHERE name = ?1)")
                 && sql.contains("status = (SELECT id FROM spend_names WHERE name = ?2)")
                 && sql.contains("LIMIT 11 OFFSET 10"),
             "{sql}"
