@@ -36,9 +36,8 @@ struct Readiness {
 }
 
 async fn database_check(state: &AppState) -> (&'static str, StatusCode, String) {
-    let check = state.db.read(|conn| conn.query_row("SELECT count(*) FROM settings", (), |r| r.get::<_, i64>(0))).await;
-    match check {
-        Ok(_) => ("healthy", StatusCode::OK, "connected".to_string()),
+    match state.db.ping().await {
+        Ok(()) => ("healthy", StatusCode::OK, "connected".to_string()),
         Err(e) => ("unhealthy", StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     }
 }

@@ -230,13 +230,5 @@ fn sso_http_client() -> reqwest::Client {
 /// with the master key always name an existing user (LiteLLM fails there, #41176).
 fn ensure_admin_user(db: &Db, admin_id: &str) -> Result<(), DbError> {
     let admin_id = admin_id.to_string();
-    db.write_blocking(move |tx| {
-        let now = crate::time::now_text();
-        tx.execute(
-            "INSERT INTO users (user_id, user_role, created_at, updated_at) VALUES (?1, 'proxy_admin', ?2, ?2)
-             ON CONFLICT (user_id) DO UPDATE SET user_role = 'proxy_admin'",
-            crate::params![admin_id, now],
-        )?;
-        Ok::<(), DbError>(())
-    })
+    db.write_blocking(move |tx| crate::users::store::ensure_admin(tx, &admin_id, &crate::time::now_text()))
 }

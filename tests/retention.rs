@@ -49,7 +49,7 @@ fn seed_with_old_rows(dir: &std::path::Path) -> String {
                 let start = start.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
                 tx.execute(
                     "INSERT INTO spend_logs (request_id, call_type, api_key, spend, total_tokens, prompt_tokens,
-                        completion_tokens, startTime, endTime, model, model_group, custom_llm_provider, user, team_id)
+                        completion_tokens, startTime, endTime, model, model_group, custom_llm_provider, \"user\", team_id)
                      VALUES (?1, 'acompletion', ?2, ?3, 15, 10, 5, ?4, ?4, 'old-upstream', 'ret-model', 'openai', 'alice', 't1')",
                     proxy::params![format!("old-{i}"), token, OLD_COST, start],
                 )?;
@@ -57,7 +57,7 @@ fn seed_with_old_rows(dir: &std::path::Path) -> String {
             tx.execute_batch(
                 "INSERT INTO daily_spend (date, user_id, team_id, api_key, model, custom_llm_provider, prompt_tokens,
                     completion_tokens, spend, api_requests, successful_requests, failed_requests)
-                 SELECT substr(startTime, 1, 10), user, team_id, api_key, model_group, custom_llm_provider,
+                 SELECT substr(startTime, 1, 10), \"user\", team_id, api_key, model_group, custom_llm_provider,
                     sum(prompt_tokens), sum(completion_tokens), sum(spend), count(*), count(*), 0
                  FROM spend_logs GROUP BY 1, 2, 3, 4, 5, 6;
                  UPDATE keys SET spend = (SELECT sum(spend) FROM spend_logs);

@@ -2,9 +2,11 @@
 //! same transaction as the change (so the trail and the data never disagree), naming who,
 //! when, what, and the values before and after. Records are serialised without secrets
 //! (key rows hold only the hash, user rows never the password hash), and callers never
-//! pass a clear key here. `GET /audit` (in `routes.rs`) lists the rows.
+//! pass a clear key here. `GET /audit` (in `routes.rs`) lists the rows; `store.rs` holds
+//! the table's SQL.
 
 mod routes;
+mod store;
 
 pub use routes::routes;
 
@@ -43,13 +45,17 @@ pub fn record(
     after: Option<&Value>,
 ) -> crate::db::Result<()> {
     let text = |v: Option<&Value>| v.map(Value::to_string);
-    let api_key = Some(actor.api_key.as_str()).filter(|k| !k.is_empty());
-    conn.execute(
-        "INSERT INTO audit_log (updated_at, changed_by, changed_by_api_key, action, table_name, object_id, before_value, updated_values)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        crate::params![now, actor.user_id, api_key, action, table, object_id, text(before), text(after)],
-    )?;
-    Ok(())
+    let entry = store::Entry {
+        updated_at: now,
+        changed_by: &actor.user_id,
+        api_key: Some(actor.api_key.as_str()).filter(|k| !k.is_empty()),
+        action,
+        table,
+        object_id,
+        before: text(before),
+        after: text(after),
+    };
+    store::append(conn, &entry)
 }
 
 /// A record as audit JSON.

@@ -335,11 +335,7 @@ pub async fn end_sessions(state: &AppState, user: &SessionUser) -> Result<(), Ap
         .db
         .write_then(
             move |tx| {
-                tx.execute(
-                    "UPDATE users SET session_epoch = session_epoch + 1 WHERE user_id = ?1",
-                    crate::params![user_id],
-                )
-                .map_err(ApiError::from)?;
+                crate::users::store::end_sessions(tx, &user_id).map_err(ApiError::from)?;
                 Ok::<String, ApiError>(user_id)
             },
             move |user_id| {

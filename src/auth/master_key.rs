@@ -2,7 +2,7 @@
 //! a SHA-256 hash in the `settings` table. Presented keys are compared by hash in constant
 //! time, so neither the comparison nor the store reveals the key.
 
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, settings};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -39,23 +39,14 @@ impl MasterKey {
         if let Some(key) = configured {
             return Ok((Self::from_clear(key), MasterKeyOrigin::Configured));
         }
-        let stored: Option<String> = db.read_blocking(|conn| {
-            use crate::db::OptionalExtension;
-            conn.query_row("SELECT value FROM settings WHERE name = ?1", [SETTING], |r| r.get(0)).optional()
-        })?;
+        let stored = db.read_blocking(|conn| settings::get(conn, SETTING))?;
         if let Some(hash) = stored.and_then(|h| hex::decode(h).ok()).and_then(|h| <[u8; 32]>::try_from(h).ok()) {
             return Ok((Self { hash }, MasterKeyOrigin::Stored));
         }
         let key = generate_key();
         let master = Self::from_clear(&key);
         let hash = hex::encode(master.hash);
-        db.write_blocking(|tx| {
-            tx.execute(
-                "INSERT INTO settings (name, value, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                crate::params![SETTING, hash, crate::time::now_text()],
-            )
-        })?;
+        db.write_blocking(|tx| settings::put(tx, SETTING, &hash, &crate::time::now_text()))?;
         Ok((master, MasterKeyOrigin::Generated(key)))
     }
 }

@@ -11,7 +11,7 @@
 
 use super::SessionKeys;
 use super::proxy_secret::ProxySecret;
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, settings};
 
 /// The purpose label of the session-signing key. Changing it signs everyone out.
 pub const PURPOSE: &str = "proxy session signing v1";
@@ -27,11 +27,11 @@ pub fn session_keys(secret: &ProxySecret) -> SessionKeys {
 /// Deletes the signing secret an older version stored in the database. Returns whether
 /// there was one (and says so in the log: its sessions have ended).
 pub fn forget_stored_secret(db: &Db) -> Result<bool, DbError> {
-    let deleted = db.write_blocking(|tx| tx.execute("DELETE FROM settings WHERE name = ?1", [LEGACY_SETTING]))?;
-    if deleted > 0 {
+    let deleted = db.write_blocking(|tx| settings::delete(tx, LEGACY_SETTING))?;
+    if deleted {
         tracing::warn!(
             "the session-signing secret moved out of the database (it was in every backup): it was deleted from the database and every session signed with it has ended; users sign in again"
         );
     }
-    Ok(deleted > 0)
+    Ok(deleted)
 }

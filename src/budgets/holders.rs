@@ -1,9 +1,9 @@
 //! Who references a budget object besides customers: keys and team memberships
 //! (`budget_id`). A reference must name a budget that exists; a budget still referenced
 //! cannot be deleted; and when the budget's period ends, the spend its holders counted
-//! against it starts again (keys with a period of their own keep theirs).
+//! against it starts again (keys with a period of their own keep theirs). The holders'
+//! SQL is in the budgets' store (`holders_of`, `reset_holders_spend`).
 
-use crate::db::{Conn, params};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -22,29 +22,7 @@ pub fn referenced(state: &AppState, budget_id: Option<&str>) -> Result<(), ApiEr
     Ok(())
 }
 
-/// The keys (aliases, else masked names) and team memberships (`team:user`) that reference
-/// a budget, at most `limit` of each.
-pub fn of_budget(conn: &Conn<'_>, budget_id: &str, limit: i64) -> crate::db::Result<(Vec<String>, Vec<String>)> {
-    let mut stmt = conn.prepare(
-        "SELECT coalesce(key_alias, key_name) FROM keys WHERE budget_id = ?1 ORDER BY created_at, token LIMIT ?2",
-    )?;
-    let keys = stmt.query_map(params![budget_id, limit], |r| r.get(0))?.collect::<crate::db::Result<_>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT team_id || ':' || user_id FROM team_memberships WHERE budget_id = ?1 ORDER BY team_id, user_id LIMIT ?2",
-    )?;
-    let members = stmt.query_map(params![budget_id, limit], |r| r.get(0))?.collect::<crate::db::Result<_>>()?;
-    Ok((keys, members))
-}
-
-/// The budget's period ended: the spend of the keys that spend in its periods and of the
-/// memberships that reference it starts again.
-pub fn reset_spend(conn: &Conn<'_>, budget_id: &str) -> crate::db::Result<()> {
-    conn.execute("UPDATE keys SET spend = 0 WHERE budget_id = ?1 AND budget_duration IS NULL", [budget_id])?;
-    conn.execute("UPDATE team_memberships SET spend = 0 WHERE budget_id = ?1", [budget_id])?;
-    Ok(())
-}
-
-/// `reset_spend` in the in-memory tables, after its commit.
+/// [`super::store::reset_holders_spend`] in the in-memory tables, after its commit.
 pub fn reset_in_memory(state: &AppState, budget_id: &str) {
     let named = |id: &Option<String>| id.as_deref() == Some(budget_id);
     for key in state.keys.all() {

@@ -182,7 +182,7 @@ async fn delete_budget(
                 if !users.is_empty() {
                     return Err(still_used(&id, "customers", &users, "/customer/update"));
                 }
-                let (keys, members) = super::holders::of_budget(tx, &id, 6)?;
+                let (keys, members) = super::store::holders_of(tx, &id, 6)?;
                 if !keys.is_empty() {
                     return Err(still_used(&id, "keys", &keys, "/key/update"));
                 }

@@ -51,6 +51,28 @@ pub fn customers_of(conn: &Conn<'_>, budget_id: &str, limit: i64) -> crate::db::
     stmt.query_map(params![budget_id, limit], |r| r.get(0))?.collect()
 }
 
+/// The keys (aliases, else masked names) and team memberships (`team:user`) that reference
+/// a budget, at most `limit` of each.
+pub fn holders_of(conn: &Conn<'_>, budget_id: &str, limit: i64) -> crate::db::Result<(Vec<String>, Vec<String>)> {
+    let mut stmt = conn.prepare(
+        "SELECT coalesce(key_alias, key_name) FROM keys WHERE budget_id = ?1 ORDER BY created_at, token LIMIT ?2",
+    )?;
+    let keys = stmt.query_map(params![budget_id, limit], |r| r.get(0))?.collect::<crate::db::Result<_>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT team_id || ':' || user_id FROM team_memberships WHERE budget_id = ?1 ORDER BY team_id, user_id LIMIT ?2",
+    )?;
+    let members = stmt.query_map(params![budget_id, limit], |r| r.get(0))?.collect::<crate::db::Result<_>>()?;
+    Ok((keys, members))
+}
+
+/// The budget's period ended: the spend of the keys that spend in its periods and of the
+/// memberships that reference it starts again.
+pub fn reset_holders_spend(conn: &Conn<'_>, budget_id: &str) -> crate::db::Result<()> {
+    conn.execute("UPDATE keys SET spend = 0 WHERE budget_id = ?1 AND budget_duration IS NULL", [budget_id])?;
+    conn.execute("UPDATE team_memberships SET spend = 0 WHERE budget_id = ?1", [budget_id])?;
+    Ok(())
+}
+
 pub fn delete(conn: &Conn<'_>, budget_id: &str) -> crate::db::Result<bool> {
     Ok(conn.execute("DELETE FROM budgets WHERE budget_id = ?1", [budget_id])? > 0)
 }

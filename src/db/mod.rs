@@ -9,9 +9,11 @@
 #![allow(clippy::disallowed_types, clippy::disallowed_methods, clippy::disallowed_macros)] // the one place that may name the engine
 
 mod backup;
+pub mod dialect;
 mod direct;
 mod lock;
 pub mod migrate;
+pub mod settings;
 mod sql;
 
 pub use crate::params;
@@ -241,6 +243,11 @@ impl Db {
         tokio::task::spawn_blocking(move || db.read_blocking(f))
             .await
             .map_err(|e| DbError::Other(format!("read task failed: {e}")))?
+    }
+
+    /// Whether the store answers a query on its schema (the readiness check).
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.read(|conn| conn.query_row("SELECT count(*) FROM settings", (), |r| r.get::<_, i64>(0)).map(|_| ())).await
     }
 
     pub fn read_blocking<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T, DbError>) -> Result<T, DbError> {

@@ -3,7 +3,7 @@
 //! so a deleted or blocked key fails on the very next request. It also holds the old
 //! hashes of regenerated keys that keep working for a grace period (`deprecated_keys`).
 
-use super::record::{COLUMNS, KeyRecord};
+use super::record::KeyRecord;
 use crate::db::{Db, DbError};
 use chrono::{DateTime, Utc};
 use parking_lot::RwLock;
@@ -19,18 +19,9 @@ pub struct KeyCache {
 
 impl KeyCache {
     pub fn load(db: &Db) -> Result<Self, DbError> {
-        let rows = db.read_blocking(|conn| {
-            let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM keys"))?;
-            let rows = stmt.query_map((), KeyRecord::from_row)?;
-            rows.collect::<crate::db::Result<Vec<_>>>()
-        })?;
+        let rows = db.read_blocking(super::store::all)?;
         let map = rows.into_iter().map(|r| (r.token.clone(), Arc::new(r))).collect();
-        let deprecated = db.read_blocking(|conn| {
-            let mut stmt = conn.prepare("SELECT token, active_token_id, revoke_at FROM deprecated_keys")?;
-            let rows =
-                stmt.query_map((), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
-            rows.collect::<crate::db::Result<Vec<_>>>()
-        })?;
+        let deprecated = db.read_blocking(super::store::deprecated)?;
         let deprecated = deprecated
             .into_iter()
             .filter_map(|(old, new, at)| crate::time::parse(&at).map(|at| (old, (new, at))))

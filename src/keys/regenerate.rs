@@ -132,21 +132,23 @@ async fn swap_secret(
                     return Err(alias_error(alias));
                 }
                 // Earlier secrets still in their grace period follow the key to its new hash.
-                tx.execute(
-                    "UPDATE deprecated_keys SET active_token_id = ?1 WHERE active_token_id = ?2",
-                    [&key.token, &old_token],
-                )?;
+                store::follow_regenerated(tx, &old_token, &key.token)?;
                 store::archive_and_delete(tx, &current, &actor.user_id, &now_text)?;
                 store::save(tx, &key)?;
                 if let Some(until) = revoke_at {
-                    tx.execute(
-                        "INSERT INTO deprecated_keys (token, active_token_id, revoke_at) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (token) DO UPDATE SET active_token_id = excluded.active_token_id, revoke_at = excluded.revoke_at",
-                        [&old_token, &key.token, &crate::time::format(until)],
-                    )?;
+                    store::deprecate(tx, &old_token, &key.token, &crate::time::format(until))?;
                 }
                 let after = audit::json(&key);
-                audit::record(tx, &actor, &now_text, "regenerated", "keys", &key.token, Some(&audit::json(&current)), Some(&after))?;
+                audit::record(
+                    tx,
+                    &actor,
+                    &now_text,
+                    "regenerated",
+                    "keys",
+                    &key.token,
+                    Some(&audit::json(&current)),
+                    Some(&after),
+                )?;
                 Ok(key)
             },
             move |key: &KeyRecord| {

@@ -9,6 +9,36 @@ pub fn load(conn: &Conn<'_>, token: &str) -> crate::db::Result<Option<KeyRecord>
     conn.query_row(&format!("SELECT {COLUMNS} FROM keys WHERE token = ?1"), [token], KeyRecord::from_row).optional()
 }
 
+/// Every key (the in-memory table's load at start).
+pub fn all(conn: &Conn<'_>) -> crate::db::Result<Vec<KeyRecord>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM keys"))?;
+    stmt.query_map((), KeyRecord::from_row)?.collect()
+}
+
+/// The old secrets of regenerated keys: (old hash, the key's current hash, when the old
+/// secret stops working).
+pub fn deprecated(conn: &Conn<'_>) -> crate::db::Result<Vec<(String, String, String)>> {
+    let mut stmt = conn.prepare("SELECT token, active_token_id, revoke_at FROM deprecated_keys")?;
+    stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect()
+}
+
+/// The key moved from `old_token` to `new_token` (regenerated): the old secrets still in
+/// their grace period follow it.
+pub fn follow_regenerated(conn: &Conn<'_>, old_token: &str, new_token: &str) -> crate::db::Result<()> {
+    conn.execute("UPDATE deprecated_keys SET active_token_id = ?1 WHERE active_token_id = ?2", [new_token, old_token])?;
+    Ok(())
+}
+
+/// The secret hashed `old_token` keeps working as the key `new_token` until `revoke_at`.
+pub fn deprecate(conn: &Conn<'_>, old_token: &str, new_token: &str, revoke_at: &str) -> crate::db::Result<()> {
+    conn.execute(
+        "INSERT INTO deprecated_keys (token, active_token_id, revoke_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (token) DO UPDATE SET active_token_id = excluded.active_token_id, revoke_at = excluded.revoke_at",
+        [old_token, new_token, revoke_at],
+    )?;
+    Ok(())
+}
+
 /// Inserts or overwrites the row of `key.token`.
 pub fn save(conn: &Conn<'_>, key: &KeyRecord) -> crate::db::Result<()> {
     let names: Vec<&str> = COLUMNS.split(',').map(str::trim).collect();

@@ -1,8 +1,7 @@
 //! The admission side of budget periods: a budget whose `budget_reset_at` has passed counts
 //! as spent 0 right away, and the ledger is asked to persist the reset, so a reset happens
-//! exactly at its time rather than whenever a periodic job runs. Kept apart from the
-//! management side's reset job on purpose: both must agree on `period::next_reset`, and the
-//! lead can fold this into one `reset_if_due` at merge time.
+//! exactly at its time rather than whenever a periodic job runs. The ledger writes it with
+//! the same reset the job and the management reads use (`reset.rs`).
 
 use chrono::{DateTime, Utc};
 

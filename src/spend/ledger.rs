@@ -16,6 +16,7 @@ use super::row::{Reset, SpendRow};
 use crate::db::DbError;
 use crate::error::ApiError;
 use crate::limits::Reservation;
+use crate::limits::reset;
 use crate::state::{AppState, WeakState};
 use parking_lot::Mutex;
 use std::collections::HashMap;
@@ -273,14 +274,13 @@ impl Deltas {
 fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset], mode: Mode) {
     let deltas = Deltas::of(spends.iter().map(|p| p.row.as_ref()));
     let now = state.clock.now();
-    let reset_plans: Vec<super::reset::Planned> =
-        resets.iter().filter_map(|r| super::reset::plan(state, r, now)).collect();
+    let reset_plans: Vec<reset::Planned> = resets.iter().filter_map(|r| reset::plan(state, r, now)).collect();
     let timer = std::time::Instant::now();
     let rows: Vec<&SpendRow> = spends.iter().map(|p| p.row.as_ref()).collect();
     let write = |tx: &crate::db::Tx<'_>| {
         let mut applied = Vec::new();
         for plan in &reset_plans {
-            if super::reset::apply(tx, plan, now)? {
+            if reset::write(tx, plan, now)? {
                 applied.push(plan.clone());
             }
         }
@@ -293,13 +293,13 @@ fn commit_batch(state: &AppState, spends: Vec<Pending>, resets: &[Reset], mode: 
         super::payloads::write(tx, &rows)?;
         Ok::<_, DbError>(applied)
     };
-    let then = |applied: &Vec<super::reset::Planned>| {
+    let then = |applied: &Vec<reset::Planned>| {
         let settled = spends
             .iter()
             .filter_map(|p| p.reservation.as_deref().map(|r| (r, p.row.prompt_tokens + p.row.completion_tokens)));
         state.limiter.settle(settled, || {
             for plan in applied {
-                super::reset::apply_to_cache(state, plan);
+                reset::apply(state, plan);
             }
             apply_to_caches(state, &deltas, &now);
         });

@@ -79,13 +79,5 @@ pub struct SpendRow {
     pub payload: Option<Box<super::payloads::Payload>>,
 }
 
-/// A budget whose period has ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reset {
-    Key(String),
-    User(String),
-    Team(String),
-    /// A budget object's period: the spend of its customers starts again.
-    Budget(String),
-    Organization(String),
-}
+/// A budget whose period has ended (admission asks the ledger to write it).
+pub use crate::limits::reset::Reset;

@@ -51,7 +51,7 @@ fn insert_rows(tx: &Tx<'_>, rows: &[&SpendRow], names: &Names) -> crate::db::Res
     // No `OR IGNORE`: ids are the server's own, so a duplicate is a bug that must fail
     // the commit rather than drop a row that was charged.
     let mut insert = tx.prepare_cached(
-        "INSERT INTO spend_rows (request_id, start, duration, call_type, api_key, user, team_id, key_alias, model,
+        "INSERT INTO spend_rows (request_id, start, duration, call_type, api_key, \"user\", team_id, key_alias, model,
             model_id, model_group, custom_llm_provider, api_base, status, spend, prompt_tokens, completion_tokens,
             end_user, client_request_id, session_id, metadata, request_tags, first_token)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",

@@ -1,7 +1,7 @@
 //! The in-memory team table (id -> team with its members), loaded at start and updated by
 //! every write.
 
-use super::record::{COLUMNS, MEMBER_COLUMNS, Membership, TeamRecord};
+use super::record::{Membership, TeamRecord};
 use crate::db::{Db, DbError};
 use parking_lot::RwLock;
 use std::collections::HashMap;
@@ -14,21 +14,8 @@ pub struct TeamCache {
 
 impl TeamCache {
     pub fn load(db: &Db) -> Result<Self, DbError> {
-        let (teams, members) = db.read_blocking(|conn| {
-            let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM teams"))?;
-            let teams = stmt.query_map((), TeamRecord::from_row)?.collect::<crate::db::Result<Vec<_>>>()?;
-            let mut stmt =
-                conn.prepare(&format!("SELECT {MEMBER_COLUMNS} FROM team_memberships ORDER BY created_at"))?;
-            let members = stmt.query_map((), Membership::from_row)?.collect::<crate::db::Result<Vec<_>>>()?;
-            Ok((teams, members))
-        })?;
-        let mut map: HashMap<String, TeamRecord> = teams.into_iter().map(|t| (t.team_id.clone(), t)).collect();
-        for member in members {
-            if let Some(team) = map.get_mut(&member.team_id) {
-                team.members.push(member);
-            }
-        }
-        let map = map.into_iter().map(|(id, team)| (id, Arc::new(team))).collect();
+        let teams = db.read_blocking(super::store::all)?;
+        let map = teams.into_iter().map(|team| (team.team_id.clone(), Arc::new(team))).collect();
         Ok(Self { by_id: RwLock::new(map) })
     }
 

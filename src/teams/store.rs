@@ -4,6 +4,7 @@
 
 use super::record::{COLUMNS, MEMBER_COLUMNS, Membership, TeamRecord};
 use crate::db::{Conn, OptionalExtension, params};
+use std::collections::HashMap;
 
 pub fn load(conn: &Conn<'_>, team_id: &str) -> crate::db::Result<Option<TeamRecord>> {
     let Some(mut team) = conn
@@ -12,11 +13,35 @@ pub fn load(conn: &Conn<'_>, team_id: &str) -> crate::db::Result<Option<TeamReco
     else {
         return Ok(None);
     };
+    team.members = members(conn, team_id)?;
+    Ok(Some(team))
+}
+
+/// The members of a team, oldest first.
+pub fn members(conn: &Conn<'_>, team_id: &str) -> crate::db::Result<Vec<Membership>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {MEMBER_COLUMNS} FROM team_memberships WHERE team_id = ?1 ORDER BY created_at, user_id"
     ))?;
-    team.members = stmt.query_map([team_id], Membership::from_row)?.collect::<crate::db::Result<Vec<_>>>()?;
-    Ok(Some(team))
+    stmt.query_map([team_id], Membership::from_row)?.collect()
+}
+
+pub fn exists(conn: &Conn<'_>, team_id: &str) -> crate::db::Result<bool> {
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM teams WHERE team_id = ?1)", [team_id], |r| r.get(0))
+}
+
+/// Every team with its members (the in-memory table's load at start).
+pub fn all(conn: &Conn<'_>) -> crate::db::Result<Vec<TeamRecord>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM teams"))?;
+    let teams = stmt.query_map((), TeamRecord::from_row)?.collect::<crate::db::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare(&format!("SELECT {MEMBER_COLUMNS} FROM team_memberships ORDER BY created_at"))?;
+    let members = stmt.query_map((), Membership::from_row)?.collect::<crate::db::Result<Vec<_>>>()?;
+    let mut by_id: HashMap<String, TeamRecord> = teams.into_iter().map(|t| (t.team_id.clone(), t)).collect();
+    for member in members {
+        if let Some(team) = by_id.get_mut(&member.team_id) {
+            team.members.push(member);
+        }
+    }
+    Ok(by_id.into_values().collect())
 }
 
 /// Teams (reloaded) a user is a member of.
@@ -91,11 +116,34 @@ pub fn add_member(conn: &Conn<'_>, member: &Membership) -> crate::db::Result<()>
     Ok(())
 }
 
+/// Adds the user to the team as a plain member on an SSO sign-in (marked `sso`, so a later
+/// sign-in that no longer lists the team removes it); false when they were a member already.
+pub fn add_sso_member(conn: &Conn<'_>, team_id: &str, user_id: &str, now: &str) -> crate::db::Result<bool> {
+    let added = conn.execute(
+        "INSERT INTO team_memberships (user_id, team_id, role, created_at, source) VALUES (?1, ?2, 'user', ?3, 'sso')
+         ON CONFLICT (user_id, team_id) DO NOTHING",
+        [user_id, team_id, now],
+    )?;
+    Ok(added > 0)
+}
+
+/// The teams an SSO sign-in made the user a member of.
+pub fn sso_team_ids(conn: &Conn<'_>, user_id: &str) -> crate::db::Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT team_id FROM team_memberships WHERE user_id = ?1 AND source = 'sso'")?;
+    stmt.query_map([user_id], |r| r.get(0))?.collect()
+}
+
 pub fn update_member(conn: &Conn<'_>, member: &Membership) -> crate::db::Result<()> {
     conn.execute(
         "UPDATE team_memberships SET role = ?3, max_budget_in_team = ?4, budget_id = ?5 WHERE user_id = ?1 AND team_id = ?2",
         params![member.user_id, member.team_id, member.role.as_str(), member.max_budget_in_team, member.budget_id],
     )?;
+    Ok(())
+}
+
+/// The team's period restarted: so does the spend its members counted in it.
+pub fn reset_members_spend(conn: &Conn<'_>, team_id: &str) -> crate::db::Result<()> {
+    conn.execute("UPDATE team_memberships SET spend = 0 WHERE team_id = ?1", [team_id])?;
     Ok(())
 }
 

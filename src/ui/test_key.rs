@@ -83,21 +83,15 @@ struct ChatRequest {
 
 /// Tokens and cost of a committed request, from its spend row.
 async fn summary(state: &AppState, request_id: String) -> Option<Value> {
-    let row = state
+    let usage = state
         .db
-        .read(move |conn| {
-            use crate::db::OptionalExtension;
-            conn.query_row(
-                "SELECT prompt_tokens, completion_tokens, spend FROM spend_logs WHERE client_request_id = ?1",
-                [request_id],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, f64>(2)?)),
-            )
-            .optional()
-        })
+        .read(move |conn| crate::spend::request_log::usage_of_client_request(conn, &request_id))
         .await
         .ok()
         .flatten()?;
-    Some(json!({"prompt_tokens": row.0, "completion_tokens": row.1, "cost": row.2}))
+    Some(
+        json!({"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens, "cost": usage.spend}),
+    )
 }
 
 async fn chat(State(state): State<AppState>, signed: Signed, body: Json<ChatRequest>) -> Response {

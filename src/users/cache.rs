@@ -1,6 +1,6 @@
 //! The in-memory user table (id -> record), loaded at start and updated by every write.
 
-use super::record::{COLUMNS, UserRecord};
+use super::record::UserRecord;
 use crate::db::{Db, DbError};
 use parking_lot::RwLock;
 use std::collections::HashMap;
@@ -13,11 +13,7 @@ pub struct UserCache {
 
 impl UserCache {
     pub fn load(db: &Db) -> Result<Self, DbError> {
-        let rows = db.read_blocking(|conn| {
-            let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM users"))?;
-            let rows = stmt.query_map((), UserRecord::from_row)?;
-            rows.collect::<crate::db::Result<Vec<_>>>()
-        })?;
+        let rows = db.read_blocking(super::store::all)?;
         let map = rows.into_iter().map(|r| (r.user_id.clone(), Arc::new(r))).collect();
         Ok(Self { by_id: RwLock::new(map) })
     }

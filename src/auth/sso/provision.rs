@@ -4,15 +4,17 @@
 //! admin accounts that way, #36942); create a new user with `default_internal_user_params`
 //! on first sign-in; apply the provider's role and `PROXY_ADMIN_ID`; sync the team
 //! memberships listed in `team_ids_jwt_field`. The lead may later route creation through
-//! the management API's `create_user`; this is the one place to change.
+//! the management API's `create_user`; this is the one place to change. The statements
+//! are the users' and teams' stores'; this file holds the rules.
 
 use super::identity::Identity;
 use crate::auth::Role;
-use crate::db::{OptionalExtension, Tx, params};
+use crate::db::{DbError, Tx};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::teams::{MEMBER_COLUMNS, Membership};
-use crate::users::{COLUMNS, UserRecord};
+use crate::teams::{self, Membership};
+use crate::users::store::{NewSsoUser, SsoCandidate, SsoMatch};
+use crate::users::{self, UserRecord};
 
 #[derive(Debug)]
 pub enum ProvisionError {
@@ -35,8 +37,8 @@ impl From<ApiError> for ProvisionError {
     }
 }
 
-impl From<crate::db::DbError> for ProvisionError {
-    fn from(e: crate::db::DbError) -> Self {
+impl From<DbError> for ProvisionError {
+    fn from(e: DbError) -> Self {
         ProvisionError::Store(e.into())
     }
 }
@@ -92,11 +94,7 @@ pub async fn sign_in_sso_user(state: &AppState, identity: Identity) -> Result<Us
                     Some(listed) => sync_teams(tx, &user_id, listed, &now)?,
                     None => Vec::new(),
                 };
-                let user = tx.query_row(
-                    &format!("SELECT {COLUMNS} FROM users WHERE user_id = ?1"),
-                    [&user_id],
-                    UserRecord::from_row,
-                )?;
+                let user = users::store::load(tx, &user_id)?.ok_or(DbError::NoRow)?;
                 Ok::<_, ProvisionError>((user, teams))
             },
             move |(user, teams)| {
@@ -121,16 +119,11 @@ fn find_or_create(
     admins: &Admins,
     now: &str,
 ) -> Result<String, ProvisionError> {
-    type Found = (String, Option<String>, String);
-    let find = |sql: &str, value: &str| -> crate::db::Result<Option<Found>> {
-        tx.query_row(sql, [value], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()
-    };
-    let by_subject =
-        find("SELECT user_id, sso_user_id, user_role FROM users WHERE sso_user_id = ?1", &identity.subject)?;
-    let by_id = || find("SELECT user_id, sso_user_id, user_role FROM users WHERE user_id = ?1", &identity.user_id);
+    type Found = SsoCandidate;
+    let by_subject = users::store::sso_candidate(tx, SsoMatch::Subject, &identity.subject)?;
+    let by_id = || users::store::sso_candidate(tx, SsoMatch::UserId, &identity.user_id);
     let email = identity.email.clone().unwrap_or_default();
-    let by_email =
-        || find("SELECT user_id, sso_user_id, user_role FROM users WHERE lower(user_email) = lower(?1)", &email);
+    let by_email = || users::store::sso_candidate(tx, SsoMatch::Email, &email);
     // The role this sign-in may hold by what the provider says.
     let claimed = |user_id: &str| {
         if admins.configured.as_deref() == Some(user_id) {
@@ -168,9 +161,7 @@ fn find_or_create(
     };
     match existing {
         Some(user_id) => {
-            let blocked: bool =
-                tx.query_row("SELECT blocked FROM users WHERE user_id = ?1", [&user_id], |r| r.get(0))?;
-            if blocked {
+            if users::store::is_blocked(tx, &user_id)? {
                 return Err(ProvisionError::Blocked);
             }
             let role = if admins.configured.as_deref() == Some(user_id.as_str()) {
@@ -178,33 +169,34 @@ fn find_or_create(
             } else {
                 identity.role
             };
-            tx.execute(
-                "UPDATE users SET sso_user_id = ?2, user_email = COALESCE(user_email, ?3),
-                     user_role = COALESCE(?4, user_role), updated_at = ?5 WHERE user_id = ?1",
-                params![user_id, identity.subject, identity.email, role.map(Role::as_str), now],
+            users::store::link_sso(
+                tx,
+                &user_id,
+                &identity.subject,
+                identity.email.as_deref(),
+                role.map(Role::as_str),
+                now,
             )?;
             Ok(user_id)
         }
         None => {
             let role = claimed(&identity.user_id);
             let metadata = serde_json::json!({ "auth_provider": identity.provider }).to_string();
-            tx.execute(
-                "INSERT INTO users (user_id, user_email, user_alias, user_role, sso_user_id, max_budget, budget_duration,
-                     budget_reset_at, models, metadata, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-                params![
-                    identity.user_id,
-                    identity.email,
-                    identity.display_name,
-                    role.as_str(),
-                    identity.subject,
-                    new_user.max_budget,
-                    new_user.budget_duration,
-                    new_user.budget_reset_at,
-                    new_user.models,
-                    metadata,
-                    now
-                ],
+            users::store::create_sso(
+                tx,
+                &NewSsoUser {
+                    user_id: &identity.user_id,
+                    email: identity.email.as_deref(),
+                    alias: identity.display_name.as_deref(),
+                    role: role.as_str(),
+                    subject: &identity.subject,
+                    max_budget: new_user.max_budget,
+                    budget_duration: new_user.budget_duration.as_deref(),
+                    budget_reset_at: new_user.budget_reset_at.as_deref(),
+                    models: &new_user.models,
+                    metadata: &metadata,
+                    now,
+                },
             )?;
             Ok(identity.user_id.clone())
         }
@@ -222,33 +214,17 @@ fn sync_teams(
 ) -> Result<Vec<(String, Vec<Membership>)>, ProvisionError> {
     let mut changed = Vec::new();
     for team_id in listed {
-        let exists =
-            tx.query_row("SELECT 1 FROM teams WHERE team_id = ?1", [team_id], |_| Ok(())).optional()?.is_some();
-        if exists {
-            let added = tx.execute(
-                "INSERT INTO team_memberships (user_id, team_id, role, created_at, source) VALUES (?1, ?2, 'user', ?3, 'sso')
-                 ON CONFLICT (user_id, team_id) DO NOTHING",
-                params![user_id, team_id, now],
-            )?;
-            if added > 0 {
-                changed.push(team_id.clone());
-            }
+        if teams::store::exists(tx, team_id)? && teams::store::add_sso_member(tx, team_id, user_id, now)? {
+            changed.push(team_id.clone());
         }
     }
-    let sso_teams: Vec<String> = {
-        let mut stmt = tx.prepare("SELECT team_id FROM team_memberships WHERE user_id = ?1 AND source = 'sso'")?;
-        stmt.query_map([user_id], |r| r.get(0))?.collect::<crate::db::Result<_>>()?
-    };
-    for team_id in sso_teams.into_iter().filter(|t| !listed.contains(t)) {
-        tx.execute("DELETE FROM team_memberships WHERE user_id = ?1 AND team_id = ?2", params![user_id, team_id])?;
+    for team_id in teams::store::sso_team_ids(tx, user_id)?.into_iter().filter(|t| !listed.contains(t)) {
+        teams::store::remove_member(tx, &team_id, user_id)?;
         changed.push(team_id);
     }
     let mut result = Vec::new();
     for team_id in changed {
-        let mut stmt = tx.prepare(&format!(
-            "SELECT {MEMBER_COLUMNS} FROM team_memberships WHERE team_id = ?1 ORDER BY created_at"
-        ))?;
-        let members = stmt.query_map([&team_id], Membership::from_row)?.collect::<crate::db::Result<Vec<_>>>()?;
+        let members = teams::store::members(tx, &team_id)?;
         result.push((team_id, members));
     }
     Ok(result)

@@ -12,7 +12,7 @@
 
 use super::{ReadScope, date_bound, key_hash, scope_of};
 use crate::auth::Caller;
-use crate::db::Value as Sql;
+use crate::db::{Value as Sql, dialect};
 use crate::error::ApiError;
 use crate::extract::QueryParams;
 use crate::spend::payloads::{self, Payload};
@@ -60,7 +60,7 @@ pub struct LogQuery {
 }
 
 pub(super) const COLUMNS: &str = "request_id, call_type, api_key, spend, total_tokens, prompt_tokens, completion_tokens, \
-    startTime, endTime, model, model_id, model_group, custom_llm_provider, api_base, user, team_id, end_user, \
+    startTime, endTime, model, model_id, model_group, custom_llm_provider, api_base, \"user\", team_id, end_user, \
     metadata, cache_hit, status, client_request_id, session_id, request_tags, completionStartTime";
 
 /// A row as LiteLLM shows it. `api_base` is masked again here: rows written before it was
@@ -118,7 +118,7 @@ pub(super) fn filters(
     const NAMED: &str = "(SELECT id FROM spend_names WHERE name = ?)";
     match scope_of(state, caller, route)? {
         ReadScope::Everything => {}
-        ReadScope::User(user) => add(&format!("user = {NAMED}"), Sql::Text(user)),
+        ReadScope::User(user) => add(&format!("\"user\" = {NAMED}"), Sql::Text(user)),
         ReadScope::Key(key) => add(&format!("api_key = {NAMED}"), Sql::Text(key)),
     }
     if let Some(status) = &q.status_filter
@@ -128,7 +128,7 @@ pub(super) fn filters(
     }
     let named = [
         ("api_key", q.api_key.as_deref().map(key_hash)),
-        ("user", q.user_id.clone()),
+        ("\"user\"", q.user_id.clone()),
         ("team_id", q.team_id.clone()),
         ("status", q.status_filter.clone()),
         ("model", q.model.clone()),
@@ -141,19 +141,20 @@ pub(super) fn filters(
             add(&format!("{column} = {NAMED}"), Sql::Text(value));
         }
     }
+    // The metadata column holds the JSON only when it says more than the key alias and the
+    // end user: failures always.
+    let error = |field: &str| dialect::json_text("metadata", &["error_information", field]);
     let texts = [
         // The server's id (`x-litellm-call-id`) or the one the client sent.
-        ("(request_id = ? OR client_request_id = ?)", q.request_id.clone()),
-        ("end_user = ?", q.end_user.clone()),
-        ("session_id = ?", q.session_id.clone()),
-        // The metadata column holds the JSON only when it says more than the key alias
-        // and the end user: failures always.
-        ("json_extract(metadata, '$.error_information.error_code') = ?", q.error_code.clone()),
-        ("instr(json_extract(metadata, '$.error_information.error_message'), ?) > 0", q.error_message.clone()),
+        ("(request_id = ? OR client_request_id = ?)".to_string(), q.request_id.clone()),
+        ("end_user = ?".to_string(), q.end_user.clone()),
+        ("session_id = ?".to_string(), q.session_id.clone()),
+        (format!("{} = ?", error("error_code")), q.error_code.clone()),
+        (dialect::contains(&error("error_message"), "?"), q.error_message.clone()),
     ];
     for (condition, value) in texts {
         if let Some(value) = value {
-            add(condition, Sql::Text(value));
+            add(&condition, Sql::Text(value));
         }
     }
     let times = [
@@ -236,8 +237,8 @@ pub async fn spend_logs(
         let sql = format!(
             "SELECT date(start / 1000000, 'unixepoch') AS day, sum(spend),
                 (SELECT name FROM spend_names WHERE id = spend_rows.model_group),
-                (SELECT name FROM spend_names WHERE id = spend_rows.user)
-             FROM spend_rows {clause} GROUP BY day, model_group, user ORDER BY day"
+                (SELECT name FROM spend_names WHERE id = spend_rows.\"user\")
+             FROM spend_rows {clause} GROUP BY day, model_group, \"user\" ORDER BY day"
         );
         let rows = state
             .db

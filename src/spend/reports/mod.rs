@@ -8,6 +8,7 @@ mod activity;
 mod logs;
 pub mod request_log;
 mod tags;
+pub mod usage;
 
 use crate::auth::Caller;
 use crate::auth::policy::{self, Op};

@@ -90,6 +90,29 @@ pub async fn one(state: &AppState, caller: &Caller, id: &str) -> Result<Option<V
     Ok(page.rows.into_iter().find(|row| row["request_id"] == id))
 }
 
+/// What a committed request used, by the id its client gave it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RequestUsage {
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub spend: f64,
+}
+
+/// The usage of the request the client named `client_request_id` (the UI's test chat names
+/// its own), once its row is committed.
+pub fn usage_of_client_request(
+    conn: &crate::db::Conn<'_>,
+    client_request_id: &str,
+) -> crate::db::Result<Option<RequestUsage>> {
+    use crate::db::OptionalExtension;
+    conn.query_row(
+        "SELECT prompt_tokens, completion_tokens, spend FROM spend_logs WHERE client_request_id = ?1",
+        [client_request_id],
+        |r| Ok(RequestUsage { prompt_tokens: r.get(0)?, completion_tokens: r.get(1)?, spend: r.get(2)? }),
+    )
+    .optional()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,7 +190,7 @@ mod tests {
         let (state, _dir) = state();
         let (sql, values) = listing(&state, &signed("alice", Role::InternalUser), &q, (2, 10), false).unwrap();
         assert!(
-            sql.contains("user = (SELECT id FROM spend_names WHERE name = ?1)")
+            sql.contains("\"user\" = (SELECT id FROM spend_names WHERE name = ?1)")
                 && sql.contains("status = (SELECT id FROM spend_names WHERE name = ?2)")
                 && sql.contains("LIMIT 11 OFFSET 10"),
             "{sql}"
