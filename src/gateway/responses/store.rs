@@ -21,7 +21,9 @@ pub struct StoredResponse {
 
 pub fn insert(tx: &Tx<'_>, stored: &StoredResponse) -> crate::db::Result<()> {
     tx.execute(
-        "INSERT OR REPLACE INTO responses (id, api_key, created_at, response, input_items) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO responses (id, api_key, created_at, response, input_items) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET api_key = excluded.api_key, created_at = excluded.created_at,
+             response = excluded.response, input_items = excluded.input_items",
         params![
             stored.id,
             stored.api_key,
@@ -69,7 +71,8 @@ pub struct RelayedResponse {
 /// gave the same id twice must not hand one key's response to another.
 pub fn insert_relayed(tx: &Tx<'_>, relayed: &RelayedResponse) -> crate::db::Result<()> {
     tx.prepare_cached(
-        "INSERT OR IGNORE INTO relayed_responses (id, api_key, model_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO relayed_responses (id, api_key, model_id, created_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO NOTHING",
     )?
     .execute(params![relayed.id, relayed.api_key, relayed.model_id, relayed.created_at])?;
     Ok(())
