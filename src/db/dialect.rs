@@ -16,6 +16,13 @@ pub fn contains(haystack: &str, needle: &str) -> String {
     format!("instr({haystack}, {needle}) > 0")
 }
 
+/// About how many rows `table` holds, without counting them (a count walks a whole index:
+/// seconds at ten million rows). In SQLite, the span of its rowids: exact while rows are
+/// only appended and deleted oldest first, as the spend rows are. `table` is the code's own.
+pub fn row_count_estimate(table: &str) -> String {
+    format!("coalesce((SELECT max(rowid) FROM {table}) - (SELECT min(rowid) FROM {table}) + 1, 0)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +45,21 @@ mod tests {
         };
         assert_eq!(holds("rate limit reached", "limit"), Some(true));
         assert_eq!(holds("rate limit reached", "Limit"), Some(false));
+    }
+
+    #[test]
+    fn a_row_count_estimate_is_exact_for_rows_appended_and_pruned_oldest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Direct::create(dir.path().join("d.db")).unwrap();
+        let conn = store.conn();
+        conn.execute_batch("CREATE TABLE t (a INTEGER)").unwrap();
+        let count = || -> i64 { conn.query_row(&format!("SELECT {}", row_count_estimate("t")), (), |r| r.get(0)).unwrap() };
+        assert_eq!(count(), 0);
+        for a in 0..10 {
+            conn.execute("INSERT INTO t (a) VALUES (?1)", [a]).unwrap();
+        }
+        assert_eq!(count(), 10);
+        conn.execute("DELETE FROM t WHERE a < 4", ()).unwrap();
+        assert_eq!(count(), 6);
     }
 }

@@ -68,9 +68,12 @@ pub struct Held {
     pub oldest: Option<DateTime<Utc>>,
 }
 
-/// Counts the raw spend rows and finds the oldest (through `spend_rows_start`).
+/// About how many raw spend rows there are, and the oldest (through `spend_rows_start`):
+/// both without walking the table, which a settings page must not do at ten million rows.
 pub fn held(conn: &crate::db::Conn<'_>) -> crate::db::Result<Held> {
-    conn.query_row("SELECT count(*), min(start) FROM spend_rows", (), |r| {
+    let rows = crate::db::dialect::row_count_estimate("spend_rows");
+    let sql = format!("SELECT {rows}, (SELECT min(start) FROM spend_rows)");
+    conn.query_row(&sql, (), |r| {
         let oldest: Option<i64> = r.get(1)?;
         Ok(Held { rows: r.get(0)?, oldest: oldest.and_then(DateTime::from_timestamp_micros) })
     })
