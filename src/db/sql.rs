@@ -71,7 +71,7 @@ impl<'c> Conn<'c> {
 }
 
 impl<'c> Tx<'c> {
-    pub(super) fn new(raw: &'c rusqlite::Transaction<'c>) -> Self {
+    pub(super) fn new(raw: &'c rusqlite::Connection) -> Self {
         Tx { conn: Conn::new(raw) }
     }
 }
