@@ -86,7 +86,7 @@ for dialect in chat messages; do
     # and batch differently from run to run.
     cat "$WORK"/callgrind.out* > "$WORK/dump.$dialect"
     handling=$(callgrind_annotate --inclusive=yes "$WORK/dump.$dialect" 2>/dev/null |
-        awk '/gateway::flow::handle_on::\{\{closure\}\}/ {gsub(",", "", $1); print $1; exit}')
+        awk '/gateway::flow::handle_on::\{\{closure\}\}/ && !found {gsub(",", "", $1); print $1; found = 1}')
     HANDLING[$dialect]=$(( ${handling:-0} / N ))
     # CALLGRIND_KEEP=DIR keeps each dump for callgrind_annotate (where the difference goes).
     if [ -n "${CALLGRIND_KEEP:-}" ]; then
