@@ -102,6 +102,15 @@ impl Config {
                 ));
             }
         }
+        if let Some(url) = env.get("DATABASE_URL")?.filter(|u| is_postgres_url(u)) {
+            // LiteLLM's variable: a team moving over keeps it set, and would otherwise not know
+            // that its PostgreSQL data stays where it is.
+            warnings.push(format!(
+                "DATABASE_URL names a PostgreSQL database ({}): this proxy keeps everything in one SQLite file \
+                 (--db / DATABASE_PATH) and does not read it",
+                without_password(&url)
+            ));
+        }
         source::apply_env(&mut merged, &env)?;
         if let Some(db) = &flags.db {
             let value = toml::Value::String(db.display().to_string());
@@ -147,3 +156,20 @@ impl Config {
 
 #[cfg(test)]
 mod tests;
+
+fn is_postgres_url(url: &str) -> bool {
+    let url = url.trim().to_ascii_lowercase();
+    url.starts_with("postgresql://") || url.starts_with("postgres://")
+}
+
+/// The URL with its password (between `user:` and `@`) masked, for a log line.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    match rest.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split_once(':').map_or(credentials, |(user, _)| user);
+            format!("{scheme}://{user}:****@{host}")
+        }
+        None => url.to_string(),
+    }
+}

@@ -288,3 +288,15 @@ fn alerting_threshold_takes_whole_or_fractional_seconds_above_zero() {
         assert!(message.contains("above 0"), "{bad}: {message}");
     }
 }
+
+#[test]
+fn a_postgres_database_url_is_named_in_a_warning_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = load_in(dir.path(), &[("DATABASE_URL", "postgresql://llm:s3cret@db.internal:5432/litellm")]).unwrap();
+    let warning = config.warnings.iter().find(|w| w.contains("DATABASE_URL")).expect("a warning");
+    assert!(warning.contains("postgresql://llm:****@db.internal:5432/litellm"), "{warning}");
+    assert!(!warning.contains("s3cret"), "{warning}");
+    assert!(config.settings.server.database_path.ends_with("proxy.db"));
+    let other = load_in(dir.path(), &[("DATABASE_URL", "sqlite:///tmp/x.db")]).unwrap();
+    assert!(!other.warnings.iter().any(|w| w.contains("DATABASE_URL")));
+}
