@@ -16,6 +16,12 @@ pub fn contains(haystack: &str, needle: &str) -> String {
     format!("instr({haystack}, {needle}) > 0")
 }
 
+/// The UTC day (`YYYY-MM-DD`) of a time held as microseconds since 1970 (the spend rows'
+/// `start`), from the column or expression `micros`.
+pub fn utc_day_of_micros(micros: &str) -> String {
+    format!("date({micros} / 1000000, 'unixepoch')")
+}
+
 /// About how many rows `table` holds, without counting them (a count walks a whole index:
 /// seconds at ten million rows). In SQLite, the span of its rowids: exact while rows are
 /// only appended and deleted oldest first, as the spend rows are. `table` is the code's own.
@@ -45,6 +51,18 @@ mod tests {
         };
         assert_eq!(holds("rate limit reached", "limit"), Some(true));
         assert_eq!(holds("rate limit reached", "Limit"), Some(false));
+    }
+
+    #[test]
+    fn a_time_in_microseconds_falls_on_its_utc_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Direct::create(dir.path().join("d.db")).unwrap();
+        let day = |micros: i64| -> String {
+            store.conn().query_row(&format!("SELECT {}", utc_day_of_micros("?1")), [micros], |r| r.get(0)).unwrap()
+        };
+        // 2026-03-01T23:59:59.999999Z and the microsecond after it.
+        assert_eq!(day(1_772_409_599_999_999), "2026-03-01");
+        assert_eq!(day(1_772_409_600_000_000), "2026-03-02");
     }
 
     #[test]

@@ -87,8 +87,10 @@ fn refusal() -> ApiError {
 pub fn probe(db: &Db) -> Result<(), DbError> {
     db.write_deferred_then_blocking(
         |tx| {
-            tx.execute("INSERT INTO spend_journal (rows) VALUES (printf('[%2046s]', ''))", ())?;
-            tx.execute("DELETE FROM spend_journal WHERE id = last_insert_rowid()", ())?;
+            let entry = format!("[{}]", " ".repeat(2046));
+            let id: i64 =
+                tx.query_row("INSERT INTO spend_journal (rows) VALUES (?1) RETURNING id", [&entry], |r| r.get(0))?;
+            tx.execute("DELETE FROM spend_journal WHERE id = ?1", [id])?;
             Ok::<_, DbError>(())
         },
         |_| {},

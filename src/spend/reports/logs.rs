@@ -234,8 +234,9 @@ pub async fn spend_logs(
 ) -> Result<Json<Value>, ApiError> {
     let (clause, values) = filters(&state, &caller, "/spend/logs", &q)?;
     if q.summarize.unwrap_or(true) && q.start_date.is_some() && q.end_date.is_some() {
+        let day = crate::db::dialect::utc_day_of_micros("start");
         let sql = format!(
-            "SELECT date(start / 1000000, 'unixepoch') AS day, sum(spend),
+            "SELECT {day} AS day, sum(spend),
                 (SELECT name FROM spend_names WHERE id = spend_rows.model_group),
                 (SELECT name FROM spend_names WHERE id = spend_rows.\"user\")
              FROM spend_rows {clause} GROUP BY day, model_group, \"user\" ORDER BY day"
