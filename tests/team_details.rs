@@ -358,11 +358,15 @@ fn a_budget_period_that_ends_restarts_the_spend_of_keys_on_it_but_not_of_keys_wi
     let proxy = start(&model("td-period", "td-period-up", PRICE_IN, PRICE_OUT));
     let admin = proxy.admin();
     let past = "2020-01-01T00:00:00.000000Z";
-    let body = json!({"budget_id": "td-daily", "max_budget": 0.03, "budget_duration": "1d", "budget_reset_at": past});
+    let body = json!({"budget_id": "td-daily", "max_budget": 0.03, "budget_duration": "1d"});
     let (status, budget) = admin.post("/budget/new", body);
     assert_eq!(status, 200, "{budget}");
     let on_budget = generate(&admin, json!({"budget_id": "td-daily", "spend": 5.0}));
     let own_period = generate(&admin, json!({"budget_id": "td-daily", "spend": 5.0, "budget_duration": "30d"}));
+    // The period ends only now that its keys exist: had it ended before, the reset job could
+    // have started the new period before the keys came, and their spend would count in it.
+    let (status, budget) = admin.post("/budget/update", json!({"budget_id": "td-daily", "budget_reset_at": past}));
+    assert_eq!(status, 200, "{budget}");
 
     // Over the budget in a period that has ended: the key starts the new period.
     let (status, answer) = chat(&proxy, &on_budget, ask("td-period"), &[]);

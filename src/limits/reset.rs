@@ -94,13 +94,15 @@ pub fn apply(state: &AppState, plan: &Planned) {
             }
         }
         Reset::Budget(id) => {
+            // Its holders' spend first: an admission that already sees the new period must
+            // not see them still at the old period's spend (and refuse a key the reset frees).
+            state.customers.reset_budget(id);
+            crate::budgets::holders::reset_in_memory(state, id);
             if let Some(budget) = state.budgets.get(id) {
                 let mut budget = (*budget).clone();
                 budget.budget_reset_at.clone_from(next);
                 state.budgets.put(budget);
             }
-            state.customers.reset_budget(id);
-            crate::budgets::holders::reset_in_memory(state, id);
         }
         Reset::Organization(id) => {
             if let Some(org) = state.organizations.get(id) {
