@@ -53,7 +53,8 @@ mod tests {
         let store = Direct::create(dir.path().join("d.db")).unwrap();
         let conn = store.conn();
         conn.execute_batch("CREATE TABLE t (a INTEGER)").unwrap();
-        let count = || -> i64 { conn.query_row(&format!("SELECT {}", row_count_estimate("t")), (), |r| r.get(0)).unwrap() };
+        let count =
+            || -> i64 { conn.query_row(&format!("SELECT {}", row_count_estimate("t")), (), |r| r.get(0)).unwrap() };
         assert_eq!(count(), 0);
         for a in 0..10 {
             conn.execute("INSERT INTO t (a) VALUES (?1)", [a]).unwrap();
