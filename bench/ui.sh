@@ -75,6 +75,7 @@ SQL
 echo "daily_spend rows: $(sqlite3 "$work/proxy.db" 'SELECT COUNT(*) FROM daily_spend')" >&2
 write_config
 start_proxy "upgrading the file from schema version 3"
+grep 'upgrading the database' "$work/err" | sed 's/^.*upgrading/  upgrading/' >&2 || true
 sign_in
 
 print_header
