@@ -36,12 +36,15 @@ CREATE TABLE spend_rows (
     metadata            TEXT                       -- NULL: just the key alias and the end user
 );
 
--- Every name once, then every row by its names' numbers (the indexes are made after).
+-- Every name once, then every row by its names' numbers (the indexes are made after), a
+-- piece of the table at a time (src/db/pieces.rs): the names of a piece's rows, then the
+-- rows, in rowid order, as one pass over the whole table would take them.
+-- in pieces over spend_logs: moving spend rows
 INSERT OR IGNORE INTO spend_names (name)
     SELECT value FROM spend_logs, json_each(json_array(call_type, api_key, model, model_id, model_group,
         custom_llm_provider, api_base, user, team_id, status,
         CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.user_api_key_alias') END))
-    WHERE type = 'text';
+    WHERE type = 'text' AND spend_logs.rowid BETWEEN :first AND :last;
 INSERT INTO spend_rows (request_id, start, duration, call_type, api_key, user, team_id, key_alias, model,
     model_id, model_group, custom_llm_provider, api_base, status, spend, prompt_tokens, completion_tokens,
     total_tokens, cache_hit, end_user, client_request_id, session_id, metadata)
@@ -67,7 +70,10 @@ FROM (SELECT *, coalesce(unixepoch(substr(startTime, 1, 19)) * 1000000 + CASE WH
         coalesce(unixepoch(substr(endTime, 1, 19)) * 1000000 + CASE WHEN substr(endTime, 20, 1) = '.'
         THEN CAST(substr(rtrim(substr(endTime, 21, 6), 'Z') || '000000', 1, 6) AS INTEGER) ELSE 0 END, 0) AS at,
         CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.user_api_key_alias') END AS alias
-      FROM spend_logs);
+      FROM spend_logs WHERE rowid BETWEEN :first AND :last);
+-- end of part
+-- Each of these takes seconds at millions of rows: one by one, so the log keeps moving.
+-- one by one: dropping the old spend log and indexing the new one
 DROP TABLE spend_logs;
 
 CREATE INDEX spend_rows_start ON spend_rows (start);
@@ -78,6 +84,7 @@ CREATE INDEX spend_rows_user_start ON spend_rows (user, start) WHERE user IS NOT
 CREATE INDEX spend_rows_team_start ON spend_rows (team_id, start) WHERE team_id IS NOT NULL;
 CREATE INDEX spend_rows_client_request ON spend_rows (client_request_id) WHERE client_request_id IS NOT NULL;
 CREATE INDEX spend_rows_session ON spend_rows (session_id) WHERE session_id IS NOT NULL;
+-- end of part
 
 -- LiteLLM_SpendLogs' columns and values, as the table held them up to schema version 9:
 -- what reports show and what SQL written for that table reads (and inserts: the trigger).

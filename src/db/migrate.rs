@@ -1,8 +1,12 @@
 //! Schema versions. `schema.sql` is the whole current schema, applied to a new file. Each
 //! entry of `UPGRADES` takes a file from version N to N+1; an older file runs the missing
 //! ones in one transaction, so an upgrade either completes or leaves the file as it was. A
-//! file from a newer `proxy` is refused rather than guessed at.
+//! file from a newer `proxy` is refused rather than guessed at. A step that rewrites a big
+//! table marks the statements that do it, which then run in pieces and say how far they
+//! are (src/db/pieces.rs): the log shows an upgrade of a big file moving on.
 
+pub use super::pieces::Progress;
+use super::pieces::{self, PIECE_ROWS, ProgressLog};
 use rusqlite::Connection;
 
 pub const SCHEMA: &str = include_str!("../../schema.sql");
@@ -46,6 +50,12 @@ pub const UPGRADES: &[&str] = &[
         id TEXT PRIMARY KEY, api_key TEXT NOT NULL, model_id TEXT NOT NULL, created_at TEXT NOT NULL
      );
      CREATE INDEX IF NOT EXISTS relayed_responses_created ON relayed_responses (created_at);",
+    // 18 -> 19: the spend rows by model group, for `/spend/logs?model_group=` and the
+    // request log's model filter. `IF NOT EXISTS`, so the merge may reorder the steps; one
+    // by one, so that its seconds on a big file are in the log.
+    "-- one by one: indexing the spend rows by model group
+     CREATE INDEX IF NOT EXISTS spend_rows_group_start ON spend_rows (model_group, start) WHERE model_group IS NOT NULL;
+     -- end of part",
 ];
 
 /// 15 -> 16: a team's `model_aliases`, the budget object (`budget_id`) of keys and team
@@ -171,9 +181,10 @@ const ALERT_OUTBOX: &str = "
 /// the repeated names (key hash, user, team, model, provider, ...) are numbered once in
 /// `spend_names`, times are microseconds, the metadata is kept only when it says more than
 /// the key alias and the end user. `spend_logs` becomes a view showing the same columns
-/// and values as the table did. The rows are copied in one pass, and the indexes built
-/// after it, so the upgrade takes about as long as copying the table (bench/ui.sh times it
-/// on a million rows).
+/// and values as the table did. The rows are copied in one pass, in pieces of the table
+/// that report how far the copy is, and the indexes built after it, so the upgrade takes
+/// about as long as copying the table (bench/ui.sh times it; `ROWS=10000000` for ten
+/// million rows).
 const COMPACT_SPEND_ROWS: &str = include_str!("compact_spend_rows.sql");
 
 /// 7 -> 8: the spend-log indexes by user and by team leave out the rows without one (the
@@ -242,10 +253,26 @@ pub enum MigrateError {
     Newer { found: i64, current: i64 },
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    #[error("an upgrade step is malformed: {0}")]
+    Step(String),
 }
 
-/// Brings the file to `current`, given the full schema and the upgrade steps.
+/// Brings the file to `current`, given the full schema and the upgrade steps; the progress
+/// of long steps goes to the log.
 pub fn migrate_with(conn: &mut Connection, schema: &str, upgrades: &[&str]) -> Result<Applied, MigrateError> {
+    let mut log = ProgressLog::default();
+    migrate_reporting(conn, schema, upgrades, PIECE_ROWS, &mut |p| log.report(p))
+}
+
+/// [`migrate_with`], the marked parts of steps run in pieces of `piece_rows` rows, each
+/// reported to `report`.
+pub fn migrate_reporting(
+    conn: &mut Connection,
+    schema: &str,
+    upgrades: &[&str],
+    piece_rows: u64,
+    report: &mut dyn FnMut(&Progress<'_>),
+) -> Result<Applied, MigrateError> {
     let current = 1 + upgrades.len() as i64;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if found > current {
@@ -259,8 +286,12 @@ pub fn migrate_with(conn: &mut Connection, schema: &str, upgrades: &[&str]) -> R
         tx.execute_batch(schema)?;
         Applied::Created
     } else {
+        tracing::info!(
+            "upgrading the database from schema version {found} to {current} (in one transaction: \
+             if it stops midway, the file stays as it was)"
+        );
         for step in &upgrades[(found - 1) as usize..] {
-            tx.execute_batch(step)?;
+            pieces::run(&tx, step, piece_rows, report)?;
         }
         Applied::Upgraded { from: found }
     };

@@ -13,6 +13,7 @@ pub mod dialect;
 mod direct;
 mod lock;
 pub mod migrate;
+mod pieces;
 pub mod settings;
 mod sql;
 

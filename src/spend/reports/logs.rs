@@ -2,9 +2,9 @@
 //! client's), Claude Code session and time range, as a
 //! list (LiteLLM's shape, newest first, `page`/`page_size` to page through), or per-day
 //! sums with `summarize` and both dates; `GET /spend/logs/v2` is the paginated envelope.
-//! The key, user, team, request-id and date filters are served by indexes of `spend_rows`
-//! (names by their number in `spend_names`, times in microseconds); the others (LiteLLM's
-//! v2 filters: status, model, alias, error, spend range) narrow what those find. A page is
+//! The key, user, team, model group, request-id and date filters are served by indexes of
+//! `spend_rows` (names by their number in `spend_names`, times in microseconds); the others
+//! (LiteLLM's v2 filters: status, model, alias, error, spend range) narrow what those find. A page is
 //! picked from `spend_rows` and shown through the `spend_logs` view, which rebuilds
 //! LiteLLM's columns and values; `/spend/logs`' rows carry the bodies payload capture kept
 //! (`spend_payloads`, by the row's id) as LiteLLM's `messages`, `response` and

@@ -6,8 +6,8 @@
 //!
 //! Reads stay on indexes: every listing the page makes is bounded by an indexed column (a
 //! time range, which the page always sends unless it searches by id, a key, a user, a
-//! team, or the row's id); status and model only narrow what that index range finds. The
-//! unit tests below read SQLite's query plans to keep it so.
+//! team, a model group, or the row's id); status only narrows what that index range finds.
+//! The unit tests below read SQLite's query plans to keep it so.
 
 use super::logs::{filters, order, page_sql, row_json, row_with_payload};
 use crate::auth::Caller;
@@ -165,6 +165,7 @@ mod tests {
             (&admin, with_range(&[])),
             (&admin, with_range(&[("status_filter", "failure")])),
             (&admin, with_range(&[("model_group", "m"), ("status_filter", "success")])),
+            (&admin, vec![("model_group", "m")]),
             (&admin, with_range(&[("api_key", "abc")])),
             (&admin, with_range(&[("user_id", "bob")])),
             (&admin, with_range(&[("team_id", "t")])),
