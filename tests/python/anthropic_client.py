@@ -8,10 +8,9 @@ DENIED_KEY (may not use MODEL), SPENT_KEY (budget spent), LIMITED_KEY (1 request
 minute), MODEL, TOOL_MODEL. Prints "N passed, N failed" and exits non-zero on a failure."""
 
 import os
-import sys
-import traceback
 
 import anthropic
+from harness import run
 
 base_url = os.environ["PROXY_URL"]
 key = os.environ["PROXY_KEY"]
@@ -83,16 +82,5 @@ def rate_limited():
     expect(anthropic.RateLimitError, 429, lambda: limited.messages.create(model=model, max_tokens=8, messages=hello))
 
 
-passed = failed = 0
-for test in [create_with_x_api_key, create_with_bearer, stream_with_a_tool_call, count_tokens, wrong_key,
-             model_not_allowed, budget_spent, rate_limited]:
-    try:
-        test()
-        passed += 1
-        print(f"ok {test.__name__}")
-    except Exception:
-        failed += 1
-        print(f"FAILED {test.__name__}")
-        traceback.print_exc()
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+run([create_with_x_api_key, create_with_bearer, stream_with_a_tool_call, count_tokens, wrong_key,
+     model_not_allowed, budget_spent, rate_limited])

@@ -5,10 +5,9 @@ PROXY_URL (ends in /v1), PROXY_KEY (a virtual key), CHAT_MODEL, EMBED_MODEL.
 Prints "N passed, N failed" and exits non-zero on a failure."""
 
 import os
-import sys
-import traceback
 
 import openai
+from harness import run
 
 base_url = os.environ["PROXY_URL"]
 key = os.environ["PROXY_KEY"]
@@ -58,15 +57,4 @@ def wrong_key():
     raise AssertionError("no AuthenticationError")
 
 
-passed = failed = 0
-for test in [chat, streaming_chat, embeddings, model_list, wrong_key]:
-    try:
-        test()
-        passed += 1
-        print(f"ok {test.__name__}")
-    except Exception:
-        failed += 1
-        print(f"FAILED {test.__name__}")
-        traceback.print_exc()
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+run([chat, streaming_chat, embeddings, model_list, wrong_key])

@@ -8,10 +8,9 @@ Prints "N passed, N failed" and exits non-zero on a failure."""
 
 import json
 import os
-import sys
-import traceback
 
 import openai
+from harness import run
 
 client = openai.OpenAI(base_url=os.environ["PROXY_URL"], api_key=os.environ["PROXY_KEY"], max_retries=0)
 model = os.environ["MODEL"]
@@ -87,15 +86,4 @@ def chained_retrieved_deleted():
     raise AssertionError("a deleted response was still there")
 
 
-passed = failed = 0
-for test in [plain, streamed, function_tools, streamed_function_tools, chained_retrieved_deleted]:
-    try:
-        test()
-        passed += 1
-        print(f"ok {test.__name__}")
-    except Exception:
-        failed += 1
-        print(f"FAILED {test.__name__}")
-        traceback.print_exc()
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+run([plain, streamed, function_tools, streamed_function_tools, chained_retrieved_deleted])

@@ -7,26 +7,16 @@ failure."""
 
 import io
 import os
-import struct
-import sys
 import tempfile
-import traceback
 
 import openai
+from harness import run, wav
 
 base = os.environ["PROXY_BASE"]
 key = os.environ["PROXY_KEY"]
 model = os.environ["MODEL"]
 client = openai.OpenAI(base_url=base + "/v1", api_key=key, max_retries=0)
 azure_client = openai.AzureOpenAI(azure_endpoint=base, api_key=key, api_version="2024-06-01", max_retries=0)
-
-
-def wav(seconds):
-    """A mono 16 kHz 16-bit WAV of silence."""
-    rate, data = 16000, b"\0\0" * 16000 * seconds
-    header = b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVE"
-    header += b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
-    return header + b"data" + struct.pack("<I", len(data)) + data
 
 
 def relayed():
@@ -78,15 +68,4 @@ def azure_speech():
         assert size == 20000, size
 
 
-passed = failed = 0
-for test in [relayed, relayed_stream, azure_images, azure_audio, azure_speech]:
-    try:
-        test()
-        passed += 1
-        print(f"ok {test.__name__}")
-    except Exception:
-        failed += 1
-        print(f"FAILED {test.__name__}")
-        traceback.print_exc()
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+run([relayed, relayed_stream, azure_images, azure_audio, azure_speech])

@@ -7,24 +7,14 @@ MODERATION_MODEL, CHAT_MODEL. Prints "N passed, N failed" and exits non-zero on 
 
 import io
 import os
-import struct
-import sys
 import tempfile
-import traceback
 
 import openai
+from harness import run, wav
 
 base = os.environ["PROXY_BASE"]
 key = os.environ["PROXY_KEY"]
 client = openai.OpenAI(base_url=base + "/v1", api_key=key, max_retries=0)
-
-
-def wav(seconds):
-    """A mono 16 kHz 16-bit WAV of silence."""
-    rate, data = 16000, b"\0\0" * 16000 * seconds
-    header = b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVE"
-    header += b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
-    return header + b"data" + struct.pack("<I", len(data)) + data
 
 
 def images():
@@ -63,15 +53,4 @@ def azure():
     assert answer.choices[0].message.content, answer
 
 
-passed = failed = 0
-for test in [images, transcription, speech, moderation, azure]:
-    try:
-        test()
-        passed += 1
-        print(f"ok {test.__name__}")
-    except Exception:
-        failed += 1
-        print(f"FAILED {test.__name__}")
-        traceback.print_exc()
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+run([images, transcription, speech, moderation, azure])

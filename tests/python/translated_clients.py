@@ -7,11 +7,10 @@ failure."""
 
 import json
 import os
-import sys
-import traceback
 
 import anthropic
 import openai
+from harness import run
 
 base_url = os.environ["PROXY_URL"]
 key = os.environ["PROXY_KEY"]
@@ -83,15 +82,4 @@ cases = [
     ("anthropic client, Gemini model, plain", lambda: anthropic_plain(gemini, gemini_text)),
     ("anthropic client, Gemini model, streamed", lambda: anthropic_streamed(gemini, gemini_text)),
 ]
-passed = failed = 0
-for name, case in cases:
-    try:
-        case()
-        passed += 1
-        print(f"ok {name}")
-    except Exception:
-        failed += 1
-        print(f"FAILED {name}")
-        traceback.print_exc()
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+run(cases)
