@@ -28,6 +28,7 @@ for tool in nginx wrk valgrind callgrind_control python3; do
 done
 
 source bench/nginx.sh
+source bench/callgrind.sh
 MASTER=sk-bench-master-key-0123456789
 MODEL='[[model_list]]
 model_name = "bench-model"
@@ -84,20 +85,7 @@ PY
 }
 
 # Instructions proxy $1 ran since its counters were zeroed, from a fresh dump.
-counted() {
-    local dir="$WORK/$1"
-    rm -f "$dir"/callgrind.out*
-    callgrind_control -d "${PID[$1]}" >/dev/null
-    # The dump is written when the proxy next runs code: wake it, then wait for the file.
-    for _ in $(seq 100); do
-        curl -sf "http://127.0.0.1:${PORT[$1]}/health/liveliness" >/dev/null 2>&1 || true
-        total=$(cat "$dir"/callgrind.out* 2>/dev/null | awk '/^(summary|totals):/ {print $2; exit}')
-        [ -n "$total" ] && { echo "$total"; return 0; }
-        sleep 0.3
-    done
-    echo "no callgrind dump appeared" >&2
-    exit 1
-}
+counted() { callgrind_total "$WORK/$1" "${PID[$1]}" "${PORT[$1]}"; }
 
 if [ -z "${SKIP_CALLGRIND:-}" ]; then
     declare -A INSTRUCTIONS COUNTING

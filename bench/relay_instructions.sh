@@ -18,6 +18,7 @@ BIN=target/release/proxy
 command -v nginx >/dev/null && command -v valgrind >/dev/null || { echo "install nginx and valgrind" >&2; exit 1; }
 
 source bench/nginx.sh
+source bench/callgrind.sh
 PROXY_PORT=$(free_port)
 MASTER=sk-bench-master-key-0123456789
 dialect_models > "$WORK/proxy.toml"
@@ -57,19 +58,7 @@ PY
 }
 
 # Instructions counted since the last zeroing, from a fresh dump.
-counted() {
-    rm -f "$WORK"/callgrind.out*
-    callgrind_control -d "$PROXY_PID" >/dev/null
-    # The dump is written when the proxy next runs code: wake it, then wait for the file.
-    for _ in $(seq 100); do
-        curl -sf "http://127.0.0.1:$PROXY_PORT/health/liveliness" >/dev/null 2>&1 || true
-        total=$(cat "$WORK"/callgrind.out* 2>/dev/null | awk '/^(summary|totals):/ {print $2; exit}')
-        [ -n "$total" ] && { echo "$total"; return 0; }
-        sleep 0.3
-    done
-    echo "no callgrind dump appeared" >&2
-    exit 1
-}
+counted() { callgrind_total "$WORK" "$PROXY_PID" "$PROXY_PORT"; }
 
 declare -A PER_REQUEST HANDLING
 for dialect in chat messages; do
