@@ -399,14 +399,6 @@ impl Db {
     }
 }
 
-/// One number read straight from a database file, without opening it as the store (no
-/// lock, no upgrade, no folding): for tests that look at what a closed store left behind.
-#[cfg(test)]
-pub fn peek_i64(path: &Path, sql: &str) -> Result<i64, DbError> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    Ok(conn.query_row(sql, [], |r| r.get(0))?)
-}
-
 /// What a checkpoint found: frames in the WAL, and how many of them are in the file now.
 #[derive(Debug, Clone, Copy)]
 pub struct WalFrames {

@@ -38,12 +38,7 @@ impl<'c> Conn<'c> {
     /// The first row of a query, mapped; [`DbError::NoRow`] when there is none (see
     /// [`OptionalExtension::optional`]).
     pub fn query_row<T>(&self, sql: &str, params: impl Params, f: impl FnOnce(&Row<'_>) -> Result<T>) -> Result<T> {
-        let mut stmt = self.raw.prepare(sql)?;
-        let mut rows = stmt.query(params.sqlite())?;
-        match rows.next()? {
-            Some(row) => f(&Row { raw: row }),
-            None => Err(DbError::NoRow),
-        }
+        self.prepare(sql)?.query_row(params, f)
     }
 
     pub fn prepare(&self, sql: &str) -> Result<Stmt<'c>> {

@@ -224,7 +224,10 @@ mod tests {
             assert!(failed.is_err());
             assert!(journal.pending());
             // Left unfolded when the process ends.
-            let waiting = crate::db::peek_i64(&path, "SELECT count(*) FROM spend_journal").unwrap();
+            let waiting: i64 = crate::db::Direct::open_read_only(&path)
+                .unwrap()
+                .query_row("SELECT count(*) FROM spend_journal", (), |r| r.get(0))
+                .unwrap();
             assert_eq!(waiting, 1);
         }
         // The next start folds it, once.

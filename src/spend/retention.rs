@@ -236,6 +236,12 @@ mod tests {
         let weak = db.downgrade();
         drop(db);
         assert_eq!(prune(&weak, at("2026-04-01T00:00:00Z"), five).unwrap(), Pruned::default());
-        assert_eq!(crate::db::peek_i64(&dir.path().join("r.db"), "SELECT count(*) FROM spend_logs").unwrap(), 4);
+        assert_eq!(
+            crate::db::Direct::open_read_only(dir.path().join("r.db"))
+                .unwrap()
+                .query_row("SELECT count(*) FROM spend_logs", (), |r| r.get::<_, i64>(0))
+                .unwrap(),
+            4
+        );
     }
 }
